@@ -1,0 +1,1 @@
+"""ambil's domain: the office (documents, codes, claims, audit) and the lane (release protocol)."""

@@ -1,0 +1,208 @@
+"""The whole configuration as one validated model, loaded from one TOML file.
+
+Unknown keys are errors (``extra="forbid"``) and every error names its key path, e.g.
+``lane.printer.queue: Field required``. With no file, the all-in-one default runs: one process,
+SQLite under the state directory, simulated lane hardware.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# -- devices: one model per `type`, picked by the `type` key -----------------------------------
+class SimScannerConfig(Strict):
+    type: Literal["sim"] = "sim"
+
+
+class CameraScannerConfig(Strict):
+    type: Literal["camera"]
+    source: str | int = Field(0, description="device index, /dev/video path, file, or stream URL")
+    fps_cap: float = Field(10.0, gt=0, le=120)
+    width: int | None = Field(None, gt=0)
+    height: int | None = Field(None, gt=0)
+    loop: bool = False
+
+
+class NoScannerConfig(Strict):
+    type: Literal["none"]
+
+
+ScannerConfig = Annotated[
+    SimScannerConfig | CameraScannerConfig | NoScannerConfig, Field(discriminator="type")
+]
+
+
+class SimPrinterConfig(Strict):
+    type: Literal["sim"] = "sim"
+    seconds_per_page: float = Field(0.5, ge=0, le=60)
+    paper: int | None = Field(None, ge=0, description="sheets loaded; unset = endless")
+
+
+class CupsPrinterConfig(Strict):
+    type: Literal["cups"]
+    queue: str = Field(min_length=1)
+    server: str | None = Field(None, description="host:port or socket path; unset = system default")
+    error_policy: Literal["abort-job", "retry-job", "retry-current-job", "stop-printer"] = "abort-job"
+
+
+class NoPrinterConfig(Strict):
+    type: Literal["none"]
+
+
+PrinterConfig = Annotated[SimPrinterConfig | CupsPrinterConfig | NoPrinterConfig, Field(discriminator="type")]
+
+
+class SimLockerConfig(Strict):
+    type: Literal["sim"] = "sim"
+    id: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_-]+$")
+    doors: int = Field(ge=1, le=128)
+    sensors: bool = True
+    stuck_doors: list[int] = Field(default_factory=list, description="doors that never open (demo)")
+
+
+class GpioLockerConfig(Strict):
+    type: Literal["gpio"]
+    id: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_-]+$")
+    relay_pins: list[int | str] = Field(min_length=1)
+    sensor_pins: list[int | str] | None = None
+    relay_active_high: bool = True
+    sensor_pull_up: bool = True
+    sensor_open_when: Literal["high", "low"] = "high"
+    max_pulse_ms: int = Field(1000, ge=50, le=5000)
+
+    @property
+    def doors(self) -> int:
+        return len(self.relay_pins)
+
+    @model_validator(mode="after")
+    def _sensors_match_relays(self):
+        if self.sensor_pins is not None and len(self.sensor_pins) != len(self.relay_pins):
+            raise ValueError("sensor_pins must list one pin per door in relay_pins")
+        return self
+
+
+LockerConfig = Annotated[SimLockerConfig | GpioLockerConfig, Field(discriminator="type")]
+
+
+# -- sections -------------------------------------------------------------------------------
+class HttpConfig(Strict):
+    host: str = "127.0.0.1"
+    port: int = Field(8080, ge=1, le=65535)
+
+
+class OfficeConfig(Strict):
+    database_url: str | None = Field(None, description="unset = SQLite file in the state directory")
+    max_upload_mb: float = Field(10, gt=0, le=200)
+    max_pages: int = Field(50, ge=1, le=1000)
+    default_expiry_days: int = Field(14, ge=1, le=365)
+    short_code_lockout: int = Field(5, ge=1, le=100)
+    lockout_minutes: int = Field(5, ge=1, le=1440)
+
+
+class LaneConfig(Strict):
+    id: str = Field("lane-1", pattern=r"^[A-Za-z0-9_-]+$")
+    name: str = "Lajur 1"
+    office_url: str | None = Field(None, description="role=lane only: the office's base URL")
+    api_key: str | None = Field(None, description="role=lane only: this lane's API key")
+    dedupe_seconds: float = Field(3.0, gt=0, le=60)
+    result_seconds: float = Field(8.0, gt=0, le=120)
+    pulse_ms: int = Field(500, ge=50, le=5000)
+    door_open_timeout: float = Field(10.0, gt=0, le=120)
+    print_timeout: float = Field(180.0, gt=0, le=3600)
+    scanner: ScannerConfig = Field(default_factory=SimScannerConfig)
+    printer: PrinterConfig = Field(default_factory=SimPrinterConfig)
+    lockers: list[LockerConfig] = Field(default_factory=lambda: [SimLockerConfig(id="A", doors=12)])
+
+    @field_validator("lockers")
+    @classmethod
+    def _unique_ids(cls, lockers):
+        ids = [bank.id for bank in lockers]
+        if len(ids) != len(set(ids)):
+            raise ValueError(f"locker ids must be unique, got {ids}")
+        return lockers
+
+
+class Config(Strict):
+    role: Literal["all-in-one", "office", "lane"] = "all-in-one"
+    state_dir: Path = Field(default_factory=lambda: default_state_dir())
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    http: HttpConfig = Field(default_factory=HttpConfig)
+    office: OfficeConfig = Field(default_factory=OfficeConfig)
+    lane: LaneConfig = Field(default_factory=LaneConfig)
+
+    @model_validator(mode="after")
+    def _lane_needs_office(self):
+        if self.role == "lane" and not (self.lane.office_url and self.lane.api_key):
+            raise ValueError("role 'lane' needs lane.office_url and lane.api_key")
+        return self
+
+    @property
+    def database_url(self) -> str:
+        return self.office.database_url or f"sqlite:///{self.state_dir / 'office.db'}"
+
+
+def default_state_dir() -> Path:
+    """$AMBIL_STATE_DIR, else systemd's $STATE_DIRECTORY, else ~/.local/state/ambil."""
+    for var in ("AMBIL_STATE_DIR", "STATE_DIRECTORY"):
+        if os.environ.get(var):
+            return Path(os.environ[var].split(":")[0])
+    return Path.home() / ".local" / "state" / "ambil"
+
+
+class ConfigError(Exception):
+    """A config file that cannot be used; ``problems`` lists 'key.path: what is wrong'."""
+
+    def __init__(self, source: str, problems: list[str]):
+        self.source = source
+        self.problems = problems
+        super().__init__(f"{source}: " + "; ".join(problems))
+
+
+def _key_path(loc: tuple, data: dict) -> str:
+    """Join a pydantic error location, leaving out the `type` tags of tagged unions."""
+    parts: list[str] = []
+    for item in loc:
+        if isinstance(item, int):
+            parts.append(f"[{item}]")
+            continue
+        if item in {"sim", "camera", "cups", "gpio", "none"} and parts:
+            continue  # discriminator tag, not a key the user wrote
+        parts.append(("." if parts else "") + str(item))
+    return "".join(parts) or "(top level)"
+
+
+def parse_config(data: dict, source: str = "<config>") -> Config:
+    try:
+        return Config.model_validate(data)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            path = _key_path(err["loc"], data)
+            msg = err["msg"]
+            if err["type"] == "extra_forbidden":
+                msg = "unknown key (check the spelling; see systemd/ambil.example.toml)"
+            problems.append(f"{path}: {msg}")
+        raise ConfigError(source, problems) from None
+
+
+def load_config(path: Path | None) -> Config:
+    """Load and validate ``path``; ``None`` gives the all-in-one default."""
+    if path is None:
+        return Config()
+    try:
+        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(str(path), ["file not found"]) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(str(path), [f"not valid TOML: {exc}"]) from None
+    return parse_config(data, str(path))

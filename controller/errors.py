@@ -1,0 +1,179 @@
+"""Typed errors of the domain, with their HTTP status and lane-screen text in one table.
+
+Every error a person can meet has a key in ``MESSAGES``: the HTTP layer maps it to a status and a
+JSON body, and the lane screen shows its Bahasa Indonesia text with the English line below.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Message:
+    status: int  # HTTP status when this error answers a request
+    id: str  # Bahasa Indonesia: what happened and what to do
+    en: str  # English line
+
+
+MESSAGES: dict[str, Message] = {
+    # pickup codes, as the driver meets them at the lane
+    "code.malformed": Message(
+        400,
+        "Kode tidak dikenali. Tunjukkan QR pengambilan dari SMS/e-mail atau slip Anda.",
+        "This is not a pickup code. Show the pickup QR from your message or slip.",
+    ),
+    "code.unknown": Message(
+        404,
+        "Kode tidak terdaftar. Periksa kode Anda atau hubungi petugas.",
+        "Unknown code. Check your code or ask the staff.",
+    ),
+    "code.expired": Message(
+        410,
+        "Kode sudah kedaluwarsa. Silakan hubungi petugas di loket.",
+        "This code has expired. Please see the staff at the counter.",
+    ),
+    "code.revoked": Message(
+        410,
+        "Kode ini sudah dibatalkan atau diganti. Gunakan kode terbaru atau hubungi petugas.",
+        "This code was cancelled or replaced. Use your newest code or ask the staff.",
+    ),
+    "code.already_released": Message(
+        409,
+        "Dokumen ini sudah diambil. Jika belum Anda terima, hubungi petugas.",
+        "This document was already collected. If you did not get it, ask the staff.",
+    ),
+    "code.in_progress": Message(
+        409,
+        "Kode ini sedang diproses. Mohon tunggu sebentar.",
+        "This code is being processed. Please wait a moment.",
+    ),
+    "code.wrong_lane": Message(
+        409,
+        "Dokumen ini diambil di jalur lain. Silakan menuju jalur yang tertera.",
+        "This document is collected at another lane. Please go to the lane shown.",
+    ),
+    "code.locked_out": Message(
+        429,
+        "Terlalu banyak kode salah. Coba lagi beberapa menit lagi atau hubungi petugas.",
+        "Too many wrong codes. Try again in a few minutes or ask the staff.",
+    ),
+    "code.pin_required": Message(
+        401,
+        "Masukkan PIN yang dikirim terpisah kepada Anda.",
+        "Enter the PIN that was sent to you separately.",
+    ),
+    "claim.conflict": Message(
+        409,
+        "Permintaan pengambilan bertentangan dengan yang sudah tercatat. Silakan hubungi petugas.",
+        "This pickup request conflicts with one already recorded. Please ask the staff.",
+    ),
+    # the office as the lane sees it
+    "office.unreachable": Message(
+        503,
+        "Sistem kantor sedang tidak terhubung. Mohon tunggu atau hubungi petugas.",
+        "The office system is not reachable. Please wait or ask the staff.",
+    ),
+    # documents and uploads, as staff and agencies meet them
+    "document.not_found": Message(404, "Dokumen tidak ditemukan.", "Document not found."),
+    "document.bad_state": Message(
+        409,
+        "Dokumen tidak dapat diubah pada status ini.",
+        "The document cannot be changed in its current state.",
+    ),
+    "document.invalid": Message(422, "Data dokumen tidak lengkap atau salah.", "Document data is invalid."),
+    "upload.empty": Message(422, "Berkas kosong (0 byte).", "The file is empty (0 bytes)."),
+    "upload.not_pdf": Message(
+        415, "Berkas bukan PDF. Unggah dokumen dalam format PDF.", "The file is not a PDF. Upload a PDF."
+    ),
+    "upload.too_large": Message(
+        413, "Berkas melebihi batas ukuran.", "The file is larger than the size limit."
+    ),
+    "upload.too_many_pages": Message(
+        422, "Jumlah halaman melebihi batas.", "The PDF has more pages than allowed."
+    ),
+    "upload.encrypted": Message(
+        422,
+        "PDF terkunci kata sandi dan tidak dapat dicetak. Unggah PDF tanpa kata sandi.",
+        "The PDF is password-protected and cannot be printed. Upload it without a password.",
+    ),
+    "upload.damaged": Message(
+        422, "PDF rusak dan tidak dapat dibaca.", "The PDF is damaged and cannot be read."
+    ),
+    "locker.unknown_door": Message(
+        422, "Loker atau pintu tidak dikenal.", "Unknown locker bank or door."
+    ),
+    "locker.door_taken": Message(
+        409, "Pintu loker ini sedang dipakai dokumen lain.", "This locker door holds another document."
+    ),
+    # release outcomes and device faults, as the driver meets them
+    "print.not_confirmed": Message(
+        502,
+        "Pencetakan tidak berhasil dipastikan. Dokumen Anda aman: hubungi petugas "
+        "atau pindai ulang setelah printer diperbaiki.",
+        "The print could not be confirmed. Your document is safe: ask the staff, "
+        "or scan again once the printer is fixed.",
+    ),
+    "door.not_detected": Message(
+        502,
+        "Pintu loker tidak terdeteksi terbuka. Petugas akan membantu Anda.",
+        "The locker door was not seen opening. Staff will help you.",
+    ),
+    "device.failed": Message(
+        503,
+        "Perangkat jalur bermasalah. Mohon hubungi petugas.",
+        "A lane device failed. Please ask the staff.",
+    ),
+    # access
+    "auth.missing": Message(401, "Perlu masuk atau kunci API.", "Login or API key required."),
+    "auth.forbidden": Message(403, "Anda tidak berhak melakukan ini.", "You are not allowed to do this."),
+    "request.invalid": Message(422, "Permintaan tidak valid.", "The request is invalid."),
+}
+
+
+class AmbilError(Exception):
+    """Base of every domain error; ``key`` indexes ``MESSAGES``; ``detail`` is for logs and APIs."""
+
+    key = "request.invalid"
+
+    def __init__(self, detail: str = "", *, key: str | None = None, **params):
+        if key is not None:
+            self.key = key
+        self.detail = detail
+        self.params = params
+        super().__init__(detail or self.key)
+
+    @property
+    def message(self) -> Message:
+        return MESSAGES[self.key]
+
+    def to_dict(self) -> dict:
+        msg = self.message
+        body = {"error": self.key, "message": msg.id, "message_en": msg.en}
+        if self.detail:
+            body["detail"] = self.detail
+        if self.params:
+            body.update(self.params)
+        return body
+
+
+class CodeError(AmbilError):
+    """A pickup code or short code that cannot be released (the key says why)."""
+
+    key = "code.unknown"
+
+
+class DocumentError(AmbilError):
+    key = "document.bad_state"
+
+
+class UploadError(AmbilError):
+    key = "upload.not_pdf"
+
+
+class OfficeUnreachable(AmbilError):
+    key = "office.unreachable"
+
+
+class AuthError(AmbilError):
+    key = "auth.missing"

@@ -1,0 +1,149 @@
+"""The lane's release journal: a local SQLite file written before anything is actuated.
+
+Every release moves through stages, each committed with ``synchronous=FULL`` before the lane
+takes the next step, so that after a crash or a power cut the lane knows what it may have done:
+
+- ``claiming``: a claim request is about to be sent (nothing actuated yet);
+- ``intent``: the office granted the claim and the lane is about to pulse a door or submit a
+  print job (the action is recorded; from here on it is never repeated automatically);
+- ``done``: the outcome is known (released, failed, uncertain, refused, abandoned).
+
+``reported`` says whether the office has acknowledged the outcome.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS releases (
+    claim_id   TEXT PRIMARY KEY,
+    code_hash  TEXT NOT NULL,
+    stage      TEXT NOT NULL CHECK (stage IN ('claiming', 'intent', 'done')),
+    action     TEXT,
+    outcome    TEXT,
+    detail     TEXT NOT NULL DEFAULT '',
+    reported   INTEGER NOT NULL DEFAULT 0,
+    created_at REAL NOT NULL,
+    updated_at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS releases_open ON releases (stage, reported);
+"""
+
+# outcomes the office needs to hear about; 'refused' was the office's own answer
+REPORTABLE = ("released", "failed", "uncertain", "abandoned")
+
+
+@dataclass
+class Release:
+    claim_id: str
+    code_hash: str
+    stage: str
+    action: dict | None
+    outcome: str | None
+    detail: str
+    reported: bool
+    created_at: float
+    updated_at: float
+
+
+class Journal:
+    """The durable record of releases. Thread-safe; each call is one committed transaction."""
+
+    def __init__(self, path: Path, *, synchronous: str = "FULL"):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        # FULL: a committed INTENT survives a power cut (WAL + NORMAL may lose the last commits)
+        self._db.execute(f"PRAGMA synchronous={synchronous}")
+        self._db.executescript(SCHEMA)
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    def _write(self, sql: str, args: tuple) -> None:
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                self._db.execute(sql, args)
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+
+    def claiming(self, claim_id: str, code_hash: str) -> None:
+        now = time.time()
+        self._write(
+            "INSERT INTO releases (claim_id, code_hash, stage, created_at, updated_at) "
+            "VALUES (?, ?, 'claiming', ?, ?)",
+            (claim_id, code_hash, now, now),
+        )
+
+    def intent(self, claim_id: str, action: dict) -> None:
+        self._write(
+            "UPDATE releases SET stage='intent', action=?, updated_at=? "
+            "WHERE claim_id=? AND stage='claiming'",
+            (json.dumps(action, sort_keys=True), time.time(), claim_id),
+        )
+
+    def update_action(self, claim_id: str, action: dict) -> None:
+        """Add facts learned while acting (the CUPS job id) without changing the stage."""
+        self._write(
+            "UPDATE releases SET action=?, updated_at=? WHERE claim_id=?",
+            (json.dumps(action, sort_keys=True), time.time(), claim_id),
+        )
+
+    def done(self, claim_id: str, outcome: str, detail: str = "") -> None:
+        reported = 0 if outcome in REPORTABLE else 1
+        self._write(
+            "UPDATE releases SET stage='done', outcome=?, detail=?, reported=?, updated_at=? "
+            "WHERE claim_id=? AND stage!='done'",
+            (outcome, detail, reported, time.time(), claim_id),
+        )
+
+    def mark_reported(self, claim_id: str) -> None:
+        self._write("UPDATE releases SET reported=1, updated_at=? WHERE claim_id=?", (time.time(), claim_id))
+
+    def get(self, claim_id: str) -> Release | None:
+        rows = self._select("SELECT * FROM releases WHERE claim_id=?", (claim_id,))
+        return rows[0] if rows else None
+
+    def unfinished(self) -> list[Release]:
+        """Releases interrupted before DONE: what recovery must settle."""
+        return self._select("SELECT * FROM releases WHERE stage!='done' ORDER BY created_at", ())
+
+    def unreported(self) -> list[Release]:
+        return self._select(
+            "SELECT * FROM releases WHERE stage='done' AND reported=0 ORDER BY updated_at", ()
+        )
+
+    def recent(self, limit: int = 20) -> list[Release]:
+        return self._select("SELECT * FROM releases ORDER BY created_at DESC LIMIT ?", (limit,))
+
+    def _select(self, sql: str, args: tuple) -> list[Release]:
+        with self._lock:
+            cur = self._db.execute(sql, args)
+            names = [c[0] for c in cur.description]
+            rows = [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+        return [
+            Release(
+                claim_id=r["claim_id"],
+                code_hash=r["code_hash"],
+                stage=r["stage"],
+                action=json.loads(r["action"]) if r["action"] else None,
+                outcome=r["outcome"],
+                detail=r["detail"],
+                reported=bool(r["reported"]),
+                created_at=r["created_at"],
+                updated_at=r["updated_at"],
+            )
+            for r in rows
+        ]

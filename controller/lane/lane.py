@@ -1,0 +1,278 @@
+"""The lane: reads codes, runs releases one at a time, keeps the screen and device health current.
+
+Threads, each with one job:
+- the scanner's own worker pushes raw texts into ``_reads``;
+- ``lane-worker`` takes them one at a time: parse, drop repeats, release, show the result;
+- ``lane-monitor`` polls device health and the office link every few seconds;
+- the ``Reporter`` tells the office each outcome until acknowledged.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from dataclasses import dataclass, field
+
+from controller.errors import AmbilError, CodeError
+from controller.lane.dedupe import Deduper
+from controller.lane.journal import Journal
+from controller.lane.office_client import OfficeClient
+from controller.lane.recovery import recover
+from controller.lane.release import Outcome, Releaser
+from controller.lane.reporter import Reporter
+from controller.lane.screen import LaneState, ScreenBus, make_view
+from controller.office.codes import code_hash, parse_code, parse_short_code
+from hardware.locker.interface import LockerBank
+from hardware.printer.interface import Printer
+from hardware.scanner.interface import Scanner
+from hardware.status import DeviceState, DeviceStatus
+
+log = logging.getLogger(__name__)
+
+# states that show a result for a while, then go back to the welcome screen
+RESULT_STATES = {LaneState.TAKE_DOCUMENT, LaneState.DOOR_OPEN, LaneState.REFUSED, LaneState.PROBLEM}
+
+
+@dataclass
+class LaneSettings:
+    lane_id: str = "lane-1"
+    name: str = "Lajur 1"
+    dedupe_seconds: float = 3.0
+    result_seconds: float = 8.0
+    status_interval: float = 2.0
+
+
+@dataclass
+class LaneCounters:
+    reads: int = 0
+    repeats: int = 0
+    malformed: int = 0
+    outcomes: dict[str, int] = field(default_factory=dict)
+
+
+class Lane:
+    def __init__(
+        self,
+        *,
+        settings: LaneSettings,
+        journal: Journal,
+        office: OfficeClient,
+        releaser: Releaser,
+        scanner: Scanner | None,
+        printer: Printer | None,
+        lockers: dict[str, LockerBank],
+        screen: ScreenBus,
+    ):
+        self.settings = settings
+        self.journal = journal
+        self.office = office
+        self.releaser = releaser
+        self.scanner = scanner
+        self.printer = printer
+        self.lockers = lockers
+        self.screen = screen
+        self.reporter = Reporter(journal, office)
+        self.counters = LaneCounters()
+        self.devices: dict[str, DeviceStatus] = {}
+        self.office_online = True
+        self.last_loop_at = time.monotonic()  # the worker's heartbeat (the watchdog reads it)
+        self._reads: queue.Queue[tuple[float, str, str]] = queue.Queue(maxsize=1000)
+        self._dedupe = Deduper(settings.dedupe_seconds)
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._result_until = 0.0
+        self.ready = threading.Event()
+
+    # -- life cycle ----------------------------------------------------------------------------
+    def start(self) -> None:
+        for lockers in self.lockers.values():
+            lockers.all_off()
+        settled = recover(self.journal, self.printer, self.lockers)
+        if settled:
+            log.warning("recovered %d interrupted release(s)", len(settled))
+        self.reporter.start()
+        self._poll_devices()
+        for target, name in ((self._work, "lane-worker"), (self._monitor, "lane-monitor")):
+            thread = threading.Thread(target=target, name=name, daemon=True)
+            thread.start()
+            self._threads.append(thread)
+        if self.scanner is not None:
+            self.scanner.start(self.on_read)
+        self._show_idle()
+        self.ready.set()
+        log.info("lane %s ready", self.settings.lane_id)
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self.scanner is not None:
+            self.scanner.stop()
+        for thread in self._threads:
+            thread.join(timeout=10)
+        self.reporter.stop()
+        for bank in self.lockers.values():
+            try:
+                bank.close()  # every relay off
+            except Exception:
+                log.exception("closing locker bank %s", bank.name)
+        if self.printer is not None:
+            self.printer.close()
+        self.office.close()
+        self.journal.close()
+
+    # -- input ---------------------------------------------------------------------------------
+    def on_read(self, text: str) -> None:
+        """A scanner read ``text`` (called from the scanner's thread)."""
+        self._enqueue("qr", text)
+
+    def enter_short_code(self, digits: str) -> None:
+        """The driver typed a short code on the lane screen."""
+        self._enqueue("short", digits)
+
+    def simulate_scan(self, *, text: str | None = None, image: bytes | None = None) -> list[str]:
+        """Feed a text or an image to a simulated scanner (demo, tests, `ambil lane show`).
+
+        The read goes through the scanner's own path (for an image: the same QR decoder as the
+        camera), so what follows is exactly what a real read would cause.
+        """
+        scanner = self.scanner
+        if scanner is None or not hasattr(scanner, "inject"):
+            raise AmbilError(
+                "this lane's scanner is not simulated (lane.scanner.type != 'sim')", key="device.failed"
+            )
+        if image is not None:
+            return scanner.show_image(image)
+        scanner.inject(text)
+        return [text]
+
+    def _enqueue(self, kind: str, text: str) -> None:
+        try:
+            self._reads.put_nowait((time.monotonic(), kind, text))
+        except queue.Full:
+            log.warning("read queue full, dropping a read")
+
+    # -- the worker ----------------------------------------------------------------------------
+    def _work(self) -> None:
+        while not self._stop.is_set():
+            self.last_loop_at = time.monotonic()
+            try:
+                at, kind, text = self._reads.get(timeout=0.25)
+            except queue.Empty:
+                self._expire_result()
+                continue
+            try:
+                self.handle(at, kind, text)
+            except Exception:
+                log.exception("release failed unexpectedly")
+                self.screen.publish(make_view(LaneState.PROBLEM, reason="device.failed"))
+                self._result_until = time.monotonic() + self.settings.result_seconds
+
+    def handle(self, at: float, kind: str, text: str) -> Outcome | None:
+        """Handle one read: parse, drop repeats, release. Returns the outcome when released."""
+        self.counters.reads += 1
+        try:
+            if kind == "short":
+                digits = parse_short_code(text)
+                outcome = self.releaser.release(short_code=digits)
+            else:
+                code = parse_code(text)
+                key = code_hash(code)
+                if self._dedupe.is_repeat(key, at):
+                    self.counters.repeats += 1
+                    return None
+                outcome = self.releaser.release(code_hash=key)
+        except CodeError as exc:
+            self.counters.malformed += 1
+            if self._dedupe.is_repeat("malformed:" + text[:64], at):
+                return None
+            self.screen.publish(make_view(LaneState.REFUSED, reason=exc.key))
+            self._result_until = time.monotonic() + self.settings.result_seconds
+            return None
+        self.counters.outcomes[outcome.outcome] = self.counters.outcomes.get(outcome.outcome, 0) + 1
+        if outcome.reason == "office.unreachable":
+            self.office_online = False
+        self.reporter.poke()
+        self._result_until = time.monotonic() + self.settings.result_seconds
+        return outcome
+
+    def _expire_result(self) -> None:
+        state = self.screen.view.state
+        if state in RESULT_STATES and time.monotonic() >= self._result_until:
+            self._show_idle()
+
+    def _show_idle(self) -> None:
+        if not self.office_online:
+            view = make_view(LaneState.OFFLINE)
+        elif not self._can_release():
+            view = make_view(LaneState.OUT_OF_SERVICE)
+        else:
+            view = make_view(LaneState.READY)
+        if view.state != self.screen.view.state:
+            self.screen.publish(view)
+
+    def _can_release(self) -> bool:
+        usable = [
+            s
+            for s in self.devices.values()
+            if s.kind in ("printer", "locker") and s.state in (DeviceState.OK, DeviceState.WARNING)
+        ]
+        return bool(usable) or not any(s.kind in ("printer", "locker") for s in self.devices.values())
+
+    # -- the monitor ---------------------------------------------------------------------------
+    def _monitor(self) -> None:
+        while not self._stop.wait(self.settings.status_interval):
+            try:
+                self._poll_devices()
+                was_online = self.office_online
+                self.office_online = self.office.ping()
+                if was_online != self.office_online:
+                    log.warning("office link %s", "restored" if self.office_online else "lost")
+                    self.reporter.poke()
+                if self.screen.view.state in (
+                    LaneState.READY,
+                    LaneState.OFFLINE,
+                    LaneState.OUT_OF_SERVICE,
+                    LaneState.STARTING,
+                ):
+                    self._show_idle()
+            except Exception:
+                log.exception("device poll failed")
+
+    def _poll_devices(self) -> None:
+        devices: dict[str, DeviceStatus] = {}
+        if self.scanner is not None:
+            devices["scanner"] = self._status_of(self.scanner, "scanner")
+        if self.printer is not None:
+            devices["printer"] = self._status_of(self.printer, "printer")
+        for bank_id, bank in self.lockers.items():
+            devices[f"locker:{bank_id}"] = self._status_of(bank, "locker")
+        self.devices = devices
+
+    @staticmethod
+    def _status_of(device, kind: str) -> DeviceStatus:
+        try:
+            status = device.status()
+        except Exception as exc:  # a driver bug must not take the lane down
+            status = DeviceStatus(
+                kind=kind, name=getattr(device, "name", kind), state=DeviceState.ERROR, detail=str(exc)
+            )
+        status.kind = kind
+        return status
+
+    # -- what the API shows --------------------------------------------------------------------
+    def status(self) -> dict:
+        return {
+            "lane_id": self.settings.lane_id,
+            "name": self.settings.name,
+            "view": self.screen.view.to_dict(),
+            "office_online": self.office_online,
+            "devices": {key: s.to_dict() for key, s in self.devices.items()},
+            "counters": {
+                "reads": self.counters.reads,
+                "repeats": self.counters.repeats,
+                "malformed": self.counters.malformed,
+                "outcomes": dict(self.counters.outcomes),
+            },
+            "unreported": len(self.journal.unreported()),
+        }

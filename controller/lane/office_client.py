@@ -1,0 +1,83 @@
+"""How a lane talks to the office: one small interface, two transports.
+
+``InProcessOfficeClient`` calls the office directly (all-in-one mode); ``HttpOfficeClient``
+(``http_office_client.py``) calls the office API with the lane's API key. Both raise
+``CodeError`` when the office refuses a code and ``OfficeUnreachable`` when it cannot be asked.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Grant:
+    """The office's yes to one claim: what the lane must release."""
+
+    claim_id: str
+    pickup_id: int
+    document_id: int
+    kind: str  # "print" | "locker"
+    title: str = ""
+    pages: int | None = None
+    pdf_sha256: str | None = None
+    locker_bank: str | None = None
+    door: int | None = None
+    expires_at: Any = None
+
+    @classmethod
+    def from_mapping(cls, data: dict) -> Grant:
+        names = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in names})
+
+
+class OfficeClient(ABC):
+    """The office as one lane sees it. Methods block; the lane calls them from its worker."""
+
+    @abstractmethod
+    def claim(self, *, code_hash: str, claim_id: str) -> Grant: ...
+
+    @abstractmethod
+    def claim_short(self, *, short_code: str, claim_id: str) -> Grant: ...
+
+    @abstractmethod
+    def fetch_pdf(self, claim_id: str) -> bytes: ...
+
+    @abstractmethod
+    def report(self, *, claim_id: str, outcome: str, detail: str = "") -> None:
+        """Tell the office how a claim ended; idempotent on the office side."""
+
+    @abstractmethod
+    def ping(self) -> bool:
+        """True when the office answers."""
+
+    def close(self) -> None:
+        pass
+
+
+class InProcessOfficeClient(OfficeClient):
+    """All-in-one mode: the office lives in the same process."""
+
+    def __init__(self, office, lane_id: str):
+        self._office = office
+        self._lane_id = lane_id
+
+    def claim(self, *, code_hash: str, claim_id: str) -> Grant:
+        grant = self._office.claim(code_hash=code_hash, claim_id=claim_id, lane_id=self._lane_id)
+        return Grant.from_mapping(dataclasses.asdict(grant))
+
+    def claim_short(self, *, short_code: str, claim_id: str) -> Grant:
+        grant = self._office.claim_short(short_code=short_code, claim_id=claim_id, lane_id=self._lane_id)
+        return Grant.from_mapping(dataclasses.asdict(grant))
+
+    def fetch_pdf(self, claim_id: str) -> bytes:
+        return self._office.claim_pdf(claim_id)
+
+    def report(self, *, claim_id: str, outcome: str, detail: str = "") -> None:
+        self._office.report(claim_id=claim_id, lane_id=self._lane_id, outcome=outcome, detail=detail)
+
+    def ping(self) -> bool:
+        return True

@@ -1,0 +1,82 @@
+"""Crash recovery at lane start: settle every release interrupted before DONE, never re-actuate.
+
+- claiming, no INTENT: nothing was actuated; the claim is abandoned (the office makes the pickup
+  claimable again when it hears of it).
+- INTENT for a print: look the job up by its name (the claim id) in the print system.
+- INTENT for a door: read the door sensor.
+Whatever stays unknown becomes UNCERTAIN, for staff to resolve.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from controller.lane.journal import Journal, Release
+from hardware.errors import DeviceError
+from hardware.locker.interface import LockerBank
+from hardware.printer.interface import JobState, Printer
+from hardware.status import DeviceState
+
+log = logging.getLogger(__name__)
+
+
+def recover(
+    journal: Journal,
+    printer: Printer | None,
+    lockers: dict[str, LockerBank],
+    *,
+    follow_seconds: float = 30.0,
+) -> list[tuple[str, str, str]]:
+    """Settle every unfinished release; returns (claim_id, outcome, detail) for each."""
+    settled = []
+    for release in journal.unfinished():
+        if release.stage == "claiming":
+            outcome, detail = "abandoned", "interrupted before the claim was answered"
+        elif (release.action or {}).get("kind") == "print":
+            outcome, detail = _settle_print(release, printer, follow_seconds)
+        elif (release.action or {}).get("kind") == "door":
+            outcome, detail = _settle_door(release, lockers)
+        else:
+            outcome, detail = "uncertain", "unknown action in the journal"
+        journal.done(release.claim_id, outcome, f"recovery: {detail}")
+        log.warning("recovered claim %s as %s (%s)", release.claim_id, outcome, detail)
+        settled.append((release.claim_id, outcome, detail))
+    return settled
+
+
+def _settle_print(release: Release, printer: Printer | None, follow_seconds: float) -> tuple[str, str]:
+    if printer is None:
+        return "uncertain", "no printer configured to look the job up"
+    try:
+        jobs = printer.find_jobs(release.claim_id)
+        if not jobs:
+            # the job never reached the print system, so nothing can have printed
+            return "failed", "no print job under this claim"
+        job = jobs[-1]
+        deadline = time.monotonic() + follow_seconds
+        while not job.state.final and job.state != JobState.STOPPED and time.monotonic() < deadline:
+            time.sleep(0.3)
+            job = printer.job(job.job_id)
+        status = printer.status()
+    except DeviceError as exc:
+        return "uncertain", f"printer not reachable: {exc}"
+    if job.state == JobState.COMPLETED and status.state in (DeviceState.OK, DeviceState.WARNING):
+        return "released", f"job {job.job_id} completed"
+    if job.state in (JobState.CANCELLED, JobState.ABORTED):
+        return "failed", f"job {job.job_id} {job.state}"
+    return "uncertain", f"job {job.job_id} {job.state}, printer {status.state}"
+
+
+def _settle_door(release: Release, lockers: dict[str, LockerBank]) -> tuple[str, str]:
+    action = release.action or {}
+    bank = lockers.get(action.get("bank", ""))
+    if bank is None:
+        return "uncertain", f"locker bank {action.get('bank')!r} not configured"
+    try:
+        is_open = bank.door_open(int(action["door"]))
+    except DeviceError as exc:
+        return "uncertain", f"door sensor not readable: {exc}"
+    if is_open:
+        return "released", "door found open"
+    return "uncertain", "door closed or no sensor: was the item taken?"

@@ -1,0 +1,226 @@
+"""The release protocol of DESIGN section 5: claim, INTENT, act, DONE (at most once).
+
+``Releaser.release`` runs one release to its end on the calling (worker) thread and returns the
+outcome. The journal is written before every step that could actuate anything, and nothing in
+here ever repeats an actuation: a retry is always a new claim decided by the office.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from controller.errors import AmbilError, OfficeUnreachable
+from controller.lane.journal import Journal
+from controller.lane.office_client import Grant, OfficeClient
+from controller.lane.screen import LaneState, LaneView, make_view
+from hardware.errors import DeviceError, DeviceOffline
+from hardware.locker.interface import LockerBank
+from hardware.printer.interface import JobState, JobStatus, Printer
+from hardware.status import DeviceState
+
+log = logging.getLogger(__name__)
+
+# printer reasons that mean "the paper may not have come out", even for a completed job
+NOT_CONFIRMED_REASONS = frozenset(
+    {
+        "media-empty",
+        "media-needed",
+        "media-jam",
+        "toner-empty",
+        "marker-supply-empty",
+        "door-open",
+        "cover-open",
+        "offline",
+        "shutdown",
+        "paused",
+        "stopped",
+    }
+)
+
+
+# locker errors that guarantee the lock was never energised (anything else: maybe it was)
+NOTHING_ACTUATED = frozenset({"no-such-door", "relay-failed", "offline"})
+
+
+@dataclass(frozen=True)
+class ReleaseSettings:
+    pulse_ms: int = 500
+    door_open_timeout: float = 10.0
+    print_timeout: float = 120.0
+    poll_interval: float = 0.3
+
+
+@dataclass(frozen=True)
+class Outcome:
+    claim_id: str
+    outcome: str  # released | failed | uncertain | refused | abandoned
+    reason: str = ""  # a MESSAGES key when not released
+    grant: Grant | None = None
+    detail: str = ""
+
+
+class Releaser:
+    def __init__(
+        self,
+        *,
+        journal: Journal,
+        office: OfficeClient,
+        printer: Printer | None,
+        lockers: dict[str, LockerBank],
+        spool_dir: Path,
+        settings: ReleaseSettings,
+        show: Callable[[LaneView], None],
+    ):
+        self.journal = journal
+        self.office = office
+        self.printer = printer
+        self.lockers = lockers
+        self.spool_dir = spool_dir
+        self.settings = settings
+        self.show = show
+        spool_dir.mkdir(parents=True, exist_ok=True)
+
+    def release(self, *, code_hash: str | None = None, short_code: str | None = None) -> Outcome:
+        """Release what one code stands for. Exactly one of code_hash / short_code is given."""
+        claim_id = uuid.uuid4().hex
+        # a short code is a weak secret: the journal keeps only a marker, never the digits
+        self.journal.claiming(claim_id, code_hash or "short-code")
+        self.show(make_view(LaneState.CHECKING))
+        try:
+            if code_hash is not None:
+                grant = self.office.claim(code_hash=code_hash, claim_id=claim_id)
+            else:
+                grant = self.office.claim_short(short_code=short_code, claim_id=claim_id)
+        except OfficeUnreachable as exc:
+            # the office may have granted it and the answer got lost: tell it we walked away
+            return self._finish(claim_id, "abandoned", "office.unreachable", detail=exc.detail)
+        except AmbilError as exc:
+            return self._finish(claim_id, "refused", exc.key, detail=exc.detail)
+        log.info("claim %s granted: %s document %s", claim_id, grant.kind, grant.document_id)
+        if grant.kind == "print":
+            return self._print(grant)
+        return self._open_door(grant)
+
+    # -- print ---------------------------------------------------------------------------------
+    def _print(self, grant: Grant) -> Outcome:
+        cid = grant.claim_id
+        if self.printer is None:
+            return self._finish(cid, "failed", "device.failed", grant, "this lane has no printer")
+        try:
+            pdf = self.office.fetch_pdf(cid)
+        except OfficeUnreachable as exc:
+            return self._finish(cid, "abandoned", "office.unreachable", grant, exc.detail)
+        except AmbilError as exc:
+            return self._finish(cid, "failed", "device.failed", grant, f"fetch pdf: {exc.key}")
+        if grant.pdf_sha256 and hashlib.sha256(pdf).hexdigest() != grant.pdf_sha256:
+            return self._finish(cid, "failed", "device.failed", grant, "pdf checksum mismatch")
+        spool = self.spool_dir / f"{cid}.pdf"
+        spool.write_bytes(pdf)
+        pages = grant.pages or 0
+        self.journal.intent(cid, {"kind": "print", "job_name": cid, "pages": pages})
+        self.show(make_view(LaneState.PRINTING, page=0, pages=pages or "?"))
+        try:
+            job_id = self.printer.submit(spool, cid)
+        except DeviceError as exc:
+            return self._settle_failed_submit(grant, exc)
+        finally:
+            spool.unlink(missing_ok=True)
+        self.journal.update_action(cid, {"kind": "print", "job_name": cid, "job_id": job_id, "pages": pages})
+        return self._follow_print(grant, job_id)
+
+    def _settle_failed_submit(self, grant: Grant, exc: DeviceError) -> Outcome:
+        """A submit that raised may still have queued the job: look before calling it failed."""
+        cid = grant.claim_id
+        try:
+            jobs = self.printer.find_jobs(cid)
+        except DeviceError:
+            return self._finish(cid, "uncertain", "print.not_confirmed", grant, f"submit: {exc}")
+        if not jobs:
+            return self._finish(cid, "failed", "print.not_confirmed", grant, f"submit: {exc}")
+        return self._follow_print(grant, jobs[-1].job_id)
+
+    def _follow_print(self, grant: Grant, job_id: int) -> Outcome:
+        cid = grant.claim_id
+        deadline = time.monotonic() + self.settings.print_timeout
+        last_pages = -1
+        job: JobStatus | None = None
+        while True:
+            try:
+                job = self.printer.job(job_id)
+            except DeviceError as exc:
+                return self._finish(cid, "uncertain", "print.not_confirmed", grant, f"follow: {exc}")
+            if job.pages_done != last_pages:
+                last_pages = job.pages_done
+                total = grant.pages or "?"
+                self.show(
+                    make_view(
+                        LaneState.PRINTING, page=min(job.pages_done + 1, grant.pages or 10**6), pages=total
+                    )
+                )
+            if job.state.final or job.state == JobState.STOPPED or time.monotonic() > deadline:
+                break
+            time.sleep(self.settings.poll_interval)
+        status = self.printer.status()
+        problems = sorted(set(status.reasons) & NOT_CONFIRMED_REASONS)
+        if status.state == DeviceState.OFFLINE:
+            problems.append("offline")
+        if job.state == JobState.COMPLETED and not problems:
+            return self._finish(cid, "released", "", grant, f"job {job_id} completed")
+        detail = f"job {job_id} {job.state}; printer {status.state} {','.join(problems)}".strip()
+        if not job.state.final:
+            try:
+                self.printer.cancel(job_id)  # never let a stopped job resume after a reprint
+            except DeviceError as exc:
+                return self._finish(
+                    cid, "uncertain", "print.not_confirmed", grant, f"{detail}; cancel: {exc}"
+                )
+        return self._finish(cid, "failed", "print.not_confirmed", grant, detail)
+
+    # -- locker --------------------------------------------------------------------------------
+    def _open_door(self, grant: Grant) -> Outcome:
+        cid = grant.claim_id
+        bank = self.lockers.get(grant.locker_bank or "")
+        if bank is None:
+            return self._finish(
+                cid,
+                "failed",
+                "device.failed",
+                grant,
+                f"locker bank {grant.locker_bank!r} is not on this lane",
+            )
+        self.journal.intent(cid, {"kind": "door", "bank": grant.locker_bank, "door": grant.door})
+        try:
+            bank.pulse(grant.door, self.settings.pulse_ms)
+        except DeviceError as exc:
+            if isinstance(exc, DeviceOffline) or exc.reason in NOTHING_ACTUATED:
+                return self._finish(cid, "failed", "device.failed", grant, f"pulse: {exc}")
+            return self._finish(cid, "uncertain", "door.not_detected", grant, f"pulse: {exc}")
+        opened = bank.wait_open(grant.door, self.settings.door_open_timeout)
+        if opened is False:
+            return self._finish(cid, "uncertain", "door.not_detected", grant, "sensor did not read open")
+        return self._finish(cid, "released", "", grant, "door opened" if opened else "no door sensor")
+
+    # -- end -----------------------------------------------------------------------------------
+    def _finish(
+        self, claim_id: str, outcome: str, reason: str, grant: Grant | None = None, detail: str = ""
+    ) -> Outcome:
+        self.journal.done(claim_id, outcome, detail if not reason else f"{reason}: {detail}")
+        log.info("claim %s %s %s %s", claim_id, outcome, reason, detail)
+        if outcome == "released":
+            if grant and grant.kind == "locker":
+                self.show(make_view(LaneState.DOOR_OPEN, door=grant.door, bank=grant.locker_bank))
+            else:
+                self.show(make_view(LaneState.TAKE_DOCUMENT))
+        elif reason == "office.unreachable":
+            self.show(make_view(LaneState.OFFLINE))
+        elif outcome == "refused":
+            self.show(make_view(LaneState.REFUSED, reason=reason))
+        else:
+            self.show(make_view(LaneState.PROBLEM, reason=reason))
+        return Outcome(claim_id, outcome, reason, grant, detail)

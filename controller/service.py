@@ -1,0 +1,222 @@
+"""The composition root: builds stores, drivers, the office and the lane from one Config.
+
+Nothing else in ambil opens a device or reads config; tests build a System the same way with
+their own Config (and may hand in drivers, e.g. a GPIO bank on gpiozero's MockFactory).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from controller.config import Config
+from controller.lane.journal import Journal
+from controller.lane.lane import Lane, LaneSettings
+from controller.lane.office_client import InProcessOfficeClient, OfficeClient
+from controller.lane.release import Releaser, ReleaseSettings
+from controller.lane.screen import ScreenBus
+from hardware.locker.interface import LockerBank
+from hardware.printer.interface import Printer
+from hardware.scanner.interface import Scanner
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class System:
+    """Everything one ambil process runs; ``office`` and ``lane`` are None where the role has none."""
+
+    config: Config
+    office: object | None = None
+    lane: Lane | None = None
+    engine: object | None = None
+    started: bool = False
+    extras: dict = field(default_factory=dict)
+
+    def start(self) -> None:
+        if self.lane is not None:
+            self.lane.start()
+        self.started = True
+
+    def stop(self) -> None:
+        if self.lane is not None:
+            self.lane.stop()
+        if self.engine is not None:
+            self.engine.dispose()
+        self.started = False
+
+
+def build_system(
+    config: Config,
+    *,
+    scanner: Scanner | None = None,
+    printer: Printer | None = None,
+    lockers: dict[str, LockerBank] | None = None,
+    office_client: OfficeClient | None = None,
+) -> System:
+    """Build (not start) every part the config's role asks for.
+
+    Drivers passed in replace the ones the config would build (tests, benchmarks).
+    """
+    state = config.state_dir
+    state.mkdir(parents=True, exist_ok=True)
+    system = System(config=config)
+    if config.role in ("all-in-one", "office"):
+        system.office, system.engine = build_office(config)
+    if config.role in ("all-in-one", "lane"):
+        if office_client is None:
+            office_client = build_office_client(config, system.office)
+        system.lane = build_lane(
+            config,
+            office_client,
+            scanner=scanner if scanner is not None else build_scanner(config),
+            printer=printer if printer is not None else build_printer(config),
+            lockers=lockers if lockers is not None else build_lockers(config),
+        )
+    return system
+
+
+def build_office(config: Config):
+    from controller.office.blobs import BlobStore
+    from controller.office.db import make_engine
+    from controller.office.migrations import migrate
+    from controller.office.service import Office
+
+    engine = make_engine(config.database_url)
+    migrate(engine)
+    office = Office(
+        engine,
+        BlobStore(config.state_dir / "blobs"),
+        load_secret(config.state_dir / "secrets" / "short_code.key"),
+        max_upload_bytes=int(config.office.max_upload_mb * 1024 * 1024),
+        max_pages=config.office.max_pages,
+        default_expiry_days=config.office.default_expiry_days,
+        short_code_lockout=config.office.short_code_lockout,
+        lockout_minutes=config.office.lockout_minutes,
+    )
+    if config.role == "all-in-one":
+        lane = config.lane
+        office.ensure_lane(lane.id, lane.name)
+        for bank in lane.lockers:
+            office.ensure_locker_bank(bank.id, lane.id, bank.doors)
+    return office, engine
+
+
+def build_office_client(config: Config, office) -> OfficeClient:
+    if office is not None:
+        return InProcessOfficeClient(office, config.lane.id)
+    from controller.lane.http_office_client import HttpOfficeClient
+
+    return HttpOfficeClient(config.lane.office_url, config.lane.api_key)
+
+
+def build_lane(config: Config, office_client: OfficeClient, *, scanner, printer, lockers) -> Lane:
+    lane_cfg = config.lane
+    screen = ScreenBus()
+    journal = Journal(config.state_dir / "lane" / f"{lane_cfg.id}-journal.db")
+    releaser = Releaser(
+        journal=journal,
+        office=office_client,
+        printer=printer,
+        lockers=lockers,
+        spool_dir=config.state_dir / "lane" / "spool",
+        settings=ReleaseSettings(
+            pulse_ms=lane_cfg.pulse_ms,
+            door_open_timeout=lane_cfg.door_open_timeout,
+            print_timeout=lane_cfg.print_timeout,
+        ),
+        show=screen.publish,
+    )
+    return Lane(
+        settings=LaneSettings(
+            lane_id=lane_cfg.id,
+            name=lane_cfg.name,
+            dedupe_seconds=lane_cfg.dedupe_seconds,
+            result_seconds=lane_cfg.result_seconds,
+        ),
+        journal=journal,
+        office=office_client,
+        releaser=releaser,
+        scanner=scanner,
+        printer=printer,
+        lockers=lockers,
+        screen=screen,
+    )
+
+
+def build_scanner(config: Config) -> Scanner | None:
+    cfg = config.lane.scanner
+    if cfg.type == "none":
+        return None
+    if cfg.type == "sim":
+        from hardware.scanner.sim import SimScanner
+
+        return SimScanner()
+    from hardware.scanner.camera import CameraScanner
+
+    source = cfg.source
+    if isinstance(source, str) and source.isdigit():
+        source = int(source)
+    return CameraScanner(source, fps_cap=cfg.fps_cap, width=cfg.width, height=cfg.height, loop=cfg.loop)
+
+
+def build_printer(config: Config) -> Printer | None:
+    cfg = config.lane.printer
+    if cfg.type == "none":
+        return None
+    if cfg.type == "sim":
+        from hardware.printer.sim import SimPrinter
+
+        return SimPrinter(
+            outbox=config.state_dir / "sim" / "printer",
+            seconds_per_page=cfg.seconds_per_page,
+            paper=cfg.paper,
+        )
+    from hardware.printer.cups_printer import CupsPrinter
+
+    return CupsPrinter(cfg.queue, server=cfg.server, error_policy=cfg.error_policy)
+
+
+def build_lockers(config: Config) -> dict[str, LockerBank]:
+    banks: dict[str, LockerBank] = {}
+    for cfg in config.lane.lockers:
+        if cfg.type == "sim":
+            from hardware.locker.sim import SimLockerBank
+
+            bank = SimLockerBank(
+                name=cfg.id,
+                doors=cfg.doors,
+                sensors=cfg.sensors,
+                log_path=config.state_dir / "sim" / f"locker-{cfg.id}-pulses.jsonl",
+            )
+            for door in cfg.stuck_doors:
+                bank.set_stuck(door, True)
+        else:
+            from hardware.locker.gpio_locker import GpioLockerBank
+
+            bank = GpioLockerBank(
+                name=cfg.id,
+                relay_pins=cfg.relay_pins,
+                sensor_pins=cfg.sensor_pins,
+                relay_active_high=cfg.relay_active_high,
+                sensor_pull_up=cfg.sensor_pull_up,
+                sensor_open_when=cfg.sensor_open_when,
+                max_pulse_ms=cfg.max_pulse_ms,
+            )
+        banks[cfg.id] = bank
+    return banks
+
+
+def load_secret(path: Path) -> bytes:
+    """A 32-byte key kept in its own file (mode 600), made on first start."""
+    if path.exists():
+        return path.read_bytes()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_bytes(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(key)
+    return key

@@ -1,0 +1,1 @@
+"""Locker banks: the interface, GPIO relays (gpiozero) and a simulator."""

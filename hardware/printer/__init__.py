@@ -1,0 +1,1 @@
+"""Printers: the interface, a CUPS driver and a simulator."""

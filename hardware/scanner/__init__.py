@@ -1,0 +1,1 @@
+"""Code scanners: the interface, the QR decoder, an OpenCV camera driver and a simulator."""

@@ -1,0 +1,55 @@
+"""Shared fixtures: configs in temp state dirs, PDFs, and the real-server rigs.
+
+Rigs that start real servers (cupsd, uvicorn) live in tests/rigs/. Outside CI a rig that cannot
+start skips with its reason; with CI=true it fails instead, so nothing is skipped in `.ci/run`.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+
+import pytest
+
+pytest_plugins = ["tests.rigs.cups_rig"]
+
+
+def pytest_addoption(parser):
+    parser.addoption("--slow", action="store_true", help="also run the long suites (large N)")
+
+
+def pytest_collection_modifyitems(config, items):
+    if config.getoption("--slow"):
+        return
+    skip = pytest.mark.skip(reason="slow suite: run with --slow")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)
+
+
+def rig_unavailable(reason: str):
+    """Skip outside CI, fail in CI: `.ci/run` must be able to start every rig."""
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"rig unavailable in CI: {reason}")
+    pytest.skip(reason)
+
+
+def make_pdf(pages: int = 1, text: str = "ambil test document") -> bytes:
+    """A real PDF with ``pages`` pages, each with a line of text."""
+    from pypdf import PdfWriter
+    from pypdf.generic import DecodedStreamObject, NameObject
+
+    writer = PdfWriter()
+    for number in range(1, pages + 1):
+        page = writer.add_blank_page(width=595, height=842)
+        stream = DecodedStreamObject()
+        stream.set_data(f"BT /F1 24 Tf 72 760 Td ({text} - page {number}) Tj ET".encode())
+        page[NameObject("/Contents")] = writer._add_object(stream)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def pdf_bytes() -> bytes:
+    return make_pdf(2)

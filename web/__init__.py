@@ -1,0 +1,1 @@
+"""The HTTP face of ambil: office API, lane API, lane screen, health."""

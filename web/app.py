@@ -1,0 +1,64 @@
+"""Builds the FastAPI application around a built System (see controller.service)."""
+
+from __future__ import annotations
+
+import logging
+import time
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+
+from controller.service import System
+from web.errors import install_error_handlers
+from web.routers import claims, documents, health, lane, qr
+
+log = logging.getLogger(__name__)
+access_log = logging.getLogger("ambil.access")
+HERE = Path(__file__).parent
+
+
+def create_app(system: System, *, manage_lifecycle: bool = True) -> FastAPI:
+    """The app for one System. With ``manage_lifecycle`` the app starts and stops the System."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        if manage_lifecycle and not system.started:
+            system.start()
+        try:
+            yield
+        finally:
+            if manage_lifecycle:
+                system.stop()
+
+    app = FastAPI(
+        title="ambil",
+        version="0.1.0",
+        description="Drive-thru document pickup: office API, lane protocol, lane screen.",
+        lifespan=lifespan,
+    )
+    app.state.system = system
+    app.state.templates = Jinja2Templates(directory=HERE / "templates")
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    install_error_handlers(app)
+    for module in (health, documents, claims, qr, lane):
+        app.include_router(module.router)
+
+    @app.middleware("http")
+    async def log_requests(request: Request, call_next):
+        # log the route template, never the raw path: a path may hold a pickup code
+        started = time.perf_counter()
+        response = await call_next(request)
+        route = getattr(request.scope.get("route"), "path", "-")
+        access_log.info(
+            "%s %s %d %.1fms",
+            request.method,
+            route,
+            response.status_code,
+            (time.perf_counter() - started) * 1000,
+        )
+        return response
+
+    return app

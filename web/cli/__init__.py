@@ -1,0 +1,73 @@
+"""The ``ambil`` command line: serve, check config, decode images, drive a simulated lane, keys."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from web.cli import commands
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="ambil", description="Drive-thru document pickup controller.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="run ambil (no --config: all-in-one demo with simulated hardware)")
+    serve.add_argument("--config", "-c", help="TOML config file")
+    serve.add_argument("--host", help="listen address (overrides http.host)")
+    serve.add_argument("--port", type=int, help="listen port (overrides http.port)")
+    serve.set_defaults(func=commands.serve)
+
+    config = sub.add_parser("config", help="configuration tools")
+    config_sub = config.add_subparsers(dest="config_command", required=True)
+    check = config_sub.add_parser("check", help="validate a config file: prints ok or each error")
+    check.add_argument("file")
+    check.set_defaults(func=commands.config_check)
+    show = config_sub.add_parser("show", help="print the effective config (defaults filled in)")
+    show.add_argument("file", nargs="?")
+    show.set_defaults(func=commands.config_show)
+
+    decode = sub.add_parser("decode", help="print the QR texts found in each image")
+    decode.add_argument("images", nargs="+")
+    decode.set_defaults(func=commands.decode)
+
+    lane = sub.add_parser("lane", help="talk to a running lane")
+    lane_sub = lane.add_subparsers(dest="lane_command", required=True)
+    for name, helptext in (
+        ("show", "show an image to the lane's simulated camera"),
+        ("scan", "make the simulated scanner read a text"),
+    ):
+        cmd = lane_sub.add_parser(name, help=helptext)
+        cmd.add_argument("image" if name == "show" else "text")
+        cmd.add_argument("--url", default="http://127.0.0.1:8080", help="the lane's base URL")
+        cmd.add_argument("--key", help="an API key (technician/admin); not needed on the lane itself")
+        cmd.set_defaults(func=commands.lane_show if name == "show" else commands.lane_scan)
+    status = lane_sub.add_parser("status", help="print the lane's state and devices")
+    status.add_argument("--url", default="http://127.0.0.1:8080")
+    status.add_argument("--key")
+    status.set_defaults(func=commands.lane_status)
+
+    apikey = sub.add_parser("apikey", help="API keys for lanes, agencies and people")
+    key_sub = apikey.add_subparsers(dest="apikey_command", required=True)
+    create = key_sub.add_parser("create", help="create a key and print it (shown only once)")
+    create.add_argument("--role", required=True, choices=["admin", "staff", "technician", "lane", "agency"])
+    create.add_argument("--lane", help="the lane id (role lane)")
+    create.add_argument("--label", default="")
+    create.add_argument("--config", "-c")
+    create.set_defaults(func=commands.apikey_create)
+
+    audit = sub.add_parser("audit", help="audit log tools")
+    audit_sub = audit.add_subparsers(dest="audit_command", required=True)
+    verify = audit_sub.add_parser("verify", help="check the audit log's hash chain")
+    verify.add_argument("--config", "-c")
+    verify.set_defaults(func=commands.audit_verify)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.func(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,184 @@
+"""What each ``ambil`` sub-command does. Errors print one clear line and exit non-zero."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from controller.config import ConfigError, load_config
+
+
+def _load(path: str | None):
+    try:
+        return load_config(Path(path) if path else None)
+    except ConfigError as exc:
+        print(f"config error in {exc.source}:", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  {problem}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+def config_check(args) -> int:
+    try:
+        load_config(Path(args.file))
+    except ConfigError as exc:
+        for problem in exc.problems:
+            print(f"{exc.source}: {problem}")
+        return 1
+    print("ok")
+    return 0
+
+
+def config_show(args) -> int:
+    config = _load(args.file)
+    print(json.dumps(config.model_dump(mode="json"), indent=2))
+    return 0
+
+
+def serve(args) -> int:
+    import uvicorn
+
+    from controller.logs import setup_logging
+    from controller.service import build_system
+    from web.app import create_app
+
+    config = _load(args.config)
+    if args.host:
+        config.http.host = args.host
+    if args.port:
+        config.http.port = args.port
+    setup_logging(config.log_level)
+    system = build_system(config)
+    first_key = _first_admin_key(system)
+    base = f"http://{_display_host(config.http.host)}:{config.http.port}"
+    print(f"ambil {config.role} on {base}  (state: {config.state_dir})")
+    if system.lane is not None:
+        print(f"  lane screen:   {base}/lane   (English: {base}/lane?lang=en)")
+    print(f"  API and docs:  {base}/docs")
+    print(f"  health:        {base}/healthz  {base}/readyz")
+    if first_key:
+        print(f"  first admin API key (shown once, keep it): {first_key}")
+    sys.stdout.flush()
+    app = create_app(system)
+    uvicorn.run(app, host=config.http.host, port=config.http.port, log_config=None, access_log=False)
+    return 0
+
+
+def _display_host(host: str) -> str:
+    return "127.0.0.1" if host in ("0.0.0.0", "::") else host
+
+
+def _first_admin_key(system) -> str | None:
+    """On the very first start of an office, make one admin key so the API can be used at all."""
+    office = system.office
+    if office is None or office.count_api_keys() > 0:
+        return None
+    return office.create_api_key("admin", label="first-start")
+
+
+def apikey_create(args) -> int:
+    from controller.service import build_office
+
+    config = _load(args.config)
+    if args.role == "lane" and not args.lane:
+        print("a lane key needs --lane LANE_ID", file=sys.stderr)
+        return 2
+    office, engine = build_office(config)
+    try:
+        if args.lane:
+            office.ensure_lane(args.lane)
+        print(office.create_api_key(args.role, lane_id=args.lane, label=args.label))
+    finally:
+        engine.dispose()
+    return 0
+
+
+def audit_verify(args) -> int:
+    from controller.service import build_office
+
+    config = _load(args.config)
+    office, engine = build_office(config)
+    try:
+        result = office.verify_audit()
+    finally:
+        engine.dispose()
+    if result.ok:
+        print(f"ok: {result.count} records, chain intact")
+        return 0
+    print(f"BROKEN at record {result.first_bad_seq}: {result.problem}")
+    return 1
+
+
+def decode(args) -> int:
+    from hardware.errors import ScannerError
+    from hardware.scanner.decoder import QrDecoder
+
+    decoder = QrDecoder()
+    status = 0
+    for image in args.images:
+        try:
+            texts = decoder.decode_file(image)
+        except ScannerError as exc:
+            print(f"{image}: error: {exc}")
+            status = 1
+            continue
+        if not texts:
+            print(f"{image}: no code found")
+        for text in texts:
+            print(f"{image}: {text}")
+    return status
+
+
+def _client(args):
+    import httpx
+
+    headers = {"Authorization": f"Bearer {args.key}"} if args.key else {}
+    return httpx.Client(base_url=args.url, headers=headers, timeout=30)
+
+
+def _answer(response) -> int:
+    try:
+        body = response.json()
+    except ValueError:
+        body = response.text
+    print(json.dumps(body, indent=2, ensure_ascii=False) if not isinstance(body, str) else body)
+    return 0 if response.is_success else 1
+
+
+def lane_show(args) -> int:
+    import httpx
+
+    path = Path(args.image)
+    if not path.is_file():
+        print(f"{path}: no such file", file=sys.stderr)
+        return 2
+    try:
+        with _client(args) as http:
+            files = {"file": (path.name, path.read_bytes(), "application/octet-stream")}
+            return _answer(http.post("/api/v1/lane/scan/image", files=files))
+    except httpx.HTTPError as exc:
+        print(f"cannot reach the lane at {args.url}: {exc}", file=sys.stderr)
+        return 2
+
+
+def lane_scan(args) -> int:
+    import httpx
+
+    try:
+        with _client(args) as http:
+            return _answer(http.post("/api/v1/lane/scan", json={"text": args.text}))
+    except httpx.HTTPError as exc:
+        print(f"cannot reach the lane at {args.url}: {exc}", file=sys.stderr)
+        return 2
+
+
+def lane_status(args) -> int:
+    import httpx
+
+    try:
+        with _client(args) as http:
+            return _answer(http.get("/api/v1/lane"))
+    except httpx.HTTPError as exc:
+        print(f"cannot reach the lane at {args.url}: {exc}", file=sys.stderr)
+        return 2

@@ -1,0 +1,60 @@
+"""Office API for lanes: claim a pickup, fetch its PDF, report the outcome (``/api/v1/claims``)."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Literal
+
+from fastapi import APIRouter, Depends, Request, Response
+from pydantic import BaseModel, Field
+
+from web.auth import Principal, require
+
+router = APIRouter(prefix="/api/v1/claims", tags=["lane protocol"])
+
+
+class ClaimRequest(BaseModel):
+    code_hash: str = Field(pattern="^[0-9a-f]{64}$", description="hex SHA-256 of the pickup code")
+    claim_id: str = Field(pattern="^[0-9A-Za-z_-]{8,64}$", description="idempotency key")
+
+
+class ShortClaimRequest(BaseModel):
+    short_code: str = Field(min_length=1, max_length=32)
+    claim_id: str = Field(pattern="^[0-9A-Za-z_-]{8,64}$")
+
+
+class ReportRequest(BaseModel):
+    outcome: Literal["released", "failed", "uncertain", "abandoned"]
+    detail: str = Field("", max_length=2000)
+
+
+def _lane_id(who: Principal) -> str:
+    return who.lane_id or "unknown"
+
+
+@router.post("", summary="Claim a pickup by its code hash (at most one claim wins)")
+def claim(body: ClaimRequest, request: Request, who: Principal = Depends(require("lane"))):
+    office = request.app.state.system.office
+    grant = office.claim(code_hash=body.code_hash, claim_id=body.claim_id, lane_id=_lane_id(who))
+    return dataclasses.asdict(grant)
+
+
+@router.post("/short", summary="Claim a pickup by its 10-digit short code (rate-limited per lane)")
+def claim_short(body: ShortClaimRequest, request: Request, who: Principal = Depends(require("lane"))):
+    office = request.app.state.system.office
+    grant = office.claim_short(short_code=body.short_code, claim_id=body.claim_id, lane_id=_lane_id(who))
+    return dataclasses.asdict(grant)
+
+
+@router.get("/{claim_id}/pdf", summary="The PDF of a claimed print pickup")
+def claim_pdf(claim_id: str, request: Request, who: Principal = Depends(require("lane"))):
+    pdf = request.app.state.system.office.claim_pdf(claim_id)
+    return Response(pdf, media_type="application/pdf")
+
+
+@router.post("/{claim_id}/report", summary="Report how a claim ended (idempotent)")
+def report(claim_id: str, body: ReportRequest, request: Request, who: Principal = Depends(require("lane"))):
+    request.app.state.system.office.report(
+        claim_id=claim_id, lane_id=_lane_id(who), outcome=body.outcome, detail=body.detail
+    )
+    return {"claim_id": claim_id, "outcome": body.outcome, "acknowledged": True}

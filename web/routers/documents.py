@@ -1,0 +1,93 @@
+"""Office API: documents and their pickup codes (``/api/v1/documents``)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+
+from controller.errors import DocumentError, UploadError
+from web.auth import Principal, require
+
+router = APIRouter(prefix="/api/v1/documents", tags=["documents"])
+STAFF = ("staff", "admin", "agency")
+
+
+def _office(request: Request):
+    office = request.app.state.system.office
+    if office is None:
+        raise DocumentError("this process has no office (role = lane)", key="document.not_found")
+    return office
+
+
+async def _read_upload(file: UploadFile | None, request: Request) -> bytes | None:
+    if file is None:
+        return None
+    limit = request.app.state.system.config.office.max_upload_mb * 1024 * 1024
+    data = await file.read(int(limit) + 1)  # never hold more than the limit plus one byte
+    if len(data) > limit:
+        raise UploadError(f"more than {limit / 2**20:.0f} MB", key="upload.too_large")
+    return data
+
+
+@router.post("", status_code=201, summary="Register a document (print: with its PDF; locker: a door)")
+async def create_document(
+    request: Request,
+    kind: str = Form(..., pattern="^(print|locker)$", description="print or locker"),
+    title: str = Form(..., min_length=1, max_length=200),
+    reference: str | None = Form(None, max_length=100),
+    locker_bank: str | None = Form(None),
+    door: int | None = Form(None, ge=1),
+    file: UploadFile | None = File(None, description="the PDF to print (kind=print)"),
+    who: Principal = Depends(require(*STAFF)),
+):
+    pdf = await _read_upload(file, request)
+    return _office(request).create_document(
+        kind=kind,
+        title=title,
+        reference=reference,
+        pdf=pdf,
+        locker_bank=locker_bank,
+        door=door,
+        actor=who.actor,
+    )
+
+
+@router.post("/{doc_id}/pdf", summary="Upload or replace the PDF of a draft print document")
+async def attach_pdf(
+    request: Request, doc_id: int, file: UploadFile = File(...), who: Principal = Depends(require(*STAFF))
+):
+    pdf = await _read_upload(file, request)
+    return _office(request).attach_pdf(doc_id, pdf, who.actor)
+
+
+@router.post("/{doc_id}/ready", summary="Mark ready: issues the pickup code (shown once)")
+def mark_ready(request: Request, doc_id: int, who: Principal = Depends(require(*STAFF))):
+    issued = _office(request).mark_ready(doc_id, who.actor)
+    return _issued(request, doc_id, issued)
+
+
+@router.post("/{doc_id}/reissue", summary="Issue a new code; the old one stops working at once")
+def reissue(request: Request, doc_id: int, who: Principal = Depends(require(*STAFF))):
+    issued = _office(request).reissue(doc_id, who.actor)
+    return _issued(request, doc_id, issued)
+
+
+@router.post("/{doc_id}/cancel", summary="Cancel the document and its pickup code")
+def cancel(request: Request, doc_id: int, who: Principal = Depends(require(*STAFF))):
+    _office(request).cancel(doc_id, who.actor)
+    return _office(request).get_document(doc_id)
+
+
+@router.get("/{doc_id}", summary="A document's state and its history")
+def get_document(request: Request, doc_id: int, who: Principal = Depends(require(*STAFF))):
+    return _office(request).get_document(doc_id)
+
+
+def _issued(request: Request, doc_id: int, issued) -> dict:
+    base = str(request.base_url).rstrip("/")
+    return {
+        "document_id": doc_id,
+        "code": issued.code,
+        "short_code": issued.short_code,
+        "expires_at": issued.expires_at,
+        "qr_png_url": f"{base}/api/v1/qr/{issued.code}.png",
+    }
