@@ -30,7 +30,8 @@ class CameraScannerConfig(Strict):
     fps_cap: float = Field(10.0, gt=0, le=120)
     width: int | None = Field(None, gt=0)
     height: int | None = Field(None, gt=0)
-    loop: bool = False
+    loop: bool = Field(False, description="replay a video file forever (demo)")
+    stall_seconds: float = Field(5.0, gt=0, le=120, description="no frame this long = offline")
 
 
 class NoScannerConfig(Strict):

@@ -160,7 +160,14 @@ def build_scanner(config: Config) -> Scanner | None:
     source = cfg.source
     if isinstance(source, str) and source.isdigit():
         source = int(source)
-    return CameraScanner(source, fps_cap=cfg.fps_cap, width=cfg.width, height=cfg.height, loop=cfg.loop)
+    return CameraScanner(
+        source,
+        fps_cap=cfg.fps_cap,
+        width=cfg.width,
+        height=cfg.height,
+        loop=cfg.loop,
+        stall_seconds=cfg.stall_seconds,
+    )
 
 
 def build_printer(config: Config) -> Printer | None:

@@ -53,3 +53,35 @@ def make_pdf(pages: int = 1, text: str = "ambil test document") -> bytes:
 @pytest.fixture
 def pdf_bytes() -> bytes:
     return make_pdf(2)
+
+
+def lane_config(state_dir, **lane):
+    """An all-in-one config in ``state_dir`` with fast simulated devices; ``lane`` overrides [lane]."""
+    from controller.config import parse_config
+
+    data = {
+        "state_dir": str(state_dir),
+        "lane": {
+            "printer": {"type": "sim", "seconds_per_page": 0.02},
+            "lockers": [{"type": "sim", "id": "A", "doors": 4}],
+            "result_seconds": 0.3,
+            "dedupe_seconds": 3.0,
+            "door_open_timeout": 1.0,
+            "print_timeout": 10.0,
+            **lane,
+        },
+    }
+    return parse_config(data)
+
+
+@pytest.fixture
+def build(tmp_path):
+    """``build(drivers=..., role=..., **lane)`` -> an unstarted System (LiveServer starts it)."""
+    from controller.service import build_system
+
+    def make(*, drivers: dict | None = None, role: str = "all-in-one", **lane):
+        config = lane_config(tmp_path / "state", **lane)
+        config.role = role
+        return build_system(config, **(drivers or {}))
+
+    return make

@@ -89,7 +89,9 @@ class Lane:
     def start(self) -> None:
         for lockers in self.lockers.values():
             lockers.all_off()
-        settled = recover(self.journal, self.printer, self.lockers)
+        # a print still running from before the crash is followed briefly, not for a whole job
+        follow = min(10.0, self.releaser.settings.print_timeout)
+        settled = recover(self.journal, self.printer, self.lockers, follow_seconds=follow)
         if settled:
             log.warning("recovered %d interrupted release(s)", len(settled))
         self.reporter.start()

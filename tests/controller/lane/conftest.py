@@ -6,26 +6,9 @@ import time
 
 import pytest
 
-from controller.config import parse_config
 from controller.service import build_system
-from tests.conftest import make_pdf
+from tests.conftest import lane_config, make_pdf
 from tests.rigs.server import wait_for
-
-
-def lane_config(state_dir, **lane):
-    data = {
-        "state_dir": str(state_dir),
-        "lane": {
-            "printer": {"type": "sim", "seconds_per_page": 0.02},
-            "lockers": [{"type": "sim", "id": "A", "doors": 4}],
-            "result_seconds": 0.3,
-            "dedupe_seconds": 3.0,
-            "door_open_timeout": 1.0,
-            "print_timeout": 10.0,
-            **lane,
-        },
-    }
-    return parse_config(data)
 
 
 @pytest.fixture
@@ -70,8 +53,11 @@ def wait_done(lane, count: int = 1, timeout: float = 10.0):
 
 
 def wait_state(lane, state: str, timeout: float = 10.0):
-    return wait_for(lambda: lane.screen.view.state == state, timeout,
-                    what=f"lane state {state} (now {lane.screen.view.state})")
+    return wait_for(
+        lambda: lane.screen.view.state == state,
+        timeout,
+        what=f"lane state {state} (now {lane.screen.view.state})",
+    )
 
 
 def settle(seconds: float = 0.3) -> None:

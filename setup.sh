@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# One command to set ambil up on a fresh Debian / Raspberry Pi OS machine and then:
+#   ./setup.sh serve [ambil serve options]   run the whole system (all-in-one, SQLite, simulated lane)
+#   ./setup.sh test  [pytest options]        run the test suite (starts its own cupsd; needs PostgreSQL)
+#   ./setup.sh install                       only install
+# Safe to run again: it installs only what is missing.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+SUDO=""
+[ "$(id -u)" = 0 ] || SUDO="sudo"
+export DEBIAN_FRONTEND=noninteractive
+
+# build tools for pycups, CUPS with a PDF queue for the tests, zbar for pyzbar, poppler for previews
+SYSTEM_PACKAGES=(python3 python3-venv python3-dev gcc libcups2-dev cups cups-client cups-bsd cups-pdf
+                 libzbar0 ghostscript poppler-utils fonts-dejavu-core curl)
+TEST_PACKAGES=(postgresql)
+
+log() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+
+install_system_packages() {
+  local missing=()
+  for pkg in "$@"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    log "installing system packages: ${missing[*]}"
+    $SUDO apt-get update -q
+    $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+  fi
+}
+
+install_python() {
+  if [ ! -x .venv/bin/python ]; then
+    log "creating .venv"
+    python3 -m venv .venv
+  fi
+  local stamp=.venv/.ambil-installed
+  if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+    log "installing ambil and its Python packages into .venv"
+    .venv/bin/python -m pip install -q --upgrade pip
+    .venv/bin/python -m pip install -q -e '.[test,postgres]'
+    touch "$stamp"
+  fi
+}
+
+# The tests use PostgreSQL at $AMBIL_TEST_POSTGRES (default postgres@127.0.0.1:5432/test, trust).
+# Where none answers there, start a private throw-away cluster with trust auth instead.
+ensure_postgres() {
+  local url="${AMBIL_TEST_POSTGRES:-postgresql://postgres@127.0.0.1:5432/test}"
+  if .venv/bin/python - "$url" <<'PY' 2>/dev/null; then
+import sys, psycopg
+psycopg.connect(sys.argv[1], connect_timeout=3).close()
+PY
+    export AMBIL_TEST_POSTGRES="$url"
+    return
+  fi
+  install_system_packages "${TEST_PACKAGES[@]}"
+  local bin; bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
+  local dir=/tmp/ambil-test-pg
+  local as_pg=(sudo -u postgres)
+  [ "$(id -u)" = 0 ] && as_pg=(runuser -u postgres --)
+  if ! "${as_pg[@]}" "$bin/pg_ctl" -D "$dir" status >/dev/null 2>&1; then
+    log "starting a private PostgreSQL for the tests (port 55432)"
+    $SUDO rm -rf "$dir"
+    $SUDO install -d -o postgres -g postgres "$dir"
+    "${as_pg[@]}" "$bin/initdb" -q -D "$dir" -A trust -U postgres >/dev/null
+    "${as_pg[@]}" "$bin/pg_ctl" -D "$dir" -l "$dir/log" -w \
+      -o "-p 55432 -k /tmp -c listen_addresses=127.0.0.1" start >/dev/null
+  fi
+  export AMBIL_TEST_POSTGRES="postgresql://postgres@127.0.0.1:55432/postgres"
+}
+
+install_all() {
+  install_system_packages "${SYSTEM_PACKAGES[@]}"
+  install_python
+}
+
+mode="${1:-serve}"
+[ $# -gt 0 ] && shift
+case "$mode" in
+  install)
+    install_all ;;
+  serve)
+    install_all
+    exec .venv/bin/ambil serve "$@" ;;
+  test)
+    install_all
+    ensure_postgres
+    log "running the tests (PostgreSQL: ${AMBIL_TEST_POSTGRES})"
+    exec .venv/bin/python -m pytest "$@" ;;
+  *)
+    echo "usage: $0 serve|test|install [options]" >&2; exit 2 ;;
+esac

@@ -1,0 +1,155 @@
+"""kill -9 of the lane process between INTENT and DONE, then restart: never a second actuation.
+
+The whole `ambil serve` runs as a child process on a config with simulated devices that persist
+what they did (the sim printer's jobs.json and outbox, the sim locker's fsynced pulse log), so the
+test can count actuations across the kill.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from controller.config import load_config
+from controller.service import build_office
+from tests.conftest import make_pdf
+from tests.rigs.server import wait_for
+
+CONFIG = """
+state_dir = "{state}"
+[http]
+port = {port}
+[lane]
+result_seconds = 1.0
+print_timeout = 3.0
+door_open_timeout = 30.0
+[lane.printer]
+type = "sim"
+seconds_per_page = 1.0
+[[lane.lockers]]
+type = "sim"
+id = "A"
+doors = 4
+stuck_doors = [2]
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class LaneProcess:
+    def __init__(self, tmp_path: Path):
+        self.state = tmp_path / "state"
+        self.port = free_port()
+        self.config_path = tmp_path / "ambil.toml"
+        self.config_path.write_text(CONFIG.format(state=self.state, port=self.port))
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.proc: subprocess.Popen | None = None
+        self.log = tmp_path / "serve.log"
+
+    def make_key(self) -> str:
+        office, engine = build_office(load_config(self.config_path))
+        try:
+            return office.create_api_key("admin", label="test")
+        finally:
+            engine.dispose()
+
+    def start(self) -> None:
+        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "web.cli", "serve", "--config", str(self.config_path)],
+            stdout=self.log.open("ab"),
+            stderr=subprocess.STDOUT,
+            env=env,
+        )
+
+        def lane_ready():
+            try:
+                return httpx.get(f"{self.url}/api/v1/lane", timeout=1).json()["view"]["state"] == "ready"
+            except (httpx.HTTPError, ValueError, KeyError):
+                return False
+
+        wait_for(lane_ready, 30, what=f"ambil serve to be ready (log: {self.log})")
+
+    def kill9(self) -> None:
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(10)
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(20)
+
+    def lane_state(self) -> str:
+        return httpx.get(f"{self.url}/api/v1/lane", timeout=2).json()["view"]["state"]
+
+
+@pytest.fixture
+def lane_process(tmp_path):
+    process = LaneProcess(tmp_path)
+    yield process
+    process.stop()
+
+
+def test_kill_during_print_then_restart_never_prints_twice(lane_process):
+    key = lane_process.make_key()
+    lane_process.start()
+    api = httpx.Client(base_url=lane_process.url, headers={"Authorization": f"Bearer {key}"}, timeout=10)
+    doc = api.post(
+        "/api/v1/documents",
+        data={"kind": "print", "title": "Akta"},
+        files={"file": ("akta.pdf", make_pdf(6), "application/pdf")},
+    ).json()
+    code = api.post(f"/api/v1/documents/{doc['id']}/ready").json()["code"]
+    api.post("/api/v1/lane/scan", json={"text": code})
+    wait_for(lambda: lane_process.lane_state() == "printing", 10, what="printing")
+    time.sleep(1.5)  # mid-job: INTENT written, job submitted, DONE not yet
+    lane_process.kill9()
+
+    jobs_file = lane_process.state / "sim" / "printer" / "jobs.json"
+    jobs_before = json.loads(jobs_file.read_text())
+    lane_process.start()
+    state = api.get(f"/api/v1/documents/{doc['id']}").json()["state"]
+    assert state in ("released", "uncertain"), state
+    # the same code shown again after the restart starts no new print job
+    api.post("/api/v1/lane/scan", json={"text": code})
+    wait_for(lambda: lane_process.lane_state() in ("refused", "problem"), 10, what="refusal")
+    assert len(json.loads(jobs_file.read_text())) == len(jobs_before) == 1
+    verify = subprocess.run(
+        [sys.executable, "-m", "web.cli", "audit", "verify", "--config", str(lane_process.config_path)],
+        capture_output=True,
+        text=True,
+    )
+    assert verify.returncode == 0, verify.stdout
+
+
+def test_kill_while_watching_a_door_then_restart_never_pulses_twice(lane_process):
+    key = lane_process.make_key()
+    lane_process.start()
+    api = httpx.Client(base_url=lane_process.url, headers={"Authorization": f"Bearer {key}"}, timeout=10)
+    doc = api.post(
+        "/api/v1/documents", data={"kind": "locker", "title": "KTP-el", "locker_bank": "A", "door": "2"}
+    ).json()
+    code = api.post(f"/api/v1/documents/{doc['id']}/ready").json()["code"]
+    pulses = lane_process.state / "sim" / "locker-A-pulses.jsonl"
+    api.post("/api/v1/lane/scan", json={"text": code})
+    wait_for(lambda: pulses.exists() and pulses.read_text().count("\n") == 1, 10, what="one pulse")
+    lane_process.kill9()  # the stuck door never opens: the lane was waiting for its sensor
+
+    lane_process.start()
+    assert api.get(f"/api/v1/documents/{doc['id']}").json()["state"] == "uncertain"
+    api.post("/api/v1/lane/scan", json={"text": code})
+    wait_for(lambda: lane_process.lane_state() in ("refused", "problem"), 10, what="refusal")
+    assert pulses.read_text().count("\n") == 1

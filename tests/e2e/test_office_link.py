@@ -1,0 +1,72 @@
+"""A lane on its own talks to the office over HTTP with its API key; the office goes away and
+comes back: the lane says so, releases nothing meanwhile, and recovers by itself."""
+
+from __future__ import annotations
+
+import time
+
+from controller.config import parse_config
+from controller.service import build_system
+from tests.conftest import make_pdf
+from tests.rigs.server import LiveServer, wait_for
+
+
+def test_office_unreachable_then_back(tmp_path):
+    office_cfg = parse_config({"role": "office", "state_dir": str(tmp_path / "office")})
+    office_system = build_system(office_cfg)
+    office = office_system.office
+    office.ensure_lane("lane-1")
+    lane_key = office.create_api_key("lane", lane_id="lane-1")
+    staff_key = office.create_api_key("staff")
+
+    with LiveServer(office_system) as office_server:
+        port = office_server.port
+        lane_cfg = parse_config(
+            {
+                "role": "lane",
+                "state_dir": str(tmp_path / "lane"),
+                "lane": {
+                    "office_url": office_server.url,
+                    "api_key": lane_key,
+                    "result_seconds": 0.5,
+                    "dedupe_seconds": 0.2,
+                    "printer": {"type": "sim", "seconds_per_page": 0.01},
+                    "lockers": [],
+                },
+            }
+        )
+        lane_system = build_system(lane_cfg)
+        lane = lane_system.lane
+        lane.settings.status_interval = 0.2
+        with LiveServer(lane_system) as lane_server, office_server.client(staff_key) as api:
+            doc = api.post(
+                "/api/v1/documents",
+                data={"kind": "print", "title": "NPWP"},
+                files={"file": ("n.pdf", make_pdf(1), "application/pdf")},
+            ).json()
+            code = api.post(f"/api/v1/documents/{doc['id']}/ready").json()["code"]
+            wait_for(lambda: lane.screen.view.state == "ready", 10, what="lane ready")
+
+            office_server.__exit__(None, None, None)  # the office goes away
+            with lane_server.client() as screen:
+                screen.post("/api/v1/lane/scan", json={"text": code})
+                wait_for(
+                    lambda: screen.get("/api/v1/lane").json()["view"]["state"] == "offline",
+                    10,
+                    what="lane shows offline",
+                )
+                view = screen.get("/api/v1/lane").json()["view"]
+                assert "tidak terhubung" in view["text_id"] and "not reachable" in view["text_en"]
+            assert lane.printer.jobs == []  # nothing released while offline
+
+            with LiveServer(office_system, port=port):  # the office is back on the same address
+                wait_for(lambda: lane.screen.view.state == "ready", 10, what="lane back to ready")
+                wait_for(lambda: not lane.journal.unreported(), 10, what="abandoned claim reported")
+                time.sleep(0.3)
+                lane.simulate_scan(text=code)
+                wait_for(
+                    lambda: api.get(f"/api/v1/documents/{doc['id']}").json()["state"] == "released",
+                    10,
+                    what="released after the office came back",
+                )
+            assert len(lane.printer.printed) == 1

@@ -1,0 +1,94 @@
+"""Bad input at the API gets a clear, typed error in both languages, never a 500."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import make_pdf
+from tests.rigs.server import LiveServer
+
+
+@pytest.fixture
+def api(build):
+    system = build(printer={"type": "sim", "seconds_per_page": 0.01})
+    system.config.office.max_upload_mb = 0.05  # 50 KiB: small enough to overflow in a test
+    key = system.office.create_api_key("staff")
+    with LiveServer(system) as server, server.client(key) as client:
+        client.anonymous = server.client()
+        yield client
+
+
+def upload(api, data: bytes, name="x.pdf", **fields):
+    form = {"kind": "print", "title": "Dokumen", **fields}
+    return api.post("/api/v1/documents", data=form, files={"file": (name, data, "application/pdf")})
+
+
+def assert_error(response, status: int, key: str):
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert body["error"] == key
+    assert body["message"] and body["message_en"]  # Bahasa Indonesia and English
+
+
+def test_a_renamed_non_pdf_is_refused(api):
+    assert_error(upload(api, b"\x89PNG\r\n\x1a\n" + b"0" * 100, name="scan.pdf"), 415, "upload.not_pdf")
+
+
+def test_an_empty_file_is_refused(api):
+    assert_error(upload(api, b""), 422, "upload.empty")
+
+
+def test_an_oversized_pdf_is_refused(api):
+    big = make_pdf(1) + b"%" + b"x" * 60_000
+    assert_error(upload(api, big), 413, "upload.too_large")
+
+
+def test_missing_fields_are_named(api):
+    response = api.post("/api/v1/documents", data={"kind": "print"})
+    assert_error(response, 422, "request.invalid")
+    assert "title" in response.json()["detail"]
+
+
+def test_an_unknown_kind_is_refused(api):
+    assert_error(upload(api, make_pdf(1), kind="parcel"), 422, "request.invalid")
+
+
+def test_a_locker_door_that_does_not_exist(api):
+    response = api.post(
+        "/api/v1/documents", data={"kind": "locker", "title": "KTP", "locker_bank": "A", "door": "99"}
+    )
+    assert_error(response, 422, "locker.unknown_door")
+
+
+def test_ready_on_unknown_document(api):
+    assert_error(api.post("/api/v1/documents/424242/ready"), 404, "document.not_found")
+
+
+def test_a_garbage_qr_text_is_refused_on_the_lane(api):
+    from tests.rigs.server import wait_for
+
+    api.post("/api/v1/lane/scan", json={"text": "'; DROP TABLE pickups; --"})
+    wait_for(
+        lambda: api.get("/api/v1/lane").json()["view"]["reason"] == "code.malformed",
+        5,
+        what="malformed code shown",
+    )
+
+
+def test_a_garbage_code_in_the_qr_url_is_refused(api):
+    assert_error(api.get("/api/v1/qr/NOT-A-CODE.png"), 400, "code.malformed")
+
+
+def test_no_key_and_wrong_role(api):
+    assert_error(
+        api.anonymous.post("/api/v1/documents", data={"kind": "print", "title": "x"}), 401, "auth.missing"
+    )
+    claim = {"code_hash": "0" * 64, "claim_id": "abcdef0123"}
+    assert_error(api.post("/api/v1/claims", json=claim), 403, "auth.forbidden")  # staff is not a lane
+
+
+def test_health_and_readiness(api):
+    assert api.anonymous.get("/healthz").json() == {"status": "ok"}
+    ready = api.anonymous.get("/readyz")
+    assert ready.status_code == 200 and ready.json()["ready"] is True
+    assert api.anonymous.get("/openapi.json").json()["info"]["title"] == "ambil"
