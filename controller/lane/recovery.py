@@ -51,8 +51,9 @@ def _settle_print(release: Release, printer: Printer | None, follow_seconds: flo
     try:
         jobs = printer.find_jobs(release.claim_id)
         if not jobs:
-            # the job never reached the print system, so nothing can have printed
-            return "failed", "no print job under this claim"
+            # most likely never submitted, but a print system that hides other clients' jobs
+            # answers the same: only staff can tell, so never make it claimable again here
+            return "uncertain", "no print job found under this claim"
         job = jobs[-1]
         deadline = time.monotonic() + follow_seconds
         while not job.state.final and job.state != JobState.STOPPED and time.monotonic() < deadline:

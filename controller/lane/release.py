@@ -44,6 +44,9 @@ NOT_CONFIRMED_REASONS = frozenset(
 )
 
 
+# queue states in which a submitted job would not even start
+QUEUE_BLOCKED_REASONS = frozenset({"paused", "stopped", "not-accepting-jobs", "cupsd-unreachable"})
+
 # locker errors that guarantee the lock was never energised (anything else: maybe it was)
 NOTHING_ACTUATED = frozenset({"no-such-door", "relay-failed", "offline"})
 
@@ -120,6 +123,9 @@ class Releaser:
             return self._finish(cid, "failed", "device.failed", grant, f"fetch pdf: {exc.key}")
         if grant.pdf_sha256 and hashlib.sha256(pdf).hexdigest() != grant.pdf_sha256:
             return self._finish(cid, "failed", "device.failed", grant, "pdf checksum mismatch")
+        ready, why = self._printer_ready()
+        if not ready:  # nothing actuated yet: the pickup simply stays claimable
+            return self._finish(cid, "failed", "print.not_confirmed", grant, f"printer not ready: {why}")
         spool = self.spool_dir / f"{cid}.pdf"
         spool.write_bytes(pdf)
         pages = grant.pages or 0
@@ -133,6 +139,15 @@ class Releaser:
             spool.unlink(missing_ok=True)
         self.journal.update_action(cid, {"kind": "print", "job_name": cid, "job_id": job_id, "pages": pages})
         return self._follow_print(grant, job_id)
+
+    def _printer_ready(self) -> tuple[bool, str]:
+        """Can the queue take a job at all? Paper and toner reasons don't count here: CUPS only
+        refreshes them while a job runs, so after a refill only a new job can clear them."""
+        status = self.printer.status()
+        blocked = sorted(set(status.reasons) & QUEUE_BLOCKED_REASONS)
+        if status.state == DeviceState.OFFLINE or blocked:
+            return False, f"{status.state} {','.join(blocked)}".strip()
+        return True, ""
 
     def _settle_failed_submit(self, grant: Grant, exc: DeviceError) -> Outcome:
         """A submit that raised may still have queued the job: look before calling it failed."""

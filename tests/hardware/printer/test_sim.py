@@ -1,0 +1,214 @@
+"""SimPrinter: prints to its outbox, runs out of paper like a real printer, survives a kill -9."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from hardware.errors import DeviceOffline, PrinterError
+from hardware.printer.interface import JobState
+from hardware.printer.sim import SimPrinter
+from hardware.status import DeviceState
+
+REPO = Path(__file__).resolve().parents[3]
+
+
+def wait_until(condition: Callable[[], bool], timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        time.sleep(0.01)
+
+
+@pytest.fixture
+def outbox(tmp_path: Path) -> Path:
+    return tmp_path / "outbox"
+
+
+@pytest.fixture
+def make_printer(outbox: Path) -> Iterator[Callable[..., SimPrinter]]:
+    printers: list[SimPrinter] = []
+
+    def make(**options) -> SimPrinter:
+        options.setdefault("seconds_per_page", 0.01)
+        printer = SimPrinter(outbox=outbox, **options)
+        printers.append(printer)
+        return printer
+
+    yield make
+    for printer in printers:
+        printer.close()
+
+
+def test_prints_into_the_outbox(make_printer, pdf_file):
+    printer = make_printer()
+    source = pdf_file(2)
+
+    job_id = printer.submit(source, "claim-1")
+    wait_until(lambda: printer.job(job_id).state is JobState.COMPLETED)
+
+    job = printer.job(job_id)
+    assert (job.name, job.pages_done) == ("claim-1", 2)
+    [output] = printer.printed
+    assert output.read_bytes() == source.read_bytes()
+    assert len(PdfReader(output).pages) == 2
+    assert [j.job_id for j in printer.find_jobs("claim-1")] == [job_id]
+    assert printer.find_jobs("claim-2") == []
+    assert printer.status().state is DeviceState.OK
+
+
+def test_jobs_print_one_after_another(make_printer, pdf_file):
+    printer = make_printer(paper=10)
+    first = printer.submit(pdf_file(2), "claim-a")
+    second = printer.submit(pdf_file(3), "claim-b")
+
+    wait_until(lambda: printer.job(second).state is JobState.COMPLETED)
+
+    assert printer.job(first).state is JobState.COMPLETED
+    assert printer.paper == 5
+    assert len(printer.printed) == 2
+
+
+def test_paper_runs_out_mid_job_then_refill_resumes(make_printer, pdf_file):
+    printer = make_printer(paper=1, seconds_per_page=0.02)
+
+    job_id = printer.submit(pdf_file(3), "claim-1")
+    wait_until(lambda: printer.job(job_id).state is JobState.STOPPED)
+
+    stopped = printer.job(job_id)
+    assert stopped.pages_done == 1
+    status = printer.status()
+    assert status.state is DeviceState.ERROR
+    assert status.reasons == ["media-empty"]
+    assert printer.paper == 0
+    assert printer.printed == []
+
+    printer.set_paper(5)
+    wait_until(lambda: printer.job(job_id).state is JobState.COMPLETED)
+
+    assert printer.job(job_id).pages_done == 3
+    assert printer.paper == 3
+    assert printer.status().state is DeviceState.OK
+    assert len(printer.printed) == 1
+
+
+def test_cancel_a_stopped_job(make_printer, pdf_file):
+    printer = make_printer(paper=0)
+    assert printer.status().reasons == ["media-empty"]  # an empty tray shows before any job
+    job_id = printer.submit(pdf_file(1), "claim-1")
+    wait_until(lambda: printer.job(job_id).state is JobState.STOPPED)
+
+    printer.cancel(job_id)
+    printer.cancel(job_id)  # already final: no error
+
+    assert printer.job(job_id).state is JobState.CANCELLED
+    printer.set_paper(3)
+    time.sleep(0.1)
+    assert printer.job(job_id).state is JobState.CANCELLED
+    assert printer.printed == []
+    assert printer.paper == 3
+
+
+def test_blocking_reason_stops_and_warning_does_not(make_printer, pdf_file):
+    printer = make_printer()
+    printer.add_reason("media-jam")
+    job_id = printer.submit(pdf_file(1), "claim-1")
+    wait_until(lambda: printer.job(job_id).state is JobState.STOPPED)
+    assert printer.status().state is DeviceState.ERROR
+
+    printer.clear_reason("media-jam")
+    printer.add_reason("toner-low")
+    wait_until(lambda: printer.job(job_id).state is JobState.COMPLETED)
+    status = printer.status()
+    assert (status.state, status.reasons) == (DeviceState.WARNING, ["toner-low"])
+
+
+def test_offline_printer_refuses_calls_and_holds_jobs(make_printer, pdf_file):
+    printer = make_printer(seconds_per_page=0.05)
+    job_id = printer.submit(pdf_file(2), "claim-1")
+    printer.set_offline(True)
+
+    assert printer.status().state is DeviceState.OFFLINE
+    with pytest.raises(DeviceOffline):
+        printer.submit(pdf_file(1), "claim-2")
+    with pytest.raises(DeviceOffline):
+        printer.find_jobs("claim-1")
+    time.sleep(0.2)
+    assert printer.printed == []
+
+    printer.set_offline(False)
+    wait_until(lambda: printer.job(job_id).state is JobState.COMPLETED)
+
+
+def test_errors_for_bad_input(make_printer, tmp_path):
+    printer = make_printer()
+    not_pdf = tmp_path / "note.pdf"
+    not_pdf.write_text("hello")
+    with pytest.raises(PrinterError):
+        printer.submit(not_pdf, "claim-1")
+    with pytest.raises(PrinterError):
+        printer.submit(tmp_path / "missing.pdf", "claim-1")
+    with pytest.raises(PrinterError):
+        printer.job(42)
+
+
+def test_jobs_survive_a_new_instance(make_printer, outbox, pdf_file):
+    first = make_printer()
+    job_id = first.submit(pdf_file(2), "claim-1")
+    wait_until(lambda: first.job(job_id).state is JobState.COMPLETED)
+    first.close()
+
+    second = make_printer()
+    [found] = second.find_jobs("claim-1")
+    assert (found.job_id, found.state, found.pages_done) == (job_id, JobState.COMPLETED, 2)
+    assert second.submit(pdf_file(1), "claim-2") == job_id + 1
+    assert len(json.loads((outbox / "jobs.json").read_text())["jobs"]) == 2
+
+
+def test_job_is_reported_as_last_recorded_after_kill_9(outbox, pdf_file):
+    source = pdf_file(50)
+    script = textwrap.dedent(
+        f"""
+        import sys, time
+        from pathlib import Path
+        from hardware.printer.sim import SimPrinter
+        printer = SimPrinter(outbox=Path({str(outbox)!r}), seconds_per_page=0.05)
+        job_id = printer.submit(Path({str(source)!r}), "claim-crash")
+        while printer.job(job_id).pages_done < 2:
+            time.sleep(0.01)
+        print("printing", flush=True)
+        time.sleep(60)
+        """
+    )
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    child = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True, env=env)
+    try:
+        assert child.stdout.readline().strip() == "printing"
+        time.sleep(0.1)
+    finally:
+        child.send_signal(signal.SIGKILL)
+        child.wait(timeout=10)
+
+    recorded = json.loads((outbox / "jobs.json").read_text())["jobs"][0]
+    printer = SimPrinter(outbox=outbox, seconds_per_page=0.01)
+    try:
+        [job] = printer.find_jobs("claim-crash")
+        assert job.state is JobState.PROCESSING
+        assert job.pages_done == recorded["pages_done"] >= 2
+        assert job.pages_done < 50
+        time.sleep(0.1)
+        assert printer.job(job.job_id).pages_done == job.pages_done  # not resumed by the new process
+        assert printer.printed == []
+    finally:
+        printer.close()
