@@ -100,9 +100,7 @@ MESSAGES: dict[str, Message] = {
     "upload.damaged": Message(
         422, "PDF rusak dan tidak dapat dibaca.", "The PDF is damaged and cannot be read."
     ),
-    "locker.unknown_door": Message(
-        422, "Loker atau pintu tidak dikenal.", "Unknown locker bank or door."
-    ),
+    "locker.unknown_door": Message(422, "Loker atau pintu tidak dikenal.", "Unknown locker bank or door."),
     "locker.door_taken": Message(
         409, "Pintu loker ini sedang dipakai dokumen lain.", "This locker door holds another document."
     ),

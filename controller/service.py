@@ -85,6 +85,7 @@ def build_office(config: Config):
     from controller.office.migrations import migrate
     from controller.office.service import Office
 
+    config.state_dir.mkdir(parents=True, exist_ok=True)
     engine = make_engine(config.database_url)
     migrate(engine)
     office = Office(

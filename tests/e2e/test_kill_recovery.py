@@ -119,14 +119,14 @@ def test_kill_during_print_then_restart_never_prints_twice(lane_process):
     lane_process.kill9()
 
     jobs_file = lane_process.state / "sim" / "printer" / "jobs.json"
-    jobs_before = json.loads(jobs_file.read_text())
+    jobs_before = json.loads(jobs_file.read_text())["jobs"]
     lane_process.start()
     state = api.get(f"/api/v1/documents/{doc['id']}").json()["state"]
     assert state in ("released", "uncertain"), state
     # the same code shown again after the restart starts no new print job
     api.post("/api/v1/lane/scan", json={"text": code})
     wait_for(lambda: lane_process.lane_state() in ("refused", "problem"), 10, what="refusal")
-    assert len(json.loads(jobs_file.read_text())) == len(jobs_before) == 1
+    assert len(json.loads(jobs_file.read_text())["jobs"]) == len(jobs_before) == 1
     verify = subprocess.run(
         [sys.executable, "-m", "web.cli", "audit", "verify", "--config", str(lane_process.config_path)],
         capture_output=True,

@@ -1,0 +1,74 @@
+"""API keys for lanes and agency systems: shown once, stored only as SHA-256."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from sqlalchemy import func, select, update
+from sqlalchemy.engine import Connection
+
+from controller.errors import AmbilError
+from controller.office import audit
+from controller.office.tables import ROLES, api_keys
+
+KEY_PREFIX = "amk_"
+
+
+def key_hash(key: str) -> str:
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+def create(conn: Connection, role: str, *, lane_id: str | None, label: str, actor: str, now: float) -> str:
+    """Store a new key and return it in plaintext (the only time it is seen)."""
+    if role not in ROLES:
+        raise AmbilError(f"role must be one of {', '.join(ROLES)}", key="request.invalid")
+    if role == "lane" and not lane_id:
+        raise AmbilError("a lane key needs a lane_id", key="request.invalid")
+    key = KEY_PREFIX + secrets.token_urlsafe(32)
+    key_id = conn.execute(
+        api_keys.insert()
+        .values(key_hash=key_hash(key), role=role, lane_id=lane_id, label=label, created_at=now)
+        .returning(api_keys.c.id)
+    ).scalar_one()
+    audit.append(
+        conn,
+        at=now,
+        actor=actor,
+        action="api_key.created",
+        subject=f"api_key:{key_id}",
+        detail={"role": role, "lane_id": lane_id, "label": label},
+    )
+    return key
+
+
+def lookup(conn: Connection, key: str) -> dict | None:
+    """The live key's {id, role, lane_id, label}, or None for an unknown or revoked key."""
+    if not isinstance(key, str) or not key.startswith(KEY_PREFIX) or len(key) > 200:
+        return None
+    row = conn.execute(
+        select(api_keys.c.id, api_keys.c.role, api_keys.c.lane_id, api_keys.c.label).where(
+            api_keys.c.key_hash == key_hash(key), api_keys.c.revoked_at.is_(None)
+        )
+    ).first()
+    return dict(row._mapping) if row else None
+
+
+def revoke(conn: Connection, key_id: int, *, actor: str, now: float) -> bool:
+    """Revoke a key; False if it was unknown or already revoked."""
+    done = conn.execute(
+        update(api_keys)
+        .where(api_keys.c.id == key_id, api_keys.c.revoked_at.is_(None))
+        .values(revoked_at=now)
+    ).rowcount
+    if done:
+        audit.append(
+            conn, at=now, actor=actor, action="api_key.revoked", subject=f"api_key:{key_id}", detail={}
+        )
+    return bool(done)
+
+
+def count_active(conn: Connection) -> int:
+    return conn.execute(
+        select(func.count()).select_from(api_keys).where(api_keys.c.revoked_at.is_(None))
+    ).scalar_one()

@@ -1,0 +1,55 @@
+"""Check an uploaded PDF before it is stored: size, that it is a PDF, readable, unlocked, page count."""
+
+from __future__ import annotations
+
+import io
+import logging
+
+from pypdf import PasswordType, PdfReader
+from pypdf.errors import PyPdfError
+
+from controller.errors import UploadError
+
+log = logging.getLogger(__name__)
+
+_HEADER_WINDOW = 1024  # the PDF spec lets %PDF- appear within the first 1024 bytes
+
+
+def _mb(size: int) -> str:
+    value = size / 2**20
+    return f"{value:.0f} MB" if value == int(value) else f"{value:.1f} MB"
+
+
+def check_pdf(data: bytes, *, max_bytes: int, max_pages: int) -> int:
+    """Return the page count of ``data`` or raise ``UploadError`` with a key saying what is wrong.
+
+    Keys: upload.empty, upload.too_large, upload.not_pdf, upload.damaged, upload.encrypted,
+    upload.too_many_pages. A PDF with only an owner password (opens with an empty password) prints
+    fine, so it is accepted.
+    """
+    if not data:
+        raise UploadError("0 bytes", key="upload.empty")
+    if len(data) > max_bytes:
+        raise UploadError(f"{_mb(len(data))} > {_mb(max_bytes)} limit", key="upload.too_large")
+    if b"%PDF-" not in data[:_HEADER_WINDOW]:
+        raise UploadError("no %PDF- header", key="upload.not_pdf")
+    try:
+        reader = PdfReader(io.BytesIO(data), strict=False)
+        if reader.is_encrypted:
+            try:
+                unlocked = reader.decrypt("") != PasswordType.NOT_DECRYPTED
+            except Exception:  # noqa: BLE001 - unsupported cipher: treat as locked
+                unlocked = False
+            if not unlocked:
+                raise UploadError("password-protected", key="upload.encrypted")
+        pages = len(reader.pages)
+    except UploadError:
+        raise
+    except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError, OSError) as exc:
+        log.info("uploaded PDF is unreadable: %s", type(exc).__name__)
+        raise UploadError("cannot be read", key="upload.damaged") from None
+    if pages < 1:
+        raise UploadError("no pages", key="upload.damaged")
+    if pages > max_pages:
+        raise UploadError(f"{pages} pages > {max_pages} page limit", key="upload.too_many_pages")
+    return pages
