@@ -12,7 +12,7 @@ SUDO=""
 export DEBIAN_FRONTEND=noninteractive
 
 # build tools for pycups, CUPS with a PDF queue for the tests, zbar for pyzbar, poppler for previews
-SYSTEM_PACKAGES=(python3 python3-venv python3-dev gcc libcups2-dev cups cups-client cups-bsd cups-pdf
+SYSTEM_PACKAGES=(python3 python3-venv python3-dev gcc libcups2-dev cups cups-client cups-bsd printer-driver-cups-pdf
                  libzbar0 ghostscript poppler-utils fonts-dejavu-core curl)
 TEST_PACKAGES=(postgresql)
 

@@ -22,27 +22,13 @@ from controller.lane.screen import LaneState, LaneView, make_view
 from hardware.errors import DeviceError, DeviceOffline
 from hardware.locker.interface import LockerBank
 from hardware.printer.interface import JobState, JobStatus, Printer
+from hardware.printer.reasons import BLOCKING_REASONS
 from hardware.status import DeviceState
 
 log = logging.getLogger(__name__)
 
 # printer reasons that mean "the paper may not have come out", even for a completed job
-NOT_CONFIRMED_REASONS = frozenset(
-    {
-        "media-empty",
-        "media-needed",
-        "media-jam",
-        "toner-empty",
-        "marker-supply-empty",
-        "door-open",
-        "cover-open",
-        "offline",
-        "shutdown",
-        "paused",
-        "stopped",
-    }
-)
-
+NOT_CONFIRMED_REASONS = BLOCKING_REASONS | {"stopped", "not-accepting-jobs", "cupsd-unreachable"}
 
 # queue states in which a submitted job would not even start
 QUEUE_BLOCKED_REASONS = frozenset({"paused", "stopped", "not-accepting-jobs", "cupsd-unreachable"})

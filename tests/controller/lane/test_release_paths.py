@@ -165,3 +165,21 @@ def test_office_unreachable_releases_nothing_and_recovers(make_system):
     rows = wait_done(lane, 2)
     assert rows[-1].outcome == "released"
     assert system.office.get_document(doc_id)["state"] == "released"
+
+
+def test_no_log_line_holds_a_code_or_short_code(make_system, caplog):
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    system = make_system()
+    lane, office = system.lane, system.office
+    doc = office.create_document(kind="locker", title="KTP-el", locker_bank="A", door=4, actor="test")
+    issued = office.mark_ready(doc["id"], "test")
+    lane.simulate_scan(text=issued.code)
+    lane.simulate_scan(text=issued.code + "X")  # a malformed read of it
+    wait_done(lane)
+    settle(0.5)
+    text = "\n".join(record.getMessage() for record in caplog.records)
+    assert "claim" in text  # the release was logged...
+    assert issued.code not in text and issued.code[4:20] not in text  # ...without the code
+    assert issued.short_code not in text
