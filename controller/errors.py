@@ -125,6 +125,24 @@ MESSAGES: dict[str, Message] = {
     # access
     "auth.missing": Message(401, "Perlu masuk atau kunci API.", "Login or API key required."),
     "auth.forbidden": Message(403, "Anda tidak berhak melakukan ini.", "You are not allowed to do this."),
+    "auth.bad_login": Message(401, "Nama pengguna atau kata sandi salah.", "Wrong username or password."),
+    "auth.locked": Message(
+        423,
+        "Akun dikunci sementara karena terlalu banyak percobaan gagal. Coba lagi nanti.",
+        "The account is locked for a while after too many failed attempts. Try again later.",
+    ),
+    "auth.csrf": Message(
+        403,
+        "Formulir kedaluwarsa atau tidak sah. Muat ulang halaman lalu coba lagi.",
+        "The form has expired or is not valid. Reload the page and try again.",
+    ),
+    "auth.weak_password": Message(
+        422,
+        "Kata sandi minimal 10 karakter.",
+        "The password must have at least 10 characters.",
+    ),
+    "user.exists": Message(409, "Nama pengguna sudah dipakai.", "That username is taken."),
+    "user.not_found": Message(404, "Pengguna tidak ditemukan.", "User not found."),
     "request.invalid": Message(422, "Permintaan tidak valid.", "The request is invalid."),
 }
 

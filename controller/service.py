@@ -31,6 +31,7 @@ class System:
 
     config: Config
     office: object | None = None
+    accounts: object | None = None  # people who log in (office roles only)
     lane: Lane | None = None
     engine: object | None = None
     started: bool = False
@@ -65,7 +66,10 @@ def build_system(
     state.mkdir(parents=True, exist_ok=True)
     system = System(config=config)
     if config.role in ("all-in-one", "office"):
+        from controller.office.accounts import Accounts
+
         system.office, system.engine = build_office(config)
+        system.accounts = Accounts(system.engine)
     if config.role in ("all-in-one", "lane"):
         if office_client is None:
             office_client = build_office_client(config, system.office)

@@ -11,9 +11,10 @@ from fastapi import FastAPI, Request
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
-from controller.service import System
+from controller.service import System, load_secret
+from web.csrf import set_cookie_if_new
 from web.errors import install_error_handlers
-from web.routers import claims, documents, health, lane, qr
+from web.routers import account, claims, documents, health, lane, qr
 
 log = logging.getLogger(__name__)
 access_log = logging.getLogger("ambil.access")
@@ -40,10 +41,11 @@ def create_app(system: System, *, manage_lifecycle: bool = True) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.system = system
+    app.state.csrf_secret = load_secret(system.config.state_dir / "secrets" / "csrf.key")
     app.state.templates = Jinja2Templates(directory=HERE / "templates")
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     install_error_handlers(app)
-    for module in (health, documents, claims, qr, lane):
+    for module in (health, documents, claims, qr, lane, account):
         app.include_router(module.router)
 
     @app.middleware("http")
@@ -51,6 +53,7 @@ def create_app(system: System, *, manage_lifecycle: bool = True) -> FastAPI:
         # log the route template, never the raw path: a path may hold a pickup code
         started = time.perf_counter()
         response = await call_next(request)
+        set_cookie_if_new(request, response)
         route = getattr(request.scope.get("route"), "path", "-")
         access_log.info(
             "%s %s %d %.1fms",

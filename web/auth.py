@@ -1,18 +1,25 @@
-"""API-key authentication: ``Authorization: Bearer KEY``, checked against the office's key table.
+"""Who is asking: an API key (``Authorization: Bearer KEY``) or a logged-in person (session cookie).
 
-Keys carry one role: admin, staff, technician, lane, agency. A lane-only process has no key table;
-there the few lane endpoints that need a person accept requests from the Pi itself (loopback).
+Roles: admin, staff, technician (people, who log in), lane, agency (systems, with API keys; an
+API key may also carry a people role for scripts). Pages take only sessions; the API takes both,
+and a cookie-authenticated API call that changes something must carry the CSRF header.
+A lane-only process has no key table: there the few lane endpoints that need a person accept
+requests from the Pi itself (loopback).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import quote
 
 from fastapi import Request
 
 from controller.errors import AuthError
 
 LOOPBACK = {"127.0.0.1", "::1", "localhost"}
+SESSION_COOKIE = "ambil_session"
+PEOPLE = ("staff", "technician", "admin")
+_UNSET = object()
 
 
 @dataclass(frozen=True)
@@ -21,13 +28,26 @@ class Principal:
     lane_id: str | None = None
     key_id: int | None = None
     label: str = ""
+    user_id: int | None = None
+    username: str = ""
+    language: str = "id"
+    via: str = "key"  # key | session | local
 
     @property
     def actor(self) -> str:
+        if self.user_id is not None:
+            return f"user:{self.user_id}"
         return f"{self.role}:{self.label or self.key_id or 'local'}"
 
 
-def principal(request: Request) -> Principal | None:
+class LoginRequired(Exception):
+    """A page needs a logged-in person; answered with a redirect to /login."""
+
+    def __init__(self, next_path: str):
+        self.next_path = next_path
+
+
+def key_principal(request: Request) -> Principal | None:
     header = request.headers.get("authorization", "")
     if not header.lower().startswith("bearer "):
         return None
@@ -45,27 +65,71 @@ def principal(request: Request) -> Principal | None:
     )
 
 
+def session_principal(request: Request) -> Principal | None:
+    accounts = getattr(request.app.state.system, "accounts", None)
+    token = request.cookies.get(SESSION_COOKIE, "")
+    if accounts is None or not token:
+        return None
+    user = getattr(request.state, "session_user", _UNSET)
+    if user is _UNSET:  # look the session up once per request
+        user = accounts.session_user(token)
+        request.state.session_user = user
+    if user is None:
+        return None
+    return Principal(
+        role=user.role,
+        user_id=user.id,
+        username=user.username,
+        language=user.language,
+        label=user.username,
+        via="session",
+    )
+
+
+def principal(request: Request) -> Principal | None:
+    return key_principal(request) or session_principal(request)
+
+
 def require(*roles: str):
-    """A dependency that admits only API keys of the given roles."""
+    """An API dependency: an API key or a session of one of ``roles``."""
 
     def dependency(request: Request) -> Principal:
         who = principal(request)
         if who is None:
-            raise AuthError("send Authorization: Bearer <API key>", key="auth.missing")
+            raise AuthError("send Authorization: Bearer <API key>, or log in", key="auth.missing")
         if who.role not in roles:
             raise AuthError(f"role {who.role!r} may not do this", key="auth.forbidden")
+        if who.via == "session" and request.method not in ("GET", "HEAD", "OPTIONS"):
+            from web.csrf import check_csrf_header
+
+            check_csrf_header(request)
+        return who
+
+    return dependency
+
+
+def require_page(*roles: str):
+    """A page dependency: a logged-in person of one of ``roles``; others go to the login page."""
+
+    def dependency(request: Request) -> Principal:
+        who = session_principal(request)
+        if who is None:
+            path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            raise LoginRequired(quote(path, safe="/?=&"))
+        if who.role not in roles:
+            raise AuthError(f"role {who.role!r} may not open this page", key="auth.forbidden")
         return who
 
     return dependency
 
 
 def require_local_or(*roles: str):
-    """Admit the given roles, or any request from this machine (the lane Pi's own CLI)."""
+    """Admit the given roles, or any request from this machine (the lane Pi's own CLI and screen)."""
     check = require(*roles)
 
     def dependency(request: Request) -> Principal:
         if request.client is not None and request.client.host in LOOPBACK:
-            return principal(request) or Principal(role="local")
+            return principal(request) or Principal(role="local", via="local")
         return check(request)
 
     return dependency

@@ -6,17 +6,39 @@ import logging
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from controller.errors import MESSAGES, AmbilError
+from web.auth import LoginRequired
 
 log = logging.getLogger(__name__)
 
 
+def is_page(request: Request) -> bool:
+    """Pages answer errors with HTML; the API, health and event streams with JSON."""
+    path = request.url.path
+    return not (path.startswith(("/api/", "/healthz", "/readyz", "/metrics", "/lane/events")))
+
+
 def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(LoginRequired)
+    async def login_required(request: Request, exc: LoginRequired):
+        return RedirectResponse(f"/login?next={exc.next_path}", status_code=303)
+
     @app.exception_handler(AmbilError)
     async def ambil_error(request: Request, exc: AmbilError):
+        if is_page(request):
+            from web.i18n import request_lang, t
+            from web.pages import render
+
+            lang = request_lang(request)
+            return render(
+                request,
+                "error.html",
+                {"message": t(lang, f"error.{exc.key}"), "detail": exc.detail},
+                status=exc.message.status,
+            )
         return JSONResponse(exc.to_dict(), status_code=exc.message.status)
 
     @app.exception_handler(RequestValidationError)

@@ -7,6 +7,7 @@ representation on both databases, easy comparison with an injected clock, no tim
 from __future__ import annotations
 
 from sqlalchemy import (
+    Boolean,
     CheckConstraint,
     Column,
     Double,
@@ -35,6 +36,9 @@ DOCUMENT_STATES = ("draft", "ready", "released", "cancelled", "expired", "uncert
 PICKUP_STATES = ("ready", "claimed", "released", "revoked", "expired", "uncertain")
 CLAIM_OUTCOMES = ("released", "failed", "uncertain", "abandoned")
 ROLES = ("admin", "staff", "technician", "lane", "agency")
+USER_ROLES = ("admin", "staff", "technician")  # people who log in; lane and agency use API keys
+DOOR_SIZES = ("S", "M", "L")
+LANGUAGES = ("id", "en")
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:
@@ -47,6 +51,7 @@ lanes = Table(
     Column("id", String(64), primary_key=True),
     Column("name", String(200), nullable=False),
     Column("created_at", Double, nullable=False),
+    Column("url", String(500), nullable=True),  # where the office reaches a remote lane (0002)
 )
 
 locker_banks = Table(
@@ -73,9 +78,21 @@ documents = Table(
     Column("door", Integer, nullable=True),
     Column("created_at", Double, nullable=False),
     Column("updated_at", Double, nullable=False),
+    # 0002: the back office and the agency API
+    Column("kind_id", Integer, ForeignKey("document_kinds.id"), nullable=True),
+    Column("citizen_name", String(200), nullable=True),
+    Column("citizen_phone", String(40), nullable=True, index=True),
+    Column("citizen_email", String(200), nullable=True),
+    Column("door_size", String(1), nullable=True),
+    Column("loaded_at", Double, nullable=True),  # locker: staff confirmed the item is in the door
+    Column("agency_key_id", Integer, ForeignKey("api_keys.id"), nullable=True),
+    Column("agency_ref", String(200), nullable=True),
+    Column("idempotency_key", String(200), nullable=True),
     CheckConstraint(_in("kind", DOCUMENT_KINDS), name="kind"),
     CheckConstraint(_in("state", DOCUMENT_STATES), name="state"),
     Index("ix_documents_locker_bank_door", "locker_bank", "door"),
+    Index("uq_documents_agency_ref", "agency_key_id", "agency_ref", unique=True),
+    Index("uq_documents_idempotency", "agency_key_id", "idempotency_key", unique=True),
 )
 
 pickups = Table(
@@ -94,6 +111,7 @@ pickups = Table(
     Column("finished_at", Double, nullable=True),
     Column("outcome", String(16), nullable=True),
     Column("detail", Text, nullable=True),
+    Column("pin_hmac", String(64), nullable=True),  # second factor for sensitive kinds (0002)
     CheckConstraint(_in("state", PICKUP_STATES), name="state"),
 )
 
@@ -153,7 +171,91 @@ api_keys = Table(
     Column("label", String(200), nullable=False, default=""),
     Column("created_at", Double, nullable=False),
     Column("revoked_at", Double, nullable=True),
+    Column("webhook_url", String(500), nullable=True),  # agency: told when its document is released
+    Column("webhook_secret", String(64), nullable=True),  # signs those webhooks (HMAC-SHA256)
     CheckConstraint(_in("role", ROLES), name="role"),
+)
+
+# -- 0002: people, sessions, document kinds, doors, notifications, ratings ---------------------
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("username", String(64), nullable=False, unique=True),
+    Column("display_name", String(200), nullable=False, default=""),
+    Column("password_hash", String(200), nullable=False),  # argon2id
+    Column("role", String(16), nullable=False),
+    Column("language", String(2), nullable=False, default="id"),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("failed_logins", Integer, nullable=False, default=0),
+    Column("locked_until", Double, nullable=True),
+    Column("created_at", Double, nullable=False),
+    Column("updated_at", Double, nullable=False),
+    CheckConstraint(_in("role", USER_ROLES), name="role"),
+    CheckConstraint(_in("language", LANGUAGES), name="language"),
+)
+
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),  # SHA-256 of the cookie value
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False, index=True),
+    Column("csrf_token", String(64), nullable=False),
+    Column("created_at", Double, nullable=False),
+    Column("last_seen_at", Double, nullable=False),
+    Column("expires_at", Double, nullable=False),
+)
+
+document_kinds = Table(
+    "document_kinds",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(200), nullable=False, unique=True),
+    Column("delivery", String(16), nullable=False),  # print | locker
+    Column("expiry_days", Integer, nullable=False, default=14),
+    Column("second_factor", Boolean, nullable=False, default=False),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("created_at", Double, nullable=False),
+    CheckConstraint(_in("delivery", DOCUMENT_KINDS), name="delivery"),
+    CheckConstraint("expiry_days >= 1", name="expiry_positive"),
+)
+
+locker_doors = Table(
+    "locker_doors",
+    metadata,
+    Column("bank_id", String(64), ForeignKey("locker_banks.id"), primary_key=True),
+    Column("door", Integer, primary_key=True, autoincrement=False),
+    Column("size", String(1), nullable=False, default="M"),
+    Column("out_of_order", Boolean, nullable=False, default=False),
+    Column("note", String(300), nullable=False, default=""),
+    CheckConstraint(_in("size", DOOR_SIZES), name="size"),
+)
+
+notifications = Table(
+    "notifications",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("document_id", Integer, ForeignKey("documents.id"), nullable=True, index=True),
+    Column("purpose", String(32), nullable=False),  # code_issued | released | alert | webhook
+    Column("channel", String(16), nullable=False),  # log | email | webhook
+    Column("target", String(500), nullable=False),
+    Column("status", String(16), nullable=False),  # pending | sent | failed
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("last_error", Text, nullable=True),
+    Column("created_at", Double, nullable=False),
+    Column("updated_at", Double, nullable=False),
+    CheckConstraint(_in("status", ("pending", "sent", "failed")), name="status"),
+)
+
+ratings = Table(
+    "ratings",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("lane_id", String(64), nullable=False, index=True),
+    Column("claim_id", String(100), nullable=True, unique=True),
+    Column("score", Integer, nullable=False),
+    Column("at", Double, nullable=False),
+    CheckConstraint("score BETWEEN 1 AND 5", name="score"),
 )
 
 AUDIT_GENESIS_HASH = "0" * 64

@@ -5,6 +5,11 @@ so the common case (zxing-cpp reads the code) pays for one reader only. ZBar com
 because it reads some photos that zxing-cpp misses (blur, uneven light). To tune or extend the
 cascade, pass ``readers`` or add a function with the ``FrameReader`` signature below.
 
+ZBar costs ~20x what zxing-cpp does on a frame with no code, and an idle lane camera sees
+nothing but empty frames. So ZBar is wrapped with ``only_when_likely``: the cascade runs it only
+when an earlier reader located a symbol it could not decode (``ReaderResult.undecoded``) or a
+cheap finder-pattern check (``finder_patterns``) finds candidates.
+
 Texts are never logged: a frame may hold a pickup code, which is a bearer secret.
 """
 
@@ -19,6 +24,7 @@ import numpy as np
 import zxingcpp
 
 from hardware.errors import ScannerError
+from hardware.scanner.finder_patterns import count_finder_candidates
 from hardware.scanner.zbar_reader import read_qr_bytes
 
 log = logging.getLogger(__name__)
@@ -28,24 +34,60 @@ log = logging.getLogger(__name__)
 FrameReader = Callable[[np.ndarray], list[str]]
 
 
-def read_with_zxing(frame: np.ndarray) -> list[str]:
+class ReaderResult(list):
+    """The texts a reader found (a ``list[str]``), plus ``undecoded``: how many symbols it located
+    but could not decode. A reader may return a plain list instead; that means "no hint"."""
+
+    def __init__(self, texts: Sequence[str] = (), *, undecoded: int = 0):
+        super().__init__(texts)
+        self.undecoded = undecoded
+
+
+class _OnlyWhenLikely:
+    """A reader the cascade skips unless the frame likely holds a QR code (see ``QrDecoder``)."""
+
+    only_when_likely = True
+
+    def __init__(self, reader: FrameReader):
+        self.reader = reader
+        self.__name__ = getattr(reader, "__name__", repr(reader))
+
+    def __call__(self, frame: np.ndarray) -> list[str]:
+        return self.reader(frame)
+
+
+def only_when_likely(reader: FrameReader) -> FrameReader:
+    """Mark an expensive reader: run it only on frames that likely hold a code."""
+    return _OnlyWhenLikely(reader)
+
+
+def read_with_zxing(frame: np.ndarray, *, try_invert: bool = True) -> list[str]:
     """zxing-cpp, QR family only (QR model 1/2, Micro QR, rMQR).
 
     zxing-cpp has no separate "try harder" switch in Python: rotation, downscaling and inverted
-    (light on dark) codes are the options that widen the search, all on here. ``Plain`` text
-    mode keeps the payload as encoded (control characters, GS1 separators) instead of the
-    human-readable rendering, so a code compares equal to what was put into it.
+    (light on dark, as phones in dark mode show them) codes are the options that widen the
+    search, all on by default. ``Plain`` text mode keeps the payload as encoded (control
+    characters, GS1 separators) instead of the human-readable rendering, so a code compares
+    equal to what was put into it. Symbols found but not decodable (checksum, format errors)
+    are counted in ``ReaderResult.undecoded``: a hint for the cascade that a code is there.
     """
     results = zxingcpp.read_barcodes(
         frame,
         formats=zxingcpp.BarcodeFormat.QRCode,
         try_rotate=True,
         try_downscale=True,
-        try_invert=True,
+        try_invert=try_invert,
         text_mode=zxingcpp.TextMode.Plain,
+        return_errors=True,
     )
     # zxing-cpp already turned the bytes into text using the ECI / its charset guess.
-    return [result.text for result in results if result.valid and result.text]
+    texts = [result.text for result in results if result.valid and result.text]
+    return ReaderResult(texts, undecoded=sum(1 for result in results if not result.valid))
+
+
+def _read_with_zxing_upright_polarity(frame: np.ndarray) -> list[str]:
+    """zxing-cpp without the inverted (light on dark) pass."""
+    return read_with_zxing(frame, try_invert=False)
 
 
 def read_with_zbar(frame: np.ndarray) -> list[str]:
@@ -63,25 +105,47 @@ def _text_from_zbar(payload: bytes) -> str:
         return payload.decode("latin-1")
 
 
-DEFAULT_READERS: tuple[FrameReader, ...] = (read_with_zxing, read_with_zbar)
+DEFAULT_READERS: tuple[FrameReader, ...] = (read_with_zxing, only_when_likely(read_with_zbar))
 
 
 class QrDecoder:
     """Decode QR codes from frames (numpy arrays, BGR / BGRA / grayscale, uint8).
 
-    ``readers`` is the cascade, tried in order until one finds a code. The decoder holds no
-    device and no per-frame state, so one instance may be shared by several threads.
+    ``readers`` is the cascade, tried in order until one finds a code. A reader wrapped with
+    ``only_when_likely`` runs only when an earlier reader reported an undecodable symbol or the
+    frame has at least ``min_finder_candidates`` finder-pattern candidates. ``try_inverted``
+    (default cascade only) makes zxing-cpp also look for light-on-dark codes. The decoder holds
+    no device and no per-frame state, so one instance may be shared by several threads.
     """
 
-    def __init__(self, readers: Sequence[FrameReader] | None = None):
-        self.readers: tuple[FrameReader, ...] = tuple(readers) if readers else DEFAULT_READERS
+    def __init__(
+        self,
+        readers: Sequence[FrameReader] | None = None,
+        *,
+        try_inverted: bool = True,
+        min_finder_candidates: int = 1,
+    ):
+        if readers:
+            self.readers: tuple[FrameReader, ...] = tuple(readers)
+        elif try_inverted:
+            self.readers = DEFAULT_READERS
+        else:
+            self.readers = (_read_with_zxing_upright_polarity, only_when_likely(read_with_zbar))
+        self.min_finder_candidates = min_finder_candidates
 
     def decode(self, frame: np.ndarray | None) -> list[str]:
         """Return the distinct texts found in ``frame``, in the order the reader reported them."""
         prepared = _prepare(frame)
         if prepared is None:
             return []
+        likely: bool | None = None  # None: not known yet (the finder check is run lazily)
         for reader in self.readers:
+            if getattr(reader, "only_when_likely", False):
+                if likely is None:
+                    likely = self._has_finder_candidates(prepared)
+                if not likely:
+                    log.debug("skipping %s: no sign of a code in the frame", _reader_name(reader))
+                    continue
             try:
                 texts = reader(prepared)
             except Exception:  # a broken reader must not stop the cascade or the camera loop
@@ -90,7 +154,13 @@ class QrDecoder:
             if texts:
                 log.debug("%s found %d code(s)", _reader_name(reader), len(texts))
                 return list(dict.fromkeys(texts))
+            if getattr(texts, "undecoded", 0) > 0:
+                likely = True
         return []
+
+    def _has_finder_candidates(self, frame: np.ndarray) -> bool:
+        gray = frame if frame.ndim == 2 else cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
+        return count_finder_candidates(gray) >= self.min_finder_candidates
 
     def decode_file(self, path: str | Path) -> list[str]:
         """Decode an image file; raise ``ScannerError`` when it is missing or not an image."""

@@ -182,3 +182,77 @@ def lane_status(args) -> int:
     except httpx.HTTPError as exc:
         print(f"cannot reach the lane at {args.url}: {exc}", file=sys.stderr)
         return 2
+
+
+def _read_password(prompt: str = "Password: ") -> str:
+    """Prompt twice on a terminal; read one line from stdin otherwise (scripts, installers)."""
+    import getpass
+
+    if sys.stdin.isatty():
+        first = getpass.getpass(prompt)
+        if getpass.getpass("Repeat: ") != first:
+            print("the two passwords differ", file=sys.stderr)
+            raise SystemExit(2)
+        return first
+    return sys.stdin.readline().rstrip("\n")
+
+
+def _accounts(args):
+    from controller.office.accounts import Accounts
+    from controller.service import build_office
+
+    config = _load(args.config)
+    office, engine = build_office(config)
+    return Accounts(engine), engine
+
+
+def user_add(args) -> int:
+    from controller.errors import AmbilError
+
+    accounts, engine = _accounts(args)
+    try:
+        user = accounts.create_user(
+            args.name,
+            _read_password(),
+            args.role,
+            display_name=args.display_name,
+            language=args.language,
+            actor="cli",
+        )
+    except AmbilError as exc:
+        print(f"cannot add {args.name!r}: {exc.message.en} ({exc.detail})", file=sys.stderr)
+        return 1
+    finally:
+        engine.dispose()
+    print(f"user {user.username} ({user.role}) created")
+    return 0
+
+
+def user_passwd(args) -> int:
+    from controller.errors import AmbilError
+
+    accounts, engine = _accounts(args)
+    try:
+        match = [u for u in accounts.list_users() if u.username == args.name.lower()]
+        if not match:
+            print(f"no user {args.name!r}", file=sys.stderr)
+            return 1
+        accounts.set_password(match[0].id, _read_password("New password: "), actor="cli")
+    except AmbilError as exc:
+        print(f"cannot set the password: {exc.message.en}", file=sys.stderr)
+        return 1
+    finally:
+        engine.dispose()
+    print("password changed")
+    return 0
+
+
+def user_list(args) -> int:
+    accounts, engine = _accounts(args)
+    try:
+        for user in accounts.list_users():
+            state = "active" if user.active else "disabled"
+            print(f"{user.username:20} {user.role:11} {user.language} {state}")
+    finally:
+        engine.dispose()
+    return 0

@@ -1,0 +1,128 @@
+"""Accounts through the pages: login, lockout, logout, password change, language, CSRF."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from tests.rigs.server import LiveServer
+from tests.web.helpers import browser, csrf_from, login, post_form
+
+PASSWORD = "kata-sandi-rahasia"
+
+
+@pytest.fixture
+def site(build):
+    system = build()
+    system.accounts.create_user("siti", PASSWORD, "staff")
+    with LiveServer(system) as server:
+        yield server
+
+
+def test_login_sets_a_session_and_lands_on_the_documents(site):
+    with browser(site.url) as web:
+        response = login(web, "siti", PASSWORD)
+        assert response.status_code == 303 and response.headers["location"] == "/staff/documents"
+        cookie = web.cookies.get("ambil_session")
+        assert cookie and len(cookie) > 30
+        account = web.get("/account")
+        assert account.status_code == 200 and "siti" in account.text
+
+
+def test_wrong_password_then_lockout_after_five(site):
+    with browser(site.url) as web:
+        for _ in range(4):
+            response = login(web, "siti", "wrong-password!")
+            assert response.status_code == 401 and "Nama pengguna atau kata sandi salah" in response.text
+        response = login(web, "siti", "wrong-password!")
+        assert response.status_code == 423
+        response = login(web, "siti", PASSWORD)  # the right password is refused while locked
+        assert response.status_code == 423 and "dikunci" in response.text
+
+
+def test_pages_need_a_login_and_come_back_after_it(site):
+    with browser(site.url) as web:
+        response = web.get("/account")
+        assert response.status_code == 303 and response.headers["location"] == "/login?next=/account"
+        token = csrf_from(web.get("/login?next=/account").text)
+        response = web.post(
+            "/login", data={"username": "siti", "password": PASSWORD, "next": "/account", "csrf_token": token}
+        )
+        assert response.headers["location"] == "/account"
+        token = csrf_from(web.get("/login").text)
+        evil = web.post(
+            "/login",
+            data={"username": "siti", "password": PASSWORD, "next": "//evil.example/", "csrf_token": token},
+        )
+        assert evil.headers["location"] == "/staff/documents"  # never off-site
+
+
+def test_logout_ends_the_session(site):
+    with browser(site.url) as web:
+        login(web, "siti", PASSWORD)
+        assert post_form(web, "/account", "/logout").headers["location"] == "/login"
+        assert web.get("/account").status_code == 303
+
+
+def test_password_change_and_language(site):
+    with browser(site.url) as web:
+        login(web, "siti", PASSWORD)
+        bad = post_form(
+            web, "/account", "/account/password", {"current": PASSWORD, "new": "short", "repeat": "short"}
+        )
+        assert bad.status_code == 422 and "minimal 10" in bad.text
+        ok = post_form(
+            web,
+            "/account",
+            "/account/password",
+            {"current": PASSWORD, "new": "sandi-baru-1234", "repeat": "sandi-baru-1234"},
+        )
+        assert ok.status_code == 303
+        post_form(web, "/account", "/account/language", {"language": "en"})
+        assert "My account" in web.get("/account").text
+    with browser(site.url) as web:
+        assert login(web, "siti", PASSWORD).status_code == 401
+        assert login(web, "siti", "sandi-baru-1234").status_code == 303
+
+
+def test_forms_without_a_valid_csrf_token_are_refused(site):
+    with browser(site.url) as web:
+        web.get("/login")
+        missing = web.post("/login", data={"username": "siti", "password": PASSWORD})
+        assert missing.status_code == 403 and "Formulir kedaluwarsa" in missing.text
+        forged = web.post("/login", data={"username": "siti", "password": PASSWORD, "csrf_token": "0" * 64})
+        assert forged.status_code == 403
+    with browser(site.url) as other:  # a token from another browser does not fit this one's cookie
+        token = csrf_from(other.get("/login").text)
+    with browser(site.url) as web:
+        web.get("/login")
+        stolen = web.post("/login", data={"username": "siti", "password": PASSWORD, "csrf_token": token})
+        assert stolen.status_code == 403
+
+
+def test_user_add_from_the_command_line_reads_the_password_from_stdin(tmp_path):
+    config = tmp_path / "ambil.toml"
+    config.write_text(f'state_dir = "{tmp_path / "state"}"\n')
+    run = subprocess.run(
+        [sys.executable, "-m", "web.cli", "user", "add", "--role", "admin", "budi", "--config", str(config)],
+        input=PASSWORD + "\n",
+        capture_output=True,
+        text=True,
+    )
+    assert run.returncode == 0, run.stderr
+    assert "budi (admin) created" in run.stdout
+    weak = subprocess.run(
+        [sys.executable, "-m", "web.cli", "user", "add", "--role", "staff", "ani", "--config", str(config)],
+        input="123\n",
+        capture_output=True,
+        text=True,
+    )
+    assert weak.returncode == 1 and "10 characters" in weak.stderr
+    listing = subprocess.run(
+        [sys.executable, "-m", "web.cli", "user", "list", "--config", str(config)],
+        capture_output=True,
+        text=True,
+    )
+    assert "budi" in listing.stdout and "admin" in listing.stdout

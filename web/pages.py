@@ -1,0 +1,45 @@
+"""Rendering pages: every template gets the language, ``t``, the CSRF token, the user and the nav."""
+
+from __future__ import annotations
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+
+from web.auth import Principal, session_principal
+from web.csrf import csrf_token
+from web.i18n import LANG_COOKIE, request_lang, t
+
+# (path, text key, roles that see it): the main navigation
+NAV = (
+    ("/staff/documents", "nav.documents", ("staff", "admin")),
+    ("/staff/lockers", "nav.lockers", ("staff", "admin")),
+    ("/staff/reports", "nav.reports", ("staff", "admin", "technician")),
+    ("/admin", "nav.admin", ("admin",)),
+)
+
+
+def render(
+    request: Request,
+    template: str,
+    context: dict | None = None,
+    *,
+    status: int = 200,
+    who: Principal | None = None,
+) -> HTMLResponse:
+    who = who or session_principal(request)
+    lang = request_lang(request, who.language if who else None)
+    nav = [(path, key) for path, key, roles in NAV if who and who.role in roles]
+    data = {
+        "lang": lang,
+        "t": lambda key, **values: t(lang, key, **values),
+        "csrf_token": csrf_token(request),
+        "who": who,
+        "nav": nav,
+        "path": request.url.path,
+        "flash": request.query_params.get("ok"),
+        **(context or {}),
+    }
+    response = request.app.state.templates.TemplateResponse(request, template, data, status_code=status)
+    if request.query_params.get("lang") == lang:
+        response.set_cookie(LANG_COOKIE, lang, samesite="lax", max_age=365 * 86400)
+    return response
