@@ -103,11 +103,31 @@ class HttpConfig(Strict):
 
 class OfficeConfig(Strict):
     database_url: str | None = Field(None, description="unset = SQLite file in the state directory")
+    public_url: str | None = Field(
+        None, description="base URL citizens open (links in slips and messages); unset = http.host:port"
+    )
     max_upload_mb: float = Field(10, gt=0, le=200)
     max_pages: int = Field(50, ge=1, le=1000)
     default_expiry_days: int = Field(14, ge=1, le=365)
     short_code_lockout: int = Field(5, ge=1, le=100)
     lockout_minutes: int = Field(5, ge=1, le=1440)
+
+
+class NotifyConfig(Strict):
+    """How citizens hear that a document is ready (and agencies that it was collected)."""
+
+    channel: Literal["log", "email", "webhook"] = Field(
+        "log", description="log (default: only written to the log), email (SMTP), webhook (SMS/WA gateway)"
+    )
+    smtp_host: str = "localhost"
+    smtp_port: int = Field(25, ge=1, le=65535)
+    smtp_starttls: bool = False
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    smtp_from: str = "ambil@localhost"
+    webhook_url: str | None = Field(None, description="POSTed JSON {to, text, ...} for a message gateway")
+    max_attempts: int = Field(8, ge=1, le=100)
+    retry_seconds: float = Field(30.0, gt=0, le=86400, description="first retry delay; doubles each time")
 
 
 class LaneConfig(Strict):
@@ -140,6 +160,7 @@ class Config(Strict):
     http: HttpConfig = Field(default_factory=HttpConfig)
     office: OfficeConfig = Field(default_factory=OfficeConfig)
     lane: LaneConfig = Field(default_factory=LaneConfig)
+    notify: NotifyConfig = Field(default_factory=NotifyConfig)
 
     @model_validator(mode="after")
     def _lane_needs_office(self):
@@ -150,6 +171,11 @@ class Config(Strict):
     @property
     def database_url(self) -> str:
         return self.office.database_url or f"sqlite:///{self.state_dir / 'office.db'}"
+
+    @property
+    def public_url(self) -> str:
+        host = "127.0.0.1" if self.http.host in ("0.0.0.0", "::") else self.http.host
+        return (self.office.public_url or f"http://{host}:{self.http.port}").rstrip("/")
 
 
 def default_state_dir() -> Path:

@@ -32,12 +32,19 @@ class System:
     config: Config
     office: object | None = None
     accounts: object | None = None  # people who log in (office roles only)
+    kinds: object | None = None  # document kinds
+    lockers: object | None = None  # locker inventory and loading
+    notifications: object | None = None  # citizen and agency notifications (a worker)
+    reports: object | None = None
+    lane_control: object | None = None  # the office asking its lanes to act for staff
     lane: Lane | None = None
     engine: object | None = None
     started: bool = False
     extras: dict = field(default_factory=dict)
 
     def start(self) -> None:
+        if self.notifications is not None:
+            self.notifications.start()
         if self.lane is not None:
             self.lane.start()
         self.started = True
@@ -45,6 +52,8 @@ class System:
     def stop(self) -> None:
         if self.lane is not None:
             self.lane.stop()
+        if self.notifications is not None:
+            self.notifications.stop()
         if self.engine is not None:
             self.engine.dispose()
         self.started = False
@@ -67,9 +76,18 @@ def build_system(
     system = System(config=config)
     if config.role in ("all-in-one", "office"):
         from controller.office.accounts import Accounts
+        from controller.office.kinds import DocumentKinds
+        from controller.office.lockers import Lockers
+        from controller.office.notify import Notifications
+        from controller.office.reports import Reports
 
         system.office, system.engine = build_office(config)
         system.accounts = Accounts(system.engine)
+        system.kinds = DocumentKinds(system.engine)
+        system.kinds.ensure_defaults()
+        system.lockers = Lockers(system.engine)
+        system.notifications = Notifications(system.engine, config.notify)
+        system.reports = Reports(system.engine)
     if config.role in ("all-in-one", "lane"):
         if office_client is None:
             office_client = build_office_client(config, system.office)
@@ -80,6 +98,10 @@ def build_system(
             printer=printer if printer is not None else build_printer(config),
             lockers=lockers if lockers is not None else build_lockers(config),
         )
+    if system.office is not None and system.lane is not None:
+        from controller.office.lane_control import InProcessLaneControl
+
+        system.lane_control = InProcessLaneControl({config.lane.id: system.lane})
     return system
 
 

@@ -14,7 +14,20 @@ from fastapi.templating import Jinja2Templates
 from controller.service import System, load_secret
 from web.csrf import set_cookie_if_new
 from web.errors import install_error_handlers
-from web.routers import account, claims, documents, health, lane, qr
+from web.routers import (
+    account,
+    admin,
+    agency,
+    citizen,
+    claims,
+    documents,
+    health,
+    lane,
+    qr,
+    reports,
+    staff_documents,
+    staff_lockers,
+)
 
 log = logging.getLogger(__name__)
 access_log = logging.getLogger("ambil.access")
@@ -39,13 +52,29 @@ def create_app(system: System, *, manage_lifecycle: bool = True) -> FastAPI:
         version="0.1.0",
         description="Drive-thru document pickup: office API, lane protocol, lane screen.",
         lifespan=lifespan,
+        redoc_url=None,
+        swagger_ui_oauth2_redirect_url=None,
     )
     app.state.system = system
     app.state.csrf_secret = load_secret(system.config.state_dir / "secrets" / "csrf.key")
     app.state.templates = Jinja2Templates(directory=HERE / "templates")
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     install_error_handlers(app)
-    for module in (health, documents, claims, qr, lane, account):
+    routers = (
+        health,
+        documents,
+        agency,
+        claims,
+        qr,
+        lane,
+        account,
+        staff_documents,
+        staff_lockers,
+        reports,
+        admin,
+        citizen,
+    )
+    for module in routers:
         app.include_router(module.router)
 
     @app.middleware("http")

@@ -89,3 +89,13 @@ def parse_short_code(text: object) -> str:
 def format_short_code(digits: str) -> str:
     """Group a short code for reading aloud and printing: ``123-456-7890``."""
     return f"{digits[:3]}-{digits[3:6]}-{digits[6:]}"
+
+
+def derive_short_code(key: bytes, code: str) -> str:
+    """The 10-digit short code that belongs to ``code``, derived with the office's secret key.
+
+    Deriving (instead of drawing) lets the slip and the citizen page show the short code from the
+    code alone, so the office never has to keep either in readable form.
+    """
+    digest = hmac.new(key, b"short:" + code.encode("ascii"), hashlib.sha256).digest()
+    return str(int.from_bytes(digest[:8], "big") % 10**SHORT_CODE_DIGITS).zfill(SHORT_CODE_DIGITS)

@@ -14,7 +14,7 @@ from sqlalchemy.engine import Connection
 
 from controller.errors import DocumentError
 from controller.office import audit
-from controller.office.codes import code_hash, hash_prefix, new_code, new_short_code, short_code_hmac
+from controller.office.codes import code_hash, derive_short_code, hash_prefix, new_code, short_code_hmac
 from controller.office.tables import DOCUMENT_KINDS, documents, locker_banks, pickups
 
 log = logging.getLogger(__name__)
@@ -72,7 +72,22 @@ def check_locker_door(conn: Connection, bank_id: str | None, door: int | None) -
         raise DocumentError(f"door {door} of {bank_id} holds document {holder.id}", key="locker.door_taken")
 
 
-def insert_document(conn: Connection, *, kind, title, reference, sha, pages, bank, door, actor, now) -> int:
+# columns a caller may set on a new document besides the core ones (back office, agency API)
+EXTRA_FIELDS = (
+    "kind_id",
+    "citizen_name",
+    "citizen_phone",
+    "citizen_email",
+    "door_size",
+    "agency_key_id",
+    "agency_ref",
+    "idempotency_key",
+)
+
+
+def insert_document(
+    conn: Connection, *, kind, title, reference, sha, pages, bank, door, actor, now, extra=None
+) -> int:
     if kind not in DOCUMENT_KINDS:
         raise DocumentError(f"kind must be one of {', '.join(DOCUMENT_KINDS)}", key="document.invalid")
     if not isinstance(title, str) or not title.strip():
@@ -94,6 +109,7 @@ def insert_document(conn: Connection, *, kind, title, reference, sha, pages, ban
             door=door,
             created_at=now,
             updated_at=now,
+            **{k: v for k, v in (extra or {}).items() if k in EXTRA_FIELDS},
         )
         .returning(documents.c.id)
     ).scalar_one()
@@ -118,10 +134,11 @@ def issue_pickup(
     conn: Connection, doc, *, short_code_key: bytes, expiry_days: float, actor, now
 ) -> IssuedCode:
     """Create a ready pickup for ``doc`` with a new code and short code; mark the document ready."""
-    code = new_code()
     for _ in range(10):
-        # Ten digits can collide; keep short codes unique among live pickups.
-        short = new_short_code()
+        # the short code is derived from the code; ten digits can collide, so keep short codes
+        # unique among live pickups by drawing another code
+        code = new_code()
+        short = derive_short_code(short_code_key, code)
         short_hmac = short_code_hmac(short_code_key, short)
         taken = conn.execute(
             select(pickups.c.id).where(

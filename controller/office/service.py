@@ -111,8 +111,16 @@ class Office:
         pdf: bytes | None = None,
         locker_bank: str | None = None,
         door: int | None = None,
+        **extra,
     ) -> dict:
-        """Register a draft document (a print one may get its PDF now or via ``attach_pdf``)."""
+        """Register a draft document (a print one may get its PDF now or via ``attach_pdf``).
+
+        ``extra`` may set ``documents.EXTRA_FIELDS`` (kind_id, citizen contact, door_size, agency
+        reference and idempotency key); anything else is refused.
+        """
+        unknown = set(extra) - set(documents.EXTRA_FIELDS)
+        if unknown:
+            raise DocumentError(f"unknown fields: {', '.join(sorted(unknown))}", key="document.invalid")
         sha, pages = None, 0
         if pdf is not None:
             if kind != "print":
@@ -131,6 +139,7 @@ class Office:
                 door=door,
                 actor=actor,
                 now=now,
+                extra=extra,
             )
             return documents.describe(conn, documents.load(conn, doc_id))
 
@@ -308,3 +317,18 @@ class Office:
         """Raise if the database cannot be reached (used by /readyz)."""
         with self.engine.connect() as conn:
             conn.execute(text("SELECT 1"))
+
+    def short_code_for(self, code: str) -> str:
+        """The short code belonging to a live pickup's code (slip, citizen page).
+
+        Raises ``code.unknown`` unless ``code`` is the code of a pickup that is ready or claimed.
+        """
+        from controller.office.codes import code_hash, derive_short_code, parse_code
+        from controller.office.tables import pickups
+
+        code = parse_code(code)
+        with self.engine.connect() as conn:
+            row = conn.execute(select(pickups.c.state).where(pickups.c.code_hash == code_hash(code))).first()
+        if row is None or row.state not in ("ready", "claimed"):
+            raise CodeError("no live pickup has this code", key="code.unknown")
+        return derive_short_code(self._short_key, code)

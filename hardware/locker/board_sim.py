@@ -22,6 +22,8 @@ import itertools
 import logging
 import os
 import select
+import signal
+import sys
 import threading
 import time
 import tty
@@ -272,6 +274,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     boards = dict.fromkeys(range(args.boards), args.doors)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # close the pty cleanly on `kill`
     with LockBoardSimulator(boards, port_path=args.link, close_after=args.close_after) as sim:
         print(sim.port, flush=True)
         try:

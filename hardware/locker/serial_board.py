@@ -19,10 +19,10 @@ garbled, the board may or may not have unlocked, so the driver asks the board's 
 A reply saying the lock is still locked after its pulse raises ``lock-jammed`` (the coil may
 have been driven, so it is not a "nothing actuated" reason).
 
-A background thread queries every board about once a second; ``status()`` only reads what it
-found, so it never waits on the bus. A board that misses ``offline_after_misses`` queries in a row
-is OFFLINE until it answers again; a port that fails (unplugged USB adapter) is closed and
-reopened on the next request or poll, so a udev symlink re-pointed to a new device just works.
+A ``BoardMonitor`` thread queries every board about once a second; ``status()`` only reads what
+it found, so it never waits on the bus. A board that misses ``offline_after_misses`` queries in a
+row is OFFLINE until it answers again; a port that fails (unplugged USB adapter) is closed and
+reopened by ``SerialBus`` on the next request or poll, so a re-pointed udev symlink just works.
 """
 
 from __future__ import annotations
@@ -31,32 +31,18 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 import serial
 
 from hardware.errors import DeviceOffline, LockerError
 from hardware.locker import kerong_codec as codec
+from hardware.locker.board_monitor import BoardMonitor, BoardUnreachable
 from hardware.locker.interface import LockerBank
 from hardware.locker.pulse_rules import check_door, check_max_pulse_ms, clamp_pulse_ms
 from hardware.locker.serial_bus import NoReply, PortDown, SerialBus
 from hardware.status import DeviceState, DeviceStatus
 
 log = logging.getLogger(__name__)
-
-
-class _NoAnswer(Exception):
-    """A board did not answer a status query (silence, bad frames or a dead port)."""
-
-
-@dataclass
-class _Board:
-    addr: int
-    status: codec.BoardStatus | None = None
-    read_at: float = 0.0  # monotonic time of ``status``
-    seen: bool = False
-    misses: int = 0
-    open_since: dict[int, float] = field(default_factory=dict)  # lock -> monotonic time
 
 
 class SerialLockBoardBank(LockerBank):
@@ -118,16 +104,17 @@ class SerialLockBoardBank(LockerBank):
             timeout=timeout,
             serial_factory=serial_factory,
         )
-        self._boards = {addr: _Board(addr) for addr in boards}
+        self._monitor = BoardMonitor(
+            name=name,
+            bus=self._bus,
+            boards=boards,
+            offline_after_misses=offline_after_misses,
+            poll_interval=poll_interval,
+        )
         self._pulse_lock = threading.Lock()  # one pulse at a time per bank
-        self._state_lock = threading.Lock()  # guards _boards and counters
-        self._stop = threading.Event()
+        self._counter_lock = threading.Lock()
         self._closed = False
-        self.refresh()
-        self._poller: threading.Thread | None = None
-        if poll_interval is not None:
-            self._poller = threading.Thread(target=self._poll_forever, name=f"lockboard-{name}", daemon=True)
-            self._poller.start()
+        self._monitor.start()
         log.info("locker %s: %d boards x %d doors on %s", name, len(boards), doors_per_board, port)
 
     # -- actuation ----------------------------------------------------------------------------
@@ -140,8 +127,8 @@ class SerialLockBoardBank(LockerBank):
         with self._pulse_lock:
             self._check_not_closed()
             try:
-                self._query_status(addr, attempts=self.retries + 1)
-            except _NoAnswer as exc:
+                self._monitor.query(addr, attempts=self.retries + 1)
+            except BoardUnreachable as exc:
                 raise DeviceOffline(f"locker {self.name!r}: board {addr} does not answer: {exc}") from exc
             self._unlock(door, addr, lock)
         log.info("locker %s: unlocked door %d (board %d lock %d)", self.name, door, addr, lock)
@@ -160,7 +147,7 @@ class SerialLockBoardBank(LockerBank):
             except (NoReply, codec.FrameError) as exc:
                 problem = exc
             else:
-                self._mark_seen(addr)
+                self._monitor.mark_seen(addr)
                 if reply.unlocked:
                     return
                 raise LockerError(
@@ -187,8 +174,8 @@ class SerialLockBoardBank(LockerBank):
 
     def _unlocked_or_open(self, door: int, addr: int, lock: int) -> bool:
         try:
-            status = self._query_status(addr, attempts=self.retries + 1)
-        except _NoAnswer as exc:
+            status = self._monitor.query(addr, attempts=self.retries + 1)
+        except BoardUnreachable as exc:
             raise LockerError(
                 f"locker {self.name!r}: door {door}: unlock sent, then board {addr} went silent ({exc}); "
                 "the door may have opened",
@@ -227,47 +214,39 @@ class SerialLockBoardBank(LockerBank):
             return None
         self._check_not_closed()
         addr, lock = self._locate(door)
-        with self._state_lock:
-            board = self._boards[addr]
-            fresh = board.status is not None and time.monotonic() - board.read_at <= self.sensor_cache_seconds
-            status = board.status
-        if not fresh:
+        status = self._monitor.cached(addr, self.sensor_cache_seconds)
+        if status is None:
             try:
-                status = self._query_status(addr, attempts=attempts)
-            except _NoAnswer as exc:
+                status = self._monitor.query(addr, attempts=attempts)
+            except BoardUnreachable as exc:
                 raise DeviceOffline(f"locker {self.name!r}: board {addr} does not answer: {exc}") from exc
         return status.sensors[lock]
 
     # -- health -------------------------------------------------------------------------------
 
     def refresh(self) -> None:
-        """Query every board once and update what ``status()`` reports (the poller calls this)."""
-        for addr in self.boards:
-            if self._stop.is_set():
-                return
-            try:
-                self._query_status(addr, attempts=1)
-            except _NoAnswer:
-                pass  # counted as a miss; status() reports it
+        """Query every board once now (the poller does this about every ``poll_interval``)."""
+        self._monitor.refresh()
 
     def status(self) -> DeviceStatus:
         """From the poller's cache, never the bus: boards online/offline, door sensors, faults."""
         status = DeviceStatus(kind="locker", name=self.name, info={"max_pulse_ms": self.max_pulse_ms})
         status.info["port"] = self.port
         now = time.monotonic()
-        with self._state_lock:
-            online = {addr: self._is_online(b) for addr, b in self._boards.items()}
-            doors, left_open = {}, []
-            for door in range(1, self.doors + 1):
-                addr, lock = self._locate(door)
-                board = self._boards[addr]
-                if self._closed or not online[addr] or not self.sensors or board.status is None:
-                    doors[door] = "unknown"
-                    continue
-                doors[door] = "open" if board.status.sensors[lock] else "closed"
-                since = board.open_since.get(lock)
-                if since is not None and now - since >= self.open_warn_after:
-                    left_open.append(door)
+        boards = self._monitor.snapshot()
+        online = {addr: board.online for addr, board in boards.items()}
+        doors, left_open = {}, []
+        for door in range(1, self.doors + 1):
+            addr, lock = self._locate(door)
+            board = boards[addr]
+            if self._closed or not board.online or not self.sensors or board.status is None:
+                doors[door] = "unknown"
+                continue
+            doors[door] = "open" if board.status.sensors[lock] else "closed"
+            since = board.open_since.get(lock)
+            if since is not None and now - since >= self.open_warn_after:
+                left_open.append(door)
+        with self._counter_lock:
             status.info["counters"] = {**self.counters, **self._bus.counters}
         status.info["doors"] = doors
         status.info["boards"] = {addr: "online" if up else "offline" for addr, up in online.items()}
@@ -294,81 +273,17 @@ class SerialLockBoardBank(LockerBank):
         if self._closed:
             return
         self._closed = True
-        self._stop.set()
-        if self._poller is not None:
-            self._poller.join(timeout=self.timeout * 2 + 1.0)
+        self._monitor.stop(timeout=self.timeout * 2 + 1.0)
         self._bus.close()
         log.info("locker %s: closed", self.name)
 
-    # -- the bus ------------------------------------------------------------------------------
-
-    def _poll_forever(self) -> None:
-        assert self.poll_interval is not None
-        while not self._stop.is_set():
-            started = time.monotonic()
-            try:
-                self.refresh()
-            except Exception:  # the poller must outlive any surprise, or offline goes unnoticed
-                log.exception("locker %s: poll failed", self.name)
-            self._stop.wait(max(0.05, self.poll_interval - (time.monotonic() - started)))
-
-    def _query_status(self, addr: int, attempts: int) -> codec.BoardStatus:
-        """The board's status, asked up to ``attempts`` times (queries are safe to repeat)."""
-        problem: Exception | None = None
-        for _ in range(attempts):
-            try:
-                status = self._bus.transact(
-                    codec.encode_status(addr), lambda frame: codec.status_reply_for(frame, addr)
-                )
-            except PortDown as exc:
-                problem = exc
-                break  # the port was just tried; the next call or poll reopens it
-            except (NoReply, codec.FrameError) as exc:
-                problem = exc
-                continue
-            self._record_status(addr, status)
-            return status
-        self._record_miss(addr)
-        raise _NoAnswer(f"board {addr}: {problem}")
-
-    # -- bookkeeping --------------------------------------------------------------------------
+    # -- helpers ------------------------------------------------------------------------------
 
     def _locate(self, door: int) -> tuple[int, int]:
         return self.boards[(door - 1) // self.doors_per_board], (door - 1) % self.doors_per_board
 
-    def _is_online(self, board: _Board) -> bool:
-        return self._bus.port_error is None and board.seen and board.misses < self.offline_after_misses
-
-    def _record_status(self, addr: int, status: codec.BoardStatus) -> None:
-        now = time.monotonic()
-        with self._state_lock:
-            board = self._boards[addr]
-            was_online = self._is_online(board)
-            board.status, board.read_at, board.seen, board.misses = status, now, True, 0
-            for lock in range(self.doors_per_board):
-                if not status.sensors[lock]:
-                    board.open_since.pop(lock, None)
-                else:
-                    board.open_since.setdefault(lock, now)
-        if not was_online:
-            log.info("locker %s: board %d online", self.name, addr)
-
-    def _mark_seen(self, addr: int) -> None:
-        with self._state_lock:
-            board = self._boards[addr]
-            board.seen, board.misses = True, 0
-
-    def _record_miss(self, addr: int) -> None:
-        with self._state_lock:
-            board = self._boards[addr]
-            was_online = self._is_online(board)
-            board.misses += 1
-            now_online = self._is_online(board)
-        if was_online and not now_online:
-            log.warning("locker %s: board %d stopped answering", self.name, addr)
-
     def _count(self, counter: str) -> None:
-        with self._state_lock:
+        with self._counter_lock:
             self.counters[counter] += 1
 
     def _check_not_closed(self) -> None:

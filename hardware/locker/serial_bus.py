@@ -9,6 +9,7 @@ and reopened on the next request, so a udev symlink that now points at a new dev
 from __future__ import annotations
 
 import logging
+import termios
 import threading
 import time
 from collections.abc import Callable
@@ -20,7 +21,8 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 READ_SLICE = 0.05  # seconds one read() may block, so a transaction ends close to its deadline
-PORT_ERRORS = (serial.SerialException, OSError)
+# termios.error is not an OSError: pyserial lets it through from tcflush on a dead pty or adapter
+PORT_ERRORS = (serial.SerialException, OSError, termios.error)
 
 
 class StreamParser(Protocol):

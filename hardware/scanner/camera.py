@@ -1,10 +1,17 @@
 """A camera QR scanner: OpenCV capture (USB camera, video file, image, stream URL) + QrDecoder.
 
-One worker thread owns the ``cv2.VideoCapture``: it opens the source, reads frames, decodes at
-most ``fps_cap`` frames per second and hands every text found to ``on_read``. When the source
-cannot be opened or stops giving frames it reports OFFLINE and tries again every
-``reconnect_seconds`` until ``stop()``. A file plays at ``fps_cap`` (it has no clock of its
-own); at its end it rewinds when ``loop`` is set, otherwise reading stops (``info["eof"]``).
+A worker thread owns the ``cv2.VideoCapture``: it opens the source and reports OFFLINE, trying
+again every ``reconnect_seconds``, when the source cannot be opened or stops giving frames.
+
+Live sources (cameras, streams): a capture thread grabs every frame and a decode loop always
+gets the freshest one (``LatestFrame``), at most ``fps_cap`` times a second. Unchanged frames
+are skipped, and after ``idle_after`` seconds without a code or motion only ``idle_fps`` frames
+a second are looked at (``DecodePacer``): an idle lane costs little CPU. ``set_awake(False)``
+(vehicle-present sensor says the lane is empty) stops decoding altogether.
+
+Files have no clock of their own: they play at ``fps_cap`` and every frame is decoded (a file
+is a recording replayed for a test or a diagnosis). At the end a file rewinds when ``loop`` is
+set, otherwise reading stops (``info["eof"]``).
 """
 
 from __future__ import annotations
@@ -19,20 +26,24 @@ import numpy as np
 
 from hardware.errors import ScannerError
 from hardware.scanner.capture_source import CaptureSource
+from hardware.scanner.decode_pacer import DecodePacer
 from hardware.scanner.decoder import QrDecoder
+from hardware.scanner.frame_region import Roi, check_roi, gray_region
 from hardware.scanner.interface import OnRead, Scanner
+from hardware.scanner.latest_frame import LatestFrame, grab_frames
 from hardware.status import DeviceState, DeviceStatus
 
 log = logging.getLogger(__name__)
 
 # Worker phases, and what each means for the device state when reported.
-_STOPPED, _CONNECTING, _CANNOT_OPEN, _READING, _READ_FAILED, _EOF = (
+_STOPPED, _CONNECTING, _CANNOT_OPEN, _READING, _READ_FAILED, _EOF, _ASLEEP = (
     "stopped",
     "connecting",
     "cannot-open",
     "reading",
     "no-frames",
     "eof",
+    "asleep",
 )
 
 
@@ -41,6 +52,12 @@ class CameraScanner(Scanner):
 
     ``stall_seconds``: how long without a frame before an open source counts as OFFLINE
     (``no-frames``); it is also the FFmpeg open/read timeout for files and streams.
+    ``roi``: (x, y, w, h) as fractions of the frame: only that region is decoded.
+    ``exposure`` / ``auto_exposure``: camera settings, applied where the source supports them.
+    ``try_inverted``: also read light-on-dark codes (phones in dark mode); ignored when a
+    ``decoder`` is given. ``idle_fps`` / ``idle_after`` / ``change_threshold`` /
+    ``redecode_seconds``: the idle policy of live sources (``DecodePacer``).
+    ``release_when_asleep``: close the camera while ``set_awake(False)`` is in effect.
     """
 
     kind = "scanner"
@@ -57,6 +74,15 @@ class CameraScanner(Scanner):
         reconnect_seconds: float = 2.0,
         decoder: QrDecoder | None = None,
         stall_seconds: float = 5.0,
+        roi: Roi | None = None,
+        exposure: float | None = None,
+        auto_exposure: bool | None = None,
+        try_inverted: bool = True,
+        idle_fps: float = 2.0,
+        idle_after: float = 10.0,
+        change_threshold: float = 2.0,
+        redecode_seconds: float = 1.0,
+        release_when_asleep: bool = False,
     ):
         if fps_cap <= 0:
             raise ValueError("fps_cap must be > 0")
@@ -70,7 +96,21 @@ class CameraScanner(Scanner):
         self.loop = loop
         self.reconnect_seconds = reconnect_seconds
         self.stall_seconds = stall_seconds
-        self.decoder = decoder or QrDecoder()
+        self.roi = check_roi(roi)
+        self.exposure = exposure
+        self.auto_exposure = auto_exposure
+        self.release_when_asleep = release_when_asleep
+        self.decoder = decoder or QrDecoder(try_inverted=try_inverted)
+        self._pacer = DecodePacer(  # validates the idle options
+            fps_cap=fps_cap,
+            idle_fps=idle_fps,
+            idle_after=idle_after,
+            change_threshold=change_threshold,
+            redecode_seconds=redecode_seconds,
+            now=time.monotonic(),
+        )
+        self._awake = True
+        self._awake_changed = threading.Event()
 
         self._on_read: OnRead | None = None
         self._thread: threading.Thread | None = None
@@ -84,6 +124,7 @@ class CameraScanner(Scanner):
         self._frame_times: deque[float] = deque(maxlen=30)
         self._frames = 0
         self._scanned = 0
+        self._skipped = 0
         self._decoded = 0
         self._last_read_at: float | None = None  # wall clock, for people
 
@@ -94,6 +135,7 @@ class CameraScanner(Scanner):
             raise ScannerError(f"scanner {self.name} is already running", reason="already-started")
         self._on_read = on_read
         self._stopping.clear()
+        self._pacer.wake(time.monotonic())
         self._set_phase(_CONNECTING, f"opening {self.source.describe()}")
         self._thread = threading.Thread(target=self._run, name=f"scanner-{self.name}", daemon=True)
         self._thread.start()
@@ -109,6 +151,16 @@ class CameraScanner(Scanner):
         if self._phase != _EOF:
             self._set_phase(_STOPPED, "stopped")
 
+    def set_awake(self, awake: bool) -> None:
+        """Vehicle-present input: while not awake nothing is decoded (or the camera is released)."""
+        if awake == self._awake:
+            return
+        self._awake = awake
+        if awake:
+            self._pacer.wake(time.monotonic())  # a vehicle arrived: look at full rate at once
+        log.info("scanner %s: %s", self.name, "awake" if awake else "asleep")
+        self._awake_changed.set()
+
     def status(self) -> DeviceStatus:
         now = time.monotonic()
         with self._lock:
@@ -121,9 +173,12 @@ class CameraScanner(Scanner):
                 "fps": 0.0,
                 "frames": self._frames,
                 "scanned": self._scanned,
+                "skipped": self._skipped,
                 "decoded": self._decoded,
                 "last_read_at": self._last_read_at,
                 "eof": phase == _EOF,
+                "awake": self._awake,
+                "idle": self._pacer.is_idle(now),
             }
         if len(times) >= 2 and now - times[-1] < 2.0 and times[-1] > times[0]:
             info["fps"] = round((len(times) - 1) / (times[-1] - times[0]), 1)
@@ -136,7 +191,7 @@ class CameraScanner(Scanner):
             else:
                 reasons, detail = [_READ_FAILED], f"no frame for {silent_for:.0f} s"
                 since = time.time() - silent_for + self.stall_seconds
-        elif phase == _EOF:
+        elif phase in (_EOF, _ASLEEP):
             state, reasons = DeviceState.OK, []
         return DeviceStatus(
             kind=self.kind,
@@ -153,8 +208,15 @@ class CameraScanner(Scanner):
     def _run(self) -> None:
         try:
             while not self._stopping.is_set():
+                if not self._awake and self.release_when_asleep and not self.source.is_file:
+                    self._sleep_released()
+                    continue
                 capture = self.source.open(
-                    width=self.width, height=self.height, timeout_seconds=self.stall_seconds
+                    width=self.width,
+                    height=self.height,
+                    timeout_seconds=self.stall_seconds,
+                    exposure=self.exposure,
+                    auto_exposure=self.auto_exposure,
                 )
                 if capture is None:
                     if self._phase != _CANNOT_OPEN:
@@ -162,8 +224,12 @@ class CameraScanner(Scanner):
                     self._set_phase(_CANNOT_OPEN, f"cannot open {self.source.describe()}")
                     self._stopping.wait(self.reconnect_seconds)
                     continue
+                self._connected()
                 try:
-                    outcome = self._read_frames(capture)
+                    if self.source.is_file:
+                        outcome = self._play_file(capture)
+                    else:
+                        outcome = self._read_live(capture)
                 finally:
                     capture.release()
                 if outcome == _EOF:
@@ -178,46 +244,90 @@ class CameraScanner(Scanner):
             log.exception("scanner %s: worker crashed", self.name)
             self._set_phase("failed", "worker crashed; see the log")
 
-    def _read_frames(self, capture: cv2.VideoCapture) -> str:
-        """Read until stopped; return ``_EOF``, ``_READ_FAILED`` or ``_STOPPED``."""
+    def _connected(self) -> None:
         with self._lock:
             self._opened_at = time.monotonic()
             self._last_frame_at = 0.0
             self._frame_times.clear()  # fps of this connection only
         log.info("scanner %s: reading %s", self.name, self.source.describe())
         self._set_phase(_READING, "")
+
+    def _sleep_released(self) -> None:
+        self._set_phase(_ASLEEP, "asleep: camera released until the lane wakes")
+        while not self._awake and not self._stopping.is_set():
+            self._awake_changed.wait(0.5)
+            self._awake_changed.clear()
+
+    def _play_file(self, capture: cv2.VideoCapture) -> str:
+        """Decode every frame at ``fps_cap``; return ``_EOF``, ``_READ_FAILED`` or ``_STOPPED``."""
         interval = 1.0 / self.fps_cap
         next_decode = 0.0
         frames_since_rewind = 0
         while not self._stopping.is_set():
-            if self.source.is_file:
-                if self._stopping.wait(max(0.0, next_decode - time.monotonic())):
-                    break
-                ok, frame = capture.read()
-                if not ok:
-                    if not self.loop:
-                        return _EOF
-                    if frames_since_rewind == 0 or not capture.set(cv2.CAP_PROP_POS_FRAMES, 0):
-                        return _READ_FAILED  # nothing to loop over, or not seekable: reopen
-                    frames_since_rewind = 0
-                    continue
-                frames_since_rewind += 1
-                self._count_frame()
-            else:
-                # Grab every frame so the backend's queue stays empty; only decode when due.
-                if not capture.grab():
-                    return _READ_FAILED
-                self._count_frame()
-                if time.monotonic() < next_decode:
-                    continue
-                ok, frame = capture.retrieve()
-                if not ok:
-                    return _READ_FAILED
+            if self._stopping.wait(max(0.0, next_decode - time.monotonic())):
+                break
+            ok, frame = capture.read()
+            if not ok:
+                if not self.loop:
+                    return _EOF
+                if frames_since_rewind == 0 or not capture.set(cv2.CAP_PROP_POS_FRAMES, 0):
+                    return _READ_FAILED  # nothing to loop over, or not seekable: reopen
+                frames_since_rewind = 0
+                continue
+            frames_since_rewind += 1
+            self._count_frame()
             next_decode = time.monotonic() + interval
-            self._decode_and_emit(frame)
+            if self._awake:
+                self._decode_and_emit(gray_region(frame, self.roi))
         return _STOPPED
 
-    def _decode_and_emit(self, frame: np.ndarray) -> None:
+    def _read_live(self, capture: cv2.VideoCapture) -> str:
+        """Grab in a capture thread, decode the freshest frame in this one; return the outcome."""
+        slot = LatestFrame()
+        grabber = threading.Thread(
+            target=grab_frames,
+            args=(capture, slot, self._count_frame),
+            name=f"scanner-{self.name}-capture",
+            daemon=True,
+        )
+        grabber.start()
+        try:
+            return self._decode_latest(slot)
+        finally:
+            slot.close()
+            # A blocked grab returns within the backend's read timeout; release only after it.
+            grabber.join(timeout=max(self.stall_seconds, 10.0) + 2.0)
+            if grabber.is_alive():
+                log.warning("scanner %s: capture thread did not stop in time", self.name)
+
+    def _decode_latest(self, slot: LatestFrame) -> str:
+        next_look = 0.0
+        while not self._stopping.is_set():
+            if slot.failed:
+                return _READ_FAILED
+            if not self._awake:
+                if self.release_when_asleep:
+                    return _ASLEEP
+                self._awake_changed.wait(0.5)  # the capture thread keeps grabbing meanwhile
+                self._awake_changed.clear()
+                continue
+            if self._stopping.wait(max(0.0, next_look - time.monotonic())):
+                break
+            frame = slot.take_fresh(timeout=0.5)
+            if frame is None:
+                continue  # no frame yet; the capture thread reports a lost source via slot.failed
+            now = time.monotonic()
+            next_look = now + self._pacer.interval(now)
+            gray = gray_region(frame, self.roi)
+            if self._pacer.should_decode(gray, now):
+                if self._decode_and_emit(gray):
+                    self._pacer.wake(now)
+            else:
+                with self._lock:
+                    self._skipped += 1
+        return _STOPPED
+
+    def _decode_and_emit(self, frame: np.ndarray) -> bool:
         texts = self.decoder.decode(frame)
         with self._lock:
             self._scanned += 1
@@ -229,6 +339,7 @@ class CameraScanner(Scanner):
                 self._on_read(text)
             except Exception:  # the lane's problem, but it must not kill the camera
                 log.exception("scanner %s: on_read callback failed", self.name)
+        return bool(texts)
 
     def _count_frame(self) -> None:
         now = time.monotonic()

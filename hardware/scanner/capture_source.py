@@ -65,8 +65,14 @@ class CaptureSource:
         width: int | None = None,
         height: int | None = None,
         timeout_seconds: float = 5.0,
+        exposure: float | None = None,
+        auto_exposure: bool | None = None,
     ) -> cv2.VideoCapture | None:
-        """Open the source; None when it cannot be opened (missing file, no device, no server)."""
+        """Open the source; None when it cannot be opened (missing file, no device, no server).
+
+        ``auto_exposure`` and ``exposure`` (in the driver's units; V4L2: 100 us steps) are set
+        where the backend supports them; where not, that is logged and the camera runs as is.
+        """
         if self.is_file and not Path(str(self.target)).is_file():
             return None  # avoids FFmpeg's noise for a file that is not there (yet)
         timeout_ms = int(timeout_seconds * 1000)
@@ -88,4 +94,23 @@ class CaptureSource:
         # Backends that do not support it (FFmpeg) return False; nothing else to do there.
         if not capture.set(cv2.CAP_PROP_BUFFERSIZE, 1):
             log.debug("camera %s: buffer size not settable", self.describe())
+        self._apply_exposure(capture, exposure=exposure, auto_exposure=auto_exposure)
         return capture
+
+    def _apply_exposure(
+        self, capture: cv2.VideoCapture, *, exposure: float | None, auto_exposure: bool | None
+    ) -> None:
+        if exposure is not None and auto_exposure is None:
+            auto_exposure = False  # a fixed exposure only holds with auto exposure off
+        if auto_exposure is not None:
+            # V4L2 takes its own enum here (OpenCV passes it through): 1 = manual,
+            # 3 = aperture priority, the "auto" mode UVC cameras implement.
+            mode = _V4L2_EXPOSURE_AUTO if auto_exposure else _V4L2_EXPOSURE_MANUAL
+            if not capture.set(cv2.CAP_PROP_AUTO_EXPOSURE, mode):
+                log.info("camera %s: auto exposure not settable on this source", self.describe())
+        if exposure is not None and not capture.set(cv2.CAP_PROP_EXPOSURE, exposure):
+            log.info("camera %s: exposure not settable on this source", self.describe())
+
+
+_V4L2_EXPOSURE_MANUAL = 1
+_V4L2_EXPOSURE_AUTO = 3

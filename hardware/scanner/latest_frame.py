@@ -10,9 +10,14 @@ conversion on top. There is one slot, so the decode loop can never fall behind.
 
 from __future__ import annotations
 
+import logging
 import threading
+from collections.abc import Callable
 
+import cv2
 import numpy as np
+
+log = logging.getLogger(__name__)
 
 
 class LatestFrame:
@@ -62,3 +67,26 @@ class LatestFrame:
         with self._changed:
             self.closed = True
             self._changed.notify_all()
+
+
+def grab_frames(capture: cv2.VideoCapture, slot: LatestFrame, on_frame: Callable[[], None]) -> None:
+    """The capture thread: grab every frame, retrieve one only when asked, until ``slot`` closes.
+
+    ``on_frame`` is called for every frame grabbed (frame counters, stall detection). A failed
+    grab or retrieve (source gone or stalled past the backend's timeout) marks the slot failed.
+    """
+    try:
+        while not slot.closed:
+            if not capture.grab():
+                slot.fail()
+                return
+            on_frame()
+            if slot.wanted:
+                ok, frame = capture.retrieve()
+                if not ok:
+                    slot.fail()
+                    return
+                slot.put(frame)
+    except Exception:  # report it as a lost source: the scanner reconnects
+        log.exception("camera capture thread crashed")
+        slot.fail()

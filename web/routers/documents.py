@@ -8,7 +8,7 @@ from controller.errors import DocumentError, UploadError
 from web.auth import Principal, require
 
 router = APIRouter(prefix="/api/v1/documents", tags=["documents"])
-STAFF = ("staff", "admin", "agency")
+STAFF = ("staff", "admin")
 
 
 def _office(request: Request):
