@@ -34,12 +34,20 @@ class CameraScannerConfig(Strict):
     stall_seconds: float = Field(5.0, gt=0, le=120, description="no frame this long = offline")
 
 
+class SerialScannerConfig(Strict):
+    type: Literal["serial"]
+    port: str = Field("/dev/ambil-scanner", min_length=1, description="udev symlink or /dev/tty*")
+    baudrate: int = Field(9600, ge=300, le=921600)
+    suffix: Literal["auto", "cr", "lf", "crlf", "tab"] = "auto"
+
+
 class NoScannerConfig(Strict):
     type: Literal["none"]
 
 
 ScannerConfig = Annotated[
-    SimScannerConfig | CameraScannerConfig | NoScannerConfig, Field(discriminator="type")
+    SimScannerConfig | CameraScannerConfig | SerialScannerConfig | NoScannerConfig,
+    Field(discriminator="type"),
 ]
 
 
@@ -92,7 +100,59 @@ class GpioLockerConfig(Strict):
         return self
 
 
-LockerConfig = Annotated[SimLockerConfig | GpioLockerConfig, Field(discriminator="type")]
+class SerialLockerConfig(Strict):
+    """Kerong KR-CU16 style RS485 lock boards; several boards share one bus by address."""
+
+    type: Literal["serial"]
+    id: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_-]+$")
+    port: str = Field("/dev/ambil-lockboard", min_length=1)
+    boards: list[int] = Field(default_factory=lambda: [0], min_length=1)
+    doors_per_board: int = Field(16, ge=1, le=16)
+    baudrate: int = Field(9600, ge=1200, le=115200)
+    timeout: float = Field(0.3, gt=0, le=5)
+    retries: int = Field(2, ge=0, le=5)
+    sensors: bool = True
+    max_pulse_ms: int = Field(1000, ge=50, le=5000)
+
+    @property
+    def doors(self) -> int:
+        return len(self.boards) * self.doors_per_board
+
+    @field_validator("boards")
+    @classmethod
+    def _addresses(cls, boards):
+        if any(not 0 <= b <= 15 for b in boards) or len(set(boards)) != len(boards):
+            raise ValueError("board addresses must be distinct, 0..15")
+        return boards
+
+
+LockerConfig = Annotated[SimLockerConfig | GpioLockerConfig | SerialLockerConfig, Field(discriminator="type")]
+
+
+class SimSignalsConfig(Strict):
+    type: Literal["sim"] = "sim"
+    vehicle_sensor: bool = True
+
+
+class GpioSignalsConfig(Strict):
+    """A stack light or traffic light, a buzzer and a vehicle-present input (BCM pins)."""
+
+    type: Literal["gpio"]
+    green_pin: int | str | None = None
+    amber_pin: int | str | None = None
+    red_pin: int | str | None = None
+    buzzer_pin: int | str | None = None
+    vehicle_pin: int | str | None = None
+    active_high: bool = True
+    vehicle_active_low: bool = True
+    vehicle_bounce_s: float = Field(0.5, ge=0, le=10)
+
+
+class NoSignalsConfig(Strict):
+    type: Literal["none"]
+
+
+SignalsConfig = Annotated[SimSignalsConfig | GpioSignalsConfig | NoSignalsConfig, Field(discriminator="type")]
 
 
 # -- sections -------------------------------------------------------------------------------
@@ -143,6 +203,10 @@ class LaneConfig(Strict):
     scanner: ScannerConfig = Field(default_factory=SimScannerConfig)
     printer: PrinterConfig = Field(default_factory=SimPrinterConfig)
     lockers: list[LockerConfig] = Field(default_factory=lambda: [SimLockerConfig(id="A", doors=12)])
+    signals: SignalsConfig = Field(default_factory=SimSignalsConfig)
+    door_left_open_seconds: float = Field(60.0, gt=0, le=3600, description="alarm after this long open")
+    not_detected_limit: int = Field(2, ge=1, le=10, description="'not detected' in a row -> out of service")
+    trust_loopback: bool = Field(True, description="lane endpoints admit requests from the Pi itself")
 
     @field_validator("lockers")
     @classmethod
@@ -202,7 +266,7 @@ def _key_path(loc: tuple, data: dict) -> str:
         if isinstance(item, int):
             parts.append(f"[{item}]")
             continue
-        if item in {"sim", "camera", "cups", "gpio", "none"} and parts:
+        if item in {"sim", "camera", "cups", "gpio", "serial", "none"} and parts:
             continue  # discriminator tag, not a key the user wrote
         parts.append(("." if parts else "") + str(item))
     return "".join(parts) or "(top level)"

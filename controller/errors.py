@@ -117,6 +117,11 @@ MESSAGES: dict[str, Message] = {
         "Pintu loker tidak terdeteksi terbuka. Petugas akan membantu Anda.",
         "The locker door was not seen opening. Staff will help you.",
     ),
+    "door.out_of_service": Message(
+        503,
+        "Pintu loker ini sedang rusak. Petugas akan menyerahkan dokumen Anda.",
+        "This locker door is out of order. Staff will hand you your item.",
+    ),
     "device.failed": Message(
         503,
         "Perangkat jalur bermasalah. Mohon hubungi petugas.",

@@ -140,10 +140,23 @@ def build_office_client(config: Config, office) -> OfficeClient:
     return HttpOfficeClient(config.lane.office_url, config.lane.api_key)
 
 
-def build_lane(config: Config, office_client: OfficeClient, *, scanner, printer, lockers) -> Lane:
+def build_lane(
+    config: Config, office_client: OfficeClient, *, scanner, printer, lockers, signals=None
+) -> Lane:
+    from controller.lane.outputs import LaneOutputs
+    from hardware.locker.door_watch import DoorWatch
+
     lane_cfg = config.lane
     screen = ScreenBus()
     journal = Journal(config.state_dir / "lane" / f"{lane_cfg.id}-journal.db")
+    outputs = LaneOutputs(screen, signals if signals is not None else build_signals(config), {})
+    for bank_id, bank in lockers.items():
+        outputs.door_watches[bank_id] = DoorWatch(
+            bank,
+            open_too_long_s=lane_cfg.door_left_open_seconds,
+            not_detected_limit=lane_cfg.not_detected_limit,
+            on_alarm=outputs.on_alarm,
+        )
     releaser = Releaser(
         journal=journal,
         office=office_client,
@@ -156,6 +169,7 @@ def build_lane(config: Config, office_client: OfficeClient, *, scanner, printer,
             print_timeout=lane_cfg.print_timeout,
         ),
         show=screen.publish,
+        door_watches=outputs.door_watches,
     )
     return Lane(
         settings=LaneSettings(
@@ -171,6 +185,29 @@ def build_lane(config: Config, office_client: OfficeClient, *, scanner, printer,
         printer=printer,
         lockers=lockers,
         screen=screen,
+        outputs=outputs,
+    )
+
+
+def build_signals(config: Config):
+    cfg = config.lane.signals
+    if cfg.type == "none":
+        return None
+    if cfg.type == "sim":
+        from hardware.signals.sim import SimSignals
+
+        return SimSignals(vehicle_sensor=cfg.vehicle_sensor)
+    from hardware.signals.gpio_signals import GpioSignals
+
+    return GpioSignals(
+        green_pin=cfg.green_pin,
+        amber_pin=cfg.amber_pin,
+        red_pin=cfg.red_pin,
+        buzzer_pin=cfg.buzzer_pin,
+        vehicle_pin=cfg.vehicle_pin,
+        active_high=cfg.active_high,
+        vehicle_active_low=cfg.vehicle_active_low,
+        vehicle_bounce_s=cfg.vehicle_bounce_s,
     )
 
 
@@ -182,6 +219,10 @@ def build_scanner(config: Config) -> Scanner | None:
         from hardware.scanner.sim import SimScanner
 
         return SimScanner()
+    if cfg.type == "serial":
+        from hardware.scanner.serial_scanner import SerialScanner
+
+        return SerialScanner(port=cfg.port, baudrate=cfg.baudrate, suffix=cfg.suffix)
     from hardware.scanner.camera import CameraScanner
 
     source = cfg.source
@@ -228,6 +269,20 @@ def build_lockers(config: Config) -> dict[str, LockerBank]:
             )
             for door in cfg.stuck_doors:
                 bank.set_stuck(door, True)
+        elif cfg.type == "serial":
+            from hardware.locker.serial_board import SerialLockBoardBank
+
+            bank = SerialLockBoardBank(
+                name=cfg.id,
+                port=cfg.port,
+                boards=cfg.boards,
+                doors_per_board=cfg.doors_per_board,
+                baudrate=cfg.baudrate,
+                timeout=cfg.timeout,
+                retries=cfg.retries,
+                sensors=cfg.sensors,
+                max_pulse_ms=cfg.max_pulse_ms,
+            )
         else:
             from hardware.locker.gpio_locker import GpioLockerBank
 

@@ -128,7 +128,8 @@ def require_local_or(*roles: str):
     check = require(*roles)
 
     def dependency(request: Request) -> Principal:
-        if request.client is not None and request.client.host in LOOPBACK:
+        trusted = request.app.state.system.config.lane.trust_loopback
+        if trusted and request.client is not None and request.client.host in LOOPBACK:
             return principal(request) or Principal(role="local", via="local")
         return check(request)
 

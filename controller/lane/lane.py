@@ -19,6 +19,7 @@ from controller.errors import AmbilError, CodeError
 from controller.lane.dedupe import Deduper
 from controller.lane.journal import Journal
 from controller.lane.office_client import OfficeClient
+from controller.lane.outputs import LaneOutputs
 from controller.lane.recovery import recover
 from controller.lane.release import Outcome, Releaser
 from controller.lane.reporter import Reporter
@@ -64,6 +65,7 @@ class Lane:
         printer: Printer | None,
         lockers: dict[str, LockerBank],
         screen: ScreenBus,
+        outputs: LaneOutputs | None = None,
     ):
         self.settings = settings
         self.journal = journal
@@ -73,6 +75,7 @@ class Lane:
         self.printer = printer
         self.lockers = lockers
         self.screen = screen
+        self.outputs = outputs or LaneOutputs(screen, None, {})
         self.reporter = Reporter(journal, office)
         self.counters = LaneCounters()
         self.devices: dict[str, DeviceStatus] = {}
@@ -95,6 +98,7 @@ class Lane:
         if settled:
             log.warning("recovered %d interrupted release(s)", len(settled))
         self.reporter.start()
+        self.outputs.start()
         self._poll_devices()
         for target, name in ((self._work, "lane-worker"), (self._monitor, "lane-monitor")):
             thread = threading.Thread(target=target, name=name, daemon=True)
@@ -113,6 +117,7 @@ class Lane:
         for thread in self._threads:
             thread.join(timeout=10)
         self.reporter.stop()
+        self.outputs.stop()  # door watches stop before their banks close
         for bank in self.lockers.values():
             try:
                 bank.close()  # every relay off
@@ -277,4 +282,5 @@ class Lane:
                 "outcomes": dict(self.counters.outcomes),
             },
             "unreported": len(self.journal.unreported()),
+            "doors": self.outputs.status(),
         }

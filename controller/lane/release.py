@@ -65,6 +65,7 @@ class Releaser:
         spool_dir: Path,
         settings: ReleaseSettings,
         show: Callable[[LaneView], None],
+        door_watches: dict | None = None,
     ):
         self.journal = journal
         self.office = office
@@ -73,6 +74,7 @@ class Releaser:
         self.spool_dir = spool_dir
         self.settings = settings
         self.show = show
+        self.door_watches = door_watches or {}  # bank id -> hardware.locker.door_watch.DoorWatch
         spool_dir.mkdir(parents=True, exist_ok=True)
 
     def release(self, *, code_hash: str | None = None, short_code: str | None = None) -> Outcome:
@@ -195,7 +197,14 @@ class Releaser:
                 grant,
                 f"locker bank {grant.locker_bank!r} is not on this lane",
             )
+        watch = self.door_watches.get(grant.locker_bank or "")
+        if watch is not None and grant.door in watch.out_of_service():
+            return self._finish(
+                cid, "failed", "door.out_of_service", grant, f"door {grant.door} out of service"
+            )
         self.journal.intent(cid, {"kind": "door", "bank": grant.locker_bank, "door": grant.door})
+        if watch is not None:  # an opening now is ours, not a forced door
+            watch.expect_open(grant.door, within_s=self.settings.door_open_timeout + 2)
         try:
             bank.pulse(grant.door, self.settings.pulse_ms)
         except DeviceError as exc:
@@ -203,6 +212,8 @@ class Releaser:
                 return self._finish(cid, "failed", "device.failed", grant, f"pulse: {exc}")
             return self._finish(cid, "uncertain", "door.not_detected", grant, f"pulse: {exc}")
         opened = bank.wait_open(grant.door, self.settings.door_open_timeout)
+        if watch is not None:
+            watch.record_result(grant.door, opened)  # repeated "not detected" -> out of service
         if opened is False:
             return self._finish(cid, "uncertain", "door.not_detected", grant, "sensor did not read open")
         return self._finish(cid, "released", "", grant, "door opened" if opened else "no door sensor")

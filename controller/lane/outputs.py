@@ -1,0 +1,113 @@
+"""The lane's signalling and door supervision: the stack light and buzzer follow the screen, and
+door alarms (forced, left open, out of service) are raised, sounded and kept for the status.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import deque
+
+from controller.lane.screen import LaneState, LaneView, ScreenBus
+from hardware.locker.door_watch import DoorAlarm, DoorWatch
+from hardware.signals.interface import LaneSignals
+
+log = logging.getLogger(__name__)
+
+# the light for each screen state, and the sound when the state is entered
+LIGHT = {
+    LaneState.STARTING: "busy",
+    LaneState.READY: "ready",
+    LaneState.CHECKING: "busy",
+    LaneState.PRINTING: "busy",
+    LaneState.TAKE_DOCUMENT: "ready",
+    LaneState.DOOR_OPEN: "ready",
+    LaneState.REFUSED: "busy",
+    LaneState.PROBLEM: "fault",
+    LaneState.OFFLINE: "fault",
+    LaneState.OUT_OF_SERVICE: "fault",
+}
+SOUND = {
+    LaneState.TAKE_DOCUMENT: "ok",
+    LaneState.DOOR_OPEN: "ok",
+    LaneState.REFUSED: "error",
+    LaneState.PROBLEM: "error",
+}
+ALARMING = {"forced", "left_open", "out_of_service", "sensor_error"}
+CLEARING = {"closed", "restored", "sensor_ok"}
+
+
+class LaneOutputs:
+    def __init__(self, screen: ScreenBus, signals: LaneSignals | None, door_watches: dict[str, DoorWatch]):
+        self.screen = screen
+        self.signals = signals
+        self.door_watches = door_watches
+        self.alarms: deque[DoorAlarm] = deque(maxlen=50)
+        self._lock = threading.Lock()
+        self._unsubscribe = None
+
+    def start(self) -> None:
+        if self.signals is not None:
+            self.signals.show("busy")
+            self._unsubscribe = self.screen.subscribe(self._follow)
+        for watch in self.door_watches.values():
+            watch.start()
+
+    def stop(self) -> None:
+        if self._unsubscribe:
+            self._unsubscribe()
+        for watch in self.door_watches.values():
+            watch.stop()
+        if self.signals is not None:
+            self.signals.close()  # every lamp and the buzzer off
+
+    def on_alarm(self, alarm: DoorAlarm) -> None:
+        """Called from a DoorWatch thread."""
+        with self._lock:
+            self.alarms.append(alarm)
+        level = logging.WARNING if alarm.kind in ALARMING else logging.INFO
+        log.log(level, "locker %s door %s: %s %s", alarm.bank, alarm.door, alarm.kind, alarm.detail)
+        if self.signals is None:
+            return
+        if alarm.kind in ("forced", "left_open"):
+            self.signals.beep("alarm")
+        elif alarm.kind in CLEARING and not self.active_alarms():
+            self.signals.silence()
+
+    def active_alarms(self) -> list[DoorAlarm]:
+        active = []
+        for watch in self.door_watches.values():
+            active.extend(watch.active_alarms())
+        return active
+
+    def status(self) -> dict:
+        with self._lock:
+            recent = list(self.alarms)[-10:]
+        return {
+            "active_alarms": [_alarm_dict(a) for a in self.active_alarms()],
+            "recent_alarms": [_alarm_dict(a) for a in recent],
+            "doors_out_of_service": {
+                bank: sorted(watch.out_of_service()) for bank, watch in self.door_watches.items()
+            },
+        }
+
+    def _follow(self, view: LaneView) -> None:
+        try:
+            self.signals.show(LIGHT.get(view.state, "busy"))
+            sound = SOUND.get(view.state)
+            if sound:
+                self.signals.beep(sound)
+        except Exception:  # a lamp must never break a release
+            log.exception("signals failed")
+
+
+def _alarm_dict(alarm: DoorAlarm) -> dict:
+    return {
+        "bank": alarm.bank,
+        "door": alarm.door,
+        "kind": alarm.kind,
+        "detail": alarm.detail,
+        "at": alarm.at,
+        "age_s": round(time.time() - alarm.at, 1),
+    }
