@@ -32,6 +32,16 @@ class CameraScannerConfig(Strict):
     height: int | None = Field(None, gt=0)
     loop: bool = Field(False, description="replay a video file forever (demo)")
     stall_seconds: float = Field(5.0, gt=0, le=120, description="no frame this long = offline")
+    roi: tuple[float, float, float, float] | None = Field(
+        None, description="decode only this region: x, y, width, height as fractions of the frame"
+    )
+    exposure: float | None = Field(None, description="manual exposure (V4L2 units); unset = auto")
+    auto_exposure: bool | None = None
+    try_inverted: bool = Field(True, description="also read light-on-dark codes (phone dark mode)")
+    idle_fps: float = Field(2.0, gt=0, le=60, description="decode rate when nothing happens")
+    idle_after: float = Field(10.0, gt=0, le=3600, description="seconds without a code before idling")
+    wake_on_vehicle: bool = Field(False, description="decode only while the vehicle sensor sees a car")
+    release_when_asleep: bool = False
 
 
 class SerialScannerConfig(Strict):
@@ -188,6 +198,12 @@ class NotifyConfig(Strict):
     webhook_url: str | None = Field(None, description="POSTed JSON {to, text, ...} for a message gateway")
     max_attempts: int = Field(8, ge=1, le=100)
     retry_seconds: float = Field(30.0, gt=0, le=86400, description="first retry delay; doubles each time")
+
+    @model_validator(mode="after")
+    def _webhook_needs_url(self):
+        if self.channel == "webhook" and not self.webhook_url:
+            raise ValueError("channel 'webhook' needs notify.webhook_url")
+        return self
 
 
 class LaneConfig(Strict):

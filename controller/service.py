@@ -86,7 +86,8 @@ def build_system(
         system.kinds = DocumentKinds(system.engine)
         system.kinds.ensure_defaults()
         system.lockers = Lockers(system.engine)
-        system.notifications = Notifications(system.engine, config.notify)
+        system.notifications = Notifications(system.engine, config.notify, public_url=config.public_url)
+        system.office.on_released.append(system.notifications.document_changed)
         system.reports = Reports(system.engine)
     if config.role in ("all-in-one", "lane"):
         if office_client is None:
@@ -171,6 +172,12 @@ def build_lane(
         show=screen.publish,
         door_watches=outputs.door_watches,
     )
+    scanner_cfg = lane_cfg.scanner
+    signals_out = outputs.signals
+    if getattr(scanner_cfg, "wake_on_vehicle", False) and signals_out is not None and scanner is not None:
+        # the camera decodes only while a car is at the lane (idle lanes cost next to nothing)
+        signals_out.on_vehicle(scanner.set_awake)
+        scanner.set_awake(bool(signals_out.vehicle_present()))
     return Lane(
         settings=LaneSettings(
             lane_id=lane_cfg.id,
@@ -235,6 +242,13 @@ def build_scanner(config: Config) -> Scanner | None:
         height=cfg.height,
         loop=cfg.loop,
         stall_seconds=cfg.stall_seconds,
+        roi=cfg.roi,
+        exposure=cfg.exposure,
+        auto_exposure=cfg.auto_exposure,
+        try_inverted=cfg.try_inverted,
+        idle_fps=cfg.idle_fps,
+        idle_after=cfg.idle_after,
+        release_when_asleep=cfg.release_when_asleep,
     )
 
 

@@ -47,6 +47,14 @@ def build_parser() -> argparse.ArgumentParser:
     status.add_argument("--key")
     status.set_defaults(func=commands.lane_status)
 
+    bench = sub.add_parser("bench", help="benchmarks that print their figures")
+    bench_sub = bench.add_subparsers(dest="bench_command", required=True)
+    idle = bench_sub.add_parser("idle-camera", help="CPU used by an idle camera lane (no code in view)")
+    idle.add_argument("--seconds", type=float, default=20.0)
+    idle.add_argument("--fps-cap", type=float, default=10.0)
+    idle.add_argument("--source", help="a camera/stream/file instead of the built-in synthetic stream")
+    idle.set_defaults(func=commands.bench_idle_camera)
+
     apikey = sub.add_parser("apikey", help="API keys for lanes, agencies and people")
     key_sub = apikey.add_subparsers(dest="apikey_command", required=True)
     create = key_sub.add_parser("create", help="create a key and print it (shown only once)")

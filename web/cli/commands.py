@@ -256,3 +256,9 @@ def user_list(args) -> int:
     finally:
         engine.dispose()
     return 0
+
+
+def bench_idle_camera(args) -> int:
+    from controller.bench.idle_camera import idle_camera
+
+    return idle_camera(args)

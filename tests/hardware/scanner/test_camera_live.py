@@ -152,7 +152,9 @@ def test_release_when_asleep_closes_the_camera_and_reopens_it(scanners):
         scanner.start(reads)
         assert wait_for(lambda: CODE in reads.texts, timeout=10)
         scanner.set_awake(False)
-        assert wait_for(lambda: scanner.status().reasons == [] and "asleep" in scanner.status().detail, timeout=5)
+        assert wait_for(
+            lambda: scanner.status().reasons == [] and "asleep" in scanner.status().detail, timeout=5
+        )
         frames = scanner.status().info["frames"]
         time.sleep(0.5)
         assert scanner.status().info["frames"] == frames  # released: nothing grabbed

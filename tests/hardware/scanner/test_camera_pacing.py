@@ -3,20 +3,27 @@
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
 
 from hardware.scanner.decode_pacer import DecodePacer
-from hardware.scanner.decoder import QrDecoder, only_when_likely, read_with_zbar, read_with_zxing
+from hardware.scanner.decoder import (
+    QrDecoder,
+    ReaderResult,
+    only_when_likely,
+    read_with_zbar,
+    read_with_zxing,
+)
 from hardware.scanner.finder_patterns import count_finder_candidates
 from hardware.scanner.frame_region import check_roi, gray_region
 from hardware.scanner.latest_frame import LatestFrame
 from tests.hardware.scanner.helpers import pickup_code
 from tests.rigs.frames import blank_frame, phone_frame, render_qr
 
-CORPUS = __import__("pathlib").Path(__file__).resolve().parents[2] / "data" / "qr-corpus"
+CORPUS = Path(__file__).resolve().parents[2] / "data" / "qr-corpus"
 
 
 def gray(frame: np.ndarray) -> np.ndarray:
@@ -32,7 +39,9 @@ def test_unchanged_frames_are_skipped_but_redecoded_every_second():
     scene = gray(blank_frame(seed=1))
     pacer = DecodePacer(fps_cap=10, redecode_seconds=1.0)
     assert pacer.should_decode(scene, now=0.0)  # the first frame is always decoded
-    decided = [pacer.should_decode(gray(noisy_copy(blank_frame(seed=1), s)), now=0.1 * s) for s in range(1, 25)]
+    decided = [
+        pacer.should_decode(gray(noisy_copy(blank_frame(seed=1), s)), now=0.1 * s) for s in range(1, 25)
+    ]
     # Sensor noise alone is not a change: decoded only at 1.0 s, 2.0 s (+- one 0.1 s step).
     assert 2 <= sum(decided) <= 3
     assert pacer.last_difference is not None and pacer.last_difference < pacer.change_threshold
@@ -124,8 +133,6 @@ def test_undecodable_symbol_reported_by_zxing_lets_zbar_run():
     seen = []
 
     def reports_a_symbol(frame):
-        from hardware.scanner.decoder import ReaderResult
-
         return ReaderResult([], undecoded=1)
 
     decoder = QrDecoder([reports_a_symbol, only_when_likely(lambda f: seen.append(1) or ["X"])])
