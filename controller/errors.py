@@ -104,6 +104,32 @@ MESSAGES: dict[str, Message] = {
     "locker.door_taken": Message(
         409, "Pintu loker ini sedang dipakai dokumen lain.", "This locker door holds another document."
     ),
+    "locker.not_loaded": Message(
+        409,
+        "Barang belum dimuat ke loker. Buka pintu, masukkan barang, tutup, lalu konfirmasi.",
+        "The item is not loaded yet. Open the door, put the item in, close it, then confirm.",
+    ),
+    "locker.door_open": Message(
+        409,
+        "Pintu loker masih terbuka. Tutup pintu lalu konfirmasi lagi.",
+        "The locker door still reads open. Close it, then confirm again.",
+    ),
+    "locker.out_of_order": Message(409, "Pintu loker ini sedang rusak.", "This locker door is out of order."),
+    "locker.too_small": Message(
+        422,
+        "Pintu loker ini terlalu kecil untuk dokumen ini.",
+        "This locker door is too small for this item.",
+    ),
+    "lane.unreachable": Message(
+        503,
+        "Jalur pemilik loker ini tidak dapat dihubungi dari kantor ini.",
+        "The lane that owns this locker cannot be reached from this office.",
+    ),
+    "lane.busy": Message(
+        503,
+        "Jalur sedang melayani pengambilan. Coba lagi sebentar lagi.",
+        "The lane is serving a pickup. Try again in a moment.",
+    ),
     # release outcomes and device faults, as the driver meets them
     "print.not_confirmed": Message(
         502,
@@ -111,6 +137,36 @@ MESSAGES: dict[str, Message] = {
         "atau pindai ulang setelah printer diperbaiki.",
         "The print could not be confirmed. Your document is safe: ask the staff, "
         "or scan again once the printer is fixed.",
+    ),
+    "print.media_empty": Message(
+        502,
+        "Kertas printer habis. Dokumen Anda aman: petugas akan mengisi kertas, lalu pindai ulang QR Anda.",
+        "The printer is out of paper. Your document is safe: staff will refill it, then scan again.",
+    ),
+    "print.media_jam": Message(
+        502,
+        "Kertas macet di printer. Dokumen Anda aman: petugas akan membantu, lalu pindai ulang QR Anda.",
+        "Paper jam in the printer. Your document is safe: staff will help, then scan again.",
+    ),
+    "print.toner_empty": Message(
+        502,
+        "Tinta/toner printer habis. Dokumen Anda aman: silakan hubungi petugas.",
+        "The printer is out of toner. Your document is safe: please ask the staff.",
+    ),
+    "print.door_open": Message(
+        502,
+        "Penutup printer terbuka. Petugas akan menutupnya, lalu pindai ulang QR Anda.",
+        "A printer cover is open. Staff will close it, then scan again.",
+    ),
+    "print.offline": Message(
+        503,
+        "Printer tidak terhubung. Dokumen Anda aman: silakan hubungi petugas.",
+        "The printer is offline. Your document is safe: please ask the staff.",
+    ),
+    "print.aborted": Message(
+        502,
+        "Printer membatalkan pencetakan. Dokumen Anda aman: pindai ulang QR Anda atau hubungi petugas.",
+        "The printer cancelled the print. Your document is safe: scan again or ask the staff.",
     ),
     "door.not_detected": Message(
         502,
@@ -149,6 +205,11 @@ MESSAGES: dict[str, Message] = {
     "user.exists": Message(409, "Nama pengguna sudah dipakai.", "That username is taken."),
     "user.not_found": Message(404, "Pengguna tidak ditemukan.", "User not found."),
     "request.invalid": Message(422, "Permintaan tidak valid.", "The request is invalid."),
+    "agency.conflict": Message(
+        409,
+        "Idempotency-Key ini sudah dipakai untuk dokumen dengan referensi lain.",
+        "This Idempotency-Key was already used for a document with another reference.",
+    ),
 }
 
 

@@ -30,6 +30,30 @@ log = logging.getLogger(__name__)
 # printer reasons that mean "the paper may not have come out", even for a completed job
 NOT_CONFIRMED_REASONS = BLOCKING_REASONS | {"stopped", "not-accepting-jobs", "cupsd-unreachable"}
 
+# the printer reason that best explains a failed print, first match wins
+FAULT_MESSAGES = (
+    ({"media-empty", "media-needed", "input-tray-missing"}, "print.media_empty"),
+    ({"media-jam"}, "print.media_jam"),
+    ({"toner-empty", "marker-supply-empty"}, "print.toner_empty"),
+    ({"door-open", "cover-open", "interlock-open"}, "print.door_open"),
+    (
+        {"offline", "cupsd-unreachable", "shutdown", "timed-out", "paused", "stopped", "not-accepting-jobs"},
+        "print.offline",
+    ),
+)
+
+
+def fault_message(reasons, job_state=None) -> str:
+    """The lane-screen message key for a print that did not come out."""
+    found = set(reasons)
+    for keys, message in FAULT_MESSAGES:
+        if found & keys:
+            return message
+    if job_state == JobState.ABORTED:
+        return "print.aborted"
+    return "print.not_confirmed"
+
+
 # queue states in which a submitted job would not even start
 QUEUE_BLOCKED_REASONS = frozenset({"paused", "stopped", "not-accepting-jobs", "cupsd-unreachable"})
 
@@ -111,9 +135,10 @@ class Releaser:
             return self._finish(cid, "failed", "device.failed", grant, f"fetch pdf: {exc.key}")
         if grant.pdf_sha256 and hashlib.sha256(pdf).hexdigest() != grant.pdf_sha256:
             return self._finish(cid, "failed", "device.failed", grant, "pdf checksum mismatch")
-        ready, why = self._printer_ready()
-        if not ready:  # nothing actuated yet: the pickup simply stays claimable
-            return self._finish(cid, "failed", "print.not_confirmed", grant, f"printer not ready: {why}")
+        blocked = self._printer_blocked()
+        if blocked:  # nothing actuated yet: the pickup simply stays claimable
+            detail = f"printer not ready: {','.join(blocked)}"
+            return self._finish(cid, "failed", fault_message(blocked), grant, detail)
         spool = self.spool_dir / f"{cid}.pdf"
         spool.write_bytes(pdf)
         pages = grant.pages or 0
@@ -128,14 +153,14 @@ class Releaser:
         self.journal.update_action(cid, {"kind": "print", "job_name": cid, "job_id": job_id, "pages": pages})
         return self._follow_print(grant, job_id)
 
-    def _printer_ready(self) -> tuple[bool, str]:
-        """Can the queue take a job at all? Paper and toner reasons don't count here: CUPS only
-        refreshes them while a job runs, so after a refill only a new job can clear them."""
+    def _printer_blocked(self) -> list[str]:
+        """Why the queue cannot take a job at all ([] when it can). Paper and toner reasons don't
+        count here: CUPS only refreshes them while a job runs, so only a new job can clear them."""
         status = self.printer.status()
         blocked = sorted(set(status.reasons) & QUEUE_BLOCKED_REASONS)
-        if status.state == DeviceState.OFFLINE or blocked:
-            return False, f"{status.state} {','.join(blocked)}".strip()
-        return True, ""
+        if status.state == DeviceState.OFFLINE and not blocked:
+            blocked = ["offline"]
+        return blocked
 
     def _settle_failed_submit(self, grant: Grant, exc: DeviceError) -> Outcome:
         """A submit that raised may still have queued the job: look before calling it failed."""
@@ -183,7 +208,7 @@ class Releaser:
                 return self._finish(
                     cid, "uncertain", "print.not_confirmed", grant, f"{detail}; cancel: {exc}"
                 )
-        return self._finish(cid, "failed", "print.not_confirmed", grant, detail)
+        return self._finish(cid, "failed", fault_message(problems, job.state), grant, detail)
 
     # -- locker --------------------------------------------------------------------------------
     def _open_door(self, grant: Grant) -> Outcome:

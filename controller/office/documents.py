@@ -15,7 +15,7 @@ from sqlalchemy.engine import Connection
 from controller.errors import DocumentError
 from controller.office import audit
 from controller.office.codes import code_hash, derive_short_code, hash_prefix, new_code, short_code_hmac
-from controller.office.tables import DOCUMENT_KINDS, documents, locker_banks, pickups
+from controller.office.tables import DOCUMENT_KINDS, DOOR_SIZES, documents, locker_banks, pickups
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +75,7 @@ def check_locker_door(conn: Connection, bank_id: str | None, door: int | None) -
 # columns a caller may set on a new document besides the core ones (back office, agency API)
 EXTRA_FIELDS = (
     "kind_id",
+    "loaded_at",  # a locker item already in its door when registered (API callers)
     "citizen_name",
     "citizen_phone",
     "citizen_email",
@@ -92,7 +93,12 @@ def insert_document(
         raise DocumentError(f"kind must be one of {', '.join(DOCUMENT_KINDS)}", key="document.invalid")
     if not isinstance(title, str) or not title.strip():
         raise DocumentError("a title is required", key="document.invalid")
-    if kind == "locker":
+    door_size = (extra or {}).get("door_size")
+    if door_size is not None and door_size not in DOOR_SIZES:
+        raise DocumentError(f"door_size must be one of {', '.join(DOOR_SIZES)}", key="document.invalid")
+    if kind == "locker" and bank is None and door is None and door_size is not None:
+        pass  # the back office picks the door when the item is loaded (locker loading flow)
+    elif kind == "locker":
         check_locker_door(conn, bank, door)
     elif bank is not None or door is not None:
         raise DocumentError("a print document has no locker door", key="document.invalid")

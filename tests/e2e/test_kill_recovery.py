@@ -140,7 +140,8 @@ def test_kill_while_watching_a_door_then_restart_never_pulses_twice(lane_process
     lane_process.start()
     api = httpx.Client(base_url=lane_process.url, headers={"Authorization": f"Bearer {key}"}, timeout=10)
     doc = api.post(
-        "/api/v1/documents", data={"kind": "locker", "title": "KTP-el", "locker_bank": "A", "door": "2"}
+        "/api/v1/documents",
+        data={"kind": "locker", "title": "KTP-el", "locker_bank": "A", "door": "2", "loaded": "true"},
     ).json()
     code = api.post(f"/api/v1/documents/{doc['id']}/ready").json()["code"]
     pulses = lane_process.state / "sim" / "locker-A-pulses.jsonl"

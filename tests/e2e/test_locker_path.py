@@ -56,7 +56,7 @@ def test_locker_path_pulses_exactly_one_door_once(build, factory):
         with LiveServer(system) as server, server.client(key) as api:
             doc = api.post(
                 "/api/v1/documents",
-                data={"kind": "locker", "title": "Paspor", "locker_bank": "A", "door": "3"},
+                data={"kind": "locker", "title": "Paspor", "locker_bank": "A", "door": "3", "loaded": "true"},
             )
             assert doc.status_code == 201, doc.text
             doc_id = doc.json()["id"]

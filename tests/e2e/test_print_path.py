@@ -91,8 +91,8 @@ def test_printer_out_of_paper_through_cups(build, cups_server):
             what="the lane to report the print problem",
         )
         view = api.get("/api/v1/lane").json()["view"]
-        assert view["reason"] == "print.not_confirmed"
-        assert "petugas" in view["text_id"] and "staff" in view["text_en"]
+        assert view["reason"] == "print.media_empty"
+        assert "Kertas printer habis" in view["text_id"] and "out of paper" in view["text_en"]
         wait_for(lambda: not system.lane.journal.unreported(), 10, what="outcome reported")
         assert api.get(f"/api/v1/documents/{doc['id']}").json()["state"] == "ready"  # claimable again
         system.lane._poll_devices()

@@ -68,7 +68,8 @@ def test_lane_show_feeds_an_image_to_the_running_simulated_camera(build, tmp_pat
     image = tmp_path / "qr.png"
     with LiveServer(system) as server, server.client(key) as api:
         doc = api.post(
-            "/api/v1/documents", data={"kind": "locker", "title": "STNK", "locker_bank": "A", "door": "1"}
+            "/api/v1/documents",
+            data={"kind": "locker", "title": "STNK", "locker_bank": "A", "door": "1", "loaded": "true"},
         ).json()
         code = api.post(f"/api/v1/documents/{doc['id']}/ready").json()["code"]
         cv2.imwrite(str(image), phone_frame(code, seed=7))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 
 from controller.errors import DocumentError, UploadError
@@ -36,6 +38,7 @@ async def create_document(
     reference: str | None = Form(None, max_length=100),
     locker_bank: str | None = Form(None),
     door: int | None = Form(None, ge=1),
+    loaded: bool = Form(False, description="locker: the item is already in the door (ready can follow)"),
     file: UploadFile | None = File(None, description="the PDF to print (kind=print)"),
     who: Principal = Depends(require(*STAFF)),
 ):
@@ -48,6 +51,7 @@ async def create_document(
         locker_bank=locker_bank,
         door=door,
         actor=who.actor,
+        **({"loaded_at": time.time()} if loaded and kind == "locker" else {}),
     )
 
 

@@ -37,7 +37,9 @@ def issue_print(office, pages: int = 2) -> tuple[int, str]:
 
 
 def issue_locker(office, door: int, bank: str = "A") -> tuple[int, str]:
-    doc = office.create_document(kind="locker", title="KTP-el", locker_bank=bank, door=door, actor="test")
+    doc = office.create_document(
+        kind="locker", title="KTP-el", locker_bank=bank, door=door, actor="test", loaded_at=time.time()
+    )
     return doc["id"], office.mark_ready(doc["id"], "test").code
 
 

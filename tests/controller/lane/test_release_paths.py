@@ -108,7 +108,7 @@ def test_printer_out_of_paper_is_not_confirmed_and_the_pickup_stays_claimable(ma
     lane.simulate_scan(text=code)
     (release,) = wait_done(lane)
     assert release.outcome == "failed"
-    assert lane.screen.view.reason == "print.not_confirmed"
+    assert lane.screen.view.reason == "print.media_empty"
     wait_for(lambda: not lane.journal.unreported(), what="failure reported")
     assert office.get_document(doc_id)["state"] == "ready"
     lane._poll_devices()
@@ -173,7 +173,9 @@ def test_no_log_line_holds_a_code_or_short_code(make_system, caplog):
     caplog.set_level(logging.DEBUG)
     system = make_system()
     lane, office = system.lane, system.office
-    doc = office.create_document(kind="locker", title="KTP-el", locker_bank="A", door=4, actor="test")
+    doc = office.create_document(
+        kind="locker", title="KTP-el", locker_bank="A", door=4, actor="test", loaded_at=time.time()
+    )
     issued = office.mark_ready(doc["id"], "test")
     lane.simulate_scan(text=issued.code)
     lane.simulate_scan(text=issued.code + "X")  # a malformed read of it
