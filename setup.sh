@@ -14,7 +14,8 @@ export DEBIAN_FRONTEND=noninteractive
 # build tools for pycups, CUPS with a PDF queue for the tests, zbar for pyzbar, poppler for previews
 SYSTEM_PACKAGES=(python3 python3-venv python3-dev gcc libcups2-dev cups cups-client cups-bsd printer-driver-cups-pdf
                  libzbar0 ghostscript poppler-utils fonts-dejavu-core curl)
-TEST_PACKAGES=(postgresql)
+TEST_PACKAGES=(chromium)  # browser tests drive Debian's Chromium (Playwright never downloads one)
+PG_PACKAGES=(postgresql)
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 
@@ -55,7 +56,7 @@ PY
     export AMBIL_TEST_POSTGRES="$url"
     return
   fi
-  install_system_packages "${TEST_PACKAGES[@]}"
+  install_system_packages "${PG_PACKAGES[@]}"
   local bin; bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
   local dir=/tmp/ambil-test-pg
   local as_pg=(sudo -u postgres)
@@ -86,6 +87,7 @@ case "$mode" in
     exec .venv/bin/ambil serve "$@" ;;
   test)
     install_all
+    install_system_packages "${TEST_PACKAGES[@]}"
     ensure_postgres
     log "running the tests (PostgreSQL: ${AMBIL_TEST_POSTGRES})"
     exec .venv/bin/python -m pytest "$@" ;;

@@ -81,7 +81,15 @@ class NoPrinterConfig(Strict):
 PrinterConfig = Annotated[SimPrinterConfig | CupsPrinterConfig | NoPrinterConfig, Field(discriminator="type")]
 
 
-class SimLockerConfig(Strict):
+class LockerPlacement(Strict):
+    """Where a bank stands and how its doors are laid out, so the screen can say where door N is."""
+
+    columns: int = Field(4, ge=1, le=32, description="doors per row, numbered left to right, top down")
+    where: str = Field("", max_length=80, description="e.g. 'di kanan jalur' (shown on the lane screen)")
+    where_en: str = Field("", max_length=80, description="e.g. 'on the right of the lane'")
+
+
+class SimLockerConfig(LockerPlacement):
     type: Literal["sim"] = "sim"
     id: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_-]+$")
     doors: int = Field(ge=1, le=128)
@@ -89,7 +97,7 @@ class SimLockerConfig(Strict):
     stuck_doors: list[int] = Field(default_factory=list, description="doors that never open (demo)")
 
 
-class GpioLockerConfig(Strict):
+class GpioLockerConfig(LockerPlacement):
     type: Literal["gpio"]
     id: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_-]+$")
     relay_pins: list[int | str] = Field(min_length=1)
@@ -110,7 +118,7 @@ class GpioLockerConfig(Strict):
         return self
 
 
-class SerialLockerConfig(Strict):
+class SerialLockerConfig(LockerPlacement):
     """Kerong KR-CU16 style RS485 lock boards; several boards share one bus by address."""
 
     type: Literal["serial"]

@@ -58,6 +58,16 @@ MESSAGES: dict[str, Message] = {
         "Terlalu banyak kode salah. Coba lagi beberapa menit lagi atau hubungi petugas.",
         "Too many wrong codes. Try again in a few minutes or ask the staff.",
     ),
+    "code.pin_wrong": Message(
+        401,
+        "PIN salah. Tunjukkan QR Anda lagi dan masukkan PIN yang benar.",
+        "Wrong PIN. Show your QR again and enter the right PIN.",
+    ),
+    "code.pin_expired": Message(
+        408,
+        "Waktu memasukkan PIN habis. Tunjukkan QR Anda lagi.",
+        "The time to enter the PIN ran out. Show your QR again.",
+    ),
     "code.pin_required": Message(
         401,
         "Masukkan PIN yang dikirim terpisah kepada Anda.",

@@ -16,7 +16,7 @@ from controller.config import Config
 from controller.lane.journal import Journal
 from controller.lane.lane import Lane, LaneSettings
 from controller.lane.office_client import InProcessOfficeClient, OfficeClient
-from controller.lane.release import Releaser, ReleaseSettings
+from controller.lane.release import BankPlacement, Releaser, ReleaseSettings
 from controller.lane.screen import ScreenBus
 from hardware.locker.interface import LockerBank
 from hardware.printer.interface import Printer
@@ -168,6 +168,9 @@ def build_lane(
             pulse_ms=lane_cfg.pulse_ms,
             door_open_timeout=lane_cfg.door_open_timeout,
             print_timeout=lane_cfg.print_timeout,
+            placements={
+                bank.id: BankPlacement(bank.columns, bank.where, bank.where_en) for bank in lane_cfg.lockers
+            },
         ),
         show=screen.publish,
         door_watches=outputs.door_watches,
@@ -178,7 +181,7 @@ def build_lane(
         # the camera decodes only while a car is at the lane (idle lanes cost next to nothing)
         signals_out.on_vehicle(scanner.set_awake)
         scanner.set_awake(bool(signals_out.vehicle_present()))
-    return Lane(
+    lane = Lane(
         settings=LaneSettings(
             lane_id=lane_cfg.id,
             name=lane_cfg.name,
@@ -194,6 +197,9 @@ def build_lane(
         screen=screen,
         outputs=outputs,
     )
+    if signals_out is not None:
+        signals_out.on_vehicle(lane.vehicle)  # a car at the lane: the screen says "hold up the QR"
+    return lane
 
 
 def build_signals(config: Config):

@@ -76,6 +76,7 @@ def create_app(system: System, *, manage_lifecycle: bool = True) -> FastAPI:
     )
     for module in routers:
         app.include_router(module.router)
+    app.include_router(claims.ratings_router)
 
     @app.middleware("http")
     async def log_requests(request: Request, call_next):

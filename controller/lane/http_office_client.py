@@ -35,8 +35,10 @@ class HttpOfficeClient(OfficeClient):
             raise _refusal(response)
         return response
 
-    def claim(self, *, code_hash: str, claim_id: str) -> Grant:
+    def claim(self, *, code_hash: str, claim_id: str, pin: str | None = None) -> Grant:
         body = {"code_hash": code_hash, "claim_id": claim_id}
+        if pin is not None:
+            body["pin"] = pin
         return Grant.from_mapping(self._request("POST", "/api/v1/claims", json=body).json())
 
     def claim_short(self, *, short_code: str, claim_id: str) -> Grant:
@@ -49,6 +51,9 @@ class HttpOfficeClient(OfficeClient):
     def report(self, *, claim_id: str, outcome: str, detail: str = "") -> None:
         body = {"outcome": outcome, "detail": detail}
         self._request("POST", f"/api/v1/claims/{claim_id}/report", json=body)
+
+    def rate(self, *, claim_id: str | None, score: int) -> None:
+        self._request("POST", "/api/v1/ratings", json={"claim_id": claim_id, "score": score})
 
     def ping(self) -> bool:
         try:

@@ -23,7 +23,8 @@ from controller.lane.outputs import LaneOutputs
 from controller.lane.recovery import recover
 from controller.lane.release import Outcome, Releaser
 from controller.lane.reporter import Reporter
-from controller.lane.screen import LaneState, ScreenBus, make_view
+from controller.lane.screen import LaneState, LaneView, ScreenBus, make_view
+from controller.lane.service_open import service_open as run_service_open
 from controller.office.codes import code_hash, parse_code, parse_short_code
 from hardware.locker.interface import LockerBank
 from hardware.printer.interface import Printer
@@ -33,7 +34,15 @@ from hardware.status import DeviceState, DeviceStatus
 log = logging.getLogger(__name__)
 
 # states that show a result for a while, then go back to the welcome screen
-RESULT_STATES = {LaneState.TAKE_DOCUMENT, LaneState.DOOR_OPEN, LaneState.REFUSED, LaneState.PROBLEM}
+RESULT_STATES = {
+    LaneState.TAKE_DOCUMENT,
+    LaneState.DOOR_OPEN,
+    LaneState.REFUSED,
+    LaneState.PROBLEM,
+    LaneState.PIN_ENTRY,
+}
+PIN_SECONDS = 60.0  # how long the lane waits for the PIN after the QR
+RATING_SECONDS = 60.0  # how long after a pickup its rating is taken
 
 
 @dataclass
@@ -86,6 +95,11 @@ class Lane:
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self._result_until = 0.0
+        self._pending_pin: tuple[str | None, float] = (None, 0.0)  # code hash awaiting its PIN
+        self._last_release: tuple[str | None, float] = (None, 0.0)  # claim the driver may rate
+        self.vehicle_present: bool | None = None
+        # held by the worker while it handles a read, and by a service opening: the two never overlap
+        self._act_lock = threading.Lock()
         self.ready = threading.Event()
 
     # -- life cycle ----------------------------------------------------------------------------
@@ -137,6 +151,29 @@ class Lane:
         """The driver typed a short code on the lane screen."""
         self._enqueue("short", digits)
 
+    def enter_pin(self, digits: str) -> None:
+        """The driver typed the PIN of a sensitive document after showing its QR."""
+        self._enqueue("pin", digits)
+
+    def vehicle(self, present: bool) -> None:
+        """The vehicle sensor saw a car arrive or leave (called from the sensor's thread)."""
+        self.vehicle_present = present
+        if self.screen.view.state in (LaneState.READY, LaneState.READING):
+            self._show_idle()
+
+    def rate(self, score: int) -> bool:
+        """The driver's one-touch rating of the pickup just made; False when there is none."""
+        claim_id, until = self._last_release
+        if claim_id is None or time.monotonic() > until:
+            return False
+        self._last_release = (None, 0.0)  # one pickup, one vote
+        try:
+            self.office.rate(claim_id=claim_id, score=int(score))
+        except AmbilError as exc:  # a lost rating must never bother the driver
+            log.warning("rating not stored: %s", exc.key)
+        self.screen.publish(make_view(self.screen.view.state, **{**self.screen.view.detail, "rated": True}))
+        return True
+
     def simulate_scan(self, *, text: str | None = None, image: bytes | None = None) -> list[str]:
         """Feed a text or an image to a simulated scanner (demo, tests, `ambil lane show`).
 
@@ -169,7 +206,8 @@ class Lane:
                 self._expire_result()
                 continue
             try:
-                self.handle(at, kind, text)
+                with self._act_lock:
+                    self.handle(at, kind, text)
             except Exception:
                 log.exception("release failed unexpectedly")
                 self.screen.publish(make_view(LaneState.PROBLEM, reason="device.failed"))
@@ -179,6 +217,8 @@ class Lane:
         """Handle one read: parse, drop repeats, release. Returns the outcome when released."""
         self.counters.reads += 1
         try:
+            if kind == "pin":
+                return self._handle_pin(text)
             if kind == "short":
                 digits = parse_short_code(text)
                 outcome = self.releaser.release(short_code=digits)
@@ -196,12 +236,38 @@ class Lane:
             self.screen.publish(make_view(LaneState.REFUSED, reason=exc.key))
             self._result_until = time.monotonic() + self.settings.result_seconds
             return None
+        return self._after(outcome, pending_hash=key if kind == "qr" else None)
+
+    def _handle_pin(self, digits: str) -> Outcome | None:
+        code_hash, until = self._pending_pin
+        self._pending_pin = (None, 0.0)
+        if code_hash is None or time.monotonic() > until:
+            self.screen.publish(make_view(LaneState.REFUSED, reason="code.pin_expired"))
+            self._result_until = time.monotonic() + self.settings.result_seconds
+            return None
+        if not digits.isdigit() or not 4 <= len(digits) <= 8:
+            self.screen.publish(make_view(LaneState.REFUSED, reason="code.pin_wrong"))
+            self._result_until = time.monotonic() + self.settings.result_seconds
+            return None
+        return self._after(self.releaser.release(code_hash=code_hash, pin=digits), pending_hash=code_hash)
+
+    def _after(self, outcome: Outcome, *, pending_hash: str | None) -> Outcome:
+        if outcome.reason == "code.pin_required" and pending_hash:
+            self._pending_pin = (pending_hash, time.monotonic() + PIN_SECONDS)
+        if outcome.outcome == "released":
+            self._last_release = (outcome.claim_id, time.monotonic() + RATING_SECONDS)
         self.counters.outcomes[outcome.outcome] = self.counters.outcomes.get(outcome.outcome, 0) + 1
         if outcome.reason == "office.unreachable":
             self.office_online = False
         self.reporter.poke()
         self._result_until = time.monotonic() + self.settings.result_seconds
         return outcome
+
+    def display(self, view: LaneView, *, hold: float) -> None:
+        """Show ``view`` for ``hold`` seconds before the lane returns to its idle screen
+        (a technician's screen test, the screenshot tests)."""
+        self._result_until = time.monotonic() + hold
+        self.screen.publish(view)
 
     def _expire_result(self) -> None:
         state = self.screen.view.state
@@ -213,6 +279,8 @@ class Lane:
             view = make_view(LaneState.OFFLINE)
         elif not self._can_release():
             view = make_view(LaneState.OUT_OF_SERVICE)
+        elif self.vehicle_present:
+            view = make_view(LaneState.READING)
         else:
             view = make_view(LaneState.READY)
         if view.state != self.screen.view.state:
@@ -226,6 +294,19 @@ class Lane:
         ]
         return bool(usable) or not any(s.kind in ("printer", "locker") for s in self.devices.values())
 
+    # -- staff actions -------------------------------------------------------------------------
+    def service_open(self, bank_id: str, door: int, *, actor: str, reason: str, wait: float = 30.0) -> dict:
+        """Open one door for staff (loading, a test) under the same protocol as a release.
+
+        Waits up to ``wait`` seconds for a release in progress to finish; then ``lane.busy``.
+        """
+        if not self._act_lock.acquire(timeout=wait):
+            raise AmbilError("a release is in progress", key="lane.busy")
+        try:
+            return run_service_open(self, bank_id, door, actor=actor, reason=reason)
+        finally:
+            self._act_lock.release()
+
     # -- the monitor ---------------------------------------------------------------------------
     def _monitor(self) -> None:
         while not self._stop.wait(self.settings.status_interval):
@@ -238,6 +319,7 @@ class Lane:
                     self.reporter.poke()
                 if self.screen.view.state in (
                     LaneState.READY,
+                    LaneState.READING,
                     LaneState.OFFLINE,
                     LaneState.OUT_OF_SERVICE,
                     LaneState.STARTING,

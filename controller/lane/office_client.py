@@ -38,7 +38,8 @@ class OfficeClient(ABC):
     """The office as one lane sees it. Methods block; the lane calls them from its worker."""
 
     @abstractmethod
-    def claim(self, *, code_hash: str, claim_id: str) -> Grant: ...
+    def claim(self, *, code_hash: str, claim_id: str, pin: str | None = None) -> Grant:
+        """Claim the pickup; ``pin`` is the second factor of a sensitive document."""
 
     @abstractmethod
     def claim_short(self, *, short_code: str, claim_id: str) -> Grant: ...
@@ -54,6 +55,10 @@ class OfficeClient(ABC):
     def ping(self) -> bool:
         """True when the office answers."""
 
+    @abstractmethod
+    def rate(self, *, claim_id: str | None, score: int) -> None:
+        """The driver's 1..5 satisfaction rating of a pickup."""
+
     def close(self) -> None:
         pass
 
@@ -65,8 +70,9 @@ class InProcessOfficeClient(OfficeClient):
         self._office = office
         self._lane_id = lane_id
 
-    def claim(self, *, code_hash: str, claim_id: str) -> Grant:
-        grant = self._office.claim(code_hash=code_hash, claim_id=claim_id, lane_id=self._lane_id)
+    def claim(self, *, code_hash: str, claim_id: str, pin: str | None = None) -> Grant:
+        extra = {"pin": pin} if pin is not None else {}
+        grant = self._office.claim(code_hash=code_hash, claim_id=claim_id, lane_id=self._lane_id, **extra)
         return Grant.from_mapping(dataclasses.asdict(grant))
 
     def claim_short(self, *, short_code: str, claim_id: str) -> Grant:
@@ -81,3 +87,6 @@ class InProcessOfficeClient(OfficeClient):
 
     def ping(self) -> bool:
         return True
+
+    def rate(self, *, claim_id: str | None, score: int) -> None:
+        self._office.rate(lane_id=self._lane_id, claim_id=claim_id, score=score)

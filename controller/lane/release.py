@@ -12,7 +12,7 @@ import logging
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from controller.errors import AmbilError, OfficeUnreachable
@@ -62,11 +62,30 @@ NOTHING_ACTUATED = frozenset({"no-such-door", "relay-failed", "offline"})
 
 
 @dataclass(frozen=True)
+class BankPlacement:
+    columns: int = 4
+    where: str = ""
+    where_en: str = ""
+
+    def describe(self, bank: str, door: int) -> dict:
+        """Where door N is, in both languages, for the lane screen."""
+        row, col = (door - 1) // self.columns + 1, (door - 1) % self.columns + 1
+        where_id = f"loker {bank}, baris {row} dari atas, kolom {col} dari kiri"
+        where_en = f"locker {bank}, row {row} from the top, column {col} from the left"
+        if self.where:
+            where_id += f", {self.where}"
+        if self.where_en:
+            where_en += f", {self.where_en}"
+        return {"row": row, "column": col, "where_id": where_id, "where_en": where_en}
+
+
+@dataclass(frozen=True)
 class ReleaseSettings:
     pulse_ms: int = 500
     door_open_timeout: float = 10.0
     print_timeout: float = 120.0
     poll_interval: float = 0.3
+    placements: dict = field(default_factory=dict)  # bank id -> BankPlacement
 
 
 @dataclass(frozen=True)
@@ -101,15 +120,18 @@ class Releaser:
         self.door_watches = door_watches or {}  # bank id -> hardware.locker.door_watch.DoorWatch
         spool_dir.mkdir(parents=True, exist_ok=True)
 
-    def release(self, *, code_hash: str | None = None, short_code: str | None = None) -> Outcome:
-        """Release what one code stands for. Exactly one of code_hash / short_code is given."""
+    def release(
+        self, *, code_hash: str | None = None, short_code: str | None = None, pin: str | None = None
+    ) -> Outcome:
+        """Release what one code stands for. Exactly one of code_hash / short_code is given;
+        ``pin`` is the second factor the driver typed for a sensitive document."""
         claim_id = uuid.uuid4().hex
         # a short code is a weak secret: the journal keeps only a marker, never the digits
         self.journal.claiming(claim_id, code_hash or "short-code")
         self.show(make_view(LaneState.CHECKING))
         try:
             if code_hash is not None:
-                grant = self.office.claim(code_hash=code_hash, claim_id=claim_id)
+                grant = self.office.claim(code_hash=code_hash, claim_id=claim_id, pin=pin)
             else:
                 grant = self.office.claim_short(short_code=short_code, claim_id=claim_id)
         except OfficeUnreachable as exc:
@@ -251,11 +273,15 @@ class Releaser:
         log.info("claim %s %s %s %s", claim_id, outcome, reason, detail)
         if outcome == "released":
             if grant and grant.kind == "locker":
-                self.show(make_view(LaneState.DOOR_OPEN, door=grant.door, bank=grant.locker_bank))
+                placement = self.settings.placements.get(grant.locker_bank, BankPlacement())
+                where = placement.describe(grant.locker_bank, grant.door)
+                self.show(make_view(LaneState.DOOR_OPEN, door=grant.door, bank=grant.locker_bank, **where))
             else:
                 self.show(make_view(LaneState.TAKE_DOCUMENT))
         elif reason == "office.unreachable":
             self.show(make_view(LaneState.OFFLINE))
+        elif reason == "code.pin_required":
+            self.show(make_view(LaneState.PIN_ENTRY))
         elif outcome == "refused":
             self.show(make_view(LaneState.REFUSED, reason=reason))
         else:

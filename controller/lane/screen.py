@@ -19,7 +19,9 @@ from controller.errors import MESSAGES
 class LaneState(StrEnum):
     STARTING = "starting"
     READY = "ready"  # welcome: show your QR
+    READING = "reading"  # a car is at the lane: hold the QR up
     CHECKING = "checking"  # a code was read, asking the office
+    PIN_ENTRY = "pin_entry"  # a sensitive document: type the PIN sent separately
     PRINTING = "printing"  # page x of y
     TAKE_DOCUMENT = "take_document"  # the print is done
     DOOR_OPEN = "door_open"  # door N is open
@@ -36,7 +38,15 @@ STATE_TEXT: dict[LaneState, tuple[str, str]] = {
         "Selamat datang. Tunjukkan QR pengambilan ke kamera.",
         "Welcome. Show your pickup QR to the camera.",
     ),
+    LaneState.READING: (
+        "Arahkan QR di layar ponsel atau slip Anda ke kamera.",
+        "Hold the QR on your phone or slip up to the camera.",
+    ),
     LaneState.CHECKING: ("Memeriksa kode Anda...", "Checking your code..."),
+    LaneState.PIN_ENTRY: (
+        "Dokumen ini dilindungi PIN. Masukkan PIN yang dikirim kepada Anda.",
+        "This document is protected by a PIN. Enter the PIN that was sent to you.",
+    ),
     LaneState.PRINTING: (
         "Mencetak dokumen Anda: halaman {page} dari {pages}",
         "Printing your document: page {page} of {pages}",
@@ -46,8 +56,8 @@ STATE_TEXT: dict[LaneState, tuple[str, str]] = {
         "Please take your document from the printer. Thank you!",
     ),
     LaneState.DOOR_OPEN: (
-        "Pintu loker {door} ({bank}) terbuka. Ambil barang Anda dan tutup kembali pintunya.",
-        "Locker door {door} ({bank}) is open. Take your item and close the door.",
+        "Pintu loker {door} terbuka. Ambil barang Anda, lalu tutup pintunya.",
+        "Locker door {door} is open. Take your item, then close the door.",
     ),
     LaneState.OFFLINE: (
         "Sistem kantor sedang tidak terhubung. Mohon tunggu atau hubungi petugas.",
@@ -84,7 +94,7 @@ def make_view(state: LaneState, *, reason: str = "", **detail) -> LaneView:
         text_id, text_en = msg.id, msg.en
     else:
         text_id, text_en = STATE_TEXT[state]
-    fill = {"page": "?", "pages": "?", "door": "?", "bank": "", **detail}
+    fill = {"page": "?", "pages": "?", "door": "?", "bank": "", "where_id": "", "where_en": "", **detail}
     return LaneView(
         state=state,
         text_id=text_id.format(**fill),

@@ -19,16 +19,66 @@ def key_hash(key: str) -> str:
     return hashlib.sha256(key.encode("utf-8")).hexdigest()
 
 
-def create(conn: Connection, role: str, *, lane_id: str | None, label: str, actor: str, now: float) -> str:
-    """Store a new key and return it in plaintext (the only time it is seen)."""
+def create(
+    conn: Connection,
+    role: str,
+    *,
+    lane_id: str | None,
+    label: str,
+    actor: str,
+    now: float,
+    webhook_url: str | None = None,
+    webhook_secret: str | None = None,
+) -> str:
+    """Store a new key and return it in plaintext (the only time it is seen).
+
+    An agency key may carry the webhook URL it is told about releases at, and the secret that
+    signs those webhooks.
+    """
+    return create_with_id(
+        conn,
+        role,
+        lane_id=lane_id,
+        label=label,
+        actor=actor,
+        now=now,
+        webhook_url=webhook_url,
+        webhook_secret=webhook_secret,
+    )[1]
+
+
+def create_with_id(
+    conn: Connection,
+    role: str,
+    *,
+    lane_id: str | None,
+    label: str,
+    actor: str,
+    now: float,
+    webhook_url: str | None = None,
+    webhook_secret: str | None = None,
+) -> tuple[int, str]:
+    """Like ``create``, returning (key id, plaintext key)."""
     if role not in ROLES:
         raise AmbilError(f"role must be one of {', '.join(ROLES)}", key="request.invalid")
     if role == "lane" and not lane_id:
         raise AmbilError("a lane key needs a lane_id", key="request.invalid")
+    if webhook_url is not None and role != "agency":
+        raise AmbilError("only agency keys have a webhook", key="request.invalid")
+    if webhook_url is not None and not webhook_url.startswith(("http://", "https://")):
+        raise AmbilError("webhook URL must be http(s)", key="request.invalid")
     key = KEY_PREFIX + secrets.token_urlsafe(32)
     key_id = conn.execute(
         api_keys.insert()
-        .values(key_hash=key_hash(key), role=role, lane_id=lane_id, label=label, created_at=now)
+        .values(
+            key_hash=key_hash(key),
+            role=role,
+            lane_id=lane_id,
+            label=label,
+            created_at=now,
+            webhook_url=webhook_url,
+            webhook_secret=webhook_secret if webhook_url is not None else None,
+        )
         .returning(api_keys.c.id)
     ).scalar_one()
     audit.append(
@@ -37,9 +87,23 @@ def create(conn: Connection, role: str, *, lane_id: str | None, label: str, acto
         actor=actor,
         action="api_key.created",
         subject=f"api_key:{key_id}",
-        detail={"role": role, "lane_id": lane_id, "label": label},
+        detail={"role": role, "lane_id": lane_id, "label": label, "webhook": webhook_url is not None},
     )
-    return key
+    return key_id, key
+
+
+def list_keys(conn: Connection) -> list[dict]:
+    """Every key, newest first, without hashes or secrets (admin page)."""
+    columns = (
+        api_keys.c.id,
+        api_keys.c.role,
+        api_keys.c.lane_id,
+        api_keys.c.label,
+        api_keys.c.created_at,
+        api_keys.c.revoked_at,
+        api_keys.c.webhook_url,
+    )
+    return [dict(r._mapping) for r in conn.execute(select(*columns).order_by(api_keys.c.id.desc()))]
 
 
 def lookup(conn: Connection, key: str) -> dict | None:

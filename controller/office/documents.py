@@ -130,6 +130,11 @@ def insert_document(
     return doc_id
 
 
+def needs_loading(doc) -> bool:
+    """Whether a (described) locker document still waits for its item to be confirmed in a door."""
+    return doc["kind"] == "locker" and (doc["door"] is None or doc.get("loaded_at") is None)
+
+
 def set_state(conn: Connection, doc_id: int, state: str, now: float, **values) -> None:
     conn.execute(
         update(documents).where(documents.c.id == doc_id).values(state=state, updated_at=now, **values)

@@ -8,6 +8,7 @@ claim, a wrong short code) are committed first and raised afterwards.
 from __future__ import annotations
 
 import logging
+import secrets
 import time
 from collections.abc import Callable
 
@@ -16,7 +17,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
 from controller.errors import AmbilError, CodeError, DocumentError
-from controller.office import apikeys, audit, claims, documents
+from controller.office import apikeys, audit, claims, code_lookup, documents, search
 from controller.office.blobs import BlobStore
 from controller.office.claims import Grant
 from controller.office.codes import parse_short_code, short_code_hmac
@@ -58,6 +59,10 @@ class Office:
         self.default_expiry_days = default_expiry_days
         self.short_code_lockout = short_code_lockout
         self.lockout_seconds = lockout_minutes * 60.0
+        # Called after commit with (document_id, new state) when a release, an uncertain release
+        # or a staff resolution changes a document (agency webhooks). A failing hook is logged,
+        # never raised: the lane's report is already recorded.
+        self.on_released: list[Callable[[int, str], None]] = []
 
     # -- lanes and lockers (from config at start) -------------------------------------------
 
@@ -173,6 +178,11 @@ class Office:
                 raise DocumentError(f"document is {doc.state}", key="document.bad_state")
             if doc.kind == "print" and not doc.pdf_sha256:
                 raise DocumentError("attach the PDF first", key="document.invalid")
+            if doc.kind == "locker" and (doc.locker_bank is None or doc.door is None):
+                raise DocumentError("load the item into a locker door first", key="document.invalid")
+            if doc.kind == "locker" and doc.loaded_at is None:
+                # the code must never open an empty door: staff confirm the item is in first
+                raise DocumentError("confirm the item is loaded first", key="locker.not_loaded")
             return self._issue(conn, doc, actor, expiry_days, now)
 
     def _issue(self, conn, doc, actor, expiry_days, now) -> IssuedCode:
@@ -209,7 +219,9 @@ class Office:
         """Staff settle an uncertain release: released, or not (the pickup is claimable again)."""
         with self.engine.begin() as conn:
             documents.resolve_uncertain(conn, doc_id, actor=actor, released=released, now=self.clock())
-            return documents.describe(conn, documents.load(conn, doc_id))
+            described = documents.describe(conn, documents.load(conn, doc_id))
+        self._released_hooks(doc_id, described["state"])
+        return described
 
     def get_document(self, doc_id: int) -> dict:
         """The document, its current pickup state and its history (never a code)."""
@@ -223,6 +235,34 @@ class Office:
             query = query.where(documents_table.c.state == state)
         with self.engine.connect() as conn:
             return [dict(row._mapping) for row in conn.execute(query)]
+
+    def search_documents(
+        self,
+        *,
+        q: str | None = None,
+        state: str | None = None,
+        delivery: str | None = None,
+        kind_id: int | None = None,
+        limit: int = search.PAGE_SIZE,
+        offset: int = 0,
+    ) -> search.SearchResult:
+        """One page of documents matching text ``q`` (title, reference, phone) and the filters."""
+        with self.engine.connect() as conn:
+            return search.search_documents(
+                conn, q=q, state=state, delivery=delivery, kind_id=kind_id, limit=limit, offset=offset
+            )
+
+    def code_status(self, code: str) -> code_lookup.CodeStatus:
+        """What the pickup code ``code`` stands for now (citizen page); code.malformed / code.unknown."""
+        with self.engine.connect() as conn:
+            return code_lookup.code_status(conn, code, short_code_key=self._short_key, now=self.clock())
+
+    def slip_status(self, doc_id: int, code: str) -> code_lookup.CodeStatus:
+        """The live standing of ``code`` as document ``doc_id``'s code (403 if not its, 409 if dead)."""
+        with self.engine.connect() as conn:
+            return code_lookup.slip_status(
+                conn, doc_id, code, short_code_key=self._short_key, now=self.clock()
+            )
 
     def expire_due(self) -> int:
         """Expire ready pickups past their expiry (their documents too); returns how many."""
@@ -272,11 +312,26 @@ class Office:
     def report(self, *, claim_id: str, lane_id: str, outcome: str, detail: str = "") -> None:
         """Record a claim's outcome (released | failed | uncertain | abandoned); idempotent."""
         with self.engine.begin() as conn:
+            before = claims.claim_outcome(conn, claim_id)
             error = claims.report_claim(
                 conn, claim_id=claim_id, lane_id=lane_id, outcome=outcome, detail=detail, now=self.clock()
             )
+            changed = None
+            first_report = error is None and before is not None and before[1] is None
+            if first_report and outcome in ("released", "uncertain"):
+                state = documents.load(conn, before[0]).state
+                changed = (before[0], state) if state == outcome else None
         if error is not None:
             raise error
+        if changed is not None:
+            self._released_hooks(*changed)
+
+    def _released_hooks(self, doc_id: int, state: str) -> None:
+        for hook in self.on_released:
+            try:
+                hook(doc_id, state)
+            except Exception:  # noqa: BLE001 - a notification problem must not fail a release report
+                log.exception("on_released hook failed for document %d", doc_id)
 
     def claim_pdf(self, claim_id: str) -> bytes:
         """The PDF of the print pickup currently claimed by ``claim_id``."""
@@ -297,6 +352,38 @@ class Office:
         """Create an API key and return it (shown once; only its SHA-256 is stored)."""
         with self.engine.begin() as conn:
             return apikeys.create(conn, role, lane_id=lane_id, label=label, actor=actor, now=self.clock())
+
+    def issue_api_key(
+        self,
+        role: str,
+        *,
+        lane_id: str | None = None,
+        label: str = "",
+        webhook_url: str | None = None,
+        actor: str = "system",
+    ) -> dict:
+        """Create an API key: ``{id, key, webhook_secret}``, the key and secret shown only now.
+
+        An agency key with a ``webhook_url`` gets a fresh secret that signs its webhooks.
+        """
+        secret = secrets.token_hex(32) if webhook_url else None
+        with self.engine.begin() as conn:
+            key_id, key = apikeys.create_with_id(
+                conn,
+                role,
+                lane_id=lane_id or None,
+                label=label,
+                actor=actor,
+                now=self.clock(),
+                webhook_url=webhook_url or None,
+                webhook_secret=secret,
+            )
+        return {"id": key_id, "key": key, "webhook_secret": secret}
+
+    def list_api_keys(self) -> list[dict]:
+        """Every API key (never its hash or webhook secret), newest first."""
+        with self.engine.connect() as conn:
+            return apikeys.list_keys(conn)
 
     def lookup_api_key(self, key: str) -> dict | None:
         """{id, role, lane_id, label} of a live key, or None."""
@@ -332,3 +419,9 @@ class Office:
         if row is None or row.state not in ("ready", "claimed"):
             raise CodeError("no live pickup has this code", key="code.unknown")
         return derive_short_code(self._short_key, code)
+
+    def rate(self, *, lane_id: str, claim_id: str | None, score: int) -> bool:
+        """The driver's satisfaction rating after a pickup (counted per lane and day in reports)."""
+        from controller.office.ratings import record_rating
+
+        return record_rating(self.engine, lane_id=lane_id, claim_id=claim_id, score=score, now=self.clock())

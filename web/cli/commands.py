@@ -61,7 +61,15 @@ def serve(args) -> int:
         print(f"  first admin API key (shown once, keep it): {first_key}")
     sys.stdout.flush()
     app = create_app(system)
-    uvicorn.run(app, host=config.http.host, port=config.http.port, log_config=None, access_log=False)
+    # open lane-screen event streams never end by themselves: give them 3 s at shutdown
+    uvicorn.run(
+        app,
+        host=config.http.host,
+        port=config.http.port,
+        log_config=None,
+        access_log=False,
+        timeout_graceful_shutdown=3,
+    )
     return 0
 
 

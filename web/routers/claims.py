@@ -16,6 +16,7 @@ router = APIRouter(prefix="/api/v1/claims", tags=["lane protocol"])
 class ClaimRequest(BaseModel):
     code_hash: str = Field(pattern="^[0-9a-f]{64}$", description="hex SHA-256 of the pickup code")
     claim_id: str = Field(pattern="^[0-9A-Za-z_-]{8,64}$", description="idempotency key")
+    pin: str | None = Field(None, pattern="^[0-9]{4,8}$", description="second factor, when required")
 
 
 class ShortClaimRequest(BaseModel):
@@ -35,7 +36,8 @@ def _lane_id(who: Principal) -> str:
 @router.post("", summary="Claim a pickup by its code hash (at most one claim wins)")
 def claim(body: ClaimRequest, request: Request, who: Principal = Depends(require("lane"))):
     office = request.app.state.system.office
-    grant = office.claim(code_hash=body.code_hash, claim_id=body.claim_id, lane_id=_lane_id(who))
+    extra = {"pin": body.pin} if body.pin is not None else {}
+    grant = office.claim(code_hash=body.code_hash, claim_id=body.claim_id, lane_id=_lane_id(who), **extra)
     return dataclasses.asdict(grant)
 
 
@@ -58,3 +60,19 @@ def report(claim_id: str, body: ReportRequest, request: Request, who: Principal 
         claim_id=claim_id, lane_id=_lane_id(who), outcome=body.outcome, detail=body.detail
     )
     return {"claim_id": claim_id, "outcome": body.outcome, "acknowledged": True}
+
+
+class RatingRequest(BaseModel):
+    claim_id: str | None = Field(None, pattern="^[0-9A-Za-z_-]{8,64}$")
+    score: int = Field(ge=1, le=5)
+
+
+ratings_router = APIRouter(prefix="/api/v1/ratings", tags=["lane protocol"])
+
+
+@ratings_router.post("", summary="A driver's 1..5 satisfaction rating of a pickup (IKM)")
+def rate(body: RatingRequest, request: Request, who: Principal = Depends(require("lane"))):
+    stored = request.app.state.system.office.rate(
+        lane_id=_lane_id(who), claim_id=body.claim_id, score=body.score
+    )
+    return {"stored": stored}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 
 from controller.errors import DocumentError, UploadError
 from web.auth import Principal, require
@@ -79,6 +79,24 @@ def reissue(request: Request, doc_id: int, who: Principal = Depends(require(*STA
 def cancel(request: Request, doc_id: int, who: Principal = Depends(require(*STAFF))):
     _office(request).cancel(doc_id, who.actor)
     return _office(request).get_document(doc_id)
+
+
+@router.get("", summary="List and search documents, newest first (staff, admin)")
+def list_documents(
+    request: Request,
+    q: str | None = Query(None, max_length=200, description="title, reference or citizen's phone"),
+    state: str | None = Query(None, pattern="^(draft|ready|released|cancelled|expired|uncertain)$"),
+    kind: str | None = Query(None, pattern="^(print|locker|[0-9]{1,9})$", description="delivery or kind id"),
+    limit: int = Query(25, ge=1, le=200),
+    offset: int = Query(0, ge=0),
+    who: Principal = Depends(require(*STAFF)),
+):
+    delivery = kind if kind in ("print", "locker") else None
+    kind_id = int(kind) if kind is not None and kind.isdigit() else None
+    found = _office(request).search_documents(
+        q=q, state=state, delivery=delivery, kind_id=kind_id, limit=limit, offset=offset
+    )
+    return {"items": found.items, "total": found.total, "limit": found.limit, "offset": found.offset}
 
 
 @router.get("/{doc_id}", summary="A document's state and its history")

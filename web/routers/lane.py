@@ -62,6 +62,25 @@ def short_code(
     return {"accepted": True}
 
 
+class Pin(BaseModel):
+    digits: str = Field(min_length=1, max_length=16)
+
+
+@router.post("/api/v1/lane/pin", summary="The driver typed the PIN of a sensitive document")
+def pin(body: Pin, request: Request, who: Principal = Depends(require_local_or("technician", "admin"))):
+    _lane(request).enter_pin(body.digits)
+    return {"accepted": True}
+
+
+class Rating(BaseModel):
+    score: int = Field(ge=1, le=5)
+
+
+@router.post("/api/v1/lane/rating", summary="The driver's one-touch rating of the pickup just made")
+def rating(body: Rating, request: Request, who: Principal = Depends(require_local_or("technician", "admin"))):
+    return {"counted": _lane(request).rate(body.score)}
+
+
 @router.get("/lane", response_class=HTMLResponse, include_in_schema=False)
 def lane_screen(request: Request, lang: str = "id"):
     templates = request.app.state.templates

@@ -1,21 +1,32 @@
-"""Notifications to citizens and agencies: log, e-mail, webhook; recorded and retried. (Stub.)"""
+"""Notifications to citizens and agencies: log, e-mail, webhook; recorded and retried."""
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
+from controller.office.notify.channels import (
+    Channel,
+    DeliveryError,
+    EmailChannel,
+    LogChannel,
+    Message,
+    WebhookChannel,
+    build_channel,
+    mask_target,
+)
+from controller.office.notify.messages import SIGNATURE_HEADER, sign, verify_signature
+from controller.office.notify.service import LOST_AT_RESTART, Notifications
 
-from sqlalchemy.engine import Engine
-
-
-class Notifications:
-    def __init__(self, engine: Engine, config, *, clock: Callable[[], float] = time.time):
-        self.engine = engine
-        self.config = config
-        self.clock = clock
-
-    def start(self) -> None:
-        pass
-
-    def stop(self) -> None:
-        pass
+__all__ = [
+    "Channel",
+    "DeliveryError",
+    "EmailChannel",
+    "LogChannel",
+    "LOST_AT_RESTART",
+    "Message",
+    "Notifications",
+    "SIGNATURE_HEADER",
+    "WebhookChannel",
+    "build_channel",
+    "mask_target",
+    "sign",
+    "verify_signature",
+]

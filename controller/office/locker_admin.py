@@ -1,0 +1,181 @@
+"""Admin side of the locker inventory: lanes, locker banks (which lane owns them), door sizes.
+
+Every change is audited with the admin as actor. Shrinking a bank below a door that still holds a
+document is refused: the item behind it would vanish from every list.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import func, select, update
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
+
+from controller.errors import AmbilError, DocumentError
+from controller.office import audit, documents
+from controller.office.db import insert_ignore
+from controller.office.tables import DOOR_SIZES, lanes, locker_banks, locker_doors
+from controller.office.tables import documents as documents_table
+
+IDENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+MAX_DOORS = 200
+
+
+def ensure_door_rows(conn: Connection, bank_id: str, doors: int) -> None:
+    """Give every door of the bank a locker_doors row (size M, in order) where it has none."""
+    have = set(conn.execute(select(locker_doors.c.door).where(locker_doors.c.bank_id == bank_id)).scalars())
+    for door in range(1, doors + 1):
+        if door not in have:
+            insert_ignore(
+                conn,
+                locker_doors,
+                {"bank_id": bank_id, "door": door, "size": "M", "out_of_order": False, "note": ""},
+            )
+
+
+@dataclass(frozen=True)
+class LaneRow:
+    id: str
+    name: str
+    url: str | None
+    banks: list[tuple[str, int]]  # (bank id, doors)
+
+
+def _check_ident(value: str, what: str) -> str:
+    value = (value or "").strip()
+    if not IDENT.match(value):
+        raise AmbilError(f"{what}: letters, digits, '.', '-' or '_' (max 64)", key="request.invalid")
+    return value
+
+
+class LockerAdmin:
+    """Mixed into ``Lockers``: needs ``self.engine`` and ``self.clock``."""
+
+    engine = None
+    clock = None
+
+    def lanes(self) -> list[LaneRow]:
+        with self.engine.connect() as conn:
+            banks: dict[str, list[tuple[str, int]]] = {}
+            for bank in conn.execute(select(locker_banks).order_by(locker_banks.c.id)):
+                banks.setdefault(bank.lane_id, []).append((bank.id, bank.doors))
+            return [
+                LaneRow(row.id, row.name, row.url, banks.get(row.id, []))
+                for row in conn.execute(select(lanes).order_by(lanes.c.id))
+            ]
+
+    def lane_of_bank(self, bank_id: str) -> str:
+        with self.engine.connect() as conn:
+            lane_id = conn.execute(
+                select(locker_banks.c.lane_id).where(locker_banks.c.id == bank_id)
+            ).scalar_one_or_none()
+        if lane_id is None:
+            raise DocumentError(f"bank {bank_id!r}", key="locker.unknown_door")
+        return lane_id
+
+    def create_lane(self, lane_id: str, name: str, *, url: str | None = None, actor: str) -> None:
+        """Add a lane; an existing id is refused (lanes are never silently overwritten)."""
+        lane_id = _check_ident(lane_id, "lane id")
+        name = (name or "").strip()[:200] or lane_id
+        url = (url or "").strip() or None
+        if url is not None and not url.startswith(("http://", "https://")):
+            raise AmbilError("the lane URL must start with http:// or https://", key="request.invalid")
+        now = self.clock()
+        try:
+            with self.engine.begin() as conn:
+                self._create_lane(conn, lane_id, name, url, actor, now)
+        except IntegrityError:  # created by someone else at the same moment
+            raise AmbilError(f"lane {lane_id!r} exists", key="request.invalid") from None
+
+    @staticmethod
+    def _create_lane(
+        conn: Connection, lane_id: str, name: str, url: str | None, actor: str, now: float
+    ) -> None:
+        # look first: insert_ignore's row count is not reliable on every driver (psycopg gives -1)
+        if conn.execute(select(lanes.c.id).where(lanes.c.id == lane_id)).first() is not None:
+            raise AmbilError(f"lane {lane_id!r} exists", key="request.invalid")
+        conn.execute(lanes.insert().values(id=lane_id, name=name, url=url, created_at=now))
+        audit.append(
+            conn,
+            at=now,
+            actor=actor,
+            action="lane.created",
+            subject=f"lane:{lane_id}",
+            detail={"name": name, "url": url},
+        )
+
+    def save_bank(self, bank_id: str, lane_id: str, doors: int, *, actor: str) -> str:
+        """Create a bank, or move/resize an existing one; returns 'created' or 'updated'."""
+        bank_id = _check_ident(bank_id, "bank id")
+        if isinstance(doors, bool) or not isinstance(doors, int) or not 1 <= doors <= MAX_DOORS:
+            raise AmbilError(f"doors must be 1..{MAX_DOORS}", key="request.invalid")
+        now = self.clock()
+        with self.engine.begin() as conn:
+            if conn.execute(select(lanes.c.id).where(lanes.c.id == lane_id)).first() is None:
+                raise AmbilError(f"lane {lane_id!r}", key="request.invalid")
+            exists = conn.execute(
+                select(locker_banks.c.id).where(locker_banks.c.id == bank_id).with_for_update()
+            ).first()
+            if exists is None:
+                conn.execute(
+                    locker_banks.insert().values(id=bank_id, lane_id=lane_id, doors=doors, created_at=now)
+                )
+                action = "locker_bank.created"
+            else:
+                self._check_shrink(conn, bank_id, doors)
+                conn.execute(
+                    update(locker_banks)
+                    .where(locker_banks.c.id == bank_id)
+                    .values(lane_id=lane_id, doors=doors)
+                )
+                action = "locker_bank.updated"
+            ensure_door_rows(conn, bank_id, doors)
+            audit.append(
+                conn,
+                at=now,
+                actor=actor,
+                action=action,
+                subject=f"locker_bank:{bank_id}",
+                detail={"lane_id": lane_id, "doors": doors},
+            )
+        return action.rsplit(".", 1)[1]
+
+    @staticmethod
+    def _check_shrink(conn: Connection, bank_id: str, doors: int) -> None:
+        held = conn.execute(
+            select(func.max(documents_table.c.door)).where(
+                documents_table.c.locker_bank == bank_id,
+                documents_table.c.state.in_(documents.DOOR_HOLDING_STATES),
+            )
+        ).scalar_one_or_none()
+        if held is not None and held > doors:
+            raise DocumentError(f"door {held} still holds a document", key="locker.door_taken")
+
+    def set_door(
+        self, bank_id: str, door: int, *, size: str, out_of_order: bool, note: str = "", actor: str
+    ) -> None:
+        """Set a door's size and out-of-order flag (with a note saying why)."""
+        if size not in DOOR_SIZES:
+            raise AmbilError(f"size must be one of {', '.join(DOOR_SIZES)}", key="request.invalid")
+        note = (note or "").strip()[:300]
+        now = self.clock()
+        with self.engine.begin() as conn:
+            bank = conn.execute(select(locker_banks).where(locker_banks.c.id == bank_id)).first()
+            if bank is None or not 1 <= door <= bank.doors:
+                raise DocumentError(f"bank {bank_id!r} door {door!r}", key="locker.unknown_door")
+            ensure_door_rows(conn, bank_id, bank.doors)
+            conn.execute(
+                update(locker_doors)
+                .where(locker_doors.c.bank_id == bank_id, locker_doors.c.door == door)
+                .values(size=size, out_of_order=bool(out_of_order), note=note)
+            )
+            audit.append(
+                conn,
+                at=now,
+                actor=actor,
+                action="locker_door.updated",
+                subject=f"locker_bank:{bank_id}",
+                detail={"door": door, "size": size, "out_of_order": bool(out_of_order), "note": note},
+            )

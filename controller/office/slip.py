@@ -1,0 +1,140 @@
+"""The pickup slip: one A6 portrait page (105 x 148 mm) that staff print and hand to the citizen.
+
+It carries the QR (drawn as vector modules, so it stays crisp at any printer resolution), the
+short code in large digits, the expiry, the document's title and reference, and what to do, in
+Bahasa Indonesia with an English line. Never a citizen's name or NIK (UU PDP 27/2022).
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+from datetime import datetime
+
+import segno
+from reportlab.lib.pagesizes import A6
+from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.pdfgen.canvas import Canvas
+
+log = logging.getLogger(__name__)
+
+PAGE_WIDTH, PAGE_HEIGHT = A6  # points, portrait
+MARGIN = 7 * mm
+QR_QUIET_MODULES = 4  # the quiet zone the QR standard asks for
+QR_SIDE = 70 * mm  # 29 + 8 modules: about 1.9 mm per module, easy for a lane camera
+FONT = "Helvetica"
+FONT_BOLD = "Helvetica-Bold"
+
+MONTHS_ID = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September",
+             "Oktober", "November", "Desember")  # fmt: skip
+INSTRUCTIONS_ID = (
+    "Tunjukkan QR ini ke kamera di jalur drive-thru.",
+    "Jika QR tidak terbaca, ketik kode angka di layar.",
+    "Kode hanya berlaku sekali. Jangan bagikan kepada orang lain.",
+)
+INSTRUCTIONS_EN = "Show this QR to the camera at the drive-thru lane, or type the number on the screen."
+
+
+def format_short_code(digits: str) -> str:
+    """A 10-digit short code in two groups, as it is read aloud and typed: ``01234 56789``."""
+    return f"{digits[:5]} {digits[5:]}"
+
+
+def format_expiry(expires_at: float) -> str:
+    """The expiry in this office's local time, in Bahasa Indonesia: ``28 Juni 2025, 14.30``."""
+    moment = datetime.fromtimestamp(expires_at).astimezone()
+    zone = moment.strftime("%Z")
+    return f"{moment.day} {MONTHS_ID[moment.month - 1]} {moment.year}, {moment:%H.%M}" + (
+        f" {zone}" if zone else ""
+    )
+
+
+def _fit(text: str, font: str, size: float, width: float) -> str:
+    """``text`` cut with an ellipsis so that it fits ``width`` points."""
+    if stringWidth(text, font, size) <= width:
+        return text
+    while text and stringWidth(text + "...", font, size) > width:
+        text = text[:-1]
+    return text + "..."
+
+
+def _draw_qr(canvas: Canvas, code: str, x: float, y: float, side: float) -> None:
+    """Draw the QR as one filled path (no seams between modules), quiet zone included in ``side``."""
+    qr = segno.make(code, error="q", boost_error=False)
+    rows = [list(row) for row in qr.matrix]
+    count = len(rows) + 2 * QR_QUIET_MODULES
+    module = side / count
+    canvas.setFillColorRGB(1, 1, 1)
+    canvas.rect(x, y, side, side, stroke=0, fill=1)
+    path = canvas.beginPath()
+    for r, row in enumerate(rows):
+        top = y + side - (r + QR_QUIET_MODULES) * module
+        c = 0
+        while c < len(row):
+            if not row[c]:
+                c += 1
+                continue
+            start = c
+            while c < len(row) and row[c]:
+                c += 1  # one rectangle per run of dark modules
+            path.rect(x + (start + QR_QUIET_MODULES) * module, top - module, (c - start) * module, module)
+    canvas.setFillColorRGB(0, 0, 0)
+    canvas.drawPath(path, stroke=0, fill=1)
+
+
+def _centred(canvas: Canvas, text: str, y: float, font: str, size: float) -> None:
+    canvas.setFont(font, size)
+    canvas.drawCentredString(PAGE_WIDTH / 2, y, _fit(text, font, size, PAGE_WIDTH - 2 * MARGIN))
+
+
+def render_slip(
+    *,
+    code: str,
+    short_code: str,
+    expires_at: float,
+    title: str,
+    reference: str | None,
+    lane_hint: str | None,
+) -> bytes:
+    """The slip as PDF bytes: one A6 portrait page."""
+    buffer = io.BytesIO()
+    canvas = Canvas(buffer, pagesize=A6, pageCompression=1)
+    canvas.setTitle("Slip pengambilan dokumen")
+    canvas.setAuthor("ambil")
+    canvas.setFillColorRGB(0, 0, 0)
+
+    y = PAGE_HEIGHT - MARGIN - 4 * mm
+    _centred(canvas, "Slip Pengambilan Dokumen", y, FONT_BOLD, 12)
+    y -= 4.2 * mm
+    _centred(canvas, "Document pickup slip", y, FONT, 8)
+
+    qr_top = y - 2 * mm
+    _draw_qr(canvas, code, (PAGE_WIDTH - QR_SIDE) / 2, qr_top - QR_SIDE, QR_SIDE)
+    canvas.setFillColorRGB(0, 0, 0)
+
+    y = qr_top - QR_SIDE - 6.5 * mm
+    _centred(canvas, format_short_code(short_code), y, "Courier-Bold", 22)
+    y -= 4 * mm
+    _centred(canvas, "Kode angka / number code", y, FONT, 7)
+
+    y -= 5.5 * mm
+    _centred(canvas, f"Berlaku sampai / valid until: {format_expiry(expires_at)}", y, FONT_BOLD, 8)
+    y -= 4.5 * mm
+    _centred(canvas, title, y, FONT, 8.5)
+    if reference:
+        y -= 3.8 * mm
+        _centred(canvas, f"No. {reference}", y, FONT, 8)
+    if lane_hint:
+        y -= 3.8 * mm
+        _centred(canvas, f"Jalur / lane: {lane_hint}", y, FONT, 8)
+
+    y -= 5.5 * mm
+    for line in INSTRUCTIONS_ID:
+        _centred(canvas, line, y, FONT, 7.5)
+        y -= 3.4 * mm
+    _centred(canvas, INSTRUCTIONS_EN, y - 0.4 * mm, "Helvetica-Oblique", 6.3)
+
+    canvas.showPage()
+    canvas.save()
+    return buffer.getvalue()

@@ -1,0 +1,151 @@
+"""The locker pages over real HTTP: the door grid, loading a door through the lane, retrieval."""
+
+from __future__ import annotations
+
+import re
+import time
+from contextlib import contextmanager
+
+import pytest
+
+from controller.errors import DocumentError
+from tests.rigs.server import LiveServer
+from tests.web.helpers import browser, csrf_from, login, post_form
+
+PASSWORD = "kata-sandi-rahasia"
+
+
+@pytest.fixture
+def site(build):
+    system = build()
+    system.accounts.create_user("siti", PASSWORD, "staff")
+    system.accounts.create_user("teknisi", PASSWORD, "technician")
+    with LiveServer(system) as server:
+        yield server
+
+
+def door_state(html: str, bank: str, door: int) -> str:
+    match = re.search(rf'id="door-{bank}-{door}" data-state="([a-z_]+)"', html)
+    assert match, f"door {bank}-{door} not on the page"
+    return match.group(1)
+
+
+@contextmanager
+def staff(site):
+    with browser(site.url) as web:
+        assert login(web, "siti", PASSWORD).status_code == 303
+        yield web
+
+
+def test_grid_shows_every_door_free_and_technicians_are_refused(site):
+    with staff(site) as web:
+        page = web.get("/staff/lockers")
+        assert page.status_code == 200
+        assert [door_state(page.text, "A", n) for n in range(1, 5)] == ["free"] * 4
+        assert "Lemari loker A" in page.text
+    with browser(site.url) as tech:
+        login(tech, "teknisi", PASSWORD)
+        assert tech.get("/staff/lockers").status_code == 403
+
+
+def test_loading_opens_exactly_that_door_then_confirm_then_ready(site):
+    system = site.system
+    bank = system.lane.lockers["A"]
+    doc = system.office.create_document(kind="locker", title="KTP-el", actor="test", door_size="M")
+    doc_id = doc["id"]
+    with staff(site) as web:
+        page = web.get(f"/staff/lockers?doc={doc_id}")
+        assert 'id="load-open-form"' in page.text
+        assert re.search(r'<option value="A:1" selected>', page.text)  # the suggestion
+        opened = post_form(
+            web, f"/staff/lockers?doc={doc_id}", f"/staff/documents/{doc_id}/load/open", {"door": "A:3"}
+        )
+        assert opened.status_code == 303 and "ok=lockers.opened" in opened.headers["location"]
+        assert [door for door, _ms, _at in bank.pulses] == [3]
+        with pytest.raises(DocumentError) as err:  # the door is open, the item not confirmed in
+            system.office.mark_ready(doc_id, actor="test")
+        assert err.value.key == "locker.not_loaded"
+        page = web.get(opened.headers["location"])
+        assert door_state(page.text, "A", 3) == "reserved"
+        assert "Pintu terbuka" in page.text and 'id="load-confirm"' in page.text
+
+        # the door still reads open: confirming is refused until it is closed
+        bank.open_door(3)
+        refused = post_form(web, f"/staff/lockers?doc={doc_id}", f"/staff/documents/{doc_id}/load/confirm")
+        assert "warn=error.locker.door_open" in refused.headers["location"]
+        assert "masih terbuka" in web.get(refused.headers["location"]).text
+        bank.close_door(3)
+        confirmed = post_form(web, f"/staff/lockers?doc={doc_id}", f"/staff/documents/{doc_id}/load/confirm")
+        assert "ok=lockers.loaded" in confirmed.headers["location"]
+        assert "warn" not in confirmed.headers["location"]
+        assert door_state(web.get("/staff/lockers").text, "A", 3) == "loaded"
+
+        system.office.mark_ready(doc_id, actor="test")
+        assert door_state(web.get("/staff/lockers").text, "A", 3) == "awaiting"
+    assert [door for door, _ms, _at in bank.pulses] == [3]  # confirming never pulses
+    history = [h["action"] for h in system.office.get_document(doc_id)["history"]]
+    assert history.index("locker.door_assigned") < history.index("locker.door_opened_for_loading")
+    assert history.index("locker.door_opened_for_loading") < history.index("locker.loaded")
+    opened_record = next(
+        h
+        for h in system.office.get_document(doc_id)["history"]
+        if h["action"] == "locker.door_opened_for_loading"
+    )
+    assert opened_record["detail"]["outcome"] == "opened" and opened_record["detail"]["door"] == 3
+    assert system.lane.journal.unreported() == []
+
+
+def test_a_taken_door_is_refused_with_a_message_and_nothing_pulses(site):
+    system = site.system
+    bank = system.lane.lockers["A"]
+    first = system.office.create_document(kind="locker", title="KTP-el", actor="test", door_size="M")
+    second = system.office.create_document(kind="locker", title="Paspor", actor="test", door_size="M")
+    system.lockers.assign_door(first["id"], "A", 2, actor="test")
+    with staff(site) as web:
+        response = post_form(
+            web, "/staff/lockers", f"/staff/documents/{second['id']}/load/open", {"door": "A:2"}
+        )
+        assert "warn=error.locker.door_taken" in response.headers["location"]
+        page = web.get(response.headers["location"])
+        assert "dipakai dokumen lain" in page.text
+    assert bank.pulses == []
+
+
+def test_a_bank_of_a_remote_lane_is_unreachable(site):
+    system = site.system
+    system.lockers.create_lane("lane-far", "Jauh", actor="test")
+    system.lockers.save_bank("F", "lane-far", 2, actor="test")
+    doc = system.office.create_document(kind="locker", title="STNK", actor="test", door_size="M")
+    with staff(site) as web:
+        response = post_form(
+            web, "/staff/lockers", f"/staff/documents/{doc['id']}/load/open", {"door": "F:1"}
+        )
+        assert "warn=error.lane.unreachable" in response.headers["location"]
+        assert door_state(web.get("/staff/lockers").text, "F", 1) == "reserved"
+    record = next(
+        h
+        for h in system.office.get_document(doc["id"])["history"]
+        if h["action"] == "locker.door_opened_for_loading"
+    )
+    assert record["detail"]["outcome"] == "failed"
+
+
+def test_expired_item_is_listed_and_retrieved(site):
+    system = site.system
+    doc = system.office.create_document(
+        kind="locker", title="KTP-el", actor="test", locker_bank="A", door=4, loaded_at=1.0
+    )
+    system.office.mark_ready(doc["id"], actor="test", expiry_days=0.000001)  # 0.09 s
+    time.sleep(0.2)
+    system.office.expire_due()  # a background sweep may have expired it already
+    assert system.office.get_document(doc["id"])["state"] == "expired"
+    with staff(site) as web:
+        page = web.get("/staff/lockers")
+        assert door_state(page.text, "A", 4) == "expired" and f'id="expired-{doc["id"]}"' in page.text
+        token = csrf_from(page.text)
+        done = web.post(f"/staff/documents/{doc['id']}/retrieved", data={"csrf_token": token})
+        assert done.status_code == 303 and "ok=lockers.retrieved" in done.headers["location"]
+        page = web.get("/staff/lockers")
+        assert door_state(page.text, "A", 4) == "free" and f'id="expired-{doc["id"]}"' not in page.text
+        # without the CSRF token the form is refused
+        assert web.post(f"/staff/documents/{doc['id']}/retrieved").status_code == 403

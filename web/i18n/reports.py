@@ -1,0 +1,58 @@
+"""Strings of the reports pages."""
+
+TEXTS = {
+    "reports.title": ("Laporan pengambilan", "Pickup reports"),
+    "reports.filters": ("Saring laporan", "Filter the report"),
+    "reports.start": ("Dari tanggal", "From"),
+    "reports.end": ("Sampai tanggal", "To"),
+    "reports.lane": ("Jalur", "Lane"),
+    "reports.all_lanes": ("Semua jalur", "All lanes"),
+    "reports.show": ("Tampilkan", "Show"),
+    "reports.csv": ("Unduh CSV", "Download CSV"),
+    "reports.period": ("{start} s.d. {end} ({zone})", "{start} to {end} ({zone})"),
+    "reports.summary": ("Ringkasan", "Summary"),
+    "reports.pickups": ("Diambil", "Collected"),
+    "reports.median": ("Median siap → diambil", "Median ready → collected"),
+    "reports.p90": ("P90 siap → diambil", "P90 ready → collected"),
+    "reports.failures": ("Gagal", "Failed"),
+    "reports.uncertain": ("Tidak pasti", "Uncertain"),
+    "reports.ratings": ("Rata-rata penilaian", "Average rating"),
+    "reports.ratings_count": ("{count} penilaian", "{count} ratings"),
+    "reports.minutes": ("{value} menit", "{value} min"),
+    "reports.none_value": ("–", "–"),
+    "reports.chart": ("Pengambilan per hari", "Pickups per day"),
+    "reports.chart_desc": (
+        "Diagram batang jumlah dokumen yang diambil setiap hari, {start} sampai {end}; paling banyak {max}.",
+        "Bar chart of documents collected each day, {start} to {end}; at most {max}.",
+    ),
+    "reports.chart_bar": ("{day}: {count} diambil", "{day}: {count} collected"),
+    "reports.per_day_lane": ("Per hari dan jalur", "Per day and lane"),
+    "reports.date": ("Tanggal", "Date"),
+    "reports.incidents": ("Gagal dan tidak pasti", "Failed and uncertain releases"),
+    "reports.incidents_intro": (
+        "Pengambilan yang gagal atau tidak pasti pada periode ini. Buka dokumen untuk memeriksa "
+        "dan menyelesaikannya.",
+        "Releases that failed or are uncertain in this period. Open the document to check and resolve it.",
+    ),
+    "reports.open_uncertain": ("Menunggu penyelesaian petugas", "Waiting for staff to resolve"),
+    "reports.open_uncertain_intro": (
+        "Dokumen berstatus tidak pasti (semua tanggal): periksa apakah dokumen sudah diterima, "
+        "lalu selesaikan di halaman dokumen.",
+        "Documents in the uncertain state (any date): check whether the citizen got the document, "
+        "then resolve it on the document page.",
+    ),
+    "reports.document": ("Dokumen", "Document"),
+    "reports.outcome": ("Hasil", "Outcome"),
+    "reports.detail": ("Keterangan", "Detail"),
+    "reports.state_now": ("Status sekarang", "State now"),
+    "reports.open": ("Buka", "Open"),
+    "reports.outcome.failed": ("gagal", "failed"),
+    "reports.outcome.uncertain": ("tidak pasti", "uncertain"),
+    "reports.state.draft": ("draf", "draft"),
+    "reports.state.ready": ("siap", "ready"),
+    "reports.state.released": ("diambil", "collected"),
+    "reports.state.cancelled": ("dibatalkan", "cancelled"),
+    "reports.state.expired": ("kedaluwarsa", "expired"),
+    "reports.state.uncertain": ("tidak pasti", "uncertain"),
+    "reports.empty": ("Tidak ada data pada periode ini.", "No data in this period."),
+}
