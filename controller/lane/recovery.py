@@ -31,7 +31,10 @@ def recover(
     """Settle every unfinished release; returns (claim_id, outcome, detail) for each."""
     settled = []
     for release in journal.unfinished():
-        if release.stage == "claiming":
+        if (release.action or {}).get("service"):
+            # a door opened for staff (loading), not a pickup: nothing to tell the office
+            outcome, detail = "service_interrupted", "a staff door opening was interrupted"
+        elif release.stage == "claiming":
             outcome, detail = "abandoned", "interrupted before the claim was answered"
         elif (release.action or {}).get("kind") == "print":
             outcome, detail = _settle_print(release, printer, follow_seconds)

@@ -85,6 +85,7 @@ class ReleaseSettings:
     door_open_timeout: float = 10.0
     print_timeout: float = 120.0
     poll_interval: float = 0.3
+    fault_grace: float = 3.0  # a printer fault lasting this long during a job ends the wait
     placements: dict = field(default_factory=dict)  # bank id -> BankPlacement
 
 
@@ -175,6 +176,17 @@ class Releaser:
         self.journal.update_action(cid, {"kind": "print", "job_name": cid, "job_id": job_id, "pages": pages})
         return self._follow_print(grant, job_id)
 
+    def _fault_persists(self, since: float | None) -> bool:
+        """Check the printer while a job runs: True once a blocking reason has lasted
+        ``fault_grace`` seconds (a reason left over from the previous job clears when ours starts)."""
+        status = self.printer.status()
+        self._last_fault = bool(set(status.reasons) & NOT_CONFIRMED_REASONS) or (
+            status.state == DeviceState.OFFLINE
+        )
+        return (
+            self._last_fault and since is not None and time.monotonic() - since >= self.settings.fault_grace
+        )
+
     def _printer_blocked(self) -> list[str]:
         """Why the queue cannot take a job at all ([] when it can). Paper and toner reasons don't
         count here: CUPS only refreshes them while a job runs, so only a new job can clear them."""
@@ -200,6 +212,8 @@ class Releaser:
         deadline = time.monotonic() + self.settings.print_timeout
         last_pages = -1
         job: JobStatus | None = None
+        fault_since: float | None = None
+        self._last_fault = False
         while True:
             try:
                 job = self.printer.job(job_id)
@@ -215,6 +229,11 @@ class Releaser:
                 )
             if job.state.final or job.state == JobState.STOPPED or time.monotonic() > deadline:
                 break
+            if job.state == JobState.PROCESSING and self._fault_persists(fault_since):
+                break  # out of paper, jammed, offline...: tell the driver now, not at the timeout
+            fault_since = fault_since if self._last_fault else None
+            if self._last_fault and fault_since is None:
+                fault_since = time.monotonic()
             time.sleep(self.settings.poll_interval)
         status = self.printer.status()
         problems = sorted(set(status.reasons) & NOT_CONFIRMED_REASONS)

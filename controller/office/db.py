@@ -70,4 +70,6 @@ def insert_ignore(conn, table, values: dict) -> int:
         from sqlalchemy.dialects.sqlite import insert
     else:  # pragma: no cover - make_engine admits only these two
         raise ValueError(f"unsupported dialect {name}")
-    return conn.execute(insert(table).values(**values).on_conflict_do_nothing()).rowcount
+    # RETURNING, not rowcount: psycopg reports -1 for a skipped conflicting row
+    statement = insert(table).values(**values).on_conflict_do_nothing()
+    return len(conn.execute(statement.returning(*table.primary_key.columns)).fetchall())

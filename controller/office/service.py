@@ -179,7 +179,7 @@ class Office:
             if doc.kind == "print" and not doc.pdf_sha256:
                 raise DocumentError("attach the PDF first", key="document.invalid")
             if doc.kind == "locker" and (doc.locker_bank is None or doc.door is None):
-                raise DocumentError("load the item into a locker door first", key="document.invalid")
+                raise DocumentError("load the item into a locker door first", key="locker.not_loaded")
             if doc.kind == "locker" and doc.loaded_at is None:
                 # the code must never open an empty door: staff confirm the item is in first
                 raise DocumentError("confirm the item is loaded first", key="locker.not_loaded")

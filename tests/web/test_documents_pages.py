@@ -250,8 +250,9 @@ def test_locker_document_waits_for_loading(site, web):
         'id="load-first"' in detail and 'href="/staff/lockers"' in detail and 'id="mark-ready"' not in detail
     )
     page = f"/staff/documents/{doc_id}"
-    refused = post_form(web, page, f"{page}/ready")
-    assert refused.status_code == 422 and site.system.office.get_document(doc_id)["state"] == "draft"
+    refused = post_form(web, page, f"{page}/ready")  # the office refuses it too, not only the page
+    assert refused.status_code == 409 and "Barang belum dimuat ke loker" in refused.text
+    assert site.system.office.get_document(doc_id)["state"] == "draft"
 
 
 def test_upload_a_pdf_later_on_the_detail_page(site, web):

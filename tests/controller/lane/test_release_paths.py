@@ -31,15 +31,18 @@ def test_print_path_releases_once_and_shows_progress(make_system):
 def test_locker_path_pulses_the_right_door_and_sees_it_open(make_system):
     system = make_system()
     lane, office = system.lane, system.office
+    seen = []
+    lane.screen.subscribe(seen.append)
     doc_id, code = issue_locker(office, door=3)
     lane.simulate_scan(text=code)
     (release,) = wait_done(lane)
     assert release.outcome == "released", release.detail
     bank = lane.lockers["A"]
     assert [door for door, _ms, _at in bank.pulses] == [3]
-    assert lane.screen.view.state == "door_open"
-    assert lane.screen.view.detail["door"] == 3
-    assert office.get_document(doc_id)["state"] == "released"
+    door_open = [v for v in seen if v.state == "door_open"]
+    assert door_open and door_open[0].detail["door"] == 3
+    assert "baris 1" in door_open[0].detail["where_id"]  # door 3 of 4 columns: first row
+    wait_for(lambda: office.get_document(doc_id)["state"] == "released", what="released at the office")
 
 
 def test_same_code_again_is_refused_and_nothing_moves(make_system):

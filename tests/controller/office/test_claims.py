@@ -71,7 +71,9 @@ def test_refusal_reasons(office, pdf, clock):
     _refused(lambda: claim(done.code), "code.already_released")
 
     # wrong lane: a locker document's bank belongs to lane-1; checked before claiming
-    locker = office.create_document(kind="locker", title="KTP", actor="staff", locker_bank="bank-a", door=1)
+    locker = office.create_document(
+        kind="locker", title="KTP", actor="staff", locker_bank="bank-a", door=1, loaded_at=1.0
+    )
     issued = office.mark_ready(locker["id"], "staff")
     _refused(lambda: claim(issued.code, lane="lane-2"), "code.wrong_lane")
     assert office.get_document(locker["id"])["pickup"]["state"] == "ready"

@@ -73,7 +73,13 @@ def test_locker_doors(office):
     assert _key(err) == "locker.door_taken"
     office.cancel(first["id"], "staff")
     again = office.create_document(kind="locker", title="Paspor", actor="staff", locker_bank="bank-a", door=2)
-    issued = office.mark_ready(again["id"], "staff", expiry_days=3)
+    with pytest.raises(DocumentError) as err:  # not ready before staff confirm the item is in
+        office.mark_ready(again["id"], "staff")
+    assert _key(err) == "locker.not_loaded"
+    loaded = office.create_document(
+        kind="locker", title="STNK", actor="staff", locker_bank="bank-a", door=3, loaded_at=1.0
+    )
+    issued = office.mark_ready(loaded["id"], "staff", expiry_days=3)
     assert issued.pickup_id > 0
 
 

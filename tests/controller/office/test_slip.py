@@ -134,7 +134,7 @@ def test_locker_document_without_a_door_cannot_be_marked_ready(office):
     assert doc["door"] is None and doc["door_size"] == "S"
     with pytest.raises(AmbilError) as err:
         office.mark_ready(doc["id"], "staff")
-    assert err.value.key == "document.invalid"
+    assert err.value.key == "locker.not_loaded"
     with pytest.raises(AmbilError) as err:
         office.create_document(kind="locker", title="KTP-el", actor="staff", door_size="XL")
     assert err.value.key == "document.invalid"
