@@ -26,6 +26,7 @@ from controller.lane.reporter import Reporter
 from controller.lane.screen import LaneState, LaneView, ScreenBus, make_view
 from controller.lane.service_open import service_open as run_service_open
 from controller.office.codes import code_hash, parse_code, parse_short_code
+from hardware.errors import DeviceError
 from hardware.locker.interface import LockerBank
 from hardware.printer.interface import Printer
 from hardware.scanner.interface import Scanner
@@ -186,7 +187,10 @@ class Lane:
                 "this lane's scanner is not simulated (lane.scanner.type != 'sim')", key="device.failed"
             )
         if image is not None:
-            return scanner.show_image(image)
+            try:
+                return scanner.show_image(image)
+            except DeviceError as exc:
+                raise AmbilError(str(exc), key="scan.bad_image") from None
         scanner.inject(text)
         return [text]
 
