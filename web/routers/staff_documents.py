@@ -24,6 +24,7 @@ from web.csrf import verify_csrf
 from web.i18n import request_lang, t
 from web.i18n.documents import format_short_code, format_time, history_rows
 from web.pages import render
+from web.routers.staff_lockers import load_panel_context
 
 log = logging.getLogger(__name__)
 router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
@@ -175,6 +176,7 @@ def _detail(request: Request, who: Principal, doc_id: int, *, error: str = "", s
         "needs_loading": documents.needs_loading(doc),
         "error": error,
         "when": lambda ts: format_time(ts, lang),
+        **load_panel_context(request, doc),  # a locker item is loaded right from this page
     }
     return render(request, "documents/detail.html", context, status=status, who=who)
 
