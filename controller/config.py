@@ -189,6 +189,9 @@ class OfficeConfig(Strict):
     default_expiry_days: int = Field(14, ge=1, le=365)
     short_code_lockout: int = Field(5, ge=1, le=100)
     lockout_minutes: int = Field(5, ge=1, le=1440)
+    lane_offline_seconds: float = Field(
+        12.0, gt=0, le=3600, description="a lane with no heartbeat this long is shown offline"
+    )
 
 
 class NotifyConfig(Strict):
@@ -214,6 +217,17 @@ class NotifyConfig(Strict):
         return self
 
 
+class AlertsConfig(Strict):
+    """Thresholds of the technician alerts, and who hears about them."""
+
+    disk_free_percent: float = Field(10.0, ge=0, le=100, description="alert below this share free")
+    disk_free_mb: float = Field(1024.0, ge=0, description="alert below this much free")
+    temperature_c: float = Field(75.0, gt=0, le=120, description="alert above this CPU temperature")
+    notify_to: str | None = Field(
+        None, description="technicians' e-mail (email channel) or phone (webhook channel) for alerts"
+    )
+
+
 class LaneConfig(Strict):
     id: str = Field("lane-1", pattern=r"^[A-Za-z0-9_-]+$")
     name: str = "Lajur 1"
@@ -231,6 +245,8 @@ class LaneConfig(Strict):
     door_left_open_seconds: float = Field(60.0, gt=0, le=3600, description="alarm after this long open")
     not_detected_limit: int = Field(2, ge=1, le=10, description="'not detected' in a row -> out of service")
     trust_loopback: bool = Field(True, description="lane endpoints admit requests from the Pi itself")
+    heartbeat_seconds: float = Field(3.0, gt=0, le=300, description="how often the lane reports its health")
+    site: str = Field("", max_length=200, description="the site (MPP) the lane stands at, for the dashboard")
 
     @field_validator("lockers")
     @classmethod
@@ -249,6 +265,7 @@ class Config(Strict):
     office: OfficeConfig = Field(default_factory=OfficeConfig)
     lane: LaneConfig = Field(default_factory=LaneConfig)
     notify: NotifyConfig = Field(default_factory=NotifyConfig)
+    alerts: AlertsConfig = Field(default_factory=AlertsConfig)
 
     @model_validator(mode="after")
     def _lane_needs_office(self):

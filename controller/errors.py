@@ -214,8 +214,12 @@ MESSAGES: dict[str, Message] = {
     ),
     "user.exists": Message(409, "Nama pengguna sudah dipakai.", "That username is taken."),
     "user.not_found": Message(404, "Pengguna tidak ditemukan.", "User not found."),
+    "alert.not_found": Message(404, "Peringatan tidak ditemukan.", "Alert not found."),
+    "lane.not_found": Message(404, "Lajur tidak ditemukan.", "Lane not found."),
     "scan.bad_image": Message(
-        422, "Gambar tidak dapat dibaca. Kirim foto PNG atau JPEG.", "The image cannot be read. Send a PNG or JPEG."
+        422,
+        "Gambar tidak dapat dibaca. Kirim foto PNG atau JPEG.",
+        "The image cannot be read. Send a PNG or JPEG.",
     ),
     "request.invalid": Message(422, "Permintaan tidak valid.", "The request is invalid."),
     "agency.conflict": Message(

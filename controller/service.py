@@ -37,6 +37,8 @@ class System:
     notifications: object | None = None  # citizen and agency notifications (a worker)
     reports: object | None = None
     lane_control: object | None = None  # the office asking its lanes to act for staff
+    fleet: object | None = None  # lane heartbeats, fleet status (controller/office/fleet.py)
+    alerts: object | None = None  # technician alerts (controller/office/alerts.py)
     lane: Lane | None = None
     engine: object | None = None
     started: bool = False
@@ -45,13 +47,24 @@ class System:
     def start(self) -> None:
         if self.notifications is not None:
             self.notifications.start()
+        if self.fleet is not None:
+            self.fleet.start()
         if self.lane is not None:
             self.lane.start()
         self.started = True
+        from controller.watchdog import start_watchdog
+
+        # READY=1 and the watchdog pings under systemd's Type=notify (nothing without NOTIFY_SOCKET)
+        self.extras["watchdog"] = start_watchdog(self)
 
     def stop(self) -> None:
+        watchdog = self.extras.pop("watchdog", None)
+        if watchdog is not None:
+            watchdog.stop()  # STOPPING=1 before the lane winds down
         if self.lane is not None:
             self.lane.stop()
+        if self.fleet is not None:
+            self.fleet.stop()
         if self.notifications is not None:
             self.notifications.stop()
         if self.engine is not None:
@@ -89,9 +102,10 @@ def build_system(
         system.notifications = Notifications(system.engine, config.notify, public_url=config.public_url)
         system.office.on_released.append(system.notifications.document_changed)
         system.reports = Reports(system.engine)
+        system.alerts, system.fleet = build_fleet(config, system.engine, system.notifications)
     if config.role in ("all-in-one", "lane"):
         if office_client is None:
-            office_client = build_office_client(config, system.office)
+            office_client = build_office_client(config, system.office, fleet=system.fleet)
         system.lane = build_lane(
             config,
             office_client,
@@ -99,6 +113,12 @@ def build_system(
             printer=printer if printer is not None else build_printer(config),
             lockers=lockers if lockers is not None else build_lockers(config),
         )
+        system.lane.heartbeat = build_heartbeat_sender(config, system.lane, office_client)
+    from controller.metrics import ProcessMetrics
+
+    system.extras["metrics"] = metrics = ProcessMetrics()
+    if system.lane is not None:
+        system.lane.outcome_listeners.append(metrics.observe_release)
     if system.office is not None and system.lane is not None:
         from controller.office.lane_control import InProcessLaneControl
 
@@ -133,9 +153,39 @@ def build_office(config: Config):
     return office, engine
 
 
-def build_office_client(config: Config, office) -> OfficeClient:
+def build_fleet(config: Config, engine, notifications):
+    """Technician alerts (sent through the office's notifier) and the fleet store."""
+    from controller.office.alerts import Alerts, Thresholds
+    from controller.office.fleet import Fleet
+
+    cfg = config.alerts
+
+    def notify(subject: str, text: str) -> None:
+        notifications.send_alert(subject, text, to=cfg.notify_to)
+
+    alerts = Alerts(engine, notify=notify if notifications is not None else None)
+    limits = Thresholds(
+        disk_free_percent=cfg.disk_free_percent, disk_free_mb=cfg.disk_free_mb, temperature_c=cfg.temperature_c
+    )
+    fleet = Fleet(engine, alerts, offline_seconds=config.office.lane_offline_seconds, limits=limits)
+    return alerts, fleet
+
+
+def build_heartbeat_sender(config: Config, lane: Lane, office_client: OfficeClient):
+    from controller.lane.heartbeat import CachedHost, HeartbeatSender, build_heartbeat
+    from controller.lane.host import host_health
+
+    host = CachedHost(lambda: host_health(config.state_dir), max_age=max(10.0, config.lane.heartbeat_seconds))
+    return HeartbeatSender(
+        lambda: build_heartbeat(lane, host=host(), site=config.lane.site),
+        office_client.heartbeat,
+        interval=config.lane.heartbeat_seconds,
+    )
+
+
+def build_office_client(config: Config, office, *, fleet=None) -> OfficeClient:
     if office is not None:
-        return InProcessOfficeClient(office, config.lane.id)
+        return InProcessOfficeClient(office, config.lane.id, fleet=fleet)
     from controller.lane.http_office_client import HttpOfficeClient
 
     return HttpOfficeClient(config.lane.office_url, config.lane.api_key)

@@ -20,9 +20,12 @@ from web.routers import (
     agency,
     citizen,
     claims,
+    dashboard,
     documents,
     health,
+    heartbeats,
     lane,
+    metrics,
     qr,
     reports,
     staff_documents,
@@ -67,12 +70,15 @@ def create_app(system: System, *, manage_lifecycle: bool = True) -> FastAPI:
         claims,
         qr,
         lane,
+        metrics,
         account,
         staff_documents,
         staff_lockers,
         reports,
         admin,
         citizen,
+        heartbeats,
+        dashboard,
     )
     for module in routers:
         app.include_router(module.router)

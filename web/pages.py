@@ -13,6 +13,7 @@ from web.i18n import LANG_COOKIE, request_lang, t
 NAV = (
     ("/staff/documents", "nav.documents", ("staff", "admin")),
     ("/staff/lockers", "nav.lockers", ("staff", "admin")),
+    ("/dashboard", "nav.dashboard", ("technician", "admin")),
     ("/staff/reports", "nav.reports", ("staff", "admin", "technician")),
     ("/admin", "nav.admin", ("admin",)),
 )

@@ -41,8 +41,10 @@ class HttpOfficeClient(OfficeClient):
             body["pin"] = pin
         return Grant.from_mapping(self._request("POST", "/api/v1/claims", json=body).json())
 
-    def claim_short(self, *, short_code: str, claim_id: str) -> Grant:
+    def claim_short(self, *, short_code: str, claim_id: str, pin: str | None = None) -> Grant:
         body = {"short_code": short_code, "claim_id": claim_id}
+        if pin is not None:
+            body["pin"] = pin
         return Grant.from_mapping(self._request("POST", "/api/v1/claims/short", json=body).json())
 
     def fetch_pdf(self, claim_id: str) -> bytes:
@@ -54,6 +56,10 @@ class HttpOfficeClient(OfficeClient):
 
     def rate(self, *, claim_id: str | None, score: int) -> None:
         self._request("POST", "/api/v1/ratings", json={"claim_id": claim_id, "score": score})
+
+    def heartbeat(self, payload: dict) -> None:
+        lane_id = payload.get("lane_id", "")
+        self._request("POST", f"/api/v1/lanes/{lane_id}/heartbeat", json=payload)
 
     def ping(self) -> bool:
         try:

@@ -91,17 +91,20 @@ class Lane:
         self.devices: dict[str, DeviceStatus] = {}
         self.office_online = True
         self.last_loop_at = time.monotonic()  # the worker's heartbeat (the watchdog reads it)
+        # called as (lane_id, outcome, seconds from the read) after each release: metrics
+        self.outcome_listeners: list = []
         self._reads: queue.Queue[tuple[float, str, str]] = queue.Queue(maxsize=1000)
         self._dedupe = Deduper(settings.dedupe_seconds)
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self._result_until = 0.0
-        self._pending_pin: tuple[str | None, float] = (None, 0.0)  # code hash awaiting its PIN
+        self._pending_pin: tuple[tuple[str, str] | None, float] = (None, 0.0)  # a code awaiting its PIN
         self._last_release: tuple[str | None, float] = (None, 0.0)  # claim the driver may rate
         self.vehicle_present: bool | None = None
         # held by the worker while it handles a read, and by a service opening: the two never overlap
         self._act_lock = threading.Lock()
         self.ready = threading.Event()
+        self.heartbeat = None  # a HeartbeatSender (controller/lane/heartbeat.py), set by the composition root
 
     # -- life cycle ----------------------------------------------------------------------------
     def start(self) -> None:
@@ -122,11 +125,15 @@ class Lane:
         if self.scanner is not None:
             self.scanner.start(self.on_read)
         self._show_idle()
+        if self.heartbeat is not None:
+            self.heartbeat.start()
         self.ready.set()
         log.info("lane %s ready", self.settings.lane_id)
 
     def stop(self) -> None:
         self._stop.set()
+        if self.heartbeat is not None:
+            self.heartbeat.stop()
         if self.scanner is not None:
             self.scanner.stop()
         for thread in self._threads:
@@ -211,11 +218,20 @@ class Lane:
                 continue
             try:
                 with self._act_lock:
-                    self.handle(at, kind, text)
+                    outcome = self.handle(at, kind, text)
+                if outcome is not None:
+                    self._tell_outcome(outcome.outcome, time.monotonic() - at)
             except Exception:
                 log.exception("release failed unexpectedly")
                 self.screen.publish(make_view(LaneState.PROBLEM, reason="device.failed"))
                 self._result_until = time.monotonic() + self.settings.result_seconds
+
+    def _tell_outcome(self, outcome: str, seconds: float) -> None:
+        for listener in self.outcome_listeners:
+            try:
+                listener(self.settings.lane_id, outcome, seconds)
+            except Exception:  # metrics must never disturb a release
+                log.exception("outcome listener failed")
 
     def handle(self, at: float, kind: str, text: str) -> Outcome | None:
         """Handle one read: parse, drop repeats, release. Returns the outcome when released."""
@@ -240,12 +256,12 @@ class Lane:
             self.screen.publish(make_view(LaneState.REFUSED, reason=exc.key))
             self._result_until = time.monotonic() + self.settings.result_seconds
             return None
-        return self._after(outcome, pending_hash=key if kind == "qr" else None)
+        return self._after(outcome, pending=("qr", key) if kind == "qr" else ("short", digits))
 
     def _handle_pin(self, digits: str) -> Outcome | None:
-        code_hash, until = self._pending_pin
+        pending, until = self._pending_pin
         self._pending_pin = (None, 0.0)
-        if code_hash is None or time.monotonic() > until:
+        if pending is None or time.monotonic() > until:
             self.screen.publish(make_view(LaneState.REFUSED, reason="code.pin_expired"))
             self._result_until = time.monotonic() + self.settings.result_seconds
             return None
@@ -253,11 +269,17 @@ class Lane:
             self.screen.publish(make_view(LaneState.REFUSED, reason="code.pin_wrong"))
             self._result_until = time.monotonic() + self.settings.result_seconds
             return None
-        return self._after(self.releaser.release(code_hash=code_hash, pin=digits), pending_hash=code_hash)
+        kind, value = pending
+        if kind == "qr":
+            outcome = self.releaser.release(code_hash=value, pin=digits)
+        else:
+            outcome = self.releaser.release(short_code=value, pin=digits)
+        return self._after(outcome, pending=pending)
 
-    def _after(self, outcome: Outcome, *, pending_hash: str | None) -> Outcome:
-        if outcome.reason == "code.pin_required" and pending_hash:
-            self._pending_pin = (pending_hash, time.monotonic() + PIN_SECONDS)
+    def _after(self, outcome: Outcome, *, pending: tuple[str, str] | None) -> Outcome:
+        if outcome.reason == "code.pin_required" and pending:
+            # the same code, once its PIN is typed (the digits of a short code stay in memory only)
+            self._pending_pin = (pending, time.monotonic() + PIN_SECONDS)
         if outcome.outcome == "released":
             self._last_release = (outcome.claim_id, time.monotonic() + RATING_SECONDS)
         self.counters.outcomes[outcome.outcome] = self.counters.outcomes.get(outcome.outcome, 0) + 1
@@ -308,6 +330,17 @@ class Lane:
             raise AmbilError("a release is in progress", key="lane.busy")
         try:
             return run_service_open(self, bank_id, door, actor=actor, reason=reason)
+        finally:
+            self._act_lock.release()
+
+    def self_test(self, test: str, *, actor: str, wait: float = 30.0, **args) -> dict:
+        """A technician's self-test (print | door | frame | lights), never during a release."""
+        from controller.lane.selftest import run_self_test
+
+        if not self._act_lock.acquire(timeout=wait):
+            raise AmbilError("a release is in progress", key="lane.busy")
+        try:
+            return run_self_test(self, test, actor=actor, **args)
         finally:
             self._act_lock.release()
 

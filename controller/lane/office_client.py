@@ -42,7 +42,7 @@ class OfficeClient(ABC):
         """Claim the pickup; ``pin`` is the second factor of a sensitive document."""
 
     @abstractmethod
-    def claim_short(self, *, short_code: str, claim_id: str) -> Grant: ...
+    def claim_short(self, *, short_code: str, claim_id: str, pin: str | None = None) -> Grant: ...
 
     @abstractmethod
     def fetch_pdf(self, claim_id: str) -> bytes: ...
@@ -59,24 +59,32 @@ class OfficeClient(ABC):
     def rate(self, *, claim_id: str | None, score: int) -> None:
         """The driver's 1..5 satisfaction rating of a pickup."""
 
+    def heartbeat(self, payload: dict) -> None:
+        """Report the lane's health (controller/lane/heartbeat.py); raises when not delivered."""
+        raise NotImplementedError("this office client does not take heartbeats")
+
     def close(self) -> None:
         pass
 
 
 class InProcessOfficeClient(OfficeClient):
-    """All-in-one mode: the office lives in the same process."""
+    """All-in-one mode: the office lives in the same process (``fleet`` takes the heartbeats)."""
 
-    def __init__(self, office, lane_id: str):
+    def __init__(self, office, lane_id: str, *, fleet=None):
         self._office = office
         self._lane_id = lane_id
+        self._fleet = fleet
 
     def claim(self, *, code_hash: str, claim_id: str, pin: str | None = None) -> Grant:
         extra = {"pin": pin} if pin is not None else {}
         grant = self._office.claim(code_hash=code_hash, claim_id=claim_id, lane_id=self._lane_id, **extra)
         return Grant.from_mapping(dataclasses.asdict(grant))
 
-    def claim_short(self, *, short_code: str, claim_id: str) -> Grant:
-        grant = self._office.claim_short(short_code=short_code, claim_id=claim_id, lane_id=self._lane_id)
+    def claim_short(self, *, short_code: str, claim_id: str, pin: str | None = None) -> Grant:
+        extra = {"pin": pin} if pin is not None else {}
+        grant = self._office.claim_short(
+            short_code=short_code, claim_id=claim_id, lane_id=self._lane_id, **extra
+        )
         return Grant.from_mapping(dataclasses.asdict(grant))
 
     def fetch_pdf(self, claim_id: str) -> bytes:
@@ -90,3 +98,8 @@ class InProcessOfficeClient(OfficeClient):
 
     def rate(self, *, claim_id: str | None, score: int) -> None:
         self._office.rate(lane_id=self._lane_id, claim_id=claim_id, score=score)
+
+    def heartbeat(self, payload: dict) -> None:
+        if self._fleet is None:
+            raise NotImplementedError("no fleet store in this process")
+        self._fleet.record(self._lane_id, payload)

@@ -134,7 +134,7 @@ class Releaser:
             if code_hash is not None:
                 grant = self.office.claim(code_hash=code_hash, claim_id=claim_id, pin=pin)
             else:
-                grant = self.office.claim_short(short_code=short_code, claim_id=claim_id)
+                grant = self.office.claim_short(short_code=short_code, claim_id=claim_id, pin=pin)
         except OfficeUnreachable as exc:
             # the office may have granted it and the answer got lost: tell it we walked away
             return self._finish(claim_id, "abandoned", "office.unreachable", detail=exc.detail)

@@ -66,6 +66,7 @@ def _pickup_view():
         pickups.c.state,
         pickups.c.expires_at,
         pickups.c.claim_id,
+        pickups.c.pin_hmac,
         documents.c.kind,
         documents.c.title,
         documents.c.pages,
@@ -114,8 +115,19 @@ def _refuse(conn, *, now, lane_id, subject, code_hash, claim_id, key, detail="")
     return CodeError(detail, key=key)
 
 
-def claim_pickup(conn: Connection, *, code_hash: str, claim_id: str, lane_id: str, now: float):
-    """Claim the pickup with ``code_hash`` for ``claim_id``: return a Grant or a CodeError to raise."""
+def claim_pickup(
+    conn: Connection,
+    *,
+    code_hash: str,
+    claim_id: str,
+    lane_id: str,
+    now: float,
+    pin: str | None = None,
+    pin_policy=None,
+):
+    """Claim the pickup with ``code_hash`` for ``claim_id``: return a Grant or a CodeError to raise.
+
+    A pickup with a PIN (second factor) needs ``pin``, checked under ``pin_policy``."""
     refuse = {"now": now, "lane_id": lane_id, "code_hash": code_hash, "claim_id": claim_id}
     row = conn.execute(_pickup_view().where(pickups.c.code_hash == code_hash)).first()
     if row is None:
@@ -126,6 +138,14 @@ def claim_pickup(conn: Connection, *, code_hash: str, claim_id: str, lane_id: st
         return _grant(row, claim_id)
     if row.kind == "locker" and row.bank_lane != lane_id:
         return _refuse(conn, subject=subject, key="code.wrong_lane", detail=f"lane {row.bank_lane}", **refuse)
+    if row.pin_hmac and row.state == "ready" and pin_policy is not None:
+        from controller.office.second_factor import check_pin
+
+        wrong = check_pin(
+            conn, stored=row.pin_hmac, pin=pin, policy=pin_policy, lane_id=lane_id, subject=subject, now=now
+        )
+        if wrong is not None:
+            return _refuse(conn, subject=subject, key=wrong.key, detail=wrong.detail, **refuse)
     if conn.execute(select(claims.c.claim_id).where(claims.c.claim_id == claim_id)).first() is not None:
         # Known claim id. Read the pickup again: a concurrent retry of this very claim may have won
         # since our first read (PostgreSQL, read committed), and that is still the same grant.
@@ -171,6 +191,8 @@ def claim_by_short_code(
     now: float,
     lockout_after: int,
     lockout_seconds: float,
+    pin: str | None = None,
+    pin_policy=None,
 ):
     """Claim by the HMAC of a typed short code, with a per-lane lockout after repeated misses."""
     insert_ignore(conn, short_code_attempts, {"lane_id": lane_id, "failures": 0, "updated_at": now})
@@ -219,7 +241,15 @@ def claim_by_short_code(
         .where(short_code_attempts.c.lane_id == lane_id)
         .values(failures=0, locked_until=None, updated_at=now)
     )
-    return claim_pickup(conn, code_hash=match.code_hash, claim_id=claim_id, lane_id=lane_id, now=now)
+    return claim_pickup(
+        conn,
+        code_hash=match.code_hash,
+        claim_id=claim_id,
+        lane_id=lane_id,
+        now=now,
+        pin=pin,
+        pin_policy=pin_policy,
+    )
 
 
 def report_claim(conn: Connection, *, claim_id: str, lane_id: str, outcome: str, detail: str, now: float):

@@ -15,6 +15,7 @@ from sqlalchemy.engine import Connection
 from controller.errors import DocumentError
 from controller.office import audit
 from controller.office.codes import code_hash, derive_short_code, hash_prefix, new_code, short_code_hmac
+from controller.office.second_factor import kind_requires_pin, new_pin, pin_hmac
 from controller.office.tables import DOCUMENT_KINDS, DOOR_SIZES, documents, locker_banks, pickups
 
 log = logging.getLogger(__name__)
@@ -33,6 +34,7 @@ class IssuedCode:
     short_code: str = field(repr=False)
     expires_at: float
     pickup_id: int
+    pin: str | None = field(default=None, repr=False)  # second factor, for sensitive kinds
 
 
 def load(conn: Connection, doc_id: int, *, lock: bool = False):
@@ -162,6 +164,7 @@ def issue_pickup(
         raise RuntimeError("could not draw a free short code")
     hashed = code_hash(code)
     expires_at = now + float(expiry_days) * DAY
+    pin = new_pin() if kind_requires_pin(conn, getattr(doc, "kind_id", None)) else None
     pickup_id = conn.execute(
         pickups.insert()
         .values(
@@ -171,6 +174,7 @@ def issue_pickup(
             state="ready",
             expires_at=expires_at,
             created_at=now,
+            pin_hmac=pin_hmac(short_code_key, pin) if pin else None,
         )
         .returning(pickups.c.id)
     ).scalar_one()
@@ -183,7 +187,7 @@ def issue_pickup(
         subject=f"document:{doc.id}",
         detail={"pickup_id": pickup_id, "code": hash_prefix(hashed), "expires_at": expires_at},
     )
-    return IssuedCode(code=code, short_code=short, expires_at=expires_at, pickup_id=pickup_id)
+    return IssuedCode(code=code, short_code=short, expires_at=expires_at, pickup_id=pickup_id, pin=pin)
 
 
 def revoke_live_pickup(conn: Connection, doc, *, actor, now, reason: str) -> None:

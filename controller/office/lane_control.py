@@ -42,6 +42,10 @@ class InProcessLaneControl:
         """
         return self._lane(lane_id).service_open(bank_id, door, actor=actor, reason=reason)
 
+    def self_test(self, lane_id: str, test: str, *, actor: str, **args) -> dict:
+        """Have the lane run a technician's self-test (print | door | frame | lights)."""
+        return self._lane(lane_id).self_test(test, actor=actor, **args)
+
     def door_state(self, lane_id: str, bank_id: str, door: int) -> bool | None:
         """The door sensor: True open, False closed, None unknown (no sensor, unreadable, remote)."""
         lane = self.lanes.get(lane_id)

@@ -284,16 +284,24 @@ class Office:
             raise outcome
         return outcome
 
-    def claim(self, *, code_hash: str, claim_id: str, lane_id: str) -> Grant:
-        """Claim the pickup whose code hashes to ``code_hash``; retrying the same claim_id is safe."""
+    def claim(self, *, code_hash: str, claim_id: str, lane_id: str, pin: str | None = None) -> Grant:
+        """Claim the pickup whose code hashes to ``code_hash``; retrying the same claim_id is safe.
+
+        ``pin`` is the second factor of documents whose kind requires one."""
         return self._run_claim(
             claim_id,
             lambda conn, now: claims.claim_pickup(
-                conn, code_hash=code_hash, claim_id=claim_id, lane_id=lane_id, now=now
+                conn, code_hash=code_hash, claim_id=claim_id, lane_id=lane_id, now=now, pin=pin,
+                pin_policy=self._pin_policy(),
             ),
         )
 
-    def claim_short(self, *, short_code: str, claim_id: str, lane_id: str) -> Grant:
+    def _pin_policy(self):
+        from controller.office.second_factor import PinPolicy
+
+        return PinPolicy(self._short_key, self.short_code_lockout, self.lockout_seconds)
+
+    def claim_short(self, *, short_code: str, claim_id: str, lane_id: str, pin: str | None = None) -> Grant:
         """Claim by a typed short code; wrong codes count toward a per-lane lockout."""
         digits = parse_short_code(short_code)
         return self._run_claim(
@@ -306,6 +314,8 @@ class Office:
                 now=now,
                 lockout_after=self.short_code_lockout,
                 lockout_seconds=self.lockout_seconds,
+                pin=pin,
+                pin_policy=self._pin_policy(),
             ),
         )
 

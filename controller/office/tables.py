@@ -52,6 +52,7 @@ lanes = Table(
     Column("name", String(200), nullable=False),
     Column("created_at", Double, nullable=False),
     Column("url", String(500), nullable=True),  # where the office reaches a remote lane (0002)
+    Column("site", String(200), nullable=False, server_default=""),  # the MPP it stands at (0003)
 )
 
 locker_banks = Table(
@@ -256,6 +257,49 @@ ratings = Table(
     Column("score", Integer, nullable=False),
     Column("at", Double, nullable=False),
     CheckConstraint("score BETWEEN 1 AND 5", name="score"),
+)
+
+# -- 0003: fleet status and technician alerts ------------------------------------------------
+ALERT_STATUSES = ("open", "cleared")
+
+# The newest heartbeat of each lane (its whole report as JSON), replaced on every heartbeat.
+lane_status = Table(
+    "lane_status",
+    metadata,
+    Column("lane_id", String(64), primary_key=True),
+    Column("received_at", Double, nullable=False),
+    Column("state", String(32), nullable=False, default=""),  # the lane screen's state
+    Column("report", Text, nullable=False),  # canonical JSON of the heartbeat
+    Column("last_counters", Text, nullable=False, default="{}"),  # to turn totals into per-minute counts
+)
+
+# Per lane and minute: what happened, for the dashboard charts (pruned after 7 days).
+lane_events = Table(
+    "lane_events",
+    metadata,
+    Column("lane_id", String(64), primary_key=True),
+    Column("minute", Integer, primary_key=True, autoincrement=False),  # epoch seconds // 60
+    Column("scans", Integer, nullable=False, default=0),
+    Column("releases", Integer, nullable=False, default=0),
+    Column("failures", Integer, nullable=False, default=0),
+)
+
+# One row per raised alert: open until its condition ends (cleared); acknowledging is separate.
+alerts = Table(
+    "alerts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("lane_id", String(64), nullable=False, index=True),
+    Column("rule", String(64), nullable=False),  # e.g. printer.media_empty, door.left_open:A:3
+    Column("severity", String(16), nullable=False),  # warning | error
+    Column("status", String(16), nullable=False),
+    Column("detail", Text, nullable=False, default=""),
+    Column("raised_at", Double, nullable=False),
+    Column("cleared_at", Double, nullable=True),
+    Column("acked_by", String(200), nullable=True),
+    Column("acked_at", Double, nullable=True),
+    CheckConstraint(_in("status", ALERT_STATUSES), name="status"),
+    Index("ix_alerts_status_lane", "status", "lane_id"),
 )
 
 AUDIT_GENESIS_HASH = "0" * 64

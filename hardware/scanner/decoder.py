@@ -1,14 +1,19 @@
 """Find QR codes in camera frames and image files.
 
 The decoder is a cascade of readers tried in order; the first reader that finds anything wins,
-so the common case (zxing-cpp reads the code) pays for one reader only. ZBar comes second
-because it reads some photos that zxing-cpp misses (blur, uneven light). To tune or extend the
+so the common case (zxing-cpp reads the code) pays for one reader only. To tune or extend the
 cascade, pass ``readers`` or add a function with the ``FrameReader`` signature below.
 
-ZBar costs ~20x what zxing-cpp does on a frame with no code, and an idle lane camera sees
-nothing but empty frames. So ZBar is wrapped with ``only_when_likely``: the cascade runs it only
-when an earlier reader located a symbol it could not decode (``ReaderResult.undecoded``) or a
-cheap finder-pattern check (``finder_patterns``) finds candidates.
+The default cascade (measured in ``ambil bench reader``, docs/benchmarks.md):
+1. zxing-cpp on every frame (~1.5 ms on 1280x720), with its inverted (dark mode) pass.
+2. Only where a code is likely: retries (``frame_retries``) on the region around each symbol
+   zxing-cpp located but could not decode, enlarged, sharpened, contrast-stretched and
+   denoised, each read by zxing-cpp (two binarizers) and ZBar (upright and inverted). A frame
+   with no located symbol is "likely" only when it is small (a still image) and the cheap
+   finder-pattern check (``finder_patterns``) sees candidates: on a large camera frame that
+   check costs more than zxing-cpp itself, on every empty frame of an idle lane.
+Retries stop at the first text read. Unchanged camera frames never reach the decoder
+(``decode_pacer``).
 
 Texts are never logged: a frame may hold a pickup code, which is a bearer secret.
 """
@@ -25,6 +30,7 @@ import zxingcpp
 
 from hardware.errors import ScannerError
 from hardware.scanner.finder_patterns import count_finder_candidates
+from hardware.scanner.frame_retries import Box, regions_around, retry_reads
 from hardware.scanner.zbar_reader import read_qr_bytes
 
 log = logging.getLogger(__name__)
@@ -34,13 +40,20 @@ log = logging.getLogger(__name__)
 FrameReader = Callable[[np.ndarray], list[str]]
 
 
+# Frames up to this many pixels (VGA) count as small: the finder check and a whole-frame
+# retry are cheap there. Larger frames get retries only around symbols a reader located.
+SMALL_FRAME_PIXELS = 640 * 480
+
+
 class ReaderResult(list):
     """The texts a reader found (a ``list[str]``), plus ``undecoded``: how many symbols it located
-    but could not decode. A reader may return a plain list instead; that means "no hint"."""
+    but could not decode, and ``boxes``: where (x0, y0, x1, y1), when the reader says. A reader
+    may return a plain list instead; that means "no hint"."""
 
-    def __init__(self, texts: Sequence[str] = (), *, undecoded: int = 0):
+    def __init__(self, texts: Sequence[str] = (), *, undecoded: int = 0, boxes: Sequence[Box] = ()):
         super().__init__(texts)
         self.undecoded = undecoded
+        self.boxes = list(boxes)
 
 
 class _OnlyWhenLikely:
@@ -50,10 +63,11 @@ class _OnlyWhenLikely:
 
     def __init__(self, reader: FrameReader):
         self.reader = reader
+        self.wants_boxes = getattr(reader, "wants_boxes", False)
         self.__name__ = getattr(reader, "__name__", repr(reader))
 
-    def __call__(self, frame: np.ndarray) -> list[str]:
-        return self.reader(frame)
+    def __call__(self, frame: np.ndarray, *args) -> list[str]:
+        return self.reader(frame, *args)
 
 
 def only_when_likely(reader: FrameReader) -> FrameReader:
@@ -82,7 +96,28 @@ def read_with_zxing(frame: np.ndarray, *, try_invert: bool = True) -> list[str]:
     )
     # zxing-cpp already turned the bytes into text using the ECI / its charset guess.
     texts = [result.text for result in results if result.valid and result.text]
-    return ReaderResult(texts, undecoded=sum(1 for result in results if not result.valid))
+    boxes = [_box(result.position) for result in results if not result.valid]
+    return ReaderResult(texts, undecoded=len(boxes), boxes=boxes)
+
+
+def _box(position) -> Box:
+    xs = [position.top_left.x, position.top_right.x, position.bottom_right.x, position.bottom_left.x]
+    ys = [position.top_left.y, position.top_right.y, position.bottom_right.y, position.bottom_left.y]
+    return min(xs), min(ys), max(xs), max(ys)
+
+
+def _read_with_zxing_histogram(frame: np.ndarray) -> list[str]:
+    """zxing-cpp with a global threshold: reads dithered and speckled codes the local one breaks up."""
+    results = zxingcpp.read_barcodes(
+        frame,
+        formats=zxingcpp.BarcodeFormat.QRCode,
+        try_rotate=True,
+        try_downscale=False,
+        try_invert=True,
+        binarizer=zxingcpp.Binarizer.GlobalHistogram,
+        text_mode=zxingcpp.TextMode.Plain,
+    )
+    return [result.text for result in results if result.valid and result.text]
 
 
 def _read_with_zxing_upright_polarity(frame: np.ndarray) -> list[str]:
@@ -105,7 +140,37 @@ def _text_from_zbar(payload: bytes) -> str:
         return payload.decode("latin-1")
 
 
-DEFAULT_READERS: tuple[FrameReader, ...] = (read_with_zxing, only_when_likely(read_with_zbar))
+def _read_with_zbar_inverted(frame: np.ndarray) -> list[str]:
+    """ZBar on the negative: ZBar itself reads dark-on-light codes only."""
+    return read_with_zbar(255 - frame)
+
+
+class RegionRetries:
+    """The cascade's costly stage: ``frame_retries`` around located symbols (see module docstring).
+
+    Called with the frame and the boxes earlier readers located; with no boxes, the whole
+    (small) frame is the region.
+    """
+
+    wants_boxes = True
+
+    def __init__(self, *, inverted: bool = True):
+        self.readers: tuple[FrameReader, ...] = (
+            (read_with_zxing, _read_with_zxing_histogram, read_with_zbar, _read_with_zbar_inverted)
+            if inverted
+            else (_read_with_zxing_upright_polarity, read_with_zbar)
+        )
+        self.__name__ = "region_retries"
+
+    def __call__(self, frame: np.ndarray, boxes: Sequence[Box] = ()) -> list[str]:
+        regions = regions_around(frame, boxes) if boxes else []
+        if not boxes or frame.shape[0] * frame.shape[1] <= SMALL_FRAME_PIXELS:
+            # a small frame is cheap to read whole, and the whole frame keeps context a crop loses
+            regions.append(frame if frame.ndim == 2 else cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY))
+        return retry_reads(regions, self.readers)
+
+
+DEFAULT_READERS: tuple[FrameReader, ...] = (read_with_zxing, only_when_likely(RegionRetries()))
 
 
 class QrDecoder:
@@ -113,7 +178,7 @@ class QrDecoder:
 
     ``readers`` is the cascade, tried in order until one finds a code. A reader wrapped with
     ``only_when_likely`` runs only when an earlier reader reported an undecodable symbol or the
-    frame has at least ``min_finder_candidates`` finder-pattern candidates. ``try_inverted``
+    (small) frame has at least ``min_finder_candidates`` finder-pattern candidates. ``try_inverted``
     (default cascade only) makes zxing-cpp also look for light-on-dark codes. The decoder holds
     no device and no per-frame state, so one instance may be shared by several threads.
     """
@@ -130,7 +195,10 @@ class QrDecoder:
         elif try_inverted:
             self.readers = DEFAULT_READERS
         else:
-            self.readers = (_read_with_zxing_upright_polarity, only_when_likely(read_with_zbar))
+            self.readers = (
+                _read_with_zxing_upright_polarity,
+                only_when_likely(RegionRetries(inverted=False)),
+            )
         self.min_finder_candidates = min_finder_candidates
 
     def decode(self, frame: np.ndarray | None) -> list[str]:
@@ -139,6 +207,7 @@ class QrDecoder:
         if prepared is None:
             return []
         likely: bool | None = None  # None: not known yet (the finder check is run lazily)
+        boxes: list[Box] = []  # where earlier readers located symbols they could not decode
         for reader in self.readers:
             if getattr(reader, "only_when_likely", False):
                 if likely is None:
@@ -147,7 +216,7 @@ class QrDecoder:
                     log.debug("skipping %s: no sign of a code in the frame", _reader_name(reader))
                     continue
             try:
-                texts = reader(prepared)
+                texts = reader(prepared, boxes) if getattr(reader, "wants_boxes", False) else reader(prepared)
             except Exception:  # a broken reader must not stop the cascade or the camera loop
                 log.exception("QR reader %s failed; trying the next one", _reader_name(reader))
                 continue
@@ -156,11 +225,17 @@ class QrDecoder:
                 return list(dict.fromkeys(texts))
             if getattr(texts, "undecoded", 0) > 0:
                 likely = True
+                boxes.extend(getattr(texts, "boxes", ()))
         return []
 
     def _has_finder_candidates(self, frame: np.ndarray) -> bool:
+        if frame.shape[0] * frame.shape[1] > SMALL_FRAME_PIXELS:
+            return False  # see the module docstring: too costly for what it finds on camera frames
         gray = frame if frame.ndim == 2 else cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
-        return count_finder_candidates(gray) >= self.min_finder_candidates
+        if count_finder_candidates(gray) >= self.min_finder_candidates:
+            return True
+        # Dithered or speckled prints break the finder rings into dots; a 3x3 median joins them.
+        return count_finder_candidates(cv2.medianBlur(gray, 3)) >= self.min_finder_candidates
 
     def decode_file(self, path: str | Path) -> list[str]:
         """Decode an image file; raise ``ScannerError`` when it is missing or not an image."""

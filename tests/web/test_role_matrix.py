@@ -66,7 +66,8 @@ def site(tmp_path_factory):
     issued = office.mark_ready(office.create_document(kind="print", title="Code", pdf=make_pdf(1),
                                                       actor="test")["id"], "test")
     values = {"doc_id": doc["id"], "code": issued.code, "claim_id": "abcdef012345", "ref": "REF-1",
-              "user_id": throwaway.id, "bank_id": "A", "door": 1, "kind_id": 1, "key_id": spare_key["id"]}
+              "user_id": throwaway.id, "bank_id": "A", "door": 1, "kind_id": 1, "key_id": spare_key["id"],
+              "lane_id": "lane-1", "alert_id": 1}
     with LiveServer(system) as server:
         yield server, keys, values
 
@@ -99,6 +100,8 @@ def body_for(method: str, path: str, values: dict, csrf: str) -> dict:
         "/api/v1/lane/short-code": {"digits": "0123456789"},
         "/api/v1/lane/pin": {"digits": "1234"},
         "/api/v1/lane/rating": {"score": 4},
+        "/api/v1/lane/selftest": {"test": "frame"},
+        "/api/v1/lanes/{lane_id}/heartbeat": {"lane_id": "lane-1", "state": "ready", "devices": {}},
     }
     if path in json_bodies:
         return {"json": json_bodies[path]}
@@ -150,7 +153,7 @@ def test_every_route_as_every_principal(site):
                 client = client_for(server, "anonymous", keys)
                 if principal in ("lane", "agency"):
                     client.headers["Authorization"] = f"Bearer {keys[principal]}"
-            if path == "/lane/events":  # an endless stream: the status line is the answer
+            if path in ("/lane/events", "/dashboard/events"):  # endless streams: the status line answers
                 with client.stream(method, url) as response:
                     pass
             else:

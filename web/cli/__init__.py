@@ -42,6 +42,11 @@ def build_parser() -> argparse.ArgumentParser:
         cmd.add_argument("--url", default="http://127.0.0.1:8080", help="the lane's base URL")
         cmd.add_argument("--key", help="an API key (technician/admin); not needed on the lane itself")
         cmd.set_defaults(func=commands.lane_show if name == "show" else commands.lane_scan)
+    safe_off = lane_sub.add_parser(
+        "safe-off", help="switch every locker relay off (systemd's ExecStopPost; no running lane needed)"
+    )
+    safe_off.add_argument("--config", "-c", help="TOML config file (its [[lane.lockers]] banks)")
+    safe_off.set_defaults(func=commands.lane_safe_off)
     status = lane_sub.add_parser("status", help="print the lane's state and devices")
     status.add_argument("--url", default="http://127.0.0.1:8080")
     status.add_argument("--key")
@@ -81,12 +86,34 @@ def build_parser() -> argparse.ArgumentParser:
     lst.add_argument("--config", "-c")
     lst.set_defaults(func=commands.user_list)
 
+    doctor = sub.add_parser(
+        "doctor", help="check config, devices, office link, clock and disk; say how to fix"
+    )
+    doctor.add_argument("--config", "-c", help="TOML config file (default: the all-in-one default)")
+    doctor.add_argument("--now", help="judge the clock as if it were this ISO time (drills, tests)")
+    doctor.set_defaults(func=commands.doctor)
+
     audit = sub.add_parser("audit", help="audit log tools")
     audit_sub = audit.add_subparsers(dest="audit_command", required=True)
     verify = audit_sub.add_parser("verify", help="check the audit log's hash chain")
     verify.add_argument("--config", "-c")
     verify.set_defaults(func=commands.audit_verify)
+    _register_optional(sub)
     return parser
+
+
+def _register_optional(sub) -> None:
+    """Sub-commands that live in their own module and may not exist yet in this tree."""
+    import importlib
+
+    for name in ("web.cli.selftest",):
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+            continue
+        module.register(sub)
 
 
 def main(argv: list[str] | None = None) -> int:

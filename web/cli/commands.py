@@ -270,3 +270,54 @@ def bench_idle_camera(args) -> int:
     from controller.bench.idle_camera import idle_camera
 
     return idle_camera(args)
+
+
+def doctor(args) -> int:
+    from controller.doctor import doctor as run_doctor
+
+    return run_doctor(args.config, now=args.now)
+
+
+def lane_safe_off(args) -> int:
+    """Build only the locker banks from the config, switch every relay off, close them.
+
+    systemd runs this after the lane stops, however it stopped (even killed by the watchdog), so
+    a relay can never stay energised. One bank that cannot be reached does not stop the others.
+    """
+    import logging
+
+    from controller.logs import setup_logging
+    from controller.service import build_lockers
+
+    setup_logging("INFO")
+    log = logging.getLogger("ambil.safe_off")
+    config = _load(args.config)
+    if config.role == "office":
+        return 0
+    failed = 0
+    for bank_cfg in config.lane.lockers:
+        try:
+            banks = build_lockers(_only_bank(config, bank_cfg))
+        except Exception as exc:
+            log.error("locker bank %s: cannot open it to switch relays off: %s", bank_cfg.id, exc)
+            failed += 1
+            continue
+        for bank in banks.values():
+            try:
+                bank.all_off()
+                log.info("locker bank %s: every relay off", bank.name)
+            except Exception as exc:
+                log.error("locker bank %s: all_off failed: %s", bank.name, exc)
+                failed += 1
+            finally:
+                try:
+                    bank.close()
+                except Exception:
+                    log.exception("locker bank %s: close failed", bank.name)
+    return 1 if failed else 0
+
+
+def _only_bank(config, bank_cfg):
+    """A copy of ``config`` whose lane has just ``bank_cfg`` (so each bank is opened on its own)."""
+    lane = config.lane.model_copy(update={"lockers": [bank_cfg]})
+    return config.model_copy(update={"lane": lane})

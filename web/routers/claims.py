@@ -22,6 +22,7 @@ class ClaimRequest(BaseModel):
 class ShortClaimRequest(BaseModel):
     short_code: str = Field(min_length=1, max_length=32)
     claim_id: str = Field(pattern="^[0-9A-Za-z_-]{8,64}$")
+    pin: str | None = Field(None, pattern="^[0-9]{4,8}$", description="second factor, when required")
 
 
 class ReportRequest(BaseModel):
@@ -44,7 +45,10 @@ def claim(body: ClaimRequest, request: Request, who: Principal = Depends(require
 @router.post("/short", summary="Claim a pickup by its 10-digit short code (rate-limited per lane)")
 def claim_short(body: ShortClaimRequest, request: Request, who: Principal = Depends(require("lane"))):
     office = request.app.state.system.office
-    grant = office.claim_short(short_code=body.short_code, claim_id=body.claim_id, lane_id=_lane_id(who))
+    extra = {"pin": body.pin} if body.pin is not None else {}
+    grant = office.claim_short(
+        short_code=body.short_code, claim_id=body.claim_id, lane_id=_lane_id(who), **extra
+    )
     return dataclasses.asdict(grant)
 
 

@@ -23,7 +23,7 @@ from sqlalchemy.engine import Engine
 from controller.errors import CodeError
 from controller.office.codes import code_hash, parse_code
 from controller.office.notify import rows
-from controller.office.notify.channels import Channel, build_channel, mask_target, post_json
+from controller.office.notify.channels import Channel, Message, build_channel, mask_target, post_json
 from controller.office.notify.messages import (
     SIGNATURE_HEADER,
     citizen_link,
@@ -191,6 +191,22 @@ class Notifications:
         url = row.webhook_url
         row_id = self._record(doc_id, "released", _url_target(url), channel="webhook")
         self._enqueue(row_id, lambda: post_json(url, body, headers=headers, timeout=self.http_timeout))
+        return row_id
+
+    def send_alert(self, subject: str, text: str, *, to: str | None = None) -> int:
+        """Queue a technician alert (``purpose = "alert"``, no document) to ``to``.
+
+        ``to`` is an e-mail address (email channel) or phone (webhook); the log channel needs none.
+        Returns the notification id (a failed row when there is no address for the channel).
+        """
+        target = to or ("technicians" if self.channel.name == "log" else None)
+        if target is None:
+            return self._record(
+                None, "alert", "-", status="failed", error=f"set alerts.notify_to for the {self.channel.name} channel"
+            )
+        message = Message(to=target, subject=subject, text=text, document_id=None, purpose="alert")
+        row_id = self._record(None, "alert", mask_target(target))
+        self._enqueue(row_id, lambda: self.channel.send(message))
         return row_id
 
     def history(self, doc_id: int) -> list[dict]:

@@ -1,0 +1,147 @@
+"""A technician's self-tests, run by the lane itself (never a driver called from the web):
+print a test page, pulse one door, read the scanner, cycle the lights.
+
+Each test returns ``{"test", "outcome": "ok" | "failed" | "not_confirmed", "detail", ...}``.
+The caller (``Lane.self_test``) holds the lane's action lock, so a test never overlaps a release.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import time
+import uuid
+from typing import TYPE_CHECKING
+
+from controller.errors import AmbilError
+from controller.lane.outputs import LIGHT
+from hardware.errors import DeviceError
+from hardware.printer.interface import JobState
+from hardware.status import DeviceState
+
+if TYPE_CHECKING:
+    from controller.lane.lane import Lane
+
+log = logging.getLogger(__name__)
+
+TESTS = ("print", "door", "frame", "lights")
+JOB_PREFIX = "selftest-"
+LIGHT_STEP_S = 0.6
+PRINT_FOLLOW_S = 60.0
+
+
+def run_self_test(lane: Lane, test: str, *, actor: str, bank: str | None = None, door: int | None = None) -> dict:
+    """Run one self-test on ``lane``; raises ``request.invalid`` for an unknown test."""
+    if test not in TESTS:
+        raise AmbilError(f"unknown self-test {test!r} (one of {', '.join(TESTS)})", key="request.invalid")
+    log.info("self-test %s on lane %s by %s", test, lane.settings.lane_id, actor)
+    if test == "print":
+        result = _print_test(lane)
+    elif test == "door":
+        result = _door_test(lane, bank, door, actor=actor)
+    elif test == "frame":
+        result = _frame_test(lane)
+    else:
+        result = _lights_test(lane)
+    log.info("self-test %s on lane %s: %s", test, lane.settings.lane_id, result["outcome"])
+    return {"test": test, "lane_id": lane.settings.lane_id, **result}
+
+
+def test_page_pdf(lane_id: str, lane_name: str) -> bytes:
+    """A one-page A4 test page: lane, time, a grey ramp and a frame to check margins."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    buffer = io.BytesIO()
+    page = canvas.Canvas(buffer, pagesize=A4)
+    width, height = A4
+    page.setTitle("ambil test page")
+    page.rect(20, 20, width - 40, height - 40)
+    page.setFont("Helvetica-Bold", 28)
+    page.drawString(60, height - 100, "ambil - halaman uji / test page")
+    page.setFont("Helvetica", 14)
+    page.drawString(60, height - 140, f"Lajur / lane: {lane_name} ({lane_id})")
+    page.drawString(60, height - 162, time.strftime("%Y-%m-%d %H:%M:%S %Z"))
+    for step in range(10):
+        page.setFillGray(step / 10)
+        page.rect(60 + step * 45, height - 260, 40, 60, fill=1, stroke=0)
+    page.setFillGray(0)
+    page.drawString(60, height - 300, "Bukan dokumen warga. / Not a citizen document.")
+    page.showPage()
+    page.save()
+    return buffer.getvalue()
+
+
+def _print_test(lane: Lane) -> dict:
+    printer = lane.printer
+    if printer is None:
+        return {"outcome": "failed", "detail": "this lane has no printer"}
+    job_name = JOB_PREFIX + uuid.uuid4().hex[:12]
+    path = lane.releaser.spool_dir / f"{job_name}.pdf"
+    path.write_bytes(test_page_pdf(lane.settings.lane_id, lane.settings.name))
+    try:
+        job_id = printer.submit(path, job_name)
+        deadline = time.monotonic() + min(PRINT_FOLLOW_S, lane.releaser.settings.print_timeout)
+        job = printer.job(job_id)
+        while not job.state.final and time.monotonic() < deadline:
+            time.sleep(0.1)
+            job = printer.job(job_id)
+        if not job.state.final:
+            printer.cancel(job_id)
+            return {"outcome": "not_confirmed", "detail": f"job still {job.state} after the timeout"}
+        status = printer.status()
+    except DeviceError as exc:
+        return {"outcome": "failed", "detail": f"printer: {exc}"}
+    finally:
+        path.unlink(missing_ok=True)
+    # like a release: CUPS says "completed" when the data left, so the printer's reasons decide
+    if job.state is JobState.COMPLETED and status.state in (DeviceState.OK, DeviceState.WARNING):
+        return {"outcome": "ok", "detail": "test page printed", "reasons": status.reasons}
+    return {
+        "outcome": "not_confirmed" if job.state is JobState.COMPLETED else "failed",
+        "detail": f"job {job.state}; printer {status.state}",
+        "reasons": status.reasons,
+    }
+
+
+def _door_test(lane: Lane, bank: str | None, door: int | None, *, actor: str) -> dict:
+    if not bank or door is None:
+        raise AmbilError("the door test needs a bank and a door", key="request.invalid")
+    from controller.lane.service_open import service_open
+
+    answer = service_open(lane, bank, int(door), actor=actor, reason="selftest")
+    outcome = {"opened": "ok", "not_detected": "not_confirmed"}.get(answer["outcome"], "failed")
+    return {"outcome": outcome, "detail": answer["detail"], "bank": bank, "door": int(door)}
+
+
+def _frame_test(lane: Lane) -> dict:
+    scanner = lane.scanner
+    if scanner is None:
+        return {"outcome": "failed", "detail": "this lane has no scanner"}
+    try:
+        status = scanner.status()
+    except Exception as exc:  # noqa: BLE001 - a driver bug is a failed test, not a crash
+        return {"outcome": "failed", "detail": str(exc)}
+    ok = status.state in (DeviceState.OK, DeviceState.WARNING)
+    return {
+        "outcome": "ok" if ok else "failed",
+        "detail": status.detail or str(status.state),
+        "scanner": status.to_dict(),
+    }
+
+
+def _lights_test(lane: Lane) -> dict:
+    signals = getattr(lane.outputs, "signals", None)
+    if signals is None:
+        return {"outcome": "failed", "detail": "this lane has no lights"}
+    shown = []
+    try:
+        for state in ("ready", "busy", "fault", "off"):
+            signals.show(state)
+            shown.append(state)
+            time.sleep(LIGHT_STEP_S)
+    finally:
+        signals.show(LIGHT.get(lane.screen.view.state, "busy"))  # back to what the screen says
+    status = signals.status()
+    ok = status.state in (DeviceState.OK, DeviceState.WARNING)
+    return {"outcome": "ok" if ok else "failed", "detail": f"cycled {', '.join(shown)}", "shown": shown}

@@ -1,0 +1,246 @@
+"""Technician alerts: rules over each lane's heartbeat (and a timer for lanes gone quiet).
+
+An alert is one row per occurrence: raised once (status ``open``) when its condition starts,
+``cleared`` by itself when the condition ends, and acknowledged by a technician in between
+(``acked_by``/``acked_at``: an acknowledged alert still clears by itself). Raising and clearing
+are audited and sent through the office's notifier (Bahasa Indonesia, then an English line).
+Rule keys name the condition and, where there are several, which one: ``door.left_open:A:3``.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import func, select, update
+from sqlalchemy.engine import Engine
+
+from controller.errors import AmbilError
+from controller.office import audit
+from controller.office.tables import alerts
+from hardware.printer.reasons import split_reason
+
+log = logging.getLogger(__name__)
+
+LANE_OFFLINE = "lane.offline"
+# rule family -> (severity, Bahasa Indonesia, English); {lane} and {what} are filled in
+RULES: dict[str, tuple[str, str, str]] = {
+    "printer.media_empty": ("error", "Printer {lane} kehabisan kertas", "Printer of {lane} is out of paper"),
+    "printer.toner_empty": ("error", "Toner printer {lane} habis", "Toner of {lane} is empty"),
+    "printer.toner_low": ("warning", "Toner printer {lane} hampir habis", "Toner of {lane} is low"),
+    "printer.offline": ("error", "Printer {lane} tidak terhubung", "Printer of {lane} is offline"),
+    "scanner.offline": ("error", "Pemindai {lane} tidak berfungsi", "Scanner of {lane} is not working"),
+    "locker.offline": ("error", "Papan kunci {what} di {lane} tidak menjawab", "Lock board {what} of {lane} is offline"),
+    "door.left_open": ("warning", "Pintu {what} di {lane} dibiarkan terbuka", "Door {what} of {lane} was left open"),
+    "door.forced": ("error", "Pintu {what} di {lane} dibuka paksa", "Door {what} of {lane} was forced open"),
+    "lane.offline": ("error", "Lajur {lane} tidak mengirim kabar", "Lane {lane} stopped reporting"),
+    "disk.low": ("warning", "Disk {lane} hampir penuh ({what})", "Disk of {lane} is almost full ({what})"),
+    "clock.unsynced": ("warning", "Jam {lane} tidak tersinkron", "Clock of {lane} is not synchronised"),
+    "temperature.high": ("warning", "Suhu CPU {lane} tinggi ({what})", "CPU temperature of {lane} is high ({what})"),
+    "codes.lockout": (
+        "warning",
+        "Terlalu banyak kode salah di {lane}",
+        "Too many wrong codes at {lane}",
+    ),
+}
+SEVERITY_RANK = {"error": 2, "warning": 1}
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    disk_free_percent: float = 10.0
+    disk_free_mb: float = 1024.0
+    temperature_c: float = 75.0
+
+
+def family(rule: str) -> str:
+    """``door.left_open:A:3`` -> ``door.left_open``."""
+    return rule.split(":", 1)[0]
+
+
+def rule_text(rule: str, lane: str, lang: str = "id") -> str:
+    """The alert's line in one language (``id`` or ``en``)."""
+    severity, text_id, text_en = RULES.get(family(rule), ("warning", rule, rule))
+    what = rule.split(":", 1)[1].replace(":", " ") if ":" in rule else ""
+    return (text_en if lang == "en" else text_id).format(lane=lane, what=what)
+
+
+def conditions(report: dict, limits: Thresholds) -> dict[str, str]:
+    """The alert conditions a heartbeat shows: rule key -> detail (what was seen)."""
+    found: dict[str, str] = {}
+    for key, device in (report.get("devices") or {}).items():
+        kind, state = device.get("kind", ""), device.get("state", "ok")
+        reasons = {split_reason(r)[0] for r in device.get("reasons") or []}
+        if kind == "printer":
+            if state == "offline":
+                found["printer.offline"] = device.get("detail", "")
+            if reasons & {"media-empty", "media-needed"}:
+                found["printer.media_empty"] = "media-empty"
+            if reasons & {"toner-empty", "marker-supply-empty"}:
+                found["printer.toner_empty"] = ", ".join(sorted(reasons))
+            elif reasons & {"toner-low", "marker-supply-low"}:
+                found["printer.toner_low"] = ", ".join(sorted(reasons))
+        elif kind == "scanner" and state in ("offline", "error"):
+            found["scanner.offline"] = device.get("detail", "") or state
+        elif kind == "locker" and state in ("offline", "error"):
+            found[f"locker.offline:{key.split(':', 1)[-1]}"] = device.get("detail", "") or state
+    for alarm in (report.get("doors") or {}).get("active_alarms") or []:
+        if alarm.get("kind") in ("left_open", "forced"):
+            found[f"door.{alarm['kind']}:{alarm.get('bank')}:{alarm.get('door')}"] = alarm.get("detail", "")
+    host = report.get("host") or {}
+    pct, mb = host.get("disk_free_percent"), host.get("disk_free_mb")
+    if (pct is not None and pct < limits.disk_free_percent) or (mb is not None and mb < limits.disk_free_mb):
+        found["disk.low"] = f"{pct}% / {mb} MB"
+    if host.get("clock_synchronised") is False:
+        found["clock.unsynced"] = "NTP not synchronised"
+    temp = host.get("cpu_temp_c")
+    if temp is not None and temp > limits.temperature_c:
+        found["temperature.high"] = f"{temp} C"
+    return found
+
+
+class Alerts:
+    """The alert table and its transitions. ``notify(subject, text)`` sends one alert message."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        notify: Callable[[str, str], object] | None = None,
+        clock: Callable[[], float] = time.time,
+    ):
+        self.engine = engine
+        self.notify = notify
+        self.clock = clock
+        self._lock = threading.Lock()  # evaluations from heartbeats and the timer never interleave
+        self.raised_total = 0
+        self.cleared_total = 0
+
+    def evaluate(self, lane_id: str, found: dict[str, str], *, scope: Callable[[str], bool]) -> list[str]:
+        """Raise what ``found`` holds and is not open; clear open alerts in ``scope`` not in ``found``.
+
+        ``scope(rule)`` says which rules this evaluation speaks for (a heartbeat speaks for all
+        but ``lane.offline``; the offline timer only for that one). Returns the rules raised.
+        """
+        raised: list[str] = []
+        messages: list[tuple[str, str]] = []
+        now = self.clock()
+        with self._lock, self.engine.begin() as conn:
+            rows = conn.execute(
+                select(alerts.c.id, alerts.c.rule).where(alerts.c.lane_id == lane_id, alerts.c.status == "open")
+            ).all()
+            open_rules = {row.rule: row.id for row in rows}
+            for rule, detail in found.items():
+                if rule in open_rules:
+                    continue
+                severity = RULES.get(family(rule), ("warning",))[0]
+                alert_id = conn.execute(
+                    alerts.insert()
+                    .values(
+                        lane_id=lane_id,
+                        rule=rule,
+                        severity=severity,
+                        status="open",
+                        detail=(detail or "")[:500],
+                        raised_at=now,
+                    )
+                    .returning(alerts.c.id)
+                ).scalar_one()
+                audit.append(
+                    conn, actor="system", action="alert.raised", subject=f"alert:{alert_id}",
+                    detail={"lane_id": lane_id, "rule": rule}, at=now,
+                )  # fmt: skip
+                raised.append(rule)
+                messages.append(_message(rule, lane_id, detail))
+            for rule, alert_id in open_rules.items():
+                if rule in found or not scope(rule):
+                    continue
+                conn.execute(
+                    update(alerts)
+                    .where(alerts.c.id == alert_id, alerts.c.status == "open")
+                    .values(status="cleared", cleared_at=now)
+                )
+                audit.append(
+                    conn, actor="system", action="alert.cleared", subject=f"alert:{alert_id}",
+                    detail={"lane_id": lane_id, "rule": rule}, at=now,
+                )  # fmt: skip
+                self.cleared_total += 1
+        self.raised_total += len(raised)
+        for rule, (subject, text) in zip(raised, messages, strict=True):
+            log.warning("alert raised on lane %s: %s", lane_id, rule)
+            self._send(subject, text)
+        return raised
+
+    def acknowledge(self, alert_id: int, *, actor: str) -> dict:
+        """A technician has seen the alert; it stays open until its condition ends."""
+        now = self.clock()
+        with self.engine.begin() as conn:
+            row = conn.execute(select(alerts).where(alerts.c.id == alert_id)).first()
+            if row is None:
+                raise AmbilError(f"no alert {alert_id}", key="alert.not_found")
+            if row.acked_at is None:
+                conn.execute(update(alerts).where(alerts.c.id == alert_id).values(acked_by=actor, acked_at=now))
+                audit.append(
+                    conn, actor=actor, action="alert.acknowledged", subject=f"alert:{alert_id}",
+                    detail={"lane_id": row.lane_id, "rule": row.rule}, at=now,
+                )  # fmt: skip
+            return dict(conn.execute(select(alerts).where(alerts.c.id == alert_id)).first()._mapping)
+
+    def open_alerts(self, lane_id: str | None = None) -> list[dict]:
+        """Open alerts, worst and newest first."""
+        query = select(alerts).where(alerts.c.status == "open")
+        if lane_id is not None:
+            query = query.where(alerts.c.lane_id == lane_id)
+        with self.engine.connect() as conn:
+            found = [dict(row._mapping) for row in conn.execute(query)]
+        found.sort(key=lambda a: (-SEVERITY_RANK.get(a["severity"], 0), -a["raised_at"]))
+        return found
+
+    def recent(self, lane_id: str, limit: int = 20) -> list[dict]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(alerts).where(alerts.c.lane_id == lane_id).order_by(alerts.c.id.desc()).limit(limit)
+            )
+            return [dict(row._mapping) for row in rows]
+
+    def counts(self) -> dict:
+        """For /metrics: open alerts by rule family and severity, and how many are acknowledged."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(alerts.c.rule, alerts.c.severity, alerts.c.acked_at.is_not(None), func.count())
+                .where(alerts.c.status == "open")
+                .group_by(alerts.c.rule, alerts.c.severity, alerts.c.acked_at.is_not(None))
+            ).all()
+        by_rule: dict[str, int] = {}
+        by_severity: dict[str, int] = {}
+        acked = 0
+        for rule, severity, is_acked, count in rows:
+            by_rule[family(rule)] = by_rule.get(family(rule), 0) + count
+            by_severity[severity] = by_severity.get(severity, 0) + count
+            acked += count if is_acked else 0
+        return {
+            "open": sum(by_rule.values()),
+            "acknowledged": acked,
+            "by_rule": by_rule,
+            "by_severity": by_severity,
+            "raised_total": self.raised_total,
+            "cleared_total": self.cleared_total,
+        }
+
+    def _send(self, subject: str, text: str) -> None:
+        if self.notify is None:
+            return
+        try:
+            self.notify(subject, text)
+        except Exception:  # noqa: BLE001 - a notifier fault must not lose the alert row
+            log.exception("alert notification could not be queued")
+
+
+def _message(rule: str, lane_id: str, detail: str) -> tuple[str, str]:
+    line_id, line_en = rule_text(rule, lane_id, "id"), rule_text(rule, lane_id, "en")
+    subject = f"[ambil] {line_id}"
+    text = f"{line_id}\n{line_en}\n" + (f"({detail[:200]})\n" if detail else "")
+    return subject, text

@@ -1,0 +1,305 @@
+"""The office's view of its lanes: the newest heartbeat of each, online or offline, per-minute
+history for charts, and the alert rules run on every heartbeat and on a timer.
+
+A lane with no heartbeat for ``offline_seconds`` is offline (and raises ``lane.offline``).
+History is kept ``keep_days`` (7) and pruned by the timer.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.engine import Connection, Engine
+
+from controller.errors import AmbilError
+from controller.office import audit
+from controller.office.alerts import LANE_OFFLINE, SEVERITY_RANK, Alerts, Thresholds, conditions
+from controller.office.tables import (
+    claims,
+    documents,
+    lane_events,
+    lane_status,
+    lanes,
+    pickups,
+    short_code_attempts,
+)
+
+log = logging.getLogger(__name__)
+
+STATE_RANK = {"offline": 0, "unknown": 0, "error": 1, "warning": 2, "ok": 3}
+PRUNE_EVERY_S = 3600.0
+
+
+class Fleet:
+    """Heartbeats in, fleet status out. ``version`` grows on every change (the dashboard's SSE)."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        alerts: Alerts,
+        *,
+        offline_seconds: float = 12.0,
+        limits: Thresholds | None = None,
+        keep_days: float = 7.0,
+        clock: Callable[[], float] = time.time,
+    ):
+        self.engine = engine
+        self.alerts = alerts
+        self.offline_seconds = offline_seconds
+        self.limits = limits or Thresholds()
+        self.keep_days = keep_days
+        self.clock = clock
+        self.version = 0
+        self._changed = threading.Condition()
+        self._record_lock = threading.Lock()
+        self._online: dict[str, bool] = {}
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._pruned_at = float("-inf")
+
+    # -- life cycle: the timer that notices silent lanes --------------------------------------
+    def start(self) -> None:
+        if self._thread is not None and self._thread.is_alive():
+            return
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name="fleet-timer", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+
+    def _run(self) -> None:
+        interval = max(0.2, min(2.0, self.offline_seconds / 4))
+        while not self._stop.wait(interval):
+            try:
+                self.check_offline()
+                if time.monotonic() - self._pruned_at > PRUNE_EVERY_S:
+                    self.prune()
+                    self._pruned_at = time.monotonic()
+            except Exception:  # noqa: BLE001 - a DB blip must not end the timer
+                log.exception("fleet timer failed")
+
+    def wait_change(self, seen: int, timeout: float) -> int:
+        """Block until ``version`` differs from ``seen`` or ``timeout``; returns the version."""
+        with self._changed:
+            self._changed.wait_for(lambda: self.version != seen, timeout)
+            return self.version
+
+    def _bump(self) -> None:
+        with self._changed:
+            self.version += 1
+            self._changed.notify_all()
+
+    # -- heartbeats in --------------------------------------------------------------------------
+    def record(self, lane_id: str, report: dict) -> list[str]:
+        """Store one heartbeat of ``lane_id``, count its events, run the alert rules.
+
+        Returns the alert rules it raised.
+        """
+        if not isinstance(report, dict):
+            raise AmbilError("a heartbeat is a JSON object", key="request.invalid")
+        now = self.clock()
+        counters = _totals(report.get("counters") or {})
+        with self._record_lock, self.engine.begin() as conn:
+            row = conn.execute(select(lane_status.c.last_counters).where(lane_status.c.lane_id == lane_id)).first()
+            before = json.loads(row.last_counters) if row else None
+            values = {
+                "received_at": now,
+                "state": str(report.get("state", ""))[:32],
+                "report": json.dumps(report, default=str, sort_keys=True),
+                "last_counters": json.dumps(counters),
+            }
+            if row is None:
+                conn.execute(lane_status.insert().values(lane_id=lane_id, **values))
+            else:
+                conn.execute(update(lane_status).where(lane_status.c.lane_id == lane_id).values(**values))
+            if before is not None:
+                _add_events(conn, lane_id, int(now // 60), _delta(before, counters))
+            site = str(report.get("site") or "")[:200]
+            if site:
+                conn.execute(update(lanes).where(lanes.c.id == lane_id, lanes.c.site != site).values(site=site))
+            found = conditions(report, self.limits)
+            locked = conn.execute(
+                select(short_code_attempts.c.locked_until).where(short_code_attempts.c.lane_id == lane_id)
+            ).scalar()
+        if locked is not None and locked > now:
+            found["codes.lockout"] = "short-code lockout"
+        raised = self.alerts.evaluate(lane_id, found, scope=lambda rule: True)  # also clears lane.offline
+        self._online[lane_id] = True
+        self._bump()
+        return raised
+
+    def check_offline(self) -> list[str]:
+        """Raise ``lane.offline`` for lanes silent longer than ``offline_seconds``; returns them."""
+        now = self.clock()
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(lane_status.c.lane_id, lane_status.c.received_at)).all()
+        silent = []
+        changed = False
+        for row in rows:
+            online = now - row.received_at <= self.offline_seconds
+            if not online:
+                silent.append(row.lane_id)
+                age = f"{now - row.received_at:.0f} s"
+                self.alerts.evaluate(row.lane_id, {LANE_OFFLINE: age}, scope=lambda rule: rule == LANE_OFFLINE)
+            if self._online.get(row.lane_id) != online:
+                self._online[row.lane_id] = online
+                changed = True
+        if changed:
+            self._bump()
+        return silent
+
+    def prune(self) -> int:
+        """Drop per-minute history older than ``keep_days``."""
+        oldest = int((self.clock() - self.keep_days * 86400) // 60)
+        with self.engine.begin() as conn:
+            return conn.execute(delete(lane_events).where(lane_events.c.minute < oldest)).rowcount or 0
+
+    # -- status out -------------------------------------------------------------------------------
+    def lanes(self) -> list[dict]:
+        """Every lane (known or reporting), worst first: offline, error, warning, ok."""
+        now = self.clock()
+        with self.engine.connect() as conn:
+            known = {row.id: row for row in conn.execute(select(lanes.c.id, lanes.c.name, lanes.c.site))}
+            status = {row.lane_id: row for row in conn.execute(select(lane_status))}
+        open_alerts: dict[str, list[dict]] = {}
+        for alert in self.alerts.open_alerts():
+            open_alerts.setdefault(alert["lane_id"], []).append(alert)
+        result = []
+        for lane_id in sorted(set(known) | set(status)):
+            result.append(_summary(lane_id, known.get(lane_id), status.get(lane_id), open_alerts, now, self))
+        result.sort(key=lambda lane: (STATE_RANK.get(lane["health"], 0), lane["site"], lane["lane_id"]))
+        return result
+
+    def lane(self, lane_id: str) -> dict:
+        """One lane's summary plus its whole last report; ``lane.not_found`` if never heard of."""
+        found = [lane for lane in self.lanes() if lane["lane_id"] == lane_id]
+        if not found:
+            raise AmbilError(f"no lane {lane_id!r}", key="lane.not_found")
+        return found[0]
+
+    def series(self, lane_id: str, *, hours: float = 6.0, buckets: int = 36) -> list[dict]:
+        """Scans, releases and failures of ``lane_id`` over the last ``hours``, in ``buckets``."""
+        now = self.clock()
+        first_minute = int((now - hours * 3600) // 60)
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(lane_events).where(lane_events.c.lane_id == lane_id, lane_events.c.minute >= first_minute)
+            ).all()
+        width = hours * 60 / buckets  # minutes per bucket
+        out = [
+            {"start": (first_minute + i * width) * 60, "scans": 0, "releases": 0, "failures": 0}
+            for i in range(buckets)
+        ]
+        for row in rows:
+            index = min(buckets - 1, int((row.minute - first_minute) / width))
+            for name in ("scans", "releases", "failures"):
+                out[index][name] += getattr(row, name)
+        return out
+
+    def recent_pickups(self, lane_id: str, limit: int = 15) -> list[dict]:
+        """The lane's latest claims: when, which document, the outcome (never a code)."""
+        query = (
+            select(
+                claims.c.claimed_at,
+                claims.c.finished_at,
+                claims.c.outcome,
+                claims.c.detail,
+                documents.c.id.label("document_id"),
+                documents.c.kind,
+                documents.c.title,
+            )
+            .select_from(claims.join(pickups, claims.c.pickup_id == pickups.c.id).join(
+                documents, pickups.c.document_id == documents.c.id))
+            .where(claims.c.lane_id == lane_id)
+            .order_by(claims.c.claimed_at.desc())
+            .limit(limit)
+        )  # fmt: skip
+        with self.engine.connect() as conn:
+            return [dict(row._mapping) for row in conn.execute(query)]
+
+    def self_test(self, lane_control, lane_id: str, test: str, *, actor: str, **args) -> dict:
+        """Run a self-test through the lane (never a driver from here) and audit it."""
+        if lane_control is None:
+            raise AmbilError(f"lane {lane_id!r} cannot be reached from this office", key="lane.unreachable")
+        try:
+            result = lane_control.self_test(lane_id, test, actor=actor, **args)
+        except AmbilError as exc:
+            result = {"test": test, "lane_id": lane_id, "outcome": "failed", "detail": exc.key}
+            self._audit_test(actor, lane_id, test, args, result)
+            raise
+        self._audit_test(actor, lane_id, test, args, result)
+        return result
+
+    def _audit_test(self, actor: str, lane_id: str, test: str, args: dict, result: dict) -> None:
+        detail = {"test": test, "outcome": result.get("outcome"), "detail": str(result.get("detail", ""))[:200]}
+        detail.update({k: v for k, v in args.items() if k in ("bank", "door")})
+        with self.engine.begin() as conn:
+            audit.append(conn, actor=actor, action="lane.selftest", subject=f"lane:{lane_id}", detail=detail)
+
+
+def _summary(lane_id: str, known, status, open_alerts: dict, now: float, fleet: Fleet) -> dict:
+    report = json.loads(status.report) if status is not None else {}
+    age = now - status.received_at if status is not None else None
+    online = age is not None and age <= fleet.offline_seconds
+    alerts = open_alerts.get(lane_id, [])
+    devices = report.get("devices") or {}
+    if not online:
+        health = "offline"
+    else:
+        # an offline device is an error of an online lane; open alerts count with their severity
+        ranks = [max(1, STATE_RANK.get(d.get("state", "ok"), 1)) for d in devices.values()]
+        ranks += [3 - SEVERITY_RANK.get(a["severity"], 0) for a in alerts]
+        health = {1: "error", 2: "warning"}.get(min(ranks, default=3), "ok")
+    return {
+        "lane_id": lane_id,
+        "name": (known.name if known is not None else "") or report.get("name") or lane_id,
+        "site": (known.site if known is not None else "") or report.get("site") or "",
+        "online": online,
+        "reported": status is not None,
+        "health": health,
+        "received_at": status.received_at if status is not None else None,
+        "age_s": round(age, 1) if age is not None else None,
+        "state": report.get("state", ""),
+        "office_online": report.get("office_online"),
+        "version": report.get("version", ""),
+        "devices": devices,
+        "doors": report.get("doors") or {},
+        "host": report.get("host") or {},
+        "counters": report.get("counters") or {},
+        "logs": report.get("logs") or [],
+        "alerts": alerts,
+    }
+
+
+def _totals(counters: dict) -> dict:
+    outcomes = counters.get("outcomes") or {}
+    return {
+        "scans": int(counters.get("reads") or 0),
+        "releases": int(outcomes.get("released") or 0),
+        "failures": sum(int(outcomes.get(k) or 0) for k in ("failed", "uncertain")),
+    }
+
+
+def _delta(before: dict, now: dict) -> dict:
+    # a lane restart sets its counters back to zero: then the new total is the delta
+    return {k: (now[k] - before.get(k, 0)) if now[k] >= before.get(k, 0) else now[k] for k in now}
+
+
+def _add_events(conn: Connection, lane_id: str, minute: int, delta: dict) -> None:
+    if not any(delta.values()):
+        return
+    key = (lane_events.c.lane_id == lane_id) & (lane_events.c.minute == minute)
+    row = conn.execute(select(lane_events).where(key)).first()
+    if row is None:
+        conn.execute(lane_events.insert().values(lane_id=lane_id, minute=minute, **delta))
+    else:
+        conn.execute(update(lane_events).where(key).values(**{k: getattr(row, k) + v for k, v in delta.items()}))
