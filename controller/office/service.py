@@ -126,6 +126,8 @@ class Office:
         unknown = set(extra) - set(documents.EXTRA_FIELDS)
         if unknown:
             raise DocumentError(f"unknown fields: {', '.join(sorted(unknown))}", key="document.invalid")
+        if extra.get("kind_id") is not None:
+            self._check_kind(extra["kind_id"], kind)
         sha, pages = None, 0
         if pdf is not None:
             if kind != "print":
@@ -186,6 +188,12 @@ class Office:
             return self._issue(conn, doc, actor, expiry_days, now)
 
     def _issue(self, conn, doc, actor, expiry_days, now) -> IssuedCode:
+        if expiry_days is None and doc.kind_id is not None:  # the kind's own validity, if it has one
+            from controller.office.tables import document_kinds
+
+            expiry_days = conn.execute(
+                select(document_kinds.c.expiry_days).where(document_kinds.c.id == doc.kind_id)
+            ).scalar()
         days = self.default_expiry_days if expiry_days is None else expiry_days
         if days <= 0:
             raise DocumentError("expiry must be in the future", key="document.invalid")
@@ -291,7 +299,12 @@ class Office:
         return self._run_claim(
             claim_id,
             lambda conn, now: claims.claim_pickup(
-                conn, code_hash=code_hash, claim_id=claim_id, lane_id=lane_id, now=now, pin=pin,
+                conn,
+                code_hash=code_hash,
+                claim_id=claim_id,
+                lane_id=lane_id,
+                now=now,
+                pin=pin,
                 pin_policy=self._pin_policy(),
             ),
         )
@@ -435,3 +448,17 @@ class Office:
         from controller.office.ratings import record_rating
 
         return record_rating(self.engine, lane_id=lane_id, claim_id=claim_id, score=score, now=self.clock())
+
+    def _check_kind(self, kind_id: int, delivery: str) -> None:
+        from controller.office.tables import document_kinds
+
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(document_kinds.c.delivery, document_kinds.c.active).where(
+                    document_kinds.c.id == kind_id
+                )
+            ).first()
+        if row is None or not row.active:
+            raise DocumentError(f"no active document kind {kind_id}", key="document.invalid")
+        if row.delivery != delivery:
+            raise DocumentError(f"kind {kind_id} is delivered by {row.delivery}", key="document.invalid")

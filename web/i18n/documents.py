@@ -83,6 +83,11 @@ def history_rows(entries: list[dict], lang: str, username: Callable[[int], str |
 
 
 TEXTS = {
+    "documents.issued.pin": ("PIN (faktor kedua)", "PIN (second factor)"),
+    "documents.issued.pin_hint": (
+        "Berikan PIN ini kepada warga secara terpisah dari QR (mis. lewat telepon), jangan di slip.",
+        "Give this PIN to the citizen separately from the QR (e.g. by phone), never on the slip.",
+    ),
     # list
     "documents.title": ("Dokumen", "Documents"),
     "documents.new": ("Daftarkan dokumen", "Register a document"),

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 
 from controller.errors import DocumentError, UploadError
 from web.auth import Principal, require
+from web.issuing import issue_code
 
 router = APIRouter(prefix="/api/v1/documents", tags=["documents"])
 STAFF = ("staff", "admin")
@@ -65,13 +66,15 @@ async def attach_pdf(
 
 @router.post("/{doc_id}/ready", summary="Mark ready: issues the pickup code (shown once)")
 def mark_ready(request: Request, doc_id: int, who: Principal = Depends(require(*STAFF))):
-    issued = _office(request).mark_ready(doc_id, who.actor)
+    _office(request)
+    issued = issue_code(request.app.state.system, doc_id, who.actor)
     return _issued(request, doc_id, issued)
 
 
 @router.post("/{doc_id}/reissue", summary="Issue a new code; the old one stops working at once")
 def reissue(request: Request, doc_id: int, who: Principal = Depends(require(*STAFF))):
-    issued = _office(request).reissue(doc_id, who.actor)
+    _office(request)
+    issued = issue_code(request.app.state.system, doc_id, who.actor, reissue=True)
     return _issued(request, doc_id, issued)
 
 
@@ -112,4 +115,5 @@ def _issued(request: Request, doc_id: int, issued) -> dict:
         "short_code": issued.short_code,
         "expires_at": issued.expires_at,
         "qr_png_url": f"{base}/api/v1/qr/{issued.code}.png",
+        "pin": issued.pin,  # only for kinds with a second factor: give it to the citizen separately
     }

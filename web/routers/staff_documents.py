@@ -23,6 +23,7 @@ from web.auth import Principal, require_page
 from web.csrf import verify_csrf
 from web.i18n import request_lang, t
 from web.i18n.documents import format_short_code, format_time, history_rows
+from web.issuing import issue_code
 from web.pages import render
 from web.routers.staff_lockers import load_panel_context
 
@@ -226,17 +227,9 @@ def _issue(request: Request, who: Principal, doc_id: int, action: str):
     system = _system(request)
     try:
         doc = system.office.get_document(doc_id)
-        issue = system.office.mark_ready if action == "ready" else system.office.reissue
-        kind = _kind_of(system, doc)  # the kind's expiry, else the office default
-        issued = issue(doc_id, who.actor, expiry_days=kind.expiry_days if kind else None)
+        issued = issue_code(system, doc_id, who.actor, reissue=action != "ready")
     except DocumentError as exc:
         return _refused(request, who, doc_id, exc)
-    notify = getattr(system.notifications, "code_issued", None)
-    if notify is not None:
-        try:
-            notify(doc_id, issued.code)
-        except Exception:  # noqa: BLE001 - the code is issued; a notifier fault must not hide it
-            log.exception("notifying the citizen of document %d failed", doc_id)
     lang = _lang(request, who)
     context = {
         "doc": doc,
@@ -244,6 +237,7 @@ def _issue(request: Request, who: Principal, doc_id: int, action: str):
         "short_code": format_short_code(issued.short_code),
         "expires": format_time(issued.expires_at, lang),
         "citizen_link": f"{system.config.public_url}/p/{issued.code}",
+        "pin": issued.pin,
     }
     response = render(request, "documents/issued.html", context, who=who)
     response.headers.update({**NO_STORE, "Referrer-Policy": "no-referrer"})
