@@ -247,6 +247,10 @@ class LaneConfig(Strict):
     trust_loopback: bool = Field(True, description="lane endpoints admit requests from the Pi itself")
     heartbeat_seconds: float = Field(3.0, gt=0, le=300, description="how often the lane reports its health")
     site: str = Field("", max_length=200, description="the site (MPP) the lane stands at, for the dashboard")
+    sync_seconds: float = Field(10.0, gt=0, le=3600, description="how often the lane syncs offline pickups")
+    offline_grace_seconds: float = Field(
+        4 * 3600.0, ge=0, le=7 * 86400, description="offline releases only this long after the last sync"
+    )
 
     @field_validator("lockers")
     @classmethod

@@ -84,8 +84,9 @@ def run_checks(config_path: Path | None, *, now: datetime | None = None) -> list
     return findings
 
 
-def print_report(findings: list[Finding], out: TextIO = sys.stdout) -> int:
+def print_report(findings: list[Finding], out: TextIO | None = None) -> int:
     """Print one line per finding (and its fix); returns the exit status (1 on any FAIL)."""
+    out = out or sys.stdout
     width = max((len(f.name) for f in findings), default=8)
     for finding in findings:
         print(f"{finding.status:4}  {finding.name:{width}}  {finding.message}", file=out)
@@ -107,7 +108,7 @@ def parse_now(text: str | None) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def doctor(config_path: str | None, *, now: str | None = None, out: TextIO = sys.stdout) -> int:
+def doctor(config_path: str | None, *, now: str | None = None, out: TextIO | None = None) -> int:
     """The CLI entry: run every check on ``config_path`` and print the report."""
     import os
 

@@ -114,6 +114,7 @@ def build_system(
             lockers=lockers if lockers is not None else build_lockers(config),
         )
         system.lane.heartbeat = build_heartbeat_sender(config, system.lane, office_client)
+        system.lane.sync = build_sync(config, system.lane, system.office)
     from controller.metrics import ProcessMetrics
 
     system.extras["metrics"] = metrics = ProcessMetrics()
@@ -165,7 +166,9 @@ def build_fleet(config: Config, engine, notifications):
 
     alerts = Alerts(engine, notify=notify if notifications is not None else None)
     limits = Thresholds(
-        disk_free_percent=cfg.disk_free_percent, disk_free_mb=cfg.disk_free_mb, temperature_c=cfg.temperature_c
+        disk_free_percent=cfg.disk_free_percent,
+        disk_free_mb=cfg.disk_free_mb,
+        temperature_c=cfg.temperature_c,
     )
     fleet = Fleet(engine, alerts, offline_seconds=config.office.lane_offline_seconds, limits=limits)
     return alerts, fleet
@@ -181,6 +184,24 @@ def build_heartbeat_sender(config: Config, lane: Lane, office_client: OfficeClie
         office_client.heartbeat,
         interval=config.lane.heartbeat_seconds,
     )
+
+
+def build_sync(config: Config, lane: Lane, office):
+    """The lane's offline store (in its journal DB), trusted clock and sync worker (DESIGN 5)."""
+    from controller.lane.offline import OfflineStore
+    from controller.lane.sync import HttpSyncLink, InProcessSyncLink, SyncWorker
+
+    store = OfflineStore(
+        lane.journal, banks=lane.lockers.keys(), grace_seconds=config.lane.offline_grace_seconds
+    )
+    if office is not None:
+        from controller.office.sync import OfficeSync
+
+        link = InProcessSyncLink(OfficeSync(office), config.lane.id)
+    else:
+        link = HttpSyncLink(config.lane.office_url, config.lane.api_key)
+    lane.releaser.offline = store
+    return SyncWorker(store, link, interval=config.lane.sync_seconds)
 
 
 def build_office_client(config: Config, office, *, fleet=None) -> OfficeClient:

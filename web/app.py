@@ -30,6 +30,7 @@ from web.routers import (
     reports,
     staff_documents,
     staff_lockers,
+    sync,
 )
 
 log = logging.getLogger(__name__)
@@ -79,6 +80,7 @@ def create_app(system: System, *, manage_lifecycle: bool = True) -> FastAPI:
         citizen,
         heartbeats,
         dashboard,
+        sync,
     )
     for module in routers:
         app.include_router(module.router)

@@ -22,7 +22,7 @@ Decode = Callable[[np.ndarray], list[str]]
 
 
 def opencv_reader(detector: cv2.QRCodeDetector | cv2.QRCodeDetectorAruco) -> Decode:
-    """``detectAndDecodeMulti`` of an OpenCV detector; a payload OpenCV cannot turn into text counts as none."""
+    """``detectAndDecodeMulti`` of an OpenCV detector; unreadable text: none."""
 
     def decode(frame: np.ndarray) -> list[str]:
         try:

@@ -201,7 +201,8 @@ def _print_table(title: str, figures: dict[str, dict[str, dict]], out) -> None:
         for name in names:
             row = figures[name].get(group)
             cells.append(
-                f"{row['read']:>4}/{row['images']:<4} {row['wrong']:>2}w {row['median_ms']:>7.2f} {row['p95_ms']:>7.2f}"
+                f"{row['read']:>4}/{row['images']:<4} {row['wrong']:>2}w"
+                + f" {row['median_ms']:>7.2f} {row['p95_ms']:>7.2f}"
                 if row
                 else ""
             )

@@ -17,8 +17,45 @@ import json
 import sqlite3
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+
+# Offline releases (controller/lane/offline.py): the pickups synced from the office (hashes only),
+# the claims released while the office was away (flagged, reported by reconciliation, not by the
+# Reporter), pickups released online since the last sync, and small values (last sync, clock floor).
+OFFLINE_SCHEMA = """
+CREATE TABLE IF NOT EXISTS offline_pickups (
+    code_hash    TEXT PRIMARY KEY,
+    pickup_id    INTEGER NOT NULL,
+    document_id  INTEGER NOT NULL,
+    kind         TEXT NOT NULL,
+    locker_bank  TEXT,
+    door         INTEGER,
+    expires_at   REAL NOT NULL,
+    requires_pin INTEGER NOT NULL DEFAULT 0,
+    version      TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE IF NOT EXISTS offline_claims (
+    claim_id    TEXT PRIMARY KEY,
+    code_hash   TEXT NOT NULL,
+    pickup_id   INTEGER NOT NULL,
+    document_id INTEGER NOT NULL,
+    released_at REAL NOT NULL,
+    reconciled  INTEGER NOT NULL DEFAULT 0,
+    result      TEXT
+);
+CREATE INDEX IF NOT EXISTS offline_claims_pickup ON offline_claims (pickup_id);
+CREATE TABLE IF NOT EXISTS offline_consumed (
+    pickup_id INTEGER PRIMARY KEY,
+    at        REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS offline_values (
+    name  TEXT PRIMARY KEY,
+    value REAL NOT NULL
+);
+"""
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS releases (
@@ -33,7 +70,7 @@ CREATE TABLE IF NOT EXISTS releases (
     updated_at REAL NOT NULL
 );
 CREATE INDEX IF NOT EXISTS releases_open ON releases (stage, reported);
-"""
+""" + OFFLINE_SCHEMA
 
 # outcomes the office needs to hear about; 'refused' was the office's own answer
 REPORTABLE = ("released", "failed", "uncertain", "abandoned")
@@ -55,11 +92,16 @@ class Release:
 class Journal:
     """The durable record of releases. Thread-safe; each call is one committed transaction."""
 
-    def __init__(self, path: Path, *, synchronous: str = "FULL"):
+    def __init__(self, path: Path, *, synchronous: str = "FULL", connect=None):
+        """``connect(path_str)`` may supply another autocommit DB-API style connection with
+        ``execute`` and ``executescript`` (the power-cut proof runs the journal on an apsw VFS)."""
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
+        if connect is None:
+            self._db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
+        else:
+            self._db = connect(str(path))
         self._db.execute("PRAGMA journal_mode=WAL")
         # FULL: a committed INTENT survives a power cut (WAL + NORMAL may lose the last commits)
         self._db.execute(f"PRAGMA synchronous={synchronous}")
@@ -121,9 +163,29 @@ class Journal:
         return self._select("SELECT * FROM releases WHERE stage!='done' ORDER BY created_at", ())
 
     def unreported(self) -> list[Release]:
+        """Outcomes the Reporter owes the office; offline claims go by reconciliation instead."""
         return self._select(
-            "SELECT * FROM releases WHERE stage='done' AND reported=0 ORDER BY updated_at", ()
+            "SELECT * FROM releases WHERE stage='done' AND reported=0 "
+            "AND claim_id NOT IN (SELECT claim_id FROM offline_claims) ORDER BY updated_at",
+            (),
         )
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One committed write transaction (BEGIN IMMEDIATE) for several statements."""
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+
+    def query(self, sql: str, args: tuple = ()) -> list[tuple]:
+        """Rows of a read-only query (used by the offline store)."""
+        with self._lock:
+            return self._db.execute(sql, args).fetchall()
 
     def recent(self, limit: int = 20) -> list[Release]:
         return self._select("SELECT * FROM releases ORDER BY created_at DESC LIMIT ?", (limit,))

@@ -105,6 +105,7 @@ class Lane:
         self._act_lock = threading.Lock()
         self.ready = threading.Event()
         self.heartbeat = None  # a HeartbeatSender (controller/lane/heartbeat.py), set by the composition root
+        self.sync = None  # a SyncWorker (controller/lane/sync.py): offline store and reconciliation
 
     # -- life cycle ----------------------------------------------------------------------------
     def start(self) -> None:
@@ -127,6 +128,8 @@ class Lane:
         self._show_idle()
         if self.heartbeat is not None:
             self.heartbeat.start()
+        if self.sync is not None:
+            self.sync.start()
         self.ready.set()
         log.info("lane %s ready", self.settings.lane_id)
 
@@ -134,6 +137,8 @@ class Lane:
         self._stop.set()
         if self.heartbeat is not None:
             self.heartbeat.stop()
+        if self.sync is not None:
+            self.sync.stop()
         if self.scanner is not None:
             self.scanner.stop()
         for thread in self._threads:
@@ -354,6 +359,8 @@ class Lane:
                 if was_online != self.office_online:
                     log.warning("office link %s", "restored" if self.office_online else "lost")
                     self.reporter.poke()
+                    if self.sync is not None and self.office_online:
+                        self.sync.poke()  # reconcile offline releases now
                 if self.screen.view.state in (
                     LaneState.READY,
                     LaneState.READING,
@@ -402,4 +409,11 @@ class Lane:
             },
             "unreported": len(self.journal.unreported()),
             "doors": self.outputs.status(),
+            **self._offline_status(),
         }
+
+    def _offline_status(self) -> dict:
+        """``clock: {synchronised, skew_s}`` and the offline store, when this lane syncs."""
+        if self.sync is None:
+            return {}
+        return {"clock": self.sync.store.clock.status(), "offline": self.sync.status()}

@@ -119,6 +119,7 @@ class Releaser:
         self.settings = settings
         self.show = show
         self.door_watches = door_watches or {}  # bank id -> hardware.locker.door_watch.DoorWatch
+        self.offline = None  # a controller.lane.offline.OfflineStore, set by the composition root
         spool_dir.mkdir(parents=True, exist_ok=True)
 
     def release(
@@ -130,12 +131,18 @@ class Releaser:
         # a short code is a weak secret: the journal keeps only a marker, never the digits
         self.journal.claiming(claim_id, code_hash or "short-code")
         self.show(make_view(LaneState.CHECKING))
+        if code_hash is not None and self.offline is not None and self.offline.released_offline(code_hash):
+            # the office may not know yet (reconciliation pending): never ask it for a second one
+            return self._finish(claim_id, "refused", "code.already_released", detail="released offline")
         try:
             if code_hash is not None:
                 grant = self.office.claim(code_hash=code_hash, claim_id=claim_id, pin=pin)
             else:
                 grant = self.office.claim_short(short_code=short_code, claim_id=claim_id, pin=pin)
         except OfficeUnreachable as exc:
+            offline = self._offline_grant(claim_id, code_hash, pin)
+            if offline is not None:  # DESIGN 5: this lane's locker, synced, within the grace period
+                return self._open_door(offline)
             # the office may have granted it and the answer got lost: tell it we walked away
             return self._finish(claim_id, "abandoned", "office.unreachable", detail=exc.detail)
         except AmbilError as exc:
@@ -144,6 +151,13 @@ class Releaser:
         if grant.kind == "print":
             return self._print(grant)
         return self._open_door(grant)
+
+    def _offline_grant(self, claim_id: str, code_hash: str | None, pin: str | None) -> Grant | None:
+        """The offline store's grant for this claim (recorded there as an offline claim), or None."""
+        if self.offline is None or code_hash is None:
+            return None
+        decision = self.offline.grant(claim_id=claim_id, code_hash=code_hash, pin=pin)
+        return decision if isinstance(decision, Grant) else None
 
     # -- print ---------------------------------------------------------------------------------
     def _print(self, grant: Grant) -> Outcome:
@@ -290,6 +304,8 @@ class Releaser:
     ) -> Outcome:
         self.journal.done(claim_id, outcome, detail if not reason else f"{reason}: {detail}")
         log.info("claim %s %s %s %s", claim_id, outcome, reason, detail)
+        if self.offline is not None and grant is not None and outcome in ("released", "uncertain"):
+            self.offline.note_consumed(grant.pickup_id)  # an older snapshot may still list it
         if outcome == "released":
             if grant and grant.kind == "locker":
                 placement = self.settings.placements.get(grant.locker_bank, BankPlacement())

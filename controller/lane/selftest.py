@@ -30,7 +30,9 @@ LIGHT_STEP_S = 0.6
 PRINT_FOLLOW_S = 60.0
 
 
-def run_self_test(lane: Lane, test: str, *, actor: str, bank: str | None = None, door: int | None = None) -> dict:
+def run_self_test(
+    lane: Lane, test: str, *, actor: str, bank: str | None = None, door: int | None = None
+) -> dict:
     """Run one self-test on ``lane``; raises ``request.invalid`` for an unknown test."""
     if test not in TESTS:
         raise AmbilError(f"unknown self-test {test!r} (one of {', '.join(TESTS)})", key="request.invalid")

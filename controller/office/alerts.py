@@ -33,13 +33,25 @@ RULES: dict[str, tuple[str, str, str]] = {
     "printer.toner_low": ("warning", "Toner printer {lane} hampir habis", "Toner of {lane} is low"),
     "printer.offline": ("error", "Printer {lane} tidak terhubung", "Printer of {lane} is offline"),
     "scanner.offline": ("error", "Pemindai {lane} tidak berfungsi", "Scanner of {lane} is not working"),
-    "locker.offline": ("error", "Papan kunci {what} di {lane} tidak menjawab", "Lock board {what} of {lane} is offline"),
-    "door.left_open": ("warning", "Pintu {what} di {lane} dibiarkan terbuka", "Door {what} of {lane} was left open"),
+    "locker.offline": (
+        "error",
+        "Papan kunci {what} di {lane} tidak menjawab",
+        "Lock board {what} of {lane} is offline",
+    ),
+    "door.left_open": (
+        "warning",
+        "Pintu {what} di {lane} dibiarkan terbuka",
+        "Door {what} of {lane} was left open",
+    ),
     "door.forced": ("error", "Pintu {what} di {lane} dibuka paksa", "Door {what} of {lane} was forced open"),
     "lane.offline": ("error", "Lajur {lane} tidak mengirim kabar", "Lane {lane} stopped reporting"),
     "disk.low": ("warning", "Disk {lane} hampir penuh ({what})", "Disk of {lane} is almost full ({what})"),
     "clock.unsynced": ("warning", "Jam {lane} tidak tersinkron", "Clock of {lane} is not synchronised"),
-    "temperature.high": ("warning", "Suhu CPU {lane} tinggi ({what})", "CPU temperature of {lane} is high ({what})"),
+    "temperature.high": (
+        "warning",
+        "Suhu CPU {lane} tinggi ({what})",
+        "CPU temperature of {lane} is high ({what})",
+    ),
     "codes.lockout": (
         "warning",
         "Terlalu banyak kode salah di {lane}",
@@ -130,7 +142,9 @@ class Alerts:
         now = self.clock()
         with self._lock, self.engine.begin() as conn:
             rows = conn.execute(
-                select(alerts.c.id, alerts.c.rule).where(alerts.c.lane_id == lane_id, alerts.c.status == "open")
+                select(alerts.c.id, alerts.c.rule).where(
+                    alerts.c.lane_id == lane_id, alerts.c.status == "open"
+                )
             ).all()
             open_rules = {row.rule: row.id for row in rows}
             for rule, detail in found.items():
@@ -182,7 +196,9 @@ class Alerts:
             if row is None:
                 raise AmbilError(f"no alert {alert_id}", key="alert.not_found")
             if row.acked_at is None:
-                conn.execute(update(alerts).where(alerts.c.id == alert_id).values(acked_by=actor, acked_at=now))
+                conn.execute(
+                    update(alerts).where(alerts.c.id == alert_id).values(acked_by=actor, acked_at=now)
+                )
                 audit.append(
                     conn, actor=actor, action="alert.acknowledged", subject=f"alert:{alert_id}",
                     detail={"lane_id": row.lane_id, "rule": row.rule}, at=now,

@@ -109,7 +109,9 @@ class Fleet:
         now = self.clock()
         counters = _totals(report.get("counters") or {})
         with self._record_lock, self.engine.begin() as conn:
-            row = conn.execute(select(lane_status.c.last_counters).where(lane_status.c.lane_id == lane_id)).first()
+            row = conn.execute(
+                select(lane_status.c.last_counters).where(lane_status.c.lane_id == lane_id)
+            ).first()
             before = json.loads(row.last_counters) if row else None
             values = {
                 "received_at": now,
@@ -125,7 +127,9 @@ class Fleet:
                 _add_events(conn, lane_id, int(now // 60), _delta(before, counters))
             site = str(report.get("site") or "")[:200]
             if site:
-                conn.execute(update(lanes).where(lanes.c.id == lane_id, lanes.c.site != site).values(site=site))
+                conn.execute(
+                    update(lanes).where(lanes.c.id == lane_id, lanes.c.site != site).values(site=site)
+                )
             found = conditions(report, self.limits)
             locked = conn.execute(
                 select(short_code_attempts.c.locked_until).where(short_code_attempts.c.lane_id == lane_id)
@@ -149,7 +153,9 @@ class Fleet:
             if not online:
                 silent.append(row.lane_id)
                 age = f"{now - row.received_at:.0f} s"
-                self.alerts.evaluate(row.lane_id, {LANE_OFFLINE: age}, scope=lambda rule: rule == LANE_OFFLINE)
+                self.alerts.evaluate(
+                    row.lane_id, {LANE_OFFLINE: age}, scope=lambda rule: rule == LANE_OFFLINE
+                )
             if self._online.get(row.lane_id) != online:
                 self._online[row.lane_id] = online
                 changed = True
@@ -192,7 +198,9 @@ class Fleet:
         first_minute = int((now - hours * 3600) // 60)
         with self.engine.connect() as conn:
             rows = conn.execute(
-                select(lane_events).where(lane_events.c.lane_id == lane_id, lane_events.c.minute >= first_minute)
+                select(lane_events).where(
+                    lane_events.c.lane_id == lane_id, lane_events.c.minute >= first_minute
+                )
             ).all()
         width = hours * 60 / buckets  # minutes per bucket
         out = [
@@ -240,7 +248,11 @@ class Fleet:
         return result
 
     def _audit_test(self, actor: str, lane_id: str, test: str, args: dict, result: dict) -> None:
-        detail = {"test": test, "outcome": result.get("outcome"), "detail": str(result.get("detail", ""))[:200]}
+        detail = {
+            "test": test,
+            "outcome": result.get("outcome"),
+            "detail": str(result.get("detail", ""))[:200],
+        }
         detail.update({k: v for k, v in args.items() if k in ("bank", "door")})
         with self.engine.begin() as conn:
             audit.append(conn, actor=actor, action="lane.selftest", subject=f"lane:{lane_id}", detail=detail)
@@ -302,4 +314,6 @@ def _add_events(conn: Connection, lane_id: str, minute: int, delta: dict) -> Non
     if row is None:
         conn.execute(lane_events.insert().values(lane_id=lane_id, minute=minute, **delta))
     else:
-        conn.execute(update(lane_events).where(key).values(**{k: getattr(row, k) + v for k, v in delta.items()}))
+        conn.execute(
+            update(lane_events).where(key).values(**{k: getattr(row, k) + v for k, v in delta.items()})
+        )

@@ -82,7 +82,8 @@ def test_ready_then_pings_stop_while_the_lane_loop_is_frozen_and_resume_after(li
             listener.collect(WATCHDOG_S + 0.6)
             frozen = listener.collect(2.0)
             assert "WATCHDOG=1" not in frozen, frozen
-            print(f"frozen lane loop: {frozen.count('WATCHDOG=1')} pings in 2 s (alive: {alive.count('WATCHDOG=1')})")
+            frozen_pings, alive_pings = frozen.count("WATCHDOG=1"), alive.count("WATCHDOG=1")
+            print(f"watchdog pings in 2 s: {frozen_pings} with the lane loop frozen, {alive_pings} alive")
         finally:
             lane._act_lock.release()
         listener.wait_for("WATCHDOG=1", timeout=3.0)

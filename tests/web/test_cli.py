@@ -63,7 +63,7 @@ def test_decode_prints_codes_or_says_none(tmp_path):
 
 
 def test_lane_show_feeds_an_image_to_the_running_simulated_camera(build, tmp_path):
-    system = build(printer={"type": "sim", "seconds_per_page": 0.01})
+    system = build(printer={"type": "sim", "seconds_per_page": 0.01}, result_seconds=60.0)
     key = system.office.create_api_key("staff")
     image = tmp_path / "qr.png"
     with LiveServer(system) as server, server.client(key) as api:

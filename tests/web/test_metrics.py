@@ -111,6 +111,8 @@ def test_metrics_from_loopback_in_the_text_format(lane_with_a_release):
     assert value_of(families, "ambil_device_state", device="locker:A") == 0
     assert value_of(families, "ambil_office_claims", lane="lane-1", outcome="released") == 1
     assert value_of(families, "ambil_office_documents", state="released") == 1
+    if getattr(system, "alerts", None) is not None:  # the fleet's alerts, where this tree has them
+        assert families["ambil_alerts_raised_total"]["type"] == "counter"
 
 
 def test_a_device_in_trouble_shows_in_its_state_gauge(build):

@@ -52,7 +52,12 @@ async def dashboard_events(request: Request, who: Principal = Depends(require_pa
     fleet = _fleet(request)
     lang = request_lang(request, who.language)
     template = request.app.state.templates.get_template("dashboard/_lanes.html")
-    context = {"t": lambda key, **v: t(lang, key, **v), "lang": lang, "csrf_token": csrf_token(request), "who": who}
+    context = {
+        "t": lambda key, **v: t(lang, key, **v),
+        "lang": lang,
+        "csrf_token": csrf_token(request),
+        "who": who,
+    }
     context.update(_helpers(lang))
 
     async def stream():
@@ -66,7 +71,9 @@ async def dashboard_events(request: Request, who: Principal = Depends(require_pa
                 break
 
     return StreamingResponse(
-        stream(), media_type="text/event-stream", headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
+        stream(),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
     )
 
 
@@ -149,9 +156,12 @@ def chart(series: list[dict]) -> dict:
     lines = []
     for name, colour in SERIES:
         points = " ".join(
-            f"{CHART_LEFT + i * step:.1f},{baseline - plot_h * b[name] / top:.1f}" for i, b in enumerate(series)
+            f"{CHART_LEFT + i * step:.1f},{baseline - plot_h * b[name] / top:.1f}"
+            for i, b in enumerate(series)
         )
-        lines.append({"name": name, "colour": colour, "points": points, "total": sum(b[name] for b in series)})
+        lines.append(
+            {"name": name, "colour": colour, "points": points, "total": sum(b[name] for b in series)}
+        )
     label_every = max(1, len(series) // 6)
     labels = [
         {"x": round(CHART_LEFT + i * step, 1), "text": datetime.fromtimestamp(b["start"]).strftime("%H:%M")}

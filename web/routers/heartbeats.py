@@ -51,12 +51,16 @@ class SelfTest(BaseModel):
 
 
 @router.post("/api/v1/lane/selftest", summary="Run a self-test on this lane (technician, or the Pi itself)")
-def lane_self_test(body: SelfTest, request: Request, who: Principal = Depends(require_local_or("technician"))):
+def lane_self_test(
+    body: SelfTest, request: Request, who: Principal = Depends(require_local_or("technician"))
+):
     system = request.app.state.system
     if system.lane is None:
         raise AmbilError("this process runs no lane (role = office)", key="device.failed")
     args = {"bank": body.bank, "door": body.door} if body.test == "door" else {}
     if system.fleet is not None and system.lane_control is not None:  # all-in-one: audited in the office
-        return system.fleet.self_test(system.lane_control, system.lane.settings.lane_id, body.test, actor=who.actor, **args)
+        return system.fleet.self_test(
+            system.lane_control, system.lane.settings.lane_id, body.test, actor=who.actor, **args
+        )
     log.info("self-test %s by %s (lane only: no office audit here)", body.test, who.actor)
     return system.lane.self_test(body.test, actor=who.actor, **args)

@@ -202,7 +202,11 @@ class Notifications:
         target = to or ("technicians" if self.channel.name == "log" else None)
         if target is None:
             return self._record(
-                None, "alert", "-", status="failed", error=f"set alerts.notify_to for the {self.channel.name} channel"
+                None,
+                "alert",
+                "-",
+                status="failed",
+                error=f"set alerts.notify_to for the {self.channel.name} channel",
             )
         message = Message(to=target, subject=subject, text=text, document_id=None, purpose="alert")
         row_id = self._record(None, "alert", mask_target(target))

@@ -1,0 +1,237 @@
+"""Offline releases: the decision on a real journal, and the whole lane with the office away."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+import pytest
+
+from controller.clock import TrustedClock
+from controller.errors import OfficeUnreachable
+from controller.lane.journal import Journal
+from controller.lane.office_client import Grant, InProcessOfficeClient
+from controller.lane.offline import OfflineStore, Refusal
+from controller.lane.sync import InProcessSyncLink
+from controller.office.sync import OfficeSync
+from tests.controller.lane.conftest import issue_locker, issue_print, settle, wait_done
+from tests.rigs.server import wait_for
+
+NOW = 1_800_000_000.0  # a fixed "office time" for the unit tests
+
+
+class Clocks:
+    """A settable wall clock and monotonic clock."""
+
+    def __init__(self, wall: float):
+        self.wall, self.mono = wall, 1000.0
+
+    def advance(self, seconds: float) -> None:
+        self.wall += seconds
+        self.mono += seconds
+
+
+def pickup(n: int, **over) -> dict:
+    row = {
+        "code_hash": f"{n:064x}",
+        "pickup_id": n,
+        "document_id": 100 + n,
+        "kind": "locker",
+        "locker_bank": "A",
+        "door": n,
+        "expires_at": NOW + 86400,
+        "requires_pin": False,
+        "version": "v1",
+    }
+    return {**row, **over}
+
+
+@pytest.fixture
+def store(tmp_path):
+    clocks = Clocks(NOW)
+    journal = Journal(tmp_path / "journal.db")
+    offline = OfflineStore(journal, banks=["A"], grace_seconds=3600, monotonic=lambda: clocks.mono)
+    offline.clock = TrustedClock(offline, wall=lambda: clocks.wall, monotonic=lambda: clocks.mono)
+    offline.clocks = clocks
+    yield offline
+    journal.close()
+
+
+def offline_release(store: OfflineStore, n: int, claim_id: str | None = None) -> Grant | Refusal:
+    claim_id = claim_id or uuid.uuid4().hex
+    store.journal.claiming(claim_id, f"{n:064x}")
+    decision = store.grant(claim_id=claim_id, code_hash=f"{n:064x}")
+    if isinstance(decision, Grant):
+        store.journal.intent(claim_id, {"kind": "door", "bank": "A", "door": n})
+        store.journal.done(claim_id, "released", "door opened")
+    else:
+        store.journal.done(claim_id, "abandoned", "office.unreachable")
+    return decision
+
+
+def test_grants_only_synced_own_unexpired_pickups_once(store):
+    store.replace(
+        [
+            pickup(1),
+            pickup(2, locker_bank="B"),
+            pickup(3, expires_at=NOW - 1),
+            pickup(4, requires_pin=True),
+            pickup(5, kind="print", locker_bank=None, door=None),
+        ],
+        office_time=NOW,
+    )
+    assert isinstance(offline_release(store, 1), Grant)
+    assert offline_release(store, 1) == Refusal("already_released")
+    assert offline_release(store, 2) == Refusal("other_lane")
+    assert offline_release(store, 3) == Refusal("expired")
+    assert offline_release(store, 4) == Refusal("needs_office")
+    assert offline_release(store, 5) == Refusal("needs_office")
+    assert offline_release(store, 9) == Refusal("not_synced")
+    assert store.released_offline(f"{1:064x}") and not store.released_offline(f"{2:064x}")
+    # offline claims wait for reconciliation, not for the Reporter
+    (pending,) = store.unreconciled()
+    assert pending["pickup_id"] == 1 and pending["outcome"] == "released"
+    assert pending["claim_id"] not in [r.claim_id for r in store.journal.unreported()]
+
+
+def test_a_failed_offline_release_may_be_tried_again(store):
+    store.replace([pickup(1)], office_time=NOW)
+    store.journal.claiming("c1-failed", f"{1:064x}")
+    assert isinstance(store.grant(claim_id="c1-failed", code_hash=f"{1:064x}"), Grant)
+    store.journal.done("c1-failed", "failed", "pulse: relay-failed")  # nothing actuated
+    assert isinstance(offline_release(store, 1), Grant)
+    assert offline_release(store, 1) == Refusal("already_released")
+
+
+def test_grace_period_runs_out(store):
+    store.replace([pickup(1), pickup(2)], office_time=NOW)
+    store.clocks.advance(3500)
+    assert isinstance(offline_release(store, 1), Grant)
+    store.clocks.advance(200)  # 3700 s since the last sync > 3600 s grace
+    assert offline_release(store, 2) == Refusal("grace_over")
+    assert store.status()["within_grace"] is False
+    store.replace([pickup(2)], office_time=NOW + 3700)  # a new sync opens it again
+    assert isinstance(offline_release(store, 2), Grant)
+
+
+def test_never_synced_grants_nothing(tmp_path):
+    journal = Journal(tmp_path / "j.db")
+    store = OfflineStore(journal, banks=["A"])
+    journal.claiming("c-never", "ab" * 32)
+    assert store.grant(claim_id="c-never", code_hash="ab" * 32) == Refusal("not_synced")
+    journal.close()
+
+
+def test_a_clock_set_to_2001_does_not_accept_expired_codes(store, tmp_path):
+    store.replace([pickup(1, expires_at=NOW + 600), pickup(2, expires_at=NOW + 7200)], office_time=NOW)
+    store.clocks.advance(1200)  # the code of pickup 1 expired 600 s ago ...
+    store.clocks.wall = 978_307_200.0  # ... and the system clock jumps to 2001-01-01
+    assert store.clock.now() >= NOW + 1200
+    assert offline_release(store, 1) == Refusal("expired")
+    assert isinstance(offline_release(store, 2), Grant)
+    assert store.clock.status()["synchronised"] is False
+    # after a reboot with the clock still in 2001, the persisted floor still refuses it
+    store.clock.persist()
+    reborn = OfflineStore(store.journal, banks=["A"], grace_seconds=3600)
+    reborn.clock = TrustedClock(reborn, wall=lambda: 978_307_200.0, monotonic=lambda: 5.0)
+    assert reborn.clock.now() >= NOW + 1200
+    store.journal.claiming("c-reboot", f"{1:064x}")
+    assert reborn.grant(claim_id="c-reboot", code_hash=f"{1:064x}") == Refusal("expired")
+
+
+def test_an_online_release_since_the_snapshot_blocks_the_offline_one(store):
+    store.replace([pickup(1), pickup(2)], office_time=NOW)
+    store.journal.claiming("online-1", f"{1:064x}")  # released online by code
+    store.journal.intent("online-1", {"kind": "door"})
+    store.journal.done("online-1", "released")
+    store.note_consumed(2)  # released online by short code (the journal has no hash then)
+    store.replace([pickup(1), pickup(2)], office_time=NOW + 5)  # a snapshot fetched just before
+    assert offline_release(store, 1) == Refusal("already_released")
+    assert offline_release(store, 2) == Refusal("already_released")
+
+
+def test_the_synced_set_in_the_journal_holds_hashes_not_codes(make_system):
+    system = make_system()
+    lane, office = system.lane, system.office
+    _, code = issue_locker(office, door=1)
+    issue_print(office)
+    assert lane.sync.sync_once()
+    rows = lane.journal.query("SELECT * FROM offline_pickups")
+    assert len(rows) == 1  # the locker pickup; the print one needs the office for its PDF
+    dump = json.dumps(rows) + lane.journal.path.read_bytes().decode("latin-1")
+    assert code not in dump and "AMB1" not in dump
+    status = lane.status()
+    assert status["clock"]["synchronised"] is True and abs(status["clock"]["skew_s"]) < 5
+    assert status["offline"]["synced_pickups"] == 1
+
+
+class FlakyOffice(InProcessOfficeClient):
+    """The real office behind a switch that makes it unreachable (claims, reports, sync)."""
+
+    down = False
+
+    def _check(self):
+        if self.down:
+            raise OfficeUnreachable("connection refused (test)")
+
+    def claim(self, **kw):
+        self._check()
+        return super().claim(**kw)
+
+    def report(self, **kw):
+        self._check()
+        return super().report(**kw)
+
+    def ping(self):
+        return not self.down
+
+
+class FlakySync(InProcessSyncLink):
+    def __init__(self, office_sync, lane_id, flaky: FlakyOffice):
+        super().__init__(office_sync, lane_id)
+        self.flaky = flaky
+
+    def fetch(self):
+        self.flaky._check()
+        return super().fetch()
+
+    def report_offline(self, releases):
+        self.flaky._check()
+        return super().report_offline(releases)
+
+
+def test_lane_releases_offline_and_reconciles_when_the_office_returns(make_system):
+    probe = make_system(start=False)
+    office = probe.office
+    flaky = FlakyOffice(office, "lane-1")
+    system = make_system(
+        drivers={"office_client": flaky}, state_dir=probe.config.state_dir, dedupe_seconds=0.1, sync_seconds=0.2
+    )
+    lane = system.lane
+    lane.sync.link = lane.sync.reconciler.link = FlakySync(OfficeSync(office), "lane-1", flaky)
+    doc_id, code = issue_locker(office, door=2)
+    print_doc, print_code = issue_print(office)
+    wait_for(lambda: lane.status()["offline"]["synced_pickups"] == 1, what="synced")
+    flaky.down = True
+    lane.simulate_scan(text=code)
+    (release,) = wait_done(lane)
+    assert release.outcome == "released"
+    assert [door for door, _ms, _at in lane.lockers["A"].pulses] == [2]
+    settle(0.3)
+    lane.simulate_scan(text=code)  # shown again while offline: nothing moves
+    lane.simulate_scan(text=print_code)  # a print needs the office
+    rows = wait_done(lane, 3)
+    assert [r.outcome for r in rows] == ["released", "refused", "abandoned"]
+    assert len(lane.lockers["A"].pulses) == 1 and lane.printer.printed == []
+    assert office.get_document(doc_id)["state"] == "ready"  # the office does not know yet
+    assert lane.status()["offline"]["unreconciled"] == 1
+    flaky.down = False
+    wait_for(lambda: office.get_document(doc_id)["state"] == "released", what="reconciled")
+    wait_for(lambda: lane.status()["offline"]["unreconciled"] == 0, what="acknowledged")
+    history = [h["action"] for h in office.get_document(doc_id)["history"]]
+    assert "pickup.released" in history and "offline.conflict" not in history
+    settle(0.2)
+    lane.simulate_scan(text=code)  # online now: the office refuses it
+    rows = wait_done(lane, 4)
+    assert rows[-1].outcome == "refused" and len(lane.lockers["A"].pulses) == 1
+    assert office.verify_audit().ok

@@ -1,0 +1,99 @@
+"""The fleet store: heartbeats in, lanes worst first, per-minute history, offline by a clock."""
+
+from __future__ import annotations
+
+import time
+
+from sqlalchemy import update
+
+from controller.office.alerts import Alerts
+from controller.office.fleet import Fleet
+from controller.office.tables import short_code_attempts
+
+
+class Clock:
+    def __init__(self):
+        self.now = 1_800_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def beat(state="ready", reads=0, released=0, failed=0, printer="ok", reasons=(), **extra) -> dict:
+    return {
+        "lane_id": "x",
+        "state": state,
+        "counters": {"reads": reads, "outcomes": {"released": released, "failed": failed}},
+        "devices": {"printer": {"kind": "printer", "name": "p", "state": printer, "reasons": list(reasons)}},
+        "host": {"clock_synchronised": True},
+        **extra,
+    }
+
+
+def make(build):
+    system = build()
+    clock = Clock()
+    alerts = Alerts(system.engine, clock=clock)
+    return system, Fleet(system.engine, alerts, offline_seconds=12, clock=clock), clock
+
+
+def test_lanes_worst_first_and_offline(build):
+    system, fleet, clock = make(build)
+    system.office.ensure_lane("lane-2", "Lajur 2")
+    fleet.record("lane-1", beat(site="MPP Kutai Kartanegara"))
+    fleet.record("lane-2", beat(printer="error", reasons=["media-empty"]))
+    lanes = fleet.lanes()
+    assert [(lane["lane_id"], lane["health"]) for lane in lanes] == [("lane-2", "error"), ("lane-1", "ok")]
+    assert lanes[1]["site"] == "MPP Kutai Kartanegara"
+    assert [a["rule"] for a in lanes[0]["alerts"]] == ["printer.media_empty"]
+    clock.now += 13
+    assert fleet.check_offline() == ["lane-1", "lane-2"]
+    assert {lane["health"] for lane in fleet.lanes()} == {"offline"}
+    assert fleet.check_offline() == ["lane-1", "lane-2"]  # still one lane.offline alert each
+    assert len([a for a in fleet.alerts.open_alerts("lane-1") if a["rule"] == "lane.offline"]) == 1
+    version = fleet.version
+    fleet.record("lane-1", beat())  # back: lane.offline clears
+    assert fleet.version > version
+    assert fleet.alerts.open_alerts("lane-1") == []
+
+
+def test_counters_become_per_minute_history(build):
+    system, fleet, clock = make(build)
+    fleet.record("lane-1", beat(reads=5, released=2))  # the first report only sets the base
+    clock.now += 60
+    fleet.record("lane-1", beat(reads=9, released=4, failed=1))
+    clock.now += 60
+    fleet.record("lane-1", beat(reads=2, released=1))  # the lane restarted: counters from zero
+    series = fleet.series("lane-1", hours=1, buckets=6)
+    assert sum(b["scans"] for b in series) == 4 + 2
+    assert sum(b["releases"] for b in series) == 2 + 1
+    assert sum(b["failures"] for b in series) == 1
+    clock.now += 8 * 86400
+    assert fleet.prune() == 2
+
+
+def test_short_code_lockout_raises_an_alert(build):
+    system, fleet, clock = make(build)
+    with system.engine.begin() as conn:
+        conn.execute(
+            short_code_attempts.insert().values(
+                lane_id="lane-1", failures=5, locked_until=clock.now + 300, updated_at=clock.now
+            )
+        )
+    fleet.record("lane-1", beat())
+    assert [a["rule"] for a in fleet.alerts.open_alerts("lane-1")] == ["codes.lockout"]
+    with system.engine.begin() as conn:
+        conn.execute(update(short_code_attempts).values(locked_until=None, failures=0))
+    fleet.record("lane-1", beat())
+    assert fleet.alerts.open_alerts("lane-1") == []
+
+
+def test_wait_change_wakes_on_a_heartbeat(build):
+    import threading
+
+    system, fleet, clock = make(build)
+    seen = fleet.version
+    threading.Timer(0.1, lambda: fleet.record("lane-1", beat())).start()
+    started = time.monotonic()
+    assert fleet.wait_change(seen, 5) > seen
+    assert time.monotonic() - started < 3

@@ -1,0 +1,137 @@
+"""The office side of lane sync: the snapshot, and reconciling offline releases (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import json
+import time
+
+from sqlalchemy import func, select
+
+from controller.office.codes import code_hash
+from controller.office.sync import OfficeSync
+from controller.office.tables import audit_log, claims, documents, pickups
+
+
+def locker_doc(office, door: int, bank: str = "bank-a") -> tuple[int, str]:
+    doc = office.create_document(
+        kind="locker", title="KTP-el", locker_bank=bank, door=door, actor="test", loaded_at=time.time()
+    )
+    return doc["id"], office.mark_ready(doc["id"], "test").code
+
+
+def offline(code: str, claim_id: str, office, outcome: str = "released") -> dict:
+    return {
+        "claim_id": claim_id,
+        "code_hash": code_hash(code),
+        "outcome": outcome,
+        "detail": "door opened",
+        "released_at": office.clock() - 5,
+    }
+
+
+def db_state(office) -> tuple:
+    """Everything reconciliation could change."""
+    with office.engine.connect() as conn:
+        return (
+            conn.execute(select(pickups).order_by(pickups.c.id)).all(),
+            conn.execute(select(documents.c.id, documents.c.state).order_by(documents.c.id)).all(),
+            conn.execute(select(claims).order_by(claims.c.claim_id)).all(),
+            conn.execute(select(func.count()).select_from(audit_log)).scalar(),
+        )
+
+
+def test_snapshot_has_this_lanes_ready_locker_pickups_as_hashes_only(office, pdf, clock):
+    office.ensure_locker_bank("bank-b", "lane-2", doors=4)
+    doc_a, code_a = locker_doc(office, 1)
+    _doc_b, code_b = locker_doc(office, 1, bank="bank-b")
+    cancelled, code_c = locker_doc(office, 2)
+    office.cancel(cancelled, "test")
+    printed = office.create_document(kind="print", title="Akta", pdf=pdf, actor="test")
+    print_code = office.mark_ready(printed["id"], "test").code
+    snap = OfficeSync(office).snapshot("lane-1")
+    assert snap["office_time"] == clock()
+    (row,) = snap["pickups"]
+    assert row["code_hash"] == code_hash(code_a) and row["document_id"] == doc_a
+    assert set(row) == {
+        "code_hash", "pickup_id", "document_id", "kind", "locker_bank", "door", "expires_at", "requires_pin",
+        "version",
+    }
+    text = json.dumps(snap)
+    for code in (code_a, code_b, code_c, print_code):
+        assert code not in text
+    assert "AMB1" not in text
+    clock.advance(15 * 86400)  # past the expiry: nothing left to release offline
+    assert OfficeSync(office).snapshot("lane-1")["pickups"] == []
+
+
+def test_reconcile_applies_a_ready_pickup_and_a_second_time_changes_nothing(office):
+    doc_id, code = locker_doc(office, 1)
+    sync = OfficeSync(office)
+    (verdict,) = sync.reconcile("lane-1", [offline(code, "offline-claim-1", office)])
+    assert verdict["result"] == "applied"
+    described = office.get_document(doc_id)
+    assert described["state"] == "released" and described["pickup"]["state"] == "released"
+    before = db_state(office)
+    (again,) = sync.reconcile("lane-1", [offline(code, "offline-claim-1", office)])
+    assert again["result"] == "duplicate"
+    assert db_state(office) == before
+    assert office.verify_audit().ok
+
+
+def test_cancelled_and_reissued_while_offline_are_conflicts_for_staff(office):
+    cancelled, code_c = locker_doc(office, 1)
+    office.cancel(cancelled, "staff")
+    reissued, code_r = locker_doc(office, 2)
+    new_code = office.reissue(reissued, "staff").code
+    sync = OfficeSync(office)
+    verdicts = sync.reconcile(
+        "lane-1", [offline(code_c, "offline-claim-c", office), offline(code_r, "offline-claim-r", office)]
+    )
+    assert [v["result"] for v in verdicts] == ["conflict", "conflict"]
+    assert "after it was cancelled" in verdicts[0]["detail"] and "lane-1" in verdicts[0]["detail"]
+    assert "after it was reissued" in verdicts[1]["detail"]
+    for doc_id in (cancelled, reissued):
+        described = office.get_document(doc_id)
+        assert described["state"] == "uncertain"
+        assert "offline.conflict" in [h["action"] for h in described["history"]]
+    # the reissued code must not open the door the offline release emptied
+    with office.engine.connect() as conn:
+        state = conn.execute(select(pickups.c.state).where(pickups.c.code_hash == code_hash(new_code))).scalar()
+    assert state == "revoked"
+    before = db_state(office)
+    again = sync.reconcile(
+        "lane-1", [offline(code_c, "offline-claim-c", office), offline(code_r, "offline-claim-r", office)]
+    )
+    assert [v["result"] for v in again] == ["duplicate", "duplicate"]
+    assert db_state(office) == before
+    # staff settle it like any uncertain release
+    office.resolve_uncertain(cancelled, "staff", released=True)
+    assert office.get_document(cancelled)["state"] == "released"
+
+
+def test_expired_before_the_release_is_a_conflict_and_another_lane_cannot_release(office, clock):
+    doc_id, code = locker_doc(office, 1)
+    item = offline(code, "offline-claim-x", office)
+    item["released_at"] = clock() + 15 * 86400  # after expiry (clamped to the office's now...)
+    clock.advance(15 * 86400)
+    (verdict,) = OfficeSync(office).reconcile("lane-1", [item])
+    assert verdict["result"] == "conflict" and "expired" in verdict["detail"]
+    other_doc, other_code = locker_doc(office, 2)
+    (wrong_lane,) = OfficeSync(office).reconcile("lane-2", [offline(other_code, "offline-claim-y", office)])
+    assert wrong_lane["result"] == "conflict" and "not a locker of lane lane-2" in wrong_lane["detail"]
+
+
+def test_a_claim_granted_online_then_released_offline_is_one_release(office):
+    doc_id, code = locker_doc(office, 1)
+    office.claim(code_hash=code_hash(code), claim_id="lost-answer-1", lane_id="lane-1")  # answer lost
+    (verdict,) = OfficeSync(office).reconcile("lane-1", [offline(code, "lost-answer-1", office)])
+    assert verdict["result"] == "applied"
+    assert office.get_document(doc_id)["state"] == "released"
+
+
+def test_unknown_code_hash_is_refused_not_raised(office):
+    (verdict,) = OfficeSync(office).reconcile(
+        "lane-1", [{"claim_id": "c-unknown-1", "code_hash": "0" * 64, "outcome": "released",
+                    "detail": "", "released_at": office.clock()}]
+    )
+    assert verdict == {"claim_id": "c-unknown-1", "result": "refused", "detail": "code.unknown"}

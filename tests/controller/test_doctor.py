@@ -1,0 +1,103 @@
+"""``ambil doctor``: a missing printer queue, an absent serial port and a wrong clock are each
+named with a fix; a lane's office link and key are checked against a real office over HTTP."""
+
+from __future__ import annotations
+
+import io
+
+from controller.doctor import FAIL, OK, doctor, run_checks
+from controller.doctor_system import office_findings
+from tests.rigs.server import LiveServer
+from web.cli import main
+
+
+def write_config(path, body: str):
+    path.write_text(body)
+    return path
+
+
+def test_missing_queue_absent_port_and_wrong_clock_are_named_with_fixes(
+    cups_server, tmp_path, monkeypatch, capsys
+):
+    config = write_config(
+        tmp_path / "ambil.toml",
+        f"""
+state_dir = "{tmp_path / "state"}"
+[lane.printer]
+type = "cups"
+queue = "no-such-queue"
+server = "{cups_server.server}"
+[lane.scanner]
+type = "serial"
+port = "/dev/does-not-exist"
+""",
+    )
+    monkeypatch.setenv("AMBIL_DOCTOR_NOW", "2001-01-01")
+    assert main(["doctor", "--config", str(config)]) == 1
+    out = capsys.readouterr().out
+    print(out)
+    lines = out.splitlines()
+
+    def problem(fragment: str) -> tuple[str, str]:
+        index = next(i for i, line in enumerate(lines) if fragment in line)
+        return lines[index], lines[index + 1]
+
+    line, fix = problem("printer queue 'no-such-queue' not found")
+    assert line.startswith("FAIL") and cups_server.pdf_queue in line  # names the queues that exist
+    assert "fix: lpadmin -p no-such-queue -E -v" in fix and "lane.printer.queue" in fix
+    line, fix = problem("serial port /dev/does-not-exist does not exist")
+    assert line.startswith("FAIL") and "lane.scanner.port" in fix and "99-ambil.rules" in fix
+    line, fix = problem("the clock says 2001-01-01")
+    assert line.startswith("FAIL") and "timedatectl set-ntp true" in fix
+
+
+def test_a_healthy_simulated_lane_passes(tmp_path):
+    config = write_config(tmp_path / "ok.toml", f'state_dir = "{tmp_path / "state"}"\n')
+    out = io.StringIO()
+    assert doctor(str(config), out=out) == 0, out.getvalue()
+    assert "OK    config" in out.getvalue()
+
+
+def test_a_bad_config_names_the_key(tmp_path):
+    config = write_config(tmp_path / "bad.toml", '[lane.printer]\ntype = "cups"\n')
+    findings = run_checks(config)
+    failed = [f for f in findings if f.status == FAIL]
+    assert failed[0].name == "config" and "lane.printer.queue" in failed[0].message
+    assert "ambil config check" in failed[0].fix
+
+
+def test_the_clock_behind_the_state_directory(tmp_path):
+    from datetime import UTC, datetime
+
+    from controller.doctor_system import clock_findings
+
+    (tmp_path / "journal.db").write_text("x")
+    findings = clock_findings(now=datetime(2001, 1, 1, tzinfo=UTC), state_dir=tmp_path)
+    assert findings[0].status == FAIL
+    assert clock_findings(now=datetime.now(UTC), state_dir=tmp_path)[0].status == OK
+
+
+def test_the_office_link_and_the_lane_key(build, tmp_path):
+    from controller.config import parse_config
+
+    office = build()
+    with LiveServer(office) as server:
+        good = office.office.create_api_key("lane", lane_id="lane-1")
+        for key, expected in ((good, [OK]), ("amk_wrong", [OK, FAIL])):
+            config = parse_config(
+                {
+                    "role": "lane",
+                    "state_dir": str(tmp_path / "lane"),
+                    "lane": {"office_url": server.url, "api_key": key},
+                }
+            )
+            assert [f.status for f in office_findings(config)] == expected, key
+    config = parse_config(
+        {
+            "role": "lane",
+            "state_dir": str(tmp_path),
+            "lane": {"office_url": "http://127.0.0.1:9", "api_key": "k"},
+        }
+    )
+    found = office_findings(config)
+    assert found[0].status == FAIL and "not reachable" in found[0].message

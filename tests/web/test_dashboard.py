@@ -1,0 +1,83 @@
+"""The dashboard pages over real HTTP: the fleet, live events, alerts, acknowledging, self-tests."""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import select
+
+from controller.office.tables import audit_log
+from tests.rigs.server import LiveServer, wait_for
+from tests.web.helpers import browser, login, post_form
+
+PASSWORD = "a-long-password"
+
+
+def test_dashboard_shows_alerts_acks_and_runs_self_tests(build):
+    system = build(heartbeat_seconds=0.2)
+    system.lane.settings.status_interval = 0.2
+    system.fleet.alerts.notify = None
+    for name, role in (("tek", "technician"), ("adm", "admin"), ("sta", "staff")):
+        system.accounts.create_user(name, PASSWORD, role)
+    with LiveServer(system) as server:
+        tech = browser(server.url)
+        assert login(tech, "tek", PASSWORD).status_code == 303
+        wait_for(lambda: system.fleet.lanes()[0]["reported"], 10, what="first heartbeat")
+        page = tech.get("/dashboard")
+        assert page.status_code == 200 and 'id="lane-lane-1"' in page.text
+
+        system.lane.printer.set_paper(0)
+        wait_for(lambda: "printer.media_empty" in tech.get("/dashboard").text, 10, what="paper alert shown")
+        (alert,) = [
+            a for a in system.fleet.alerts.open_alerts("lane-1") if a["rule"] == "printer.media_empty"
+        ]
+        done = post_form(tech, "/dashboard", f"/dashboard/alerts/{alert['id']}/ack")
+        assert done.status_code == 303 and "ok=dashboard.acked" in done.headers["location"]
+        assert "dilihat oleh user:" in tech.get("/dashboard").text
+
+        with tech.stream("GET", "/dashboard/events") as events:
+            for line in events.iter_lines():
+                if line.startswith("data: "):
+                    assert 'id="lane-lane-1"' in json.loads(line[6:])["html"]
+                    break
+
+        lane_page = tech.get("/dashboard/lanes/lane-1?lang=en")
+        assert (
+            lane_page.status_code == 200
+            and "lane-chart" in lane_page.text
+            and "out of paper" in lane_page.text
+        )
+        system.lane.printer.set_paper(None)
+        result = post_form(
+            tech, "/dashboard/lanes/lane-1", "/dashboard/lanes/lane-1/selftest", {"test": "print"}
+        )
+        assert result.status_code == 303 and "outcome=ok" in result.headers["location"]
+        printed = len(system.lane.printer.printed)
+        assert printed == 1  # the test page, through the lane's printer
+        door = post_form(
+            tech,
+            "/dashboard/lanes/lane-1",
+            "/dashboard/lanes/lane-1/selftest",
+            {"test": "door", "bank": "A", "door": "2"},
+        )
+        assert "outcome=ok" in door.headers["location"]
+        assert tech.get("/dashboard/lanes/nope").status_code == 404
+        with system.engine.connect() as conn:
+            tests = [
+                r.detail for r in conn.execute(select(audit_log).where(audit_log.c.action == "lane.selftest"))
+            ]
+        assert len(tests) == 2 and '"test":"print"' in tests[0].replace(" ", "")
+
+        admin = browser(server.url)
+        login(admin, "adm", PASSWORD)
+        assert admin.get("/dashboard").status_code == 200
+        refused = post_form(
+            admin, "/dashboard/lanes/lane-1", "/dashboard/lanes/lane-1/selftest", {"test": "print"}
+        )
+        assert refused.status_code == 403
+        staff = browser(server.url)
+        login(staff, "sta", PASSWORD)
+        assert staff.get("/dashboard").status_code == 403
+        with server.client() as anonymous:
+            assert anonymous.get("/api/v1/fleet").status_code == 401
+        assert staff.get("/api/v1/fleet").json()["lanes"][0]["lane_id"] == "lane-1"

@@ -1,0 +1,42 @@
+"""Office API for lane sync (``/api/v1/sync``): what a lane may release offline, and its
+offline releases coming back (DESIGN section 5). Lane keys only; the lane id comes from the key."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel, Field
+
+from controller.office.sync import OfficeSync
+from web.auth import Principal, require
+
+router = APIRouter(prefix="/api/v1/sync", tags=["lane protocol"])
+
+
+class OfflineRelease(BaseModel):
+    claim_id: str = Field(pattern="^[0-9A-Za-z_-]{8,64}$")
+    code_hash: str = Field(pattern="^[0-9a-f]{64}$", description="hex SHA-256 of the pickup code")
+    outcome: Literal["released", "failed", "uncertain", "abandoned"]
+    detail: str = Field("", max_length=2000)
+    released_at: float = Field(description="when the lane released it (its trusted clock), epoch s")
+
+
+class OfflineReleases(BaseModel):
+    releases: list[OfflineRelease] = Field(max_length=500)
+
+
+def _lane_id(who: Principal) -> str:
+    return who.lane_id or "unknown"
+
+
+@router.get("/pickups", summary="The pickups this lane may release offline (code hashes only)")
+def pickups(request: Request, who: Principal = Depends(require("lane"))):
+    return OfficeSync(request.app.state.system.office).snapshot(_lane_id(who))
+
+
+@router.post("/offline-releases", summary="Reconcile releases made offline (idempotent; conflicts flagged)")
+def offline_releases(body: OfflineReleases, request: Request, who: Principal = Depends(require("lane"))):
+    sync = OfficeSync(request.app.state.system.office)
+    results = sync.reconcile(_lane_id(who), [item.model_dump() for item in body.releases])
+    return {"results": results}
