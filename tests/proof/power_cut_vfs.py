@@ -31,6 +31,13 @@ class PowerCutVFS(apsw.VFS):
         path = name.filename() if isinstance(name, apsw.URIFilename) else name
         return _TrackedFile(self, path, name, flags)
 
+    def xDelete(self, name, syncdir):  # noqa: N802 - apsw's method name
+        # an unlink is a directory change; counted as durable at once (SQLite deletes its
+        # rollback journal on every commit before WAL mode, and a stale one would be "hot")
+        super().xDelete(name, syncdir)
+        with self._lock:
+            self.durable.pop(name, None)
+
     def synced(self, path: str) -> None:
         with self._lock:
             self.syncs += 1

@@ -27,7 +27,7 @@ def one_run(tmp_path, synchronous: str, rng: random.Random, number: int) -> tupl
     vfs = PowerCutVFS()
     try:
         journal = Journal(folder / "lane-1-journal.db", synchronous=synchronous, connect=vfs.connect)
-        for past in range(rng.randint(0, 40)):
+        for past in range(rng.randint(0, 12)):
             journal.claiming(f"old-{past}", "ab" * 32)
             journal.intent(f"old-{past}", {"kind": "door", "bank": "A", "door": 1})
             journal.done(f"old-{past}", "released")
