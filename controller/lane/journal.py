@@ -70,7 +70,7 @@ CREATE TABLE IF NOT EXISTS releases (
     updated_at REAL NOT NULL
 );
 CREATE INDEX IF NOT EXISTS releases_open ON releases (stage, reported);
-""" + OFFLINE_SCHEMA
+"""
 
 # outcomes the office needs to hear about; 'refused' was the office's own answer
 REPORTABLE = ("released", "failed", "uncertain", "abandoned")
@@ -106,6 +106,7 @@ class Journal:
         # FULL: a committed INTENT survives a power cut (WAL + NORMAL may lose the last commits)
         self._db.execute(f"PRAGMA synchronous={synchronous}")
         self._db.executescript(SCHEMA)
+        self._db.executescript(OFFLINE_SCHEMA)
 
     def close(self) -> None:
         with self._lock:

@@ -163,7 +163,9 @@ class OfflineStore:
                 "VALUES (?, ?, ?, ?, ?)",
                 (claim_id, code_hash, pickup_id, document_id, now),
             )
-        log.warning("claim %s granted OFFLINE: locker %s door %s (document %s)", claim_id, bank, door, document_id)
+        log.info(
+            "claim %s granted OFFLINE: locker %s door %s (document %s)", claim_id, bank, door, document_id
+        )
         return Grant(
             claim_id=claim_id,
             pickup_id=pickup_id,
@@ -227,7 +229,9 @@ class OfflineStore:
             db.execute(
                 "UPDATE offline_claims SET reconciled=1, result=? WHERE claim_id=?", (result, claim_id)
             )
-            db.execute("UPDATE releases SET reported=1, updated_at=? WHERE claim_id=?", (time.time(), claim_id))
+            db.execute(
+                "UPDATE releases SET reported=1, updated_at=? WHERE claim_id=?", (time.time(), claim_id)
+            )
 
     def status(self) -> dict:
         """For lane.status(): synced pickups, last sync, offline claims awaiting the office."""

@@ -48,9 +48,15 @@ class Reconciler:
                 result = verdict.get("result", "")
                 self.totals[result] = self.totals.get(result, 0) + 1
                 if result == "conflict":
-                    log.warning("offline release %s flagged by the office: %s", item["claim_id"], verdict.get("detail"))
+                    log.warning(
+                        "offline release %s flagged by the office: %s",
+                        item["claim_id"],
+                        verdict.get("detail"),
+                    )
                 elif result == "refused":
-                    log.warning("office refused offline release %s: %s", item["claim_id"], verdict.get("detail"))
+                    log.warning(
+                        "office refused offline release %s: %s", item["claim_id"], verdict.get("detail")
+                    )
                 self.store.mark_reconciled(item["claim_id"], result)
             if len(answered) < len(batch):
                 raise OfficeUnreachable("the office answered only part of the offline releases")

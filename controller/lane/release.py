@@ -302,10 +302,10 @@ class Releaser:
     def _finish(
         self, claim_id: str, outcome: str, reason: str, grant: Grant | None = None, detail: str = ""
     ) -> Outcome:
-        self.journal.done(claim_id, outcome, detail if not reason else f"{reason}: {detail}")
-        log.info("claim %s %s %s %s", claim_id, outcome, reason, detail)
         if self.offline is not None and grant is not None and outcome in ("released", "uncertain"):
             self.offline.note_consumed(grant.pickup_id)  # an older snapshot may still list it
+        self.journal.done(claim_id, outcome, detail if not reason else f"{reason}: {detail}")
+        log.info("claim %s %s %s %s", claim_id, outcome, reason, detail)
         if outcome == "released":
             if grant and grant.kind == "locker":
                 placement = self.settings.placements.get(grant.locker_bank, BankPlacement())

@@ -45,6 +45,9 @@ def service_open(lane: Lane, bank_id: str, door: int, *, actor: str, reason: str
         return _finish(lane, answer, "failed", f"no door {door!r} on bank {bank_id!r}")
     lane.journal.intent(journal_id, {"kind": "door", "bank": bank_id, "door": door, "service": reason})
     log.info("service open of bank %s door %d (%s) by %s", bank_id, door, reason, actor)
+    watch = lane.outputs.door_watches.get(bank_id)
+    if watch is not None:  # staff asked for this opening: not a forced door
+        watch.expect_open(door, within_s=settings.door_open_timeout + 2)
     try:
         bank.pulse(door, settings.pulse_ms)
     except DeviceError as exc:

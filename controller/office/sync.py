@@ -128,7 +128,11 @@ def apply_offline_release(
         # nothing left the locker: keep the trace, change nothing else
         _record_claim(conn, pickup.id, claim_id, lane_id, released_at, now, outcome, f"offline: {detail}")
         audit.append(
-            conn, at=now, actor=f"lane:{lane_id}", action=f"pickup.{outcome}", subject=subject,
+            conn,
+            at=now,
+            actor=f"lane:{lane_id}",
+            action=f"pickup.{outcome}",
+            subject=subject,
             detail={"pickup_id": pickup.id, "claim_id": claim_id, "offline": True, "detail": detail[:200]},
         )
         return {**result, "result": "applied", "detail": outcome}
@@ -137,23 +141,41 @@ def apply_offline_release(
         won = conn.execute(
             update(pickups)
             .where(
-                and_(pickups.c.id == pickup.id, pickups.c.state == "ready", pickups.c.expires_at > released_at)
+                and_(
+                    pickups.c.id == pickup.id, pickups.c.state == "ready", pickups.c.expires_at > released_at
+                )
             )
             .values(
-                state=outcome, claim_id=claim_id, lane_id=lane_id, claimed_at=released_at,
-                finished_at=now, outcome=outcome, detail=f"offline: {detail}"[:500],
+                state=outcome,
+                claim_id=claim_id,
+                lane_id=lane_id,
+                claimed_at=released_at,
+                finished_at=now,
+                outcome=outcome,
+                detail=f"offline: {detail}"[:500],
             )
             .returning(pickups.c.id)
         ).first()
     if won is not None:
         _record_claim(conn, pickup.id, claim_id, lane_id, released_at, now, outcome, f"offline: {detail}")
         conn.execute(
-            update(documents).where(documents.c.id == pickup.document_id).values(state=outcome, updated_at=now)
+            update(documents)
+            .where(documents.c.id == pickup.document_id)
+            .values(state=outcome, updated_at=now)
         )
         audit.append(
-            conn, at=now, actor=f"lane:{lane_id}", action=f"pickup.{outcome}", subject=subject,
-            detail={"pickup_id": pickup.id, "claim_id": claim_id, "offline": True,
-                    "code": hash_prefix(code_hash), "released_at": released_at},
+            conn,
+            at=now,
+            actor=f"lane:{lane_id}",
+            action=f"pickup.{outcome}",
+            subject=subject,
+            detail={
+                "pickup_id": pickup.id,
+                "claim_id": claim_id,
+                "offline": True,
+                "code": hash_prefix(code_hash),
+                "released_at": released_at,
+            },
         )
         log.info("offline release %s of pickup %d applied", claim_id, pickup.id)
         return {**result, "result": "applied", "detail": outcome, "state": outcome}
@@ -180,30 +202,59 @@ def _conflict(conn, pickup, bank_lane, claim_id, lane_id, outcome, released_at, 
         conn.execute(
             update(pickups)
             .where(pickups.c.id == pickup.id)
-            .values(state="uncertain", claim_id=claim_id, lane_id=lane_id, claimed_at=released_at,
-                    finished_at=now, outcome="offline_conflict", detail=text)
+            .values(
+                state="uncertain",
+                claim_id=claim_id,
+                lane_id=lane_id,
+                claimed_at=released_at,
+                finished_at=now,
+                outcome="offline_conflict",
+                detail=text,
+            )
         )
         # a reissued code must not open a door the offline release already emptied
         for other in conn.execute(
             select(pickups.c.id, pickups.c.code_hash).where(
-                pickups.c.document_id == pickup.document_id, pickups.c.id != pickup.id, pickups.c.state == "ready"
+                pickups.c.document_id == pickup.document_id,
+                pickups.c.id != pickup.id,
+                pickups.c.state == "ready",
             )
         ).all():
             conn.execute(
-                update(pickups).where(pickups.c.id == other.id, pickups.c.state == "ready")
+                update(pickups)
+                .where(pickups.c.id == other.id, pickups.c.state == "ready")
                 .values(state="revoked", finished_at=now, outcome="released_offline")
             )
             audit.append(
-                conn, at=now, actor=f"lane:{lane_id}", action="pickup.revoked", subject=subject,
-                detail={"pickup_id": other.id, "code": hash_prefix(other.code_hash), "reason": "released_offline"},
+                conn,
+                at=now,
+                actor=f"lane:{lane_id}",
+                action="pickup.revoked",
+                subject=subject,
+                detail={
+                    "pickup_id": other.id,
+                    "code": hash_prefix(other.code_hash),
+                    "reason": "released_offline",
+                },
             )
         conn.execute(
-            update(documents).where(documents.c.id == pickup.document_id).values(state="uncertain", updated_at=now)
+            update(documents)
+            .where(documents.c.id == pickup.document_id)
+            .values(state="uncertain", updated_at=now)
         )
     audit.append(
-        conn, at=now, actor=f"lane:{lane_id}", action="offline.conflict", subject=subject,
-        detail={"pickup_id": pickup.id, "claim_id": claim_id, "outcome": outcome, "detail": text,
-                "released_at": released_at},
+        conn,
+        at=now,
+        actor=f"lane:{lane_id}",
+        action="offline.conflict",
+        subject=subject,
+        detail={
+            "pickup_id": pickup.id,
+            "claim_id": claim_id,
+            "outcome": outcome,
+            "detail": text,
+            "released_at": released_at,
+        },
     )
     log.warning("offline release %s conflicts: document %d %s", claim_id, pickup.document_id, text)
     return {**result, "result": "conflict", "detail": text}
@@ -212,8 +263,13 @@ def _conflict(conn, pickup, bank_lane, claim_id, lane_id, outcome, released_at, 
 def _record_claim(conn, pickup_id, claim_id, lane_id, claimed_at, now, outcome, detail) -> None:
     conn.execute(
         insert(claims_table).values(
-            claim_id=claim_id, pickup_id=pickup_id, lane_id=lane_id, claimed_at=claimed_at,
-            finished_at=now, outcome=outcome, detail=detail[:500],
+            claim_id=claim_id,
+            pickup_id=pickup_id,
+            lane_id=lane_id,
+            claimed_at=claimed_at,
+            finished_at=now,
+            outcome=outcome,
+            detail=detail[:500],
         )
     )
 

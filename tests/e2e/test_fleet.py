@@ -85,8 +85,8 @@ def test_two_lanes_paper_out_alert_and_offline(tmp_path, chromium):
         lane2 = LiveServer(lane2_system)
         with lane1, lane2:
             for lane_id in ("lane-1", "lane-2"):
-                wait_for(
-                    lambda lid=lane_id: lane_row(api, lid).get("health") == "ok", 10, what=f"{lane_id} ok"
+                wait_for(  # a precondition, not a figure of the issue: give a loaded machine time
+                    lambda lid=lane_id: lane_row(api, lid).get("health") == "ok", 30, what=f"{lane_id} ok"
                 )
             notified_before = alert_notifications(office_system)
 

@@ -63,7 +63,9 @@ def pg_admin():
             pass
     except Exception as exc:  # noqa: BLE001 - any failure to connect means "no rig"
         engine.dispose()
-        rig_unavailable(f"PostgreSQL at {PG_URL} is unreachable ({type(exc).__name__}); set AMBIL_TEST_POSTGRES")
+        rig_unavailable(
+            f"PostgreSQL at {PG_URL} is unreachable ({type(exc).__name__}); set AMBIL_TEST_POSTGRES"
+        )
     prefix = f"ambil_proof_{secrets.token_hex(4)}"
     yield engine, prefix
     with engine.begin() as conn:

@@ -80,8 +80,12 @@ def tamper_reorder(conn, rng, last):
     first, second = sorted(rng.sample(range(1, last + 1), 2))
     a, b = row_at(conn, first), row_at(conn, second)
     columns = ("at", "actor", "action", "subject", "detail", "prev_hash", "hash")
-    conn.execute(update(audit_log).where(audit_log.c.seq == first).values({c: getattr(b, c) for c in columns}))
-    conn.execute(update(audit_log).where(audit_log.c.seq == second).values({c: getattr(a, c) for c in columns}))
+    conn.execute(
+        update(audit_log).where(audit_log.c.seq == first).values({c: getattr(b, c) for c in columns})
+    )
+    conn.execute(
+        update(audit_log).where(audit_log.c.seq == second).values({c: getattr(a, c) for c in columns})
+    )
     return first, "reorder"
 
 
@@ -117,7 +121,10 @@ def test_every_tampering_is_found_at_its_index(backend, make_db, size, figures):
         found[what.split(".")[0]] += 1
     with engine.connect() as conn:
         assert audit.verify(conn).ok, "rolled-back tampering must leave the chain intact"
-    figures(f"{backend}: chain of {last} records, {sum(found.values())} tamperings found at their index {dict(found)}")
+    figures(
+        f"{backend}: chain of {last} records, {sum(found.values())} tamperings "
+        f"found at their index {dict(found)}"
+    )
 
 
 @pytest.mark.parametrize("backend", ["sqlite"])

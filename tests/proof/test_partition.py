@@ -96,7 +96,9 @@ def build_lane(tmp_path, office, lane_id: str, per_lane: int):
             },
         }
     )
-    lockers = {b: SimLockerBank(name=b, doors=DOORS, realtime=False, open_delay=0.0, close_after=0.01) for b in banks}
+    lockers = {
+        b: SimLockerBank(name=b, doors=DOORS, realtime=False, open_delay=0.0, close_after=None) for b in banks
+    }
     link = Link()
     system = build_system(config, office_client=SwitchedOffice(office, lane_id, link), lockers=lockers)
     sync = system.lane.sync
@@ -110,7 +112,12 @@ def issue(office, lane_id: str, per_lane: int) -> list[tuple[int, str]]:
     for n in range(per_lane):
         bank = bank_ids(lane_id, per_lane)[n // DOORS]
         doc = office.create_document(
-            kind="locker", title="KTP-el", locker_bank=bank, door=n % DOORS + 1, actor="test", loaded_at=time.time()
+            kind="locker",
+            title="KTP-el",
+            locker_bank=bank,
+            door=n % DOORS + 1,
+            actor="test",
+            loaded_at=time.time(),
         )
         issued.append((doc["id"], office.mark_ready(doc["id"], "test").code))
     return issued
@@ -190,7 +197,9 @@ def test_partition_two_lanes_offline_then_reconcile(tmp_path, size, figures):
             link.down = False
         for lane_id in LANES:
             lane = systems[lane_id].lane
-            wait_for(lambda lane=lane: lane.status()["offline"]["unreconciled"] == 0, timeout=60, what="reconciled")
+            wait_for(
+                lambda lane=lane: lane.status()["offline"]["unreconciled"] == 0, timeout=60, what="reconciled"
+            )
         elapsed = time.monotonic() - started
 
         verdicts = Counter()
@@ -210,9 +219,11 @@ def test_partition_two_lanes_offline_then_reconcile(tmp_path, size, figures):
                     select(claims.c.pickup_id).where(claims.c.outcome.in_(("released", "uncertain")))
                 ).scalars()
             )
-            conflicts = conn.execute(
-                select(audit_log.c.subject).where(audit_log.c.action == "offline.conflict")
-            ).scalars().all()
+            conflicts = (
+                conn.execute(select(audit_log.c.subject).where(audit_log.c.action == "offline.conflict"))
+                .scalars()
+                .all()
+            )
         pickup_duplicates = sum(n - 1 for n in per_pickup.values() if n > 1)
         assert door_duplicates == 0 and pickup_duplicates == 0
         assert len(pulses) == total
@@ -228,7 +239,9 @@ def test_partition_two_lanes_offline_then_reconcile(tmp_path, size, figures):
             lane = systems[lane_id].lane
             sent = [
                 {"claim_id": c, "code_hash": h, "outcome": "released", "detail": "again", "released_at": at}
-                for c, h, at in lane.journal.query("SELECT claim_id, code_hash, released_at FROM offline_claims")
+                for c, h, at in lane.journal.query(
+                    "SELECT claim_id, code_hash, released_at FROM offline_claims"
+                )
             ]
             again = lane.sync.link.report_offline(sent)
             assert {v["result"] for v in again} == {"duplicate"}
@@ -239,7 +252,7 @@ def test_partition_two_lanes_offline_then_reconcile(tmp_path, size, figures):
         for lane_id, code in new_codes[:5]:
             systems[lane_id].lane.on_read(code)
         for lane_id in LANES:
-            for _doc, code in issued[lane_id][revoke:revoke + 5]:
+            for _doc, code in issued[lane_id][revoke : revoke + 5]:
                 systems[lane_id].lane.on_read(code)
         for lane_id in LANES:
             lane = systems[lane_id].lane

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from web.cli import bench_commands, commands
+from web.cli import bench_commands, bench_load, commands
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -60,6 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
     idle.add_argument("--source", help="a camera/stream/file instead of the built-in synthetic stream")
     idle.set_defaults(func=commands.bench_idle_camera)
     bench_commands.register(bench_sub)
+    bench_load.register(bench_sub)
 
     apikey = sub.add_parser("apikey", help="API keys for lanes, agencies and people")
     key_sub = apikey.add_subparsers(dest="apikey_command", required=True)

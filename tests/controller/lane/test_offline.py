@@ -205,7 +205,10 @@ def test_lane_releases_offline_and_reconciles_when_the_office_returns(make_syste
     office = probe.office
     flaky = FlakyOffice(office, "lane-1")
     system = make_system(
-        drivers={"office_client": flaky}, state_dir=probe.config.state_dir, dedupe_seconds=0.1, sync_seconds=0.2
+        drivers={"office_client": flaky},
+        state_dir=probe.config.state_dir,
+        dedupe_seconds=0.1,
+        sync_seconds=0.2,
     )
     lane = system.lane
     lane.sync.link = lane.sync.reconciler.link = FlakySync(OfficeSync(office), "lane-1", flaky)

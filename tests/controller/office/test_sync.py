@@ -53,7 +53,14 @@ def test_snapshot_has_this_lanes_ready_locker_pickups_as_hashes_only(office, pdf
     (row,) = snap["pickups"]
     assert row["code_hash"] == code_hash(code_a) and row["document_id"] == doc_a
     assert set(row) == {
-        "code_hash", "pickup_id", "document_id", "kind", "locker_bank", "door", "expires_at", "requires_pin",
+        "code_hash",
+        "pickup_id",
+        "document_id",
+        "kind",
+        "locker_bank",
+        "door",
+        "expires_at",
+        "requires_pin",
         "version",
     }
     text = json.dumps(snap)
@@ -96,7 +103,9 @@ def test_cancelled_and_reissued_while_offline_are_conflicts_for_staff(office):
         assert "offline.conflict" in [h["action"] for h in described["history"]]
     # the reissued code must not open the door the offline release emptied
     with office.engine.connect() as conn:
-        state = conn.execute(select(pickups.c.state).where(pickups.c.code_hash == code_hash(new_code))).scalar()
+        state = conn.execute(
+            select(pickups.c.state).where(pickups.c.code_hash == code_hash(new_code))
+        ).scalar()
     assert state == "revoked"
     before = db_state(office)
     again = sync.reconcile(
@@ -131,7 +140,15 @@ def test_a_claim_granted_online_then_released_offline_is_one_release(office):
 
 def test_unknown_code_hash_is_refused_not_raised(office):
     (verdict,) = OfficeSync(office).reconcile(
-        "lane-1", [{"claim_id": "c-unknown-1", "code_hash": "0" * 64, "outcome": "released",
-                    "detail": "", "released_at": office.clock()}]
+        "lane-1",
+        [
+            {
+                "claim_id": "c-unknown-1",
+                "code_hash": "0" * 64,
+                "outcome": "released",
+                "detail": "",
+                "released_at": office.clock(),
+            }
+        ],
     )
     assert verdict == {"claim_id": "c-unknown-1", "result": "refused", "detail": "code.unknown"}
