@@ -125,11 +125,23 @@ def _frame_test(lane: Lane) -> dict:
     except Exception as exc:  # noqa: BLE001 - a driver bug is a failed test, not a crash
         return {"outcome": "failed", "detail": str(exc)}
     ok = status.state in (DeviceState.OK, DeviceState.WARNING)
-    return {
+    result = {
         "outcome": "ok" if ok else "failed",
         "detail": status.detail or str(status.state),
         "scanner": status.to_dict(),
     }
+    read_once = getattr(scanner, "read_once", None)
+    if read_once is not None:  # a camera: decode its freshest frame now
+        frame = read_once()
+        result["frame"] = frame
+        if not frame.get("frame"):
+            result.update(outcome="failed", detail=frame.get("detail", "no frame"))
+        else:
+            result["detail"] = (
+                f"frame {frame['width']}x{frame['height']}, {frame['age_s']} s old, "
+                f"{frame['codes']} code(s) in view, decoded in {frame['decode_ms']} ms"
+            )
+    return result
 
 
 def _lights_test(lane: Lane) -> dict:

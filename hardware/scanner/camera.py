@@ -317,6 +317,7 @@ class CameraScanner(Scanner):
             if frame is None:
                 continue  # no frame yet; the capture thread reports a lost source via slot.failed
             now = time.monotonic()
+            self._snapshot = (frame, now)  # a reference only: what read_once() decodes
             next_look = now + self._pacer.interval(now)
             gray = gray_region(frame, self.roi)
             if self._pacer.should_decode(gray, now):
@@ -326,6 +327,26 @@ class CameraScanner(Scanner):
                 with self._lock:
                     self._skipped += 1
         return _STOPPED
+
+    def read_once(self) -> dict:
+        """Decode the freshest frame now, for a technician's self-test; nothing is passed to the lane.
+
+        Returns the frame size, its age and how many codes it holds (never their text).
+        """
+        snapshot = getattr(self, "_snapshot", None)
+        if snapshot is None:
+            return {"frame": False, "detail": "no frame received yet"}
+        frame, at = snapshot
+        started = time.perf_counter()
+        texts = self.decoder.decode(gray_region(frame, self.roi))
+        return {
+            "frame": True,
+            "width": int(frame.shape[1]),
+            "height": int(frame.shape[0]),
+            "age_s": round(time.monotonic() - at, 2),
+            "codes": len(texts),
+            "decode_ms": round((time.perf_counter() - started) * 1000, 1),
+        }
 
     def _decode_and_emit(self, frame: np.ndarray) -> bool:
         texts = self.decoder.decode(frame)

@@ -202,3 +202,28 @@ def test_exposure_settings_on_a_source_without_them_still_open(scanners, tmp_pat
     assert "not settable" in caplog.text
     with pytest.raises(ValueError):
         CameraScanner(str(path), roi=(0.5, 0.5, 0.6, 0.1))
+
+
+def test_read_once_decodes_the_freshest_frame_without_passing_it_on(tmp_path):
+    """The technician's frame self-test: decode now, report size and code count, never the text."""
+    import time as _time
+
+    from hardware.scanner.camera import CameraScanner
+    from tests.rigs.frames import phone_frame
+    from tests.rigs.mjpeg_server import MjpegServer
+
+    code = "AMB1" + "B" * 25 + "Q"
+    with MjpegServer([phone_frame(code, seed=s) for s in range(3)], fps=10) as stream:
+        reads = []
+        scanner = CameraScanner(stream.url, fps_cap=5)
+        assert scanner.read_once()["frame"] is False  # nothing received yet
+        scanner.start(reads.append)
+        try:
+            deadline = _time.monotonic() + 15
+            while reads == [] and _time.monotonic() < deadline:
+                _time.sleep(0.05)
+            result = scanner.read_once()
+        finally:
+            scanner.stop()
+    assert result["frame"] is True and (result["width"], result["height"]) == (1280, 720)
+    assert result["codes"] == 1 and "texts" not in result
