@@ -222,6 +222,11 @@ def resolve_uncertain(conn: Connection, doc_id: int, *, actor: str, released: bo
     values = {"state": state, "outcome": "released" if released else "not_released"}
     if not released:
         values["claim_id"] = None
+    if not released and pickup.outcome == "offline_conflict":
+        # released offline after its code was revoked: never revive that code; staff take the
+        # item back (or issue a new code) like any cancelled document
+        state = "cancelled"
+        values.update(state="revoked")
     conn.execute(update(pickups).where(pickups.c.id == pickup.id).values(**values))
     set_state(conn, doc_id, state, now)
     audit.append(

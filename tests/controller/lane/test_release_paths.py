@@ -167,7 +167,7 @@ def test_office_unreachable_releases_nothing_and_recovers(make_system):
     lane.simulate_scan(text=code)
     rows = wait_done(lane, 2)
     assert rows[-1].outcome == "released"
-    assert system.office.get_document(doc_id)["state"] == "released"
+    wait_for(lambda: system.office.get_document(doc_id)["state"] == "released", what="released at the office")
 
 
 def test_no_log_line_holds_a_code_or_short_code(make_system, caplog):

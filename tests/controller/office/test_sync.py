@@ -116,6 +116,14 @@ def test_cancelled_and_reissued_while_offline_are_conflicts_for_staff(office):
     # staff settle it like any uncertain release
     office.resolve_uncertain(cancelled, "staff", released=True)
     assert office.get_document(cancelled)["state"] == "released"
+    # "it was not collected" never revives a code that was revoked before the offline release
+    office.resolve_uncertain(reissued, "staff", released=False)
+    assert office.get_document(reissued)["state"] == "cancelled"
+    with office.engine.connect() as conn:
+        states = conn.execute(
+            select(pickups.c.state).where(pickups.c.document_id == reissued).order_by(pickups.c.id)
+        ).scalars().all()
+    assert "ready" not in states and "claimed" not in states
 
 
 def test_expired_before_the_release_is_a_conflict_and_another_lane_cannot_release(office, clock):
