@@ -51,7 +51,7 @@ def test_locker_path_pulses_exactly_one_door_once(build, factory):
     for pin in RELAYS:
         factory.pin(pin).clear_states()
     try:
-        system = build(drivers={"lockers": {"A": bank}}, pulse_ms=PULSE_MS)
+        system = build(drivers={"lockers": {"A": bank}}, pulse_ms=PULSE_MS, result_seconds=60.0)
         key = system.office.create_api_key("staff")
         with LiveServer(system) as server, server.client(key) as api:
             doc = api.post(
