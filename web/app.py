@@ -64,6 +64,7 @@ def create_app(system: System, *, manage_lifecycle: bool = True) -> FastAPI:
     app.state.templates = Jinja2Templates(directory=HERE / "templates")
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     install_error_handlers(app)
+    app.openapi = lambda: _openapi_with_our_errors(app)
     routers = (
         health,
         documents,
@@ -103,3 +104,32 @@ def create_app(system: System, *, manage_lifecycle: bool = True) -> FastAPI:
         return response
 
     return app
+
+
+# every error, validation included, answers with this body (web/errors.py), so the document says so
+ERROR_BODY = {
+    "title": "Error",
+    "type": "object",
+    "required": ["error", "message", "message_en"],
+    "properties": {
+        "error": {"type": "string", "description": "machine key, e.g. request.invalid"},
+        "message": {"type": "string", "description": "Bahasa Indonesia"},
+        "message_en": {"type": "string"},
+        "detail": {"type": "string"},
+        "problems": {"type": "array", "items": {"type": "string"}},
+    },
+}
+
+
+def _openapi_with_our_errors(app: FastAPI) -> dict:
+    if app.openapi_schema is None:
+        from fastapi.openapi.utils import get_openapi
+
+        schema = get_openapi(
+            title=app.title, version=app.version, description=app.description, routes=app.routes
+        )
+        schemas = schema.get("components", {}).get("schemas", {})
+        schemas["HTTPValidationError"] = ERROR_BODY  # FastAPI's default 422 body is not ours
+        schemas.pop("ValidationError", None)
+        app.openapi_schema = schema
+    return app.openapi_schema
