@@ -195,7 +195,9 @@ def _add_glare(qr: np.ndarray, strength: float, rng: np.random.Generator) -> np.
 
 CODE_VARIANTS = ("plain", "blur", "noise", "glare", "low-light", "inverted")
 EMPTY_VARIANTS = ("empty-scene", "empty-phone")
-QR_WIDTH_PX = (100, 250)
+QR_WIDTH_PX = (100, 250)  # the symbol's width in the frame (issue 7), quiet zone not included
+# phone_frame sizes the QR image, quiet zone included: 4 + 29 + 4 modules for version 3
+QR_IMAGE_PX = tuple(round(w * (29 + 2 * QUIET_ZONE_MODULES) / 29) for w in QR_WIDTH_PX)
 
 
 @dataclass(frozen=True)
@@ -232,10 +234,10 @@ def lane_frame(index: int, *, seed: int = 7) -> LaneFrame:
         if variant == "empty-scene":
             return LaneFrame(index, variant, None, blank_frame(seed=frame_seed))
         screen = _app_screen(rng)
-        return LaneFrame(index, variant, None, phone_frame(screen, seed=frame_seed, qr_px=QR_WIDTH_PX))
+        return LaneFrame(index, variant, None, phone_frame(screen, seed=frame_seed, qr_px=QR_IMAGE_PX))
     variant = CODE_VARIANTS[(index // 2) % len(CODE_VARIANTS)]
     code = pickup_code_from(rng)
-    options: dict = {"seed": frame_seed, "qr_px": QR_WIDTH_PX}
+    options: dict = {"seed": frame_seed, "qr_px": QR_IMAGE_PX}
     if variant == "blur":
         options["blur_sigma"] = (1.2, 1.8)
     elif variant == "noise":

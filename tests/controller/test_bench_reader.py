@@ -5,7 +5,10 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+import zxingcpp
+
 from controller.bench.figures import Target, percentile
+from controller.bench.lane_frames import QR_WIDTH_PX, lane_frame
 from controller.bench.raw_decoders import all_readers
 from controller.bench.reader_bench import run_reader_bench
 
@@ -38,3 +41,20 @@ def test_percentile_and_target_verdicts():
     missed = Target("y", 25, 20, True, " ms")
     assert not missed.met and "MISSED by 5 ms" in missed.line()
     assert not Target("z", 90, 95, False, "%").met
+
+
+def test_lane_frames_show_the_symbol_as_wide_as_the_issue_says():
+    # issue 7: a QR 100-250 px wide; the symbol's own width, quiet zone not included (a tilt
+    # makes one side shorter and the other longer than that)
+    widths = []
+    for index in range(0, 24, 2):
+        frame = lane_frame(index)
+        found = [r for r in zxingcpp.read_barcodes(frame.image) if r.text == frame.expected]
+        if found:
+            pos = found[0].position
+            sides = [(pos.top_left, pos.top_right), (pos.bottom_left, pos.bottom_right)]
+            widths.append(sum(math.dist((a.x, a.y), (b.x, b.y)) for a, b in sides) / 2)
+    assert len(widths) >= 10
+    low, high = QR_WIDTH_PX
+    assert low * 0.8 <= min(widths) and max(widths) <= high * 1.2
+    assert sum(widths) / len(widths) > low * 1.2  # spread over the range, not all at its small end

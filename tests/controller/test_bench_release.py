@@ -16,3 +16,25 @@ def test_release_bench_times_relay_and_print_in_process_and_over_http():
             row = result["modes"][mode][what]
             assert row["n"] == 3 and 0 < row["p50_ms"] <= row["p95_ms"] <= row["p99_ms"] <= row["max_ms"]
     assert len(result["targets"]) == 4 and any("decoded -> relay energised" in line for line in lines)
+
+
+def test_timed_printer_marks_submit_and_forgets_finished_jobs(tmp_path):
+    import time
+
+    from controller.bench.release_bench import TimedPrinter, _Stopwatch, blank_pdf
+
+    pdf = tmp_path / "doc.pdf"
+    pdf.write_bytes(blank_pdf())
+    stopwatch = _Stopwatch()
+    printer = TimedPrinter(stopwatch, outbox=tmp_path / "out", seconds_per_page=0.0)
+    try:
+        ids = [printer.submit(pdf, f"claim-{i}") for i in range(3)]
+        assert stopwatch.event.is_set() and stopwatch.at is not None
+        deadline = time.monotonic() + 5
+        while not all(printer.job(i).state.final for i in ids) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        printer.forget_finished()
+        assert [job.job_id for job in printer.jobs] == [ids[-1]]
+        assert printer.submit(pdf, "claim-next") == ids[-1] + 1  # job ids keep counting up
+    finally:
+        printer.close()

@@ -81,7 +81,9 @@ def serve_on_loopback(system) -> Iterator[str]:
 
     from web.app import create_app
 
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    # IPPROTO_TCP, not 0: asyncio sets TCP_NODELAY only on sockets that say they are TCP; without it
+    # each response waits for the client's delayed ACK (40 ms), which `ambil serve` never does
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
     config = uvicorn.Config(create_app(system), log_config=None, access_log=False, lifespan="on")
