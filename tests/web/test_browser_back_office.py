@@ -197,22 +197,36 @@ CONTRAST_JS = """
     const ratio = (a + 0.05) / (b + 0.05);
     const size = parseFloat(style.fontSize), bold = parseInt(style.fontWeight) >= 700;
     const need = size >= 24 || (bold && size >= 18.66) ? 3 : 4.5;
-    if (ratio < need) bad.push(`${el.tagName}.${el.className} "${el.textContent.trim().slice(0, 30)}" ${ratio.toFixed(2)} < ${need}`);
+    const text = el.textContent.trim().slice(0, 30);
+    if (ratio < need) bad.push(`${el.tagName}.${el.className} "${text}" ${ratio.toFixed(2)} < ${need}`);
   }
   return bad;
 }
 """
 
-PAGES = ["/login", "/staff/documents", "/staff/documents/new", "/staff/documents/{doc}", "/staff/lockers",
-         "/staff/reports", "/account", "/admin/users", "/admin/lanes", "/admin/kinds", "/admin/keys", "/p/{code}"]
+PAGES = [
+    "/login",
+    "/staff/documents",
+    "/staff/documents/new",
+    "/staff/documents/{doc}",
+    "/staff/lockers",
+    "/staff/reports",
+    "/account",
+    "/admin/users",
+    "/admin/lanes",
+    "/admin/kinds",
+    "/admin/keys",
+    "/p/{code}",
+]
 
 
 @pytest.mark.parametrize("width", [360, 1920])
 def test_pages_fit_phones_and_wide_screens_with_aa_contrast(chromium, office_site, width):
     system, server, pdf = office_site
     office = system.office
-    doc = office.create_document(kind="print", title="Surat Pindah", pdf=make_pdf(1), actor="test",
-                                 citizen_phone="081234567890")
+    doc = office.create_document(
+        kind="print", title="Surat Pindah", pdf=make_pdf(1), actor="test", citizen_phone="081234567890"
+    )
     code = office.mark_ready(doc["id"], "test").code
     page = chromium.new_context(viewport={"width": width, "height": 900}).new_page()
     log_in_admin(page, server.url)

@@ -65,7 +65,10 @@ def test_every_state_in_both_languages(chromium, lane_site, lang):
         # readable from a car: the instruction is big and nothing spills off the kiosk screen
         size = page.evaluate("parseFloat(getComputedStyle(document.getElementById('primary')).fontSize)")
         assert size >= 40, (name, size)
-        fits = "document.documentElement.scrollWidth <= innerWidth && document.documentElement.scrollHeight <= innerHeight"
+        fits = (
+            "document.documentElement.scrollWidth <= innerWidth"
+            " && document.documentElement.scrollHeight <= innerHeight"
+        )
         screenshot(page, f"lane-{name}-{lang}")
         assert page.evaluate(fits), (name, page.evaluate("document.documentElement.scrollHeight"))
         screenshot(page, f"lane-{name}-{lang}")

@@ -30,8 +30,9 @@ def policy_table() -> dict[tuple[str, str], dict[str, bool]]:
         if match:
             marks = [cell.strip() for cell in match.group(3).split("|")]
             assert len(marks) == 6 and set(marks) <= {"✓", "—"}, line
-            table[(match.group(1), match.group(2))] = dict(zip(PRINCIPALS, [m == "✓" for m in marks],
-                                                               strict=True))
+            table[(match.group(1), match.group(2))] = dict(
+                zip(PRINCIPALS, [m == "✓" for m in marks], strict=True)
+            )
     return table
 
 
@@ -60,14 +61,28 @@ def site(tmp_path_factory):
     for role in ("staff", "technician", "admin"):
         accounts.create_user(role, PASSWORD, role)
     throwaway = accounts.create_user("spare", PASSWORD, "staff")
-    keys = {"lane": office.create_api_key("lane", lane_id="lane-1"), "agency": office.create_api_key("agency")}
+    keys = {
+        "lane": office.create_api_key("lane", lane_id="lane-1"),
+        "agency": office.create_api_key("agency"),
+    }
     spare_key = office.issue_api_key("staff", label="spare", actor="test")
     doc = office.create_document(kind="print", title="Matrix", pdf=make_pdf(1), actor="test")
-    issued = office.mark_ready(office.create_document(kind="print", title="Code", pdf=make_pdf(1),
-                                                      actor="test")["id"], "test")
-    values = {"doc_id": doc["id"], "code": issued.code, "claim_id": "abcdef012345", "ref": "REF-1",
-              "user_id": throwaway.id, "bank_id": "A", "door": 1, "kind_id": 1, "key_id": spare_key["id"],
-              "lane_id": "lane-1", "alert_id": 1}
+    issued = office.mark_ready(
+        office.create_document(kind="print", title="Code", pdf=make_pdf(1), actor="test")["id"], "test"
+    )
+    values = {
+        "doc_id": doc["id"],
+        "code": issued.code,
+        "claim_id": "abcdef012345",
+        "ref": "REF-1",
+        "user_id": throwaway.id,
+        "bank_id": "A",
+        "door": 1,
+        "kind_id": 1,
+        "key_id": spare_key["id"],
+        "lane_id": "lane-1",
+        "alert_id": 1,
+    }
     with LiveServer(system) as server:
         yield server, keys, values
 
@@ -80,7 +95,9 @@ def client_for(server, principal: str, keys) -> httpx.Client:
     client.headers["X-CSRF-Token"] = token
     client.csrf = token
     if principal in ("staff", "technician", "admin"):
-        response = client.post("/login", data={"username": principal, "password": PASSWORD, "csrf_token": token})
+        response = client.post(
+            "/login", data={"username": principal, "password": PASSWORD, "csrf_token": token}
+        )
         assert response.status_code == 303, response.text
     return client
 
@@ -106,8 +123,10 @@ def body_for(method: str, path: str, values: dict, csrf: str) -> dict:
     if path in json_bodies:
         return {"json": json_bodies[path]}
     if path == "/api/v1/documents" or path == "/api/v1/agency/documents":
-        return {"data": {"kind": "print", "title": "Matrix", "reference": "REF-1"},
-                "files": {"file": ("m.pdf", make_pdf(1), "application/pdf")}}
+        return {
+            "data": {"kind": "print", "title": "Matrix", "reference": "REF-1"},
+            "files": {"file": ("m.pdf", make_pdf(1), "application/pdf")},
+        }
     if path.endswith("/pdf"):
         return {"files": {"file": ("m.pdf", make_pdf(1), "application/pdf")}, "data": {"csrf_token": csrf}}
     forms = {
@@ -159,9 +178,11 @@ def test_every_route_as_every_principal(site):
             else:
                 response = client.request(method, url, **body_for(method, path, values, client.csrf))
             if admitted(response) != table[(method, path)][principal]:
-                wrong.append(f"{method} {path} as {principal}: HTTP {response.status_code} "
-                             f"{response.headers.get('location', '')} (policy says "
-                             f"{'allowed' if table[(method, path)][principal] else 'refused'})")
+                wrong.append(
+                    f"{method} {path} as {principal}: HTTP {response.status_code} "
+                    f"{response.headers.get('location', '')} (policy says "
+                    f"{'allowed' if table[(method, path)][principal] else 'refused'})"
+                )
     assert not wrong, "\n".join(wrong)
 
 
@@ -170,9 +191,9 @@ def test_every_page_form_post_without_a_valid_csrf_token_is_refused(site):
     table = policy_table()
     admin = client_for(server, "admin", keys)
     forged = "0" * 64
-    pages = [(m, p) for (m, p) in table if m == "POST" and not p.startswith("/api/")]
+    pages = [p for (m, p) in table if m == "POST" and not p.startswith("/api/")]
     assert len(pages) > 20
-    for method, path in pages:
+    for path in pages:
         url = path.format(**values) if "{" in path else path
         for token in (None, forged):
             headers = {"X-CSRF-Token": ""}

@@ -120,9 +120,13 @@ def test_cancelled_and_reissued_while_offline_are_conflicts_for_staff(office):
     office.resolve_uncertain(reissued, "staff", released=False)
     assert office.get_document(reissued)["state"] == "cancelled"
     with office.engine.connect() as conn:
-        states = conn.execute(
-            select(pickups.c.state).where(pickups.c.document_id == reissued).order_by(pickups.c.id)
-        ).scalars().all()
+        states = (
+            conn.execute(
+                select(pickups.c.state).where(pickups.c.document_id == reissued).order_by(pickups.c.id)
+            )
+            .scalars()
+            .all()
+        )
     assert "ready" not in states and "claimed" not in states
 
 
