@@ -1,0 +1,128 @@
+"""Device drivers from the config's ``type`` keys: one builder per kind of device.
+
+Part of the composition root (``controller.service``): nothing else picks a driver class.
+"""
+
+from __future__ import annotations
+
+from controller.config import Config
+from hardware.locker.interface import LockerBank
+from hardware.printer.interface import Printer
+from hardware.scanner.interface import Scanner
+
+
+def build_signals(config: Config):
+    cfg = config.lane.signals
+    if cfg.type == "none":
+        return None
+    if cfg.type == "sim":
+        from hardware.signals.sim import SimSignals
+
+        return SimSignals(vehicle_sensor=cfg.vehicle_sensor)
+    from hardware.signals.gpio_signals import GpioSignals
+
+    return GpioSignals(
+        green_pin=cfg.green_pin,
+        amber_pin=cfg.amber_pin,
+        red_pin=cfg.red_pin,
+        buzzer_pin=cfg.buzzer_pin,
+        vehicle_pin=cfg.vehicle_pin,
+        active_high=cfg.active_high,
+        vehicle_active_low=cfg.vehicle_active_low,
+        vehicle_bounce_s=cfg.vehicle_bounce_s,
+    )
+
+
+def build_scanner(config: Config) -> Scanner | None:
+    cfg = config.lane.scanner
+    if cfg.type == "none":
+        return None
+    if cfg.type == "sim":
+        from hardware.scanner.sim import SimScanner
+
+        return SimScanner()
+    if cfg.type == "serial":
+        from hardware.scanner.serial_scanner import SerialScanner
+
+        return SerialScanner(port=cfg.port, baudrate=cfg.baudrate, suffix=cfg.suffix)
+    from hardware.scanner.camera import CameraScanner
+
+    source = cfg.source
+    if isinstance(source, str) and source.isdigit():
+        source = int(source)
+    return CameraScanner(
+        source,
+        fps_cap=cfg.fps_cap,
+        width=cfg.width,
+        height=cfg.height,
+        loop=cfg.loop,
+        stall_seconds=cfg.stall_seconds,
+        roi=cfg.roi,
+        exposure=cfg.exposure,
+        auto_exposure=cfg.auto_exposure,
+        try_inverted=cfg.try_inverted,
+        idle_fps=cfg.idle_fps,
+        idle_after=cfg.idle_after,
+        release_when_asleep=cfg.release_when_asleep,
+    )
+
+
+def build_printer(config: Config) -> Printer | None:
+    cfg = config.lane.printer
+    if cfg.type == "none":
+        return None
+    if cfg.type == "sim":
+        from hardware.printer.sim import SimPrinter
+
+        return SimPrinter(
+            outbox=config.state_dir / "sim" / "printer",
+            seconds_per_page=cfg.seconds_per_page,
+            paper=cfg.paper,
+        )
+    from hardware.printer.cups_printer import CupsPrinter
+
+    return CupsPrinter(cfg.queue, server=cfg.server, error_policy=cfg.error_policy)
+
+
+def build_lockers(config: Config) -> dict[str, LockerBank]:
+    banks: dict[str, LockerBank] = {}
+    for cfg in config.lane.lockers:
+        if cfg.type == "sim":
+            from hardware.locker.sim import SimLockerBank
+
+            bank = SimLockerBank(
+                name=cfg.id,
+                doors=cfg.doors,
+                sensors=cfg.sensors,
+                log_path=config.state_dir / "sim" / f"locker-{cfg.id}-pulses.jsonl",
+            )
+            for door in cfg.stuck_doors:
+                bank.set_stuck(door, True)
+        elif cfg.type == "serial":
+            from hardware.locker.serial_board import SerialLockBoardBank
+
+            bank = SerialLockBoardBank(
+                name=cfg.id,
+                port=cfg.port,
+                boards=cfg.boards,
+                doors_per_board=cfg.doors_per_board,
+                baudrate=cfg.baudrate,
+                timeout=cfg.timeout,
+                retries=cfg.retries,
+                sensors=cfg.sensors,
+                max_pulse_ms=cfg.max_pulse_ms,
+            )
+        else:
+            from hardware.locker.gpio_locker import GpioLockerBank
+
+            bank = GpioLockerBank(
+                name=cfg.id,
+                relay_pins=cfg.relay_pins,
+                sensor_pins=cfg.sensor_pins,
+                relay_active_high=cfg.relay_active_high,
+                sensor_pull_up=cfg.sensor_pull_up,
+                sensor_open_when=cfg.sensor_open_when,
+                max_pulse_ms=cfg.max_pulse_ms,
+            )
+        banks[cfg.id] = bank
+    return banks
