@@ -11,7 +11,7 @@ import os
 
 import pytest
 
-pytest_plugins = ["tests.rigs.cups_rig", "tests.rigs.browser"]
+pytest_plugins = ["tests.rigs.cups_rig", "tests.rigs.browser", "tests.rigs.postgres"]
 
 
 def pytest_addoption(parser):

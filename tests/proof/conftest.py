@@ -7,8 +7,6 @@ prints them all at the end of the run, so `.ci/run`'s output carries them withou
 from __future__ import annotations
 
 import itertools
-import os
-import secrets
 
 import pytest
 
@@ -16,9 +14,8 @@ from controller.office.blobs import BlobStore
 from controller.office.db import make_engine
 from controller.office.migrations import migrate
 from controller.office.service import Office
-from tests.conftest import rig_unavailable
+from tests.rigs.postgres import PG_URL
 
-PG_URL = os.environ.get("AMBIL_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 SHORT_KEY = b"proof-short-code-key-0123456789"
 
 _collected: list[tuple[str, str]] = []
@@ -52,29 +49,6 @@ def size(request):
         return large if slow else default
 
     return pick
-
-
-@pytest.fixture(scope="session")
-def pg_admin():
-    """An engine on the PostgreSQL test database and a run-unique schema prefix."""
-    engine = make_engine(PG_URL)
-    try:
-        with engine.connect():
-            pass
-    except Exception as exc:  # noqa: BLE001 - any failure to connect means "no rig"
-        engine.dispose()
-        rig_unavailable(
-            f"PostgreSQL at {PG_URL} is unreachable ({type(exc).__name__}); set AMBIL_TEST_POSTGRES"
-        )
-    prefix = f"ambil_proof_{secrets.token_hex(4)}"
-    yield engine, prefix
-    with engine.begin() as conn:
-        names = conn.exec_driver_sql(
-            "SELECT nspname FROM pg_namespace WHERE nspname LIKE %(p)s", {"p": prefix + "%"}
-        ).scalars()
-        for schema in list(names):
-            conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
-    engine.dispose()
 
 
 _schema_numbers = itertools.count(1)

@@ -6,6 +6,8 @@ import time
 
 import pytest
 
+from controller.errors import OfficeUnreachable
+from controller.lane.office_client import InProcessOfficeClient
 from controller.service import build_system
 from tests.conftest import lane_config, make_pdf
 from tests.rigs.server import wait_for
@@ -64,3 +66,24 @@ def wait_state(lane, state: str, timeout: float = 10.0):
 
 def settle(seconds: float = 0.3) -> None:
     time.sleep(seconds)
+
+
+class FlakyOffice(InProcessOfficeClient):
+    """The real office behind a switch that makes it unreachable (claims, reports, sync)."""
+
+    down = False
+
+    def _check(self):
+        if self.down:
+            raise OfficeUnreachable("connection refused (test)")
+
+    def claim(self, **kw):
+        self._check()
+        return super().claim(**kw)
+
+    def report(self, **kw):
+        self._check()
+        return super().report(**kw)
+
+    def ping(self):
+        return not self.down

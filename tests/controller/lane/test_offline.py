@@ -8,13 +8,12 @@ import uuid
 import pytest
 
 from controller.clock import TrustedClock
-from controller.errors import OfficeUnreachable
 from controller.lane.journal import Journal
-from controller.lane.office_client import Grant, InProcessOfficeClient
+from controller.lane.office_client import Grant
 from controller.lane.offline import OfflineStore, Refusal
 from controller.lane.sync import InProcessSyncLink
 from controller.office.sync import OfficeSync
-from tests.controller.lane.conftest import issue_locker, issue_print, settle, wait_done
+from tests.controller.lane.conftest import FlakyOffice, issue_locker, issue_print, settle, wait_done
 from tests.rigs.server import wait_for
 
 NOW = 1_800_000_000.0  # a fixed "office time" for the unit tests
@@ -163,27 +162,6 @@ def test_the_synced_set_in_the_journal_holds_hashes_not_codes(make_system):
     status = lane.status()
     assert status["clock"]["synchronised"] is True and abs(status["clock"]["skew_s"]) < 5
     assert status["offline"]["synced_pickups"] == 1
-
-
-class FlakyOffice(InProcessOfficeClient):
-    """The real office behind a switch that makes it unreachable (claims, reports, sync)."""
-
-    down = False
-
-    def _check(self):
-        if self.down:
-            raise OfficeUnreachable("connection refused (test)")
-
-    def claim(self, **kw):
-        self._check()
-        return super().claim(**kw)
-
-    def report(self, **kw):
-        self._check()
-        return super().report(**kw)
-
-    def ping(self):
-        return not self.down
 
 
 class FlakySync(InProcessSyncLink):

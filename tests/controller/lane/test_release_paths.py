@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import time
 
-from controller.errors import OfficeUnreachable
-from controller.lane.office_client import InProcessOfficeClient
-from tests.controller.lane.conftest import issue_locker, issue_print, settle, wait_done, wait_state
+from tests.controller.lane.conftest import (
+    FlakyOffice,
+    issue_locker,
+    issue_print,
+    settle,
+    wait_done,
+    wait_state,
+)
 from tests.rigs.server import wait_for
 
 
@@ -127,27 +132,6 @@ def test_printer_out_of_paper_is_not_confirmed_and_the_pickup_stays_claimable(ma
     rows = wait_done(lane, 2)
     assert rows[-1].outcome == "released"
     wait_for(lambda: office.get_document(doc_id)["state"] == "released", what="released at the office")
-
-
-class FlakyOffice(InProcessOfficeClient):
-    """The real office behind a switch that makes it unreachable."""
-
-    down = False
-
-    def _check(self):
-        if self.down:
-            raise OfficeUnreachable("connection refused (test)")
-
-    def claim(self, **kw):
-        self._check()
-        return super().claim(**kw)
-
-    def report(self, **kw):
-        self._check()
-        return super().report(**kw)
-
-    def ping(self):
-        return not self.down
 
 
 def test_office_unreachable_releases_nothing_and_recovers(make_system):

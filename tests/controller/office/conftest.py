@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import io
 import itertools
-import os
-import secrets
 
 import pytest
 from pypdf import PdfWriter
@@ -14,37 +12,9 @@ from controller.office.blobs import BlobStore
 from controller.office.db import make_engine
 from controller.office.migrations import migrate
 from controller.office.service import Office
+from tests.rigs.postgres import PG_URL
 
-PG_URL = os.environ.get("AMBIL_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 SHORT_KEY = b"test-short-code-key-0123456789ab"
-
-
-def _unavailable(reason: str) -> None:
-    """Skip locally, but fail in CI where every rig must be able to start."""
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"{reason} (CI=true: this rig must be available)")
-    pytest.skip(reason)
-
-
-@pytest.fixture(scope="session")
-def pg_admin():
-    """An engine on the PostgreSQL test database plus a session-unique schema prefix."""
-    engine = make_engine(PG_URL)
-    try:
-        with engine.connect():
-            pass
-    except Exception as exc:  # noqa: BLE001 - any failure to connect means "no rig"
-        engine.dispose()
-        _unavailable(f"PostgreSQL at {PG_URL} is unreachable ({type(exc).__name__}); set AMBIL_TEST_POSTGRES")
-    prefix = f"ambil_test_{secrets.token_hex(4)}"
-    yield engine, prefix
-    with engine.begin() as conn:
-        leftovers = conn.exec_driver_sql(
-            "SELECT nspname FROM pg_namespace WHERE nspname LIKE %(p)s", {"p": prefix + "%"}
-        ).scalars()
-        for schema in list(leftovers):
-            conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
-    engine.dispose()
 
 
 _schema_numbers = itertools.count(1)
