@@ -14,7 +14,12 @@ export DEBIAN_FRONTEND=noninteractive
 # build tools for pycups, CUPS with a PDF queue for the tests, zbar for pyzbar, poppler for previews
 SYSTEM_PACKAGES=(python3 python3-venv python3-dev gcc libcups2-dev cups cups-client cups-bsd printer-driver-cups-pdf
                  libzbar0 ghostscript poppler-utils fonts-dejavu-core curl)
-TEST_PACKAGES=(chromium)  # browser tests drive Debian's Chromium (Playwright never downloads one)
+# what the tests run besides Python: Debian's Chromium for the browser suites (Playwright never
+# downloads one), shellcheck and systemd-analyze for systemd/, pdftoppm (poppler-utils) for slips
+TEST_PACKAGES=(chromium shellcheck systemd poppler-utils)
+# every program a test needs; `./setup.sh test` refuses to start the suite when one is missing
+TEST_TOOLS=(/usr/sbin/cupsd /usr/sbin/lpadmin /usr/lib/cups/backend/cups-pdf chromium shellcheck
+            systemd-analyze pdftoppm gs)
 PG_PACKAGES=(postgresql)
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*"; }
@@ -72,6 +77,20 @@ PY
   export AMBIL_TEST_POSTGRES="postgresql://postgres@127.0.0.1:55432/postgres"
 }
 
+# A missing program must stop the run here, loudly, and never turn into skipped tests.
+check_test_tools() {
+  local missing=()
+  for tool in "${TEST_TOOLS[@]}"; do
+    if [[ "$tool" == /* ]]; then [ -x "$tool" ] || missing+=("$tool")
+    else command -v "$tool" >/dev/null 2>&1 || missing+=("$tool"); fi
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    printf '\033[1;31m==> the tests need these programs, which are not installed: %s\033[0m\n' "${missing[*]}" >&2
+    echo "    install them (apt-get install ${SYSTEM_PACKAGES[*]} ${TEST_PACKAGES[*]}) and run again" >&2
+    exit 1
+  fi
+}
+
 install_all() {
   install_system_packages "${SYSTEM_PACKAGES[@]}"
   install_python
@@ -88,6 +107,7 @@ case "$mode" in
   test)
     install_all
     install_system_packages "${TEST_PACKAGES[@]}"
+    check_test_tools
     ensure_postgres
     log "running the tests (PostgreSQL: ${AMBIL_TEST_POSTGRES})"
     exec .venv/bin/python -m pytest "$@" ;;

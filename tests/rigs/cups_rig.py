@@ -204,17 +204,41 @@ def _make_server_bin(root: Path) -> None:
     os.chmod(backends / "ambil-test", 0o700)
 
 
+def _config_check(root: Path) -> tuple[bool, str]:
+    """``cupsd -t`` on the rig's config: (ok, everything it printed)."""
+    result = subprocess.run(
+        [CUPSD, "-t", "-c", str(root / "cupsd.conf"), "-s", str(root / "cups-files.conf")],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    output = "\n".join(part.strip() for part in (result.stdout, result.stderr) if part.strip())
+    return result.returncode == 0, output
+
+
+def _startup_failure(rig: CupsRig, what: str) -> str:
+    """Why cupsd did not come up: ``what``, ``cupsd -t``'s whole output and the log's tail."""
+    _ok, check = _config_check(rig.root)
+    out = rig.root / "log" / "cupsd.out"
+    printed = out.read_text(errors="replace").strip() if out.exists() else ""
+    return (
+        f"{what}\n--- cupsd -t -c cupsd.conf -s cups-files.conf ---\n{check or '(no output)'}"
+        f"\n--- cupsd's own output ---\n{printed or '(none)'}\n--- error_log ---\n{rig.log_tail()}"
+    )
+
+
 def _wait_until_ready(rig: CupsRig, process: subprocess.Popen, timeout: float = 20.0) -> str | None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            return f"cupsd exited with {process.returncode}\n{rig.log_tail()}"
+            return _startup_failure(rig, f"cupsd exited with {process.returncode}")
         try:
             with socket.create_connection((rig.host, rig.port), timeout=1):
                 return None
         except OSError:
             time.sleep(0.1)
-    return f"cupsd did not listen on {rig.server} within {timeout:g} s\n{rig.log_tail()}"
+    return _startup_failure(rig, f"cupsd did not listen on {rig.server} within {timeout:g} s")
 
 
 def _stop(process: subprocess.Popen) -> None:
@@ -248,6 +272,11 @@ def cups_server() -> Iterator[CupsRig]:
     cups_pdf_name = f"ambilrig{os.getpid()}-{secrets.token_hex(4)}"
     cups_pdf_conf = CUPS_PDF_CONFIG_DIR / f"cups-pdf-{cups_pdf_name}.conf"
     cups_pdf_conf.write_text(_template("cups-pdf.conf.in", out=rig.pdf_dir, root=root))
+    config_ok, check = _config_check(root)
+    if not config_ok:  # a cupsd update may reject what an older one took: say exactly what
+        cups_pdf_conf.unlink(missing_ok=True)
+        shutil.rmtree(root, ignore_errors=True)
+        unavailable(f"cupsd rejects the rig's config:\n{check}")
 
     stdout = (root / "log" / "cupsd.out").open("wb")
     process = subprocess.Popen(

@@ -8,6 +8,8 @@ import shutil
 import subprocess
 
 import pytest
+
+from tests.conftest import rig_unavailable
 from pypdf import PdfReader
 
 from controller.errors import AmbilError
@@ -32,7 +34,7 @@ def _render(code: str, **overrides) -> bytes:
 
 def _decode(pdf: bytes, tmp_path, dpi: int) -> list[str]:
     if shutil.which("pdftoppm") is None:
-        pytest.skip("pdftoppm (poppler-utils) is not installed")
+        rig_unavailable("pdftoppm is not installed (apt-get install poppler-utils)")
     (tmp_path / "slip.pdf").write_bytes(pdf)
     out = tmp_path / f"slip-{dpi}"
     subprocess.run(
