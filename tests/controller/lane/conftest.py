@@ -10,6 +10,7 @@ from controller.errors import OfficeUnreachable
 from controller.lane.office_client import InProcessOfficeClient
 from controller.service import build_system
 from tests.conftest import lane_config, make_pdf
+from tests.rigs.screen_log import ScreenLog
 from tests.rigs.server import wait_for
 
 
@@ -22,6 +23,8 @@ def make_system(tmp_path):
         drivers = drivers or {}
         config = lane_config(state_dir or tmp_path / "state", **lane)
         system = build_system(config, **drivers)
+        if system.lane is not None:
+            ScreenLog.of(system.lane)  # before start: every view is recorded
         if start:
             system.start()
         systems.append(system)

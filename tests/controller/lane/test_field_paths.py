@@ -7,6 +7,7 @@ import time
 
 from tests.conftest import make_pdf
 from tests.controller.lane.conftest import issue_locker, settle, wait_done
+from tests.rigs.screen_log import ScreenLog
 from tests.rigs.server import wait_for
 
 
@@ -28,16 +29,19 @@ def test_a_sensitive_document_needs_its_pin_after_the_qr(make_system):
     )
     issued = office.mark_ready(doc["id"], "t")
     assert issued.pin and len(issued.pin) == 6
+    screen = ScreenLog.of(lane)
     lane.simulate_scan(text=issued.code)
-    wait_for(lambda: lane.screen.view.state == "pin_entry", 5, what="PIN asked")
+    screen.wait(state="pin_entry")
     assert lane.lockers["A"].pulses == []  # nothing opens on the QR alone
     wrong = "000000" if issued.pin != "000000" else "111111"
+    since = screen.mark()
     lane.enter_pin(wrong)
-    wait_for(lambda: lane.screen.view.reason == "code.pin_wrong", 5, what="wrong PIN refused")
+    screen.wait(since=since, reason="code.pin_wrong")
     assert lane.lockers["A"].pulses == []
-    settle(0.4)
+    settle(0.4)  # past the repeat window (0.2 s): a slow machine only makes it longer
+    since = screen.mark()
     lane.simulate_scan(text=issued.code)  # show the QR again, then the right PIN
-    wait_for(lambda: lane.screen.view.state == "pin_entry", 5, what="PIN asked again")
+    screen.wait(since=since, state="pin_entry")
     lane.enter_pin(issued.pin)
     wait_for(lambda: office.get_document(doc["id"])["state"] == "released", 10, what="released with PIN")
     assert [d for d, _ms, _at in lane.lockers["A"].pulses] == [2]
@@ -47,7 +51,7 @@ def test_a_pin_not_typed_in_time_is_refused(make_system):
     system = make_system()
     lane = system.lane
     lane.enter_pin("123456")  # no QR shown first
-    wait_for(lambda: lane.screen.view.reason == "code.pin_expired", 5, what="no pending code")
+    ScreenLog.of(lane).wait(state="refused", reason="code.pin_expired")
 
 
 def test_five_wrong_short_codes_lock_the_lane_out(make_system):

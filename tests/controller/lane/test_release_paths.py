@@ -12,6 +12,7 @@ from tests.controller.lane.conftest import (
     wait_done,
     wait_state,
 )
+from tests.rigs.screen_log import ScreenLog
 from tests.rigs.server import wait_for
 
 
@@ -81,12 +82,14 @@ def test_unknown_expired_and_cancelled_codes_are_refused_with_their_reason(make_
     cancelled_doc, cancelled = issue_print(office)
     office.cancel(cancelled_doc, "test")
     cases = [(new_code(), "code.unknown"), (expired, "code.expired"), (cancelled, "code.revoked")]
+    screen = ScreenLog.of(lane)
     for number, (code, reason) in enumerate(cases, start=1):
+        since = screen.mark()
         lane.simulate_scan(text=code)
         rows = wait_done(lane, number)
         assert rows[-1].outcome == "refused"
         assert reason in rows[-1].detail
-        wait_for(lambda r=reason: lane.screen.view.reason == r, what=reason)
+        screen.wait(since=since, state="refused", reason=reason)
     assert lane.printer.printed == []
 
 
@@ -108,7 +111,7 @@ def test_garbage_text_is_refused_as_malformed(make_system):
     system = make_system()
     lane = system.lane
     lane.simulate_scan(text="https://example.com/not-ours")
-    wait_for(lambda: lane.screen.view.reason == "code.malformed", what="malformed shown")
+    ScreenLog.of(lane).wait(state="refused", reason="code.malformed")
     assert lane.journal.recent() == []
 
 
