@@ -229,6 +229,11 @@ MESSAGES: dict[str, Message] = {
         "The image cannot be read. Send a PNG or JPEG.",
     ),
     "request.invalid": Message(422, "Permintaan tidak valid.", "The request is invalid."),
+    "request.too_large": Message(
+        413,
+        "Permintaan terlalu besar. Kirim berkas atau data yang lebih kecil dari batasnya.",
+        "The request is too large. Send a file or data smaller than the limit.",
+    ),
     "agency.conflict": Message(
         409,
         "Idempotency-Key ini sudah dipakai untuk dokumen dengan referensi lain.",
