@@ -177,6 +177,16 @@ SignalsConfig = Annotated[SimSignalsConfig | GpioSignalsConfig | NoSignalsConfig
 class HttpConfig(Strict):
     host: str = "127.0.0.1"
     port: int = Field(8080, ge=1, le=65535)
+    # request bodies are refused beyond these before they are read (web/body_guard.py)
+    max_body_mb: float = Field(
+        2, gt=0, le=200, description="largest request body on a route without a file (JSON, forms)"
+    )
+    max_upload_body_mb: float | None = Field(
+        None,
+        gt=0,
+        le=400,
+        description="largest request body on a route that takes a file; unset = office.max_upload_mb + 1",
+    )
 
 
 class OfficeConfig(Strict):
@@ -280,6 +290,18 @@ class Config(Strict):
     @property
     def database_url(self) -> str:
         return self.office.database_url or f"sqlite:///{self.state_dir / 'office.db'}"
+
+    @property
+    def upload_body_limit(self) -> int:
+        """Bytes of request body a route that takes a file may receive: the upload limit plus
+        1 MB for the multipart framing and the form's other fields, unless set on its own."""
+        mb = self.http.max_upload_body_mb
+        return int((mb if mb is not None else self.office.max_upload_mb + 1) * 2**20)
+
+    @property
+    def body_limit(self) -> int:
+        """Bytes of request body any other route may receive."""
+        return int(self.http.max_body_mb * 2**20)
 
     @property
     def public_url(self) -> str:

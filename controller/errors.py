@@ -141,12 +141,19 @@ MESSAGES: dict[str, Message] = {
         "The lane is serving a pickup. Try again in a moment.",
     ),
     # release outcomes and device faults, as the driver meets them
+    # uncertain: some or all of it may have come out, so staff check the tray (never a reprint)
     "print.not_confirmed": Message(
         502,
-        "Pencetakan tidak berhasil dipastikan. Dokumen Anda aman: hubungi petugas "
-        "atau pindai ulang setelah printer diperbaiki.",
-        "The print could not be confirmed. Your document is safe: ask the staff, "
-        "or scan again once the printer is fixed.",
+        "Hasil cetak belum dapat dipastikan. Mohon hubungi petugas: petugas akan memeriksa "
+        "printer dan menyerahkan dokumen Anda.",
+        "The print could not be confirmed. Please ask the staff: they will check the printer "
+        "and hand you your document.",
+    ),
+    # failed: nothing came out, the code works again
+    "print.not_printed": Message(
+        502,
+        "Dokumen tidak tercetak. Dokumen Anda aman: pindai ulang QR Anda atau hubungi petugas.",
+        "Your document was not printed. It is safe: scan your QR again or ask the staff.",
     ),
     "print.media_empty": Message(
         502,
@@ -222,6 +229,11 @@ MESSAGES: dict[str, Message] = {
         "The image cannot be read. Send a PNG or JPEG.",
     ),
     "request.invalid": Message(422, "Permintaan tidak valid.", "The request is invalid."),
+    "request.too_large": Message(
+        413,
+        "Permintaan terlalu besar. Kirim berkas atau data yang lebih kecil dari batasnya.",
+        "The request is too large. Send a file or data smaller than the limit.",
+    ),
     "agency.conflict": Message(
         409,
         "Idempotency-Key ini sudah dipakai untuk dokumen dengan referensi lain.",

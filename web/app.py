@@ -12,6 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from controller.service import System, load_secret
+from web.body_guard import BodyGuard
 from web.csrf import set_cookie_if_new
 from web.errors import install_error_handlers
 from web.routers import (
@@ -86,6 +87,8 @@ def create_app(system: System, *, manage_lifecycle: bool = True) -> FastAPI:
     for module in routers:
         app.include_router(module.router)
     app.include_router(claims.ratings_router)
+    # bodies bounded and API keys checked before a body is read (added first: inside the log)
+    app.add_middleware(BodyGuard)
 
     @app.middleware("http")
     async def log_requests(request: Request, call_next):

@@ -13,6 +13,7 @@ import logging
 import time
 
 from controller.lane.journal import Journal, Release
+from controller.lane.print_outcome import describe, judge, printer_problems
 from hardware.errors import DeviceError
 from hardware.locker.interface import LockerBank
 from hardware.printer.interface import JobState, Printer
@@ -65,11 +66,11 @@ def _settle_print(release: Release, printer: Printer | None, follow_seconds: flo
         status = printer.status()
     except DeviceError as exc:
         return "uncertain", f"printer not reachable: {exc}"
-    if job.state == JobState.COMPLETED and status.state in (DeviceState.OK, DeviceState.WARNING):
-        return "released", f"job {job.job_id} completed"
-    if job.state in (JobState.CANCELLED, JobState.ABORTED):
-        return "failed", f"job {job.job_id} {job.state}"
-    return "uncertain", f"job {job.job_id} {job.state}, printer {status.state}"
+    problems = printer_problems(status)
+    if status.state not in (DeviceState.OK, DeviceState.WARNING) and not problems:
+        problems = [str(status.state)]  # a printer in error for a reason not listed: not confirmed
+    outcome, _reason = judge(job, problems)  # a job still stopped is not cancelled here: uncertain
+    return outcome, describe(job, status, problems)
 
 
 def _settle_door(release: Release, lockers: dict[str, LockerBank]) -> tuple[str, str]:

@@ -18,44 +18,21 @@ from pathlib import Path
 from controller.errors import AmbilError, OfficeUnreachable
 from controller.lane.journal import Journal
 from controller.lane.office_client import Grant, OfficeClient
+from controller.lane.print_outcome import (
+    QUEUE_BLOCKED_REASONS,
+    UNCERTAIN_MESSAGE,
+    describe,
+    fault_message,
+    judge,
+    printer_problems,
+)
 from controller.lane.screen import LaneState, LaneView, make_view
 from hardware.errors import DeviceError, DeviceOffline
 from hardware.locker.interface import LockerBank
 from hardware.printer.interface import JobState, JobStatus, Printer
-from hardware.printer.reasons import BLOCKING_REASONS
 from hardware.status import DeviceState
 
 log = logging.getLogger(__name__)
-
-# printer reasons that mean "the paper may not have come out", even for a completed job
-NOT_CONFIRMED_REASONS = BLOCKING_REASONS | {"stopped", "not-accepting-jobs", "cupsd-unreachable"}
-
-# the printer reason that best explains a failed print, first match wins
-FAULT_MESSAGES = (
-    ({"media-empty", "media-needed", "input-tray-missing"}, "print.media_empty"),
-    ({"media-jam"}, "print.media_jam"),
-    ({"toner-empty", "marker-supply-empty"}, "print.toner_empty"),
-    ({"door-open", "cover-open", "interlock-open"}, "print.door_open"),
-    (
-        {"offline", "cupsd-unreachable", "shutdown", "timed-out", "paused", "stopped", "not-accepting-jobs"},
-        "print.offline",
-    ),
-)
-
-
-def fault_message(reasons, job_state=None) -> str:
-    """The lane-screen message key for a print that did not come out."""
-    found = set(reasons)
-    for keys, message in FAULT_MESSAGES:
-        if found & keys:
-            return message
-    if job_state == JobState.ABORTED:
-        return "print.aborted"
-    return "print.not_confirmed"
-
-
-# queue states in which a submitted job would not even start
-QUEUE_BLOCKED_REASONS = frozenset({"paused", "stopped", "not-accepting-jobs", "cupsd-unreachable"})
 
 # locker errors that guarantee the lock was never energised (anything else: maybe it was)
 NOTHING_ACTUATED = frozenset({"no-such-door", "relay-failed", "offline"})
@@ -194,9 +171,7 @@ class Releaser:
         """Check the printer while a job runs: True once a blocking reason has lasted
         ``fault_grace`` seconds (a reason left over from the previous job clears when ours starts)."""
         status = self.printer.status()
-        self._last_fault = bool(set(status.reasons) & NOT_CONFIRMED_REASONS) or (
-            status.state == DeviceState.OFFLINE
-        )
+        self._last_fault = bool(printer_problems(status))
         return (
             self._last_fault and since is not None and time.monotonic() - since >= self.settings.fault_grace
         )
@@ -216,9 +191,9 @@ class Releaser:
         try:
             jobs = self.printer.find_jobs(cid)
         except DeviceError:
-            return self._finish(cid, "uncertain", "print.not_confirmed", grant, f"submit: {exc}")
-        if not jobs:
-            return self._finish(cid, "failed", "print.not_confirmed", grant, f"submit: {exc}")
+            return self._finish(cid, "uncertain", UNCERTAIN_MESSAGE, grant, f"submit: {exc}")
+        if not jobs:  # refused: nothing can have come out
+            return self._finish(cid, "failed", fault_message([exc.reason]), grant, f"submit: {exc}")
         return self._follow_print(grant, jobs[-1].job_id)
 
     def _follow_print(self, grant: Grant, job_id: int) -> Outcome:
@@ -232,7 +207,7 @@ class Releaser:
             try:
                 job = self.printer.job(job_id)
             except DeviceError as exc:
-                return self._finish(cid, "uncertain", "print.not_confirmed", grant, f"follow: {exc}")
+                return self._finish(cid, "uncertain", UNCERTAIN_MESSAGE, grant, f"follow: {exc}")
             if job.pages_done != last_pages:
                 last_pages = job.pages_done
                 total = grant.pages or "?"
@@ -250,20 +225,20 @@ class Releaser:
                 fault_since = time.monotonic()
             time.sleep(self.settings.poll_interval)
         status = self.printer.status()
-        problems = sorted(set(status.reasons) & NOT_CONFIRMED_REASONS)
-        if status.state == DeviceState.OFFLINE:
-            problems.append("offline")
+        problems = printer_problems(status)
         if job.state == JobState.COMPLETED and not problems:
             return self._finish(cid, "released", "", grant, f"job {job_id} completed")
-        detail = f"job {job_id} {job.state}; printer {status.state} {','.join(problems)}".strip()
-        if not job.state.final:
+        cancelled = False
+        if not job.state.final:  # stopped, or past its timeout: never let it resume by itself
             try:
-                self.printer.cancel(job_id)  # never let a stopped job resume after a reprint
+                self.printer.cancel(job_id)
+                job = self.printer.job(job_id)  # a sheet may have come out since the last look
             except DeviceError as exc:
-                return self._finish(
-                    cid, "uncertain", "print.not_confirmed", grant, f"{detail}; cancel: {exc}"
-                )
-        return self._finish(cid, "failed", fault_message(problems, job.state), grant, detail)
+                detail = f"{describe(job, status, problems)}; cancel: {exc}"
+                return self._finish(cid, "uncertain", UNCERTAIN_MESSAGE, grant, detail)
+            cancelled = True
+        outcome, reason = judge(job, problems, cancelled=cancelled)
+        return self._finish(cid, outcome, reason, grant, describe(job, status, problems))
 
     # -- locker --------------------------------------------------------------------------------
     def _open_door(self, grant: Grant) -> Outcome:

@@ -2,7 +2,8 @@
 
 Passwords are argon2id hashes. After ``max_failures`` wrong passwords in a row an account is
 locked for ``lockout_minutes``. A session is a random cookie value of which only the SHA-256 is
-stored; it slides forward on use and ends at logout, at expiry, or when the user is disabled.
+stored; it slides forward on use and ends at logout, at expiry, when the user is disabled, or
+when the password changes (all the user's sessions but the one that changed it).
 """
 
 from __future__ import annotations
@@ -169,9 +170,19 @@ class Accounts:
         return self.get_user(user_id)
 
     def set_password(
-        self, user_id: int, new_password: str, *, actor: str, old_password: str | None = None
+        self,
+        user_id: int,
+        new_password: str,
+        *,
+        actor: str,
+        old_password: str | None = None,
+        keep_session: str | None = None,
     ) -> None:
-        """Change a password; with ``old_password`` (a user changing their own) it must match."""
+        """Change a password; with ``old_password`` (a user changing their own) it must match.
+
+        Every session of the user ends with the old password, except ``keep_session`` (the
+        cookie of the user changing their own): a reset by an admin ends them all.
+        """
         _check_password(new_password)
         now = self.clock()
         with self.engine.begin() as conn:
@@ -190,13 +201,17 @@ class Accounts:
                     updated_at=now,
                 )
             )
+            ended = delete(sessions).where(sessions.c.user_id == user_id)
+            if keep_session:
+                ended = ended.where(sessions.c.token_hash != _token_hash(keep_session))
+            count = conn.execute(ended).rowcount
             audit.append(
                 conn,
                 at=now,
                 actor=actor,
                 action="user.password_changed",
                 subject=f"user:{user_id}",
-                detail={},
+                detail={"sessions_ended": count},
             )
 
     # -- login and sessions ----------------------------------------------------------------------

@@ -28,6 +28,7 @@ JOB_ATTRIBUTES = [
     "job-printer-uri",
     "job-media-sheets-completed",
     "job-impressions-completed",
+    "time-at-processing",
 ]
 PRINTER_ATTRIBUTES = [
     "printer-state",
@@ -62,7 +63,18 @@ def job_status(job_id: int, attrs: dict) -> JobStatus:
         state=state,
         pages_done=sheets or impressions,
         reasons=reasons,
+        started=_started(attrs),
+        pages_exact=False,  # counted by the filters as sent, not by the printer as out
     )
+
+
+def _started(attrs: dict) -> bool | None:
+    """cupsd sets time-at-processing when it hands the job to a backend and never clears it (a
+    job requeued after a stopped printer keeps it): no value means it never started. An answer
+    without the attribute at all cannot tell."""
+    if "time-at-processing" not in attrs:
+        return None
+    return bool(attrs["time-at-processing"])
 
 
 def printer_status(name: str, attrs: dict) -> DeviceStatus:

@@ -31,13 +31,32 @@ class JobState(StrEnum):
 
 @dataclass
 class JobStatus:
-    """One print job as the printer system reports it."""
+    """One print job as the printer system reports it.
+
+    ``pages_done`` is what the printer system counted: at least that many sheets came out, and
+    exactly that many only when ``pages_exact`` (a printer that counts its sheets; CUPS counts
+    what its filters sent, which says nothing about paper). ``started`` is whether the printer
+    ever began the job (``None``: it cannot tell).
+    """
 
     job_id: int
     name: str
     state: JobState
     pages_done: int = 0
     reasons: list[str] = field(default_factory=list)  # job-state-reasons
+    started: bool | None = None
+    pages_exact: bool = False
+
+    @property
+    def nothing_out(self) -> bool:
+        """True only when no sheet of this job can have come out of the printer.
+
+        Unknown counts as "some did": a job that started on a printer that cannot count its
+        sheets may have printed any part of itself.
+        """
+        if self.pages_done > 0:
+            return False
+        return self.started is False or self.pages_exact
 
 
 class Printer(ABC):

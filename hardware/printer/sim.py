@@ -3,6 +3,8 @@
 It "prints" a job by turning pages over time in a background thread and, when the last page is
 out, copying the PDF into ``outbox``. It can run out of paper mid-job like a real printer behind
 CUPS: the printer gets ``media-empty`` and the job stops until paper is added or it is cancelled.
+Its tray sensor reads empty as soon as the last sheet is picked, even when that sheet was the
+last page of a job that then completes. Its page counter is exact: ``pages_done`` sheets are out.
 Jobs are kept in ``outbox/jobs.json`` (replaced atomically) so crash recovery can find a job by
 name after the process was killed; a job that was running then is reported as last recorded.
 """
@@ -28,7 +30,8 @@ log = logging.getLogger(__name__)
 
 
 class SimPrinter(Printer):
-    """A scriptable printer: ``set_paper``, ``add_reason``/``clear_reason``, ``set_offline``.
+    """A scriptable printer: ``set_paper``, ``add_reason``/``clear_reason``, ``set_offline``,
+    ``refuse_next_submit``.
 
     ``paper=None`` means it never runs out; an int is the number of sheets in the tray.
     """
@@ -49,6 +52,7 @@ class SimPrinter(Printer):
         self._paper = paper
         self._reasons: list[str] = ["media-empty"] if paper == 0 else []
         self._offline = False
+        self._refuse_next: str | None = None  # a reason: the next submit is refused with it
         self._journal = SimJournal(self.outbox / "jobs.json")
         self._jobs: dict[int, SimJob] = {job.status.job_id: job for job in self._journal.load()}
         self._queue: list[int] = []  # only jobs submitted by this process are printed
@@ -64,11 +68,15 @@ class SimPrinter(Printer):
         pages = _count_pages(source)
         with self._changed:
             self._check_online()
+            if self._refuse_next is not None:
+                reason, self._refuse_next = self._refuse_next, None
+                raise PrinterError(f"printer {self.name} refused the job: {reason}", reason=reason)
             job_id = max(self._jobs, default=0) + 1
             spool = self.outbox / ".spool" / f"{job_id}.pdf"
             spool.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(source, spool)  # the caller may delete its file once queued
-            self._jobs[job_id] = SimJob(JobStatus(job_id, job_name, JobState.PENDING), pages, str(spool))
+            status = JobStatus(job_id, job_name, JobState.PENDING, started=False, pages_exact=True)
+            self._jobs[job_id] = SimJob(status, pages, str(spool))
             self._queue.append(job_id)
             self._save()
             self._changed.notify_all()
@@ -121,6 +129,11 @@ class SimPrinter(Printer):
             if sheets == 0:
                 self._reasons.append("media-empty")  # an empty tray shows at once
             self._changed.notify_all()
+
+    def refuse_next_submit(self, reason: str = "document-format-error") -> None:
+        """Make the next ``submit`` raise ``PrinterError(reason)``: no job is queued."""
+        with self._changed:
+            self._refuse_next = reason
 
     @property
     def paper(self) -> int | None:
@@ -184,6 +197,9 @@ class SimPrinter(Printer):
                     continue  # the fault came up while the page was in the printer
                 if self._paper is not None:
                     self._paper -= 1
+                    if self._paper == 0:  # the tray sensor reads empty as the last sheet leaves it
+                        self._discard_reason("media-empty")
+                        self._reasons.append("media-empty")
                 job.status.pages_done += 1
                 if job.status.pages_done >= job.pages:
                     self._complete(job)
@@ -198,6 +214,7 @@ class SimPrinter(Printer):
         if job.status.state is not state:
             job.status.state = state
             job.status.reasons = [reason]
+            job.status.started = job.status.started or state is JobState.PROCESSING
             self._save()
 
     def _complete(self, job: SimJob) -> None:

@@ -52,6 +52,8 @@ class SimJournal:
                 state=JobState(item["state"]),
                 pages_done=int(item["pages_done"]),
                 reasons=list(item["reasons"]),
+                started=item.get("started"),
+                pages_exact=True,  # the simulator counts every sheet it turns
             )
             jobs.append(SimJob(status, int(item["pages"]), item["spool"], item.get("output")))
         return jobs
@@ -65,6 +67,7 @@ class SimJournal:
                 "state": str(job.status.state),
                 "pages_done": job.status.pages_done,
                 "reasons": job.status.reasons,
+                "started": job.status.started,
                 "pages": job.pages,
                 "spool": job.spool,
                 "output": job.output,

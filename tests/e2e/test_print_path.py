@@ -69,12 +69,16 @@ def test_print_path_from_upload_to_paper(build, cups_server):
         camera.stop()
 
 
-def test_printer_out_of_paper_through_cups(build, cups_server):
+def test_a_job_that_completes_with_media_empty_is_uncertain_through_cups(build, cups_server):
+    # CUPS calls the job completed when the data left; the tray then reads empty: the paper may
+    # or may not have come out, so staff check, and the same code never prints a second copy
     queue = "ambil-paper-out"
     cups_server.add_faulty_queue(queue)
     cups_server.set_fault(queue, ["media-empty"])
     system = build(
-        printer={"type": "cups", "queue": queue, "server": cups_server.server}, result_seconds=30.0
+        printer={"type": "cups", "queue": queue, "server": cups_server.server},
+        result_seconds=30.0,
+        dedupe_seconds=0.2,
     )
     key = system.office.create_api_key("staff")
     with LiveServer(system) as server, server.client(key) as api:
@@ -91,10 +95,19 @@ def test_printer_out_of_paper_through_cups(build, cups_server):
             what="the lane to report the print problem",
         )
         view = api.get("/api/v1/lane").json()["view"]
-        assert view["reason"] == "print.media_empty"
-        assert "Kertas printer habis" in view["text_id"] and "out of paper" in view["text_en"]
+        assert view["reason"] == "print.not_confirmed"
+        assert "petugas akan memeriksa" in view["text_id"] and "staff" in view["text_en"]
         wait_for(lambda: not system.lane.journal.unreported(), 10, what="outcome reported")
-        assert api.get(f"/api/v1/documents/{doc['id']}").json()["state"] == "ready"  # claimable again
+        (release,) = system.lane.journal.recent(1)
+        assert release.outcome == "uncertain" and "media-empty" in release.detail
+        assert api.get(f"/api/v1/documents/{doc['id']}").json()["state"] == "uncertain"
         system.lane._poll_devices()
         printer = api.get("/api/v1/lane").json()["devices"]["printer"]
         assert printer["state"] == "error" and "media-empty" in printer["reasons"]
+
+        cups_server.clear_fault(queue)  # the tray is refilled; the driver shows the code again
+        api.post("/api/v1/lane/scan", json={"text": code})
+        wait_for(lambda: len(system.lane.journal.recent(10)) == 2, 30, what="the second showing")
+        wait_for(lambda: system.lane.journal.recent(1)[0].stage == "done", 30, what="its answer")
+        assert system.lane.journal.recent(1)[0].outcome == "refused"
+        assert len(cups_server.output_files(queue)) == 1  # the one job the backend wrote

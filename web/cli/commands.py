@@ -42,6 +42,7 @@ def serve(args) -> int:
     from controller.logs import setup_logging
     from controller.service import build_system
     from web.app import create_app
+    from web.cli.first_key import first_key_line, make_first_admin_key
 
     config = _load(args.config)
     if args.host:
@@ -50,15 +51,15 @@ def serve(args) -> int:
         config.http.port = args.port
     setup_logging(config.log_level)
     system = build_system(config)
-    first_key = _first_admin_key(system)
+    first_key = make_first_admin_key(system)
     base = f"http://{_display_host(config.http.host)}:{config.http.port}"
     print(f"ambil {config.role} on {base}  (state: {config.state_dir})")
     if system.lane is not None:
         print(f"  lane screen:   {base}/lane   (English: {base}/lane?lang=en)")
     print(f"  API and docs:  {base}/docs")
     print(f"  health:        {base}/healthz  {base}/readyz")
-    if first_key:
-        print(f"  first admin API key (shown once, keep it): {first_key}")
+    if first_key:  # never into the journal: to a terminal, or to a file only we can read
+        print(first_key_line(first_key, config.state_dir))
     sys.stdout.flush()
     app = create_app(system)
     # open lane-screen event streams never end by themselves: give them 3 s at shutdown
@@ -75,14 +76,6 @@ def serve(args) -> int:
 
 def _display_host(host: str) -> str:
     return "127.0.0.1" if host in ("0.0.0.0", "::") else host
-
-
-def _first_admin_key(system) -> str | None:
-    """On the very first start of an office, make one admin key so the API can be used at all."""
-    office = system.office
-    if office is None or office.count_api_keys() > 0:
-        return None
-    return office.create_api_key("admin", label="first-start")
 
 
 def apikey_create(args) -> int:

@@ -95,7 +95,11 @@ def change_password(
         return render(request, "account.html", {"error": t(lang, "account.mismatch")}, status=422, who=who)
     try:
         request.app.state.system.accounts.set_password(
-            who.user_id, new, actor=who.actor, old_password=current
+            who.user_id,
+            new,
+            actor=who.actor,
+            old_password=current,
+            keep_session=request.cookies.get(SESSION_COOKIE),  # every other session ends
         )
     except AmbilError as exc:
         return render(

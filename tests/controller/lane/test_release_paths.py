@@ -115,28 +115,6 @@ def test_garbage_text_is_refused_as_malformed(make_system):
     assert lane.journal.recent() == []
 
 
-def test_printer_out_of_paper_is_not_confirmed_and_the_pickup_stays_claimable(make_system):
-    system = make_system(printer={"type": "sim", "seconds_per_page": 0.02, "paper": 1})
-    lane, office = system.lane, system.office
-    doc_id, code = issue_print(office, pages=3)
-    lane.simulate_scan(text=code)
-    (release,) = wait_done(lane)
-    assert release.outcome == "failed"
-    assert release.detail.startswith("print.media_empty")  # what the screen said
-    wait_for(lambda: not lane.journal.unreported(), what="failure reported")
-    assert office.get_document(doc_id)["state"] == "ready"
-    lane._poll_devices()
-    printer = lane.status()["devices"]["printer"]
-    assert "media-empty" in printer["reasons"] and printer["state"] == "error"
-    # refill: the same code now prints (a controlled reprint, not a double release)
-    lane.printer.set_paper(10)
-    settle(3.2)
-    lane.simulate_scan(text=code)
-    rows = wait_done(lane, 2)
-    assert rows[-1].outcome == "released"
-    wait_for(lambda: office.get_document(doc_id)["state"] == "released", what="released at the office")
-
-
 def test_office_unreachable_releases_nothing_and_recovers(make_system):
     probe = make_system(start=False)  # to reach the office before the lane is built
     office = probe.office

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import subprocess
 import threading
 import time
 import uuid
@@ -54,6 +55,25 @@ def test_prints_a_pdf_through_cups_pdf_and_finds_it_by_name(cups_server, pdf_pri
     found = pdf_printer.find_jobs(name)
     assert [(j.job_id, j.state) for j in found] == [(job_id, JobState.COMPLETED)]
     assert pdf_printer.find_jobs(claim_id()) == []
+
+
+def test_a_job_knows_whether_it_ever_started(cups_server, faulty, pdf_file):
+    # CUPS counts sheets as its filters send them, not as paper comes out: a started job that
+    # shows no count may have printed anything, one that never started printed nothing
+    rig, queue, printer = faulty
+    subprocess.run(["cupsdisable", "-h", rig.server, queue], check=True, timeout=30)
+    waiting = printer.submit(pdf_file(1), claim_id())
+    time.sleep(0.5)
+    assert printer.job(waiting).started is False
+    printer.cancel(waiting)
+    cancelled = printer.wait_for_job(waiting, timeout=30)
+    assert (cancelled.state, cancelled.started, cancelled.nothing_out) == (JobState.CANCELLED, False, True)
+
+    subprocess.run(["cupsenable", "-h", rig.server, queue], check=True, timeout=30)
+    rig.set_fault(queue, ["media-empty"])
+    done = printer.wait_for_job(printer.submit(pdf_file(1), claim_id()), timeout=30)
+    assert (done.state, done.started, done.pages_exact) == (JobState.COMPLETED, True, False)
+    assert not done.nothing_out
 
 
 def test_healthy_queue_reports_ok_and_abort_job_policy(cups_server, pdf_printer):

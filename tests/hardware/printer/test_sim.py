@@ -103,6 +103,47 @@ def test_paper_runs_out_mid_job_then_refill_resumes(make_printer, pdf_file):
     assert len(printer.printed) == 1
 
 
+def test_tray_reads_empty_right_after_the_last_sheet(make_printer, pdf_file):
+    printer = make_printer(paper=2)
+
+    job_id = printer.submit(pdf_file(2), "claim-1")
+    wait_until(lambda: printer.job(job_id).state is JobState.COMPLETED)
+
+    job = printer.job(job_id)
+    assert (job.pages_done, job.pages_exact, job.started, job.nothing_out) == (2, True, True, False)
+    assert len(printer.printed) == 1  # the job came out whole...
+    status = printer.status()
+    assert (status.state, status.reasons) == (DeviceState.ERROR, ["media-empty"])  # ...and the tray is empty
+
+
+def test_counts_are_exact_and_a_job_stopped_before_its_first_sheet_printed_nothing(make_printer, pdf_file):
+    printer = make_printer(paper=0)
+    job_id = printer.submit(pdf_file(1), "claim-1")
+    assert printer.job(job_id).started is False
+    wait_until(lambda: printer.job(job_id).state is JobState.STOPPED)
+    printer.cancel(job_id)
+
+    job = printer.job(job_id)
+    assert (job.state, job.pages_done, job.pages_exact, job.nothing_out) == (
+        JobState.CANCELLED,
+        0,
+        True,
+        True,
+    )
+
+
+def test_refuse_next_submit_queues_nothing(make_printer, pdf_file):
+    printer = make_printer()
+    printer.refuse_next_submit("document-format-error")
+
+    with pytest.raises(PrinterError) as refused:
+        printer.submit(pdf_file(1), "claim-1")
+    assert refused.value.reason == "document-format-error"
+    assert printer.jobs == [] and printer.find_jobs("claim-1") == []
+    job_id = printer.submit(pdf_file(1), "claim-1")  # only the next one was refused
+    wait_until(lambda: printer.job(job_id).state is JobState.COMPLETED)
+
+
 def test_cancel_a_stopped_job(make_printer, pdf_file):
     printer = make_printer(paper=0)
     assert printer.status().reasons == ["media-empty"]  # an empty tray shows before any job
