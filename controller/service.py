@@ -111,7 +111,12 @@ def build_system(
         system.kinds = DocumentKinds(system.engine)
         system.kinds.ensure_defaults()
         system.lockers = Lockers(system.engine)
-        system.notifications = Notifications(system.engine, config.notify, public_url=config.public_url)
+        system.notifications = Notifications(
+            system.engine,
+            config.notify,
+            key=load_secret(config.state_dir / "secrets" / "outbox.key"),
+            public_url=config.public_url,
+        )
         system.office.on_released.append(system.notifications.document_changed)
         system.reports = Reports(system.engine)
         system.alerts, system.fleet = build_fleet(config, system.engine, system.notifications)

@@ -53,6 +53,12 @@ def upgrade() -> None:
         batch.add_column(sa.Column("locked_until", sa.Double(), nullable=True))
         batch.add_column(sa.Column("locked_by", sa.String(64), nullable=True))
         batch.create_index("ix_notifications_due", ["status", "next_attempt_at"])
+    # rows left pending by the in-memory queue had their payload in that memory only
+    op.execute(
+        "UPDATE notifications SET status = 'failed', "
+        "last_error = 'lost at restart (before the outbox): reissue the code to notify again' "
+        "WHERE status = 'pending'"
+    )
 
 
 def downgrade() -> None:
