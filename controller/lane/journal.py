@@ -108,7 +108,7 @@ class Journal:
         # FULL: a committed INTENT survives a power cut (WAL + NORMAL may lose the last commits)
         self._db.execute(f"PRAGMA synchronous={synchronous}")
         self._db.executescript(SCHEMA)
-        columns = {row[1] for row in self._db.execute("PRAGMA table_info(offline_pickups)")}
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(offline_pickups)").fetchall()}
         if columns and "door_load_id" not in columns:
             # a snapshot from before load ids: a copy the next sync refills, and never granted from
             self._db.execute("DROP TABLE offline_pickups")
