@@ -36,6 +36,9 @@ log = logging.getLogger(__name__)
 # The software's own build time (2026-11-01 UTC): no real "now" can be earlier. Bump at release.
 BUILD_TIME = 1_793_491_200.0
 DEFAULT_TOLERANCE_S = 120.0
+# The longest offline grace period a lane may have (lane.offline_grace_seconds): the office waits
+# this long for a lane that never told it its own before it frees a door that lane might open.
+OFFLINE_GRACE_MAX_SECONDS = 7 * 86400.0
 
 
 class FloorStore(Protocol):

@@ -14,6 +14,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from controller.clock import OFFLINE_GRACE_MAX_SECONDS
+
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -259,7 +261,10 @@ class LaneConfig(Strict):
     site: str = Field("", max_length=200, description="the site (MPP) the lane stands at, for the dashboard")
     sync_seconds: float = Field(10.0, gt=0, le=3600, description="how often the lane syncs offline pickups")
     offline_grace_seconds: float = Field(
-        4 * 3600.0, ge=0, le=7 * 86400, description="offline releases only this long after the last sync"
+        4 * 3600.0,
+        ge=0,
+        le=OFFLINE_GRACE_MAX_SECONDS,
+        description="offline releases only this long after the last sync",
     )
 
     @field_validator("lockers")

@@ -114,6 +114,16 @@ MESSAGES: dict[str, Message] = {
     "locker.door_taken": Message(
         409, "Pintu loker ini sedang dipakai dokumen lain.", "This locker door holds another document."
     ),
+    "locker.to_retrieve": Message(
+        409,
+        "Barang lama mungkin masih di dalam pintu ini. Keluarkan, lalu tandai pintu kosong.",
+        "The old item may still be inside this door. Take it out, then mark the door empty.",
+    ),
+    "locker.awaiting_sync": Message(
+        409,
+        "Pintu ini menunggu jalur pemiliknya sinkron dengan kantor. Pilih pintu lain atau tunggu sebentar.",
+        "This door waits for its lane to sync with the office. Choose another door or wait a little.",
+    ),
     "locker.not_loaded": Message(
         409,
         "Barang belum dimuat ke loker. Buka pintu, masukkan barang, tutup, lalu konfirmasi.",

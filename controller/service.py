@@ -107,11 +107,13 @@ def build_system(
         from controller.office.reports import Reports
 
         system.office, system.engine = build_office(config)
+        url = config.public_url
         system.accounts = Accounts(system.engine)
         system.kinds = DocumentKinds(system.engine)
         system.kinds.ensure_defaults()
         system.lockers = Lockers(system.engine)
-        system.notifications = Notifications(system.engine, config.notify, public_url=config.public_url)
+        outbox_key = load_secret(config.state_dir / "secrets" / "outbox.key")  # seals codes in the outbox
+        system.notifications = Notifications(system.engine, config.notify, key=outbox_key, public_url=url)
         system.office.on_released.append(system.notifications.document_changed)
         system.reports = Reports(system.engine)
         system.alerts, system.fleet = build_fleet(config, system.engine, system.notifications)

@@ -35,7 +35,9 @@ CREATE TABLE IF NOT EXISTS offline_pickups (
     door         INTEGER,
     expires_at   REAL NOT NULL,
     requires_pin INTEGER NOT NULL DEFAULT 0,
-    version      TEXT NOT NULL DEFAULT ''
+    version      TEXT NOT NULL DEFAULT '',
+    load_id      TEXT,
+    door_load_id TEXT
 );
 CREATE TABLE IF NOT EXISTS offline_claims (
     claim_id    TEXT PRIMARY KEY,
@@ -106,6 +108,10 @@ class Journal:
         # FULL: a committed INTENT survives a power cut (WAL + NORMAL may lose the last commits)
         self._db.execute(f"PRAGMA synchronous={synchronous}")
         self._db.executescript(SCHEMA)
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(offline_pickups)").fetchall()}
+        if columns and "door_load_id" not in columns:
+            # a snapshot from before load ids: a copy the next sync refills, and never granted from
+            self._db.execute("DROP TABLE offline_pickups")
         self._db.executescript(OFFLINE_SCHEMA)
 
     def close(self) -> None:

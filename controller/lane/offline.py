@@ -7,10 +7,12 @@ office's snapshot here; when a claim raises ``OfficeUnreachable`` the Releaser a
 A pickup is granted offline only if, all in one journal transaction:
 (a) it is in the synced set, (b) its locker bank is one of this lane's, (c) it has not expired by
 the trusted clock (``controller/clock.py``), (d) the last successful sync is within the grace
-period, (e) this lane has not released it already (offline, or online since the last sync), and
-it is a locker pickup without a PIN (print pickups need the office for their PDF; a PIN is checked
-by the office's secret key). The grant is recorded as an offline claim (a flag on the journal's
-normal claim id) before the Releaser writes INTENT; reconciliation (``reconcile.py``) reports it.
+period, (e) this lane has not released it already (offline, or online since the last sync),
+(f) the pickup's load id is the load id its door held in the same snapshot, and the door was not
+opened for loading since that snapshot (``forget_door``), and it is a locker pickup without a PIN
+(print pickups need the office for their PDF; a PIN is checked by the office's secret key).
+The grant is recorded as an offline claim (a flag on the journal's normal claim id) before the
+Releaser writes INTENT; reconciliation (``reconcile.py``) reports it.
 The synced set holds code hashes only, never codes.
 """
 
@@ -37,7 +39,8 @@ BLOCKING_OUTCOMES = ("released", "uncertain")
 class Refusal:
     """Why a pickup cannot be released offline (logged; the driver sees "office unreachable")."""
 
-    reason: str  # not_synced | other_lane | expired | grace_over | already_released | needs_office
+    # not_synced | other_lane | expired | grace_over | already_released | needs_office | load_mismatch
+    reason: str
 
 
 class OfflineStore:
@@ -92,12 +95,16 @@ class OfflineStore:
                 float(p["expires_at"]),
                 1 if p.get("requires_pin") else 0,
                 str(p.get("version", "")),
+                p.get("load_id"),
+                p.get("door_load_id"),
             )
             for p in pickups
         ]
         with self.journal.transaction() as db:
             db.execute("DELETE FROM offline_pickups")
-            db.executemany("INSERT OR REPLACE INTO offline_pickups VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+            db.executemany(
+                "INSERT OR REPLACE INTO offline_pickups VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows
+            )
             db.execute(
                 "INSERT INTO offline_values (name, value) VALUES ('last_sync', ?) "
                 "ON CONFLICT (name) DO UPDATE SET value = MAX(value, excluded.value)",
@@ -122,6 +129,14 @@ class OfflineStore:
         if self._synced_mono is not None:
             elapsed = max(elapsed, self._mono() - self._synced_mono)
         return elapsed
+
+    def forget_door(self, bank: str, door: int) -> int:
+        """The door was opened for loading: what the snapshot says is in it may be gone, so no
+        synced pickup of that door is released offline until the next sync. Returns how many."""
+        with self.journal.transaction() as db:
+            return db.execute(
+                "DELETE FROM offline_pickups WHERE locker_bank=? AND door=?", (bank, int(door))
+            ).rowcount
 
     def note_consumed(self, pickup_id: int) -> None:
         """A pickup was released (or may have been) online: never release it offline."""
@@ -149,15 +164,15 @@ class OfflineStore:
         now = self.clock.now()
         with self.journal.transaction() as db:
             row = db.execute(
-                "SELECT pickup_id, document_id, kind, locker_bank, door, expires_at, requires_pin "
-                "FROM offline_pickups WHERE code_hash=?",
+                "SELECT pickup_id, document_id, kind, locker_bank, door, expires_at, requires_pin, "
+                "load_id, door_load_id FROM offline_pickups WHERE code_hash=?",
                 (code_hash,),
             ).fetchone()
             refusal = self._refusal(db, row, code_hash, claim_id, since, now)
             if refusal is not None:
                 log.info("claim %s not released offline: %s", claim_id, refusal.reason)
                 return refusal
-            pickup_id, document_id, kind, bank, door, expires_at, _pin = row
+            pickup_id, document_id, kind, bank, door, expires_at = row[:6]
             db.execute(
                 "INSERT INTO offline_claims (claim_id, code_hash, pickup_id, document_id, released_at) "
                 "VALUES (?, ?, ?, ?, ?)",
@@ -179,11 +194,13 @@ class OfflineStore:
     def _refusal(self, db, row, code_hash: str, claim_id: str, since, now: float) -> Refusal | None:
         if row is None:
             return Refusal("not_synced")
-        pickup_id, _doc, kind, bank, _door, expires_at, requires_pin = row
+        pickup_id, _doc, kind, bank, _door, expires_at, requires_pin, load_id, door_load_id = row
         if kind != "locker" or requires_pin:
             return Refusal("needs_office")
         if bank not in self.banks:
             return Refusal("other_lane")
+        if load_id is None or load_id != door_load_id:
+            return Refusal("load_mismatch")  # the door holds another loading than this pickup's
         if expires_at <= now:
             return Refusal("expired")
         if since is None or since > self.grace_seconds:

@@ -44,6 +44,11 @@ def service_open(lane: Lane, bank_id: str, door: int, *, actor: str, reason: str
     if isinstance(door, bool) or not isinstance(door, int) or not 1 <= door <= bank.doors:
         return _finish(lane, answer, "failed", f"no door {door!r} on bank {bank_id!r}")
     lane.journal.intent(journal_id, {"kind": "door", "bank": bank_id, "door": door, "service": reason})
+    offline = lane.releaser.offline
+    if offline is not None:
+        # staff may put another item in (or take this one out): until the next sync, no code of
+        # the old snapshot may open this door offline (DESIGN 5, the load id belt)
+        offline.forget_door(bank_id, door)
     log.info("service open of bank %s door %d (%s) by %s", bank_id, door, reason, actor)
     watch = lane.outputs.door_watches.get(bank_id)
     if watch is not None:  # staff asked for this opening: not a forced door

@@ -1,12 +1,14 @@
 """The sync worker: keeps the lane's offline store fresh and reconciles offline releases.
 
-Every ``interval`` seconds (``lane.sync_seconds``): fetch the office's snapshot of what this lane
-may release offline (code hashes only, plus the office's time), store it in the journal DB, move
-the clock floor, then report any offline releases still unreconciled. A failed sync changes
+Every ``interval`` seconds (``lane.sync_seconds``): report any offline releases still
+unreconciled, fetch the office's snapshot of what this lane may release offline (code hashes
+only, plus the office's time), store it in the journal DB, move the clock floor, and tell the
+office which snapshot it now holds (so doors emptied before it can be loaded again). A failed sync changes
 nothing: the grace period (``lane.offline_grace_seconds``) counts from the last good one.
 
 Two links to the office, like the office client: ``InProcessSyncLink`` (all-in-one) and
-``HttpSyncLink`` (``GET /api/v1/sync/pickups``, ``POST /api/v1/sync/offline-releases``).
+``HttpSyncLink`` (``GET /api/v1/sync/pickups``, ``POST /api/v1/sync/offline-releases``,
+``POST /api/v1/sync/held``).
 """
 
 from __future__ import annotations
@@ -37,6 +39,11 @@ class SyncLink:
         """One verdict ``{claim_id, result, detail}`` per offline release."""
         raise NotImplementedError
 
+    def acknowledge(self, *, snapshot_time: float, grace_seconds: float) -> None:
+        """Tell the office this lane stored the snapshot of ``snapshot_time`` and releases from
+        it for at most ``grace_seconds``: doors staff emptied before that may be loaded again."""
+        raise NotImplementedError
+
     def close(self) -> None:
         pass
 
@@ -53,6 +60,9 @@ class InProcessSyncLink(SyncLink):
 
     def report_offline(self, releases: list[dict]) -> list[dict]:
         return self.office_sync.reconcile(self.lane_id, releases)
+
+    def acknowledge(self, *, snapshot_time: float, grace_seconds: float) -> None:
+        self.office_sync.acknowledge(self.lane_id, snapshot_time=snapshot_time, grace_seconds=grace_seconds)
 
 
 class HttpSyncLink(SyncLink):
@@ -80,6 +90,10 @@ class HttpSyncLink(SyncLink):
 
     def report_offline(self, releases: list[dict]) -> list[dict]:
         return self._call("POST", "/api/v1/sync/offline-releases", json={"releases": releases})["results"]
+
+    def acknowledge(self, *, snapshot_time: float, grace_seconds: float) -> None:
+        body = {"snapshot_time": snapshot_time, "grace_seconds": grace_seconds}
+        self._call("POST", "/api/v1/sync/held", json=body)
 
     def close(self) -> None:
         self._http.close()
@@ -131,7 +145,9 @@ class SyncWorker:
         try:
             self.reconciler.run()
             snapshot = self.link.fetch()
-            count = self.store.replace(snapshot["pickups"], office_time=float(snapshot["office_time"]))
+            office_time = float(snapshot["office_time"])
+            count = self.store.replace(snapshot["pickups"], office_time=office_time)
+            self.link.acknowledge(snapshot_time=office_time, grace_seconds=self.store.grace_seconds)
         except (OfficeUnreachable, AmbilError) as exc:
             if self.failures == 0:
                 log.warning("sync failed: %s", exc.key)

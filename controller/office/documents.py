@@ -13,15 +13,15 @@ from sqlalchemy import select, update
 from sqlalchemy.engine import Connection
 
 from controller.errors import DocumentError
-from controller.office import audit
+from controller.office import audit, door_release
 from controller.office.codes import code_hash, derive_short_code, hash_prefix, new_code, short_code_hmac
 from controller.office.second_factor import kind_requires_pin, new_pin, pin_hmac
 from controller.office.tables import DOCUMENT_KINDS, DOOR_SIZES, documents, locker_banks, pickups
 
 log = logging.getLogger(__name__)
 
-# A locker door stays taken while its item may still be inside: until it is released or cancelled.
-DOOR_HOLDING_STATES = ("draft", "ready", "uncertain", "expired")
+# A locker door stays taken while its item may still be inside (door_release.py).
+DOOR_HOLDING_STATES = door_release.DOOR_HOLDING_STATES
 LIVE_PICKUP_STATES = ("ready", "claimed", "uncertain")
 DAY = 86400.0
 
@@ -55,23 +55,20 @@ def live_pickup(conn: Connection, doc_id: int, *, lock: bool = False):
     return conn.execute(query.with_for_update() if lock else query).first()
 
 
-def check_locker_door(conn: Connection, bank_id: str | None, door: int | None) -> None:
-    """Raise locker.unknown_door / locker.door_taken unless the door exists and is free."""
+def check_locker_door(conn: Connection, bank_id: str | None, door: int | None, now: float) -> None:
+    """Raise unless the door exists and is free: locker.unknown_door, locker.door_taken,
+    locker.to_retrieve (staff must take an old item out), locker.awaiting_sync (the lane may
+    still hold a snapshot that opens it for an old code)."""
     if bank_id is None or door is None:
         raise DocumentError("a locker document needs a bank and a door", key="locker.unknown_door")
     # Lock the bank row so two staff cannot put two documents behind one door at once.
     bank = conn.execute(select(locker_banks).where(locker_banks.c.id == bank_id).with_for_update()).first()
     if bank is None or not isinstance(door, int) or not 1 <= door <= bank.doors:
         raise DocumentError(f"bank {bank_id!r} door {door!r}", key="locker.unknown_door")
-    holder = conn.execute(
-        select(documents.c.id).where(
-            documents.c.locker_bank == bank_id,
-            documents.c.door == door,
-            documents.c.state.in_(DOOR_HOLDING_STATES),
-        )
-    ).first()
-    if holder is not None:
-        raise DocumentError(f"door {door} of {bank_id} holds document {holder.id}", key="locker.door_taken")
+    blocker = door_release.door_blocker(conn, bank_id, door, now)
+    if blocker is not None:
+        key, holder = blocker
+        raise DocumentError(f"door {door} of {bank_id}: document {holder}", key=key)
 
 
 # columns a caller may set on a new document besides the core ones (back office, agency API)
@@ -101,7 +98,7 @@ def insert_document(
     if kind == "locker" and bank is None and door is None and door_size is not None:
         pass  # the back office picks the door when the item is loaded (locker loading flow)
     elif kind == "locker":
-        check_locker_door(conn, bank, door)
+        check_locker_door(conn, bank, door, now)
     elif bank is not None or door is not None:
         raise DocumentError("a print document has no locker door", key="document.invalid")
     doc_id = conn.execute(

@@ -14,7 +14,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from controller.errors import AmbilError, DocumentError
-from controller.office import audit, documents
+from controller.office import audit, door_release
 from controller.office.db import insert_ignore
 from controller.office.tables import DOOR_SIZES, lanes, locker_banks, locker_doors
 from controller.office.tables import documents as documents_table
@@ -147,7 +147,7 @@ class LockerAdmin:
         held = conn.execute(
             select(func.max(documents_table.c.door)).where(
                 documents_table.c.locker_bank == bank_id,
-                documents_table.c.state.in_(documents.DOOR_HOLDING_STATES),
+                door_release.in_door(),  # an item to take back out counts too
             )
         ).scalar_one_or_none()
         if held is not None and held > doors:

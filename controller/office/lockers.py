@@ -3,7 +3,9 @@
 A door's state is derived from the documents behind it, never stored, so it cannot drift from
 the documents: free, reserved (a draft is assigned, the item is not in yet), loaded, awaiting
 (ready or being claimed), uncertain (a release staff must resolve), collected (released in the
-last day and not reused since), expired (staff must take the item back), out_of_order.
+last day and not reused since), to_retrieve (expired or cancelled with the item inside: staff
+must take it back), awaiting_sync (confirmed empty, but the owning lane may still hold a snapshot
+that opens it: ``door_release.py``), out_of_order.
 Loading runs in steps: ``assign_door`` (the route then asks the lane to open it), the item goes
 in, the door is closed, ``confirm_loaded``; only a loaded locker document may be marked ready.
 """
@@ -15,18 +17,29 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, or_, select
 from sqlalchemy.engine import Connection, Engine
 
 from controller.errors import DocumentError
-from controller.office import audit, documents
+from controller.office import audit, documents, door_release
 from controller.office.locker_admin import LockerAdmin, ensure_door_rows
+from controller.office.locker_retrieval import LockerRetrieval
 from controller.office.tables import DOOR_SIZES, locker_banks, locker_doors
 from controller.office.tables import documents as documents_table
 
 log = logging.getLogger(__name__)
 
-DOOR_STATES = ("free", "reserved", "loaded", "awaiting", "uncertain", "collected", "expired", "out_of_order")
+DOOR_STATES = (
+    "free",
+    "reserved",
+    "loaded",
+    "awaiting",
+    "uncertain",
+    "collected",
+    "to_retrieve",
+    "awaiting_sync",
+    "out_of_order",
+)
 COLLECTED_SHOWN_SECONDS = 86400.0  # a collected door shows as such for a day unless reused
 USABLE_STATES = ("free", "collected")  # doors staff may load now (a collected one is empty)
 
@@ -54,28 +67,36 @@ class BankView:
         return sum(1 for d in self.doors if d.state == state)
 
 
-def _door_state(doc, out_of_order: bool, now: float) -> str:
+def _door_state(doc, out_of_order: bool, now: float, clearing: float | None) -> str:
     if out_of_order:
         return "out_of_order"
     if doc is None:
         return "free"
+    waiting = door_release.door_state_of(doc, clearing)
+    if waiting is not None:
+        return waiting
     if doc.state == "draft":
         return "loaded" if doc.loaded_at is not None else "reserved"
     if doc.state == "ready":
         return "awaiting"
-    if doc.state in ("uncertain", "expired"):
+    if doc.state == "uncertain":
         return doc.state
     if doc.state == "released" and now - doc.updated_at < COLLECTED_SHOWN_SECONDS:
         return "collected"
     return "free"
 
 
+def _holds(doc, clearing: float | None) -> bool:
+    """Whether ``doc`` keeps its door from being loaded (its item is in, or may still be opened)."""
+    return doc.state in documents.DOOR_HOLDING_STATES or door_release.door_state_of(doc, clearing) is not None
+
+
 def _fits(door_size: str, wanted: str | None) -> bool:
     return wanted is None or DOOR_SIZES.index(door_size) >= DOOR_SIZES.index(wanted)
 
 
-class Lockers(LockerAdmin):
-    """Door states, suggestions, loading and retrieval (and, inherited, lane and bank admin)."""
+class Lockers(LockerAdmin, LockerRetrieval):
+    """Door states, suggestions, loading (and, inherited, retrieval and lane and bank admin)."""
 
     def __init__(self, engine: Engine, *, clock: Callable[[], float] = time.time):
         self.engine = engine
@@ -106,32 +127,33 @@ class Lockers(LockerAdmin):
             select(locker_doors).where(locker_doors.c.bank_id == bank.id, locker_doors.c.door <= bank.doors)
         ).all()
         recent = now - COLLECTED_SHOWN_SECONDS
+        clearing = door_release.clearing_after(conn, bank.lane_id, now)
+        shown_states = [
+            door_release.in_door(),
+            and_(
+                documents_table.c.state.in_(("released", "cancelled")),
+                documents_table.c.updated_at >= recent,
+            ),
+        ]
+        if clearing is not None:
+            shown_states.append(documents_table.c.retrieved_at > clearing)
         docs = conn.execute(
             select(documents_table)
-            .where(
-                documents_table.c.locker_bank == bank.id,
-                or_(
-                    documents_table.c.state.in_(documents.DOOR_HOLDING_STATES),
-                    and_(
-                        documents_table.c.state.in_(("released", "cancelled")),
-                        documents_table.c.updated_at >= recent,
-                    ),
-                ),
-            )
+            .where(documents_table.c.locker_bank == bank.id, or_(*shown_states))
             .order_by(documents_table.c.id)
         ).all()
         # the document that decides a door: the one holding it, else the newest recent one
         deciding: dict[int, object] = {}
         for doc in docs:
             current = deciding.get(doc.door)
-            if current is None or current.state not in documents.DOOR_HOLDING_STATES:
+            if current is None or not _holds(current, clearing):
                 deciding[doc.door] = doc
         views = []
         for row in sorted(rows, key=lambda r: r.door):
             doc = deciding.get(row.door)
-            state = _door_state(doc, bool(row.out_of_order), now)
+            state = _door_state(doc, bool(row.out_of_order), now, clearing)
             shown = doc if doc is not None and state not in ("free", "out_of_order") else None
-            if bool(row.out_of_order) and doc is not None and doc.state in documents.DOOR_HOLDING_STATES:
+            if bool(row.out_of_order) and doc is not None and _holds(doc, clearing):
                 shown = doc  # an out-of-order door may still hold an item: keep it visible
             views.append(
                 DoorView(
@@ -211,7 +233,7 @@ class Lockers(LockerAdmin):
                 raise DocumentError("the item is already loaded", key="document.bad_state")
             same = doc.locker_bank == bank_id and doc.door == door
             if not same:
-                documents.check_locker_door(conn, bank_id, door)
+                documents.check_locker_door(conn, bank_id, door, now)
             bank = conn.execute(select(locker_banks).where(locker_banks.c.id == bank_id)).first()
             if bank is None:
                 raise DocumentError(f"bank {bank_id!r}", key="locker.unknown_door")
@@ -276,36 +298,3 @@ class Lockers(LockerAdmin):
                 detail={"bank": doc.locker_bank, "door": doc.door, "sensor": sensor},
             )
             return documents.describe(conn, documents.load(conn, doc_id))
-
-    # -- expired items -------------------------------------------------------------------------
-    def expired_items(self) -> list[dict]:
-        """Expired locker documents: their items are still in the doors, for staff to take back."""
-        query = (
-            select(documents_table)
-            .where(documents_table.c.kind == "locker", documents_table.c.state == "expired")
-            .order_by(documents_table.c.updated_at)
-        )
-        with self.engine.connect() as conn:
-            return [dict(r._mapping) for r in conn.execute(query)]
-
-    def mark_retrieved(self, doc_id: int, *, actor: str) -> None:
-        """Staff took an expired item out of its door: cancel the document, which frees the door."""
-        now = self.clock()
-        with self.engine.begin() as conn:
-            doc = documents.load(conn, doc_id, lock=True)
-            if doc.kind != "locker" or doc.state != "expired":
-                raise DocumentError(f"document is {doc.kind} {doc.state}", key="document.bad_state")
-            conn.execute(
-                update(documents_table)
-                .where(documents_table.c.id == doc_id, documents_table.c.state == "expired")
-                .values(state="cancelled", updated_at=now)
-            )
-            audit.append(
-                conn,
-                at=now,
-                actor=actor,
-                action="locker.item_retrieved",
-                subject=f"document:{doc_id}",
-                detail={"bank": doc.locker_bank, "door": doc.door},
-            )
-        log.info("expired item of document %s retrieved from %s door %s", doc_id, doc.locker_bank, doc.door)

@@ -1,7 +1,9 @@
 """What the office gives a lane for offline releases, and how it takes those releases back.
 
 ``snapshot``: the ready, unexpired locker pickups whose bank belongs to the lane, as code hashes
-(never codes), plus the office's time (the lane's clock floor, ``controller/clock.py``).
+(never codes), plus the office's time (the lane's clock floor, ``controller/clock.py``); the
+office records that it served it, and ``acknowledge`` that the lane stored it (which frees doors
+staff confirmed empty: ``door_release.py``).
 
 ``reconcile``: each offline release a lane reports is applied with the same conditional update
 as an online claim (``ready -> released``). If the pickup was meanwhile cancelled, reissued,
@@ -13,70 +15,21 @@ changes nothing (idempotent), on SQLite and PostgreSQL alike.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 
 from sqlalchemy import and_, insert, select, update
 from sqlalchemy.engine import Connection
 
 from controller.errors import AmbilError, CodeError
-from controller.office import audit, claims
+from controller.office import audit, claims, door_release
 from controller.office.codes import hash_prefix
+from controller.office.snapshot import releasable
 from controller.office.tables import CLAIM_OUTCOMES, documents, locker_banks, pickups
 from controller.office.tables import claims as claims_table
 
 log = logging.getLogger(__name__)
 
 CONFLICT_PREFIX = "offline conflict: "
-
-
-def _version(row) -> str:
-    """Changes whenever anything the lane relies on changes (state, expiry, door)."""
-    text = f"{row.id}|{row.state}|{row.expires_at}|{row.locker_bank}|{row.door}|{bool(row.pin_hmac)}"
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
-
-
-def releasable(conn: Connection, *, lane_id: str, now: float) -> list[dict]:
-    """The pickups ``lane_id`` may release offline: ready locker pickups in its banks."""
-    rows = conn.execute(
-        select(
-            pickups.c.id,
-            pickups.c.code_hash,
-            pickups.c.document_id,
-            pickups.c.state,
-            pickups.c.expires_at,
-            pickups.c.pin_hmac,
-            documents.c.kind,
-            documents.c.locker_bank,
-            documents.c.door,
-        )
-        .select_from(
-            pickups.join(documents, pickups.c.document_id == documents.c.id).join(
-                locker_banks, documents.c.locker_bank == locker_banks.c.id
-            )
-        )
-        .where(
-            pickups.c.state == "ready",
-            pickups.c.expires_at > now,
-            documents.c.kind == "locker",
-            locker_banks.c.lane_id == lane_id,
-        )
-        .order_by(pickups.c.id)
-    ).all()
-    return [
-        {
-            "code_hash": row.code_hash,
-            "pickup_id": row.id,
-            "document_id": row.document_id,
-            "kind": row.kind,
-            "locker_bank": row.locker_bank,
-            "door": row.door,
-            "expires_at": row.expires_at,
-            "requires_pin": row.pin_hmac is not None,  # the PIN's HMAC key never leaves the office
-            "version": _version(row),
-        }
-        for row in rows
-    ]
 
 
 def apply_offline_release(
@@ -283,9 +236,22 @@ class OfficeSync:
     def snapshot(self, lane_id: str) -> dict:
         """``{lane_id, office_time, pickups}`` for the lane's offline store."""
         now = self.office.clock()
-        with self.office.engine.connect() as conn:
+        with self.office.engine.begin() as conn:
             rows = releasable(conn, lane_id=lane_id, now=now)
+            door_release.record_served(conn, lane_id, now)
         return {"lane_id": lane_id, "office_time": now, "pickups": rows}
+
+    def acknowledge(self, lane_id: str, *, snapshot_time: float, grace_seconds: float) -> None:
+        """The lane stored the snapshot of ``snapshot_time``; it releases offline from it for at
+        most ``grace_seconds`` (its ``lane.offline_grace_seconds``)."""
+        with self.office.engine.begin() as conn:
+            door_release.record_held(
+                conn,
+                lane_id,
+                snapshot_time=snapshot_time,
+                grace_seconds=grace_seconds,
+                now=self.office.clock(),
+            )
 
     def reconcile(self, lane_id: str, releases: list[dict]) -> list[dict]:
         """Apply each offline release in its own transaction; one verdict per release.

@@ -89,6 +89,8 @@ documents = Table(
     Column("agency_key_id", Integer, ForeignKey("api_keys.id"), nullable=True),
     Column("agency_ref", String(200), nullable=True),
     Column("idempotency_key", String(200), nullable=True),
+    # 0004: staff confirmed the door of a cancelled or expired loaded item empty (door_release.py)
+    Column("retrieved_at", Double, nullable=True),
     CheckConstraint(_in("kind", DOCUMENT_KINDS), name="kind"),
     CheckConstraint(_in("state", DOCUMENT_STATES), name="state"),
     Index("ix_documents_locker_bank_door", "locker_bank", "door"),
@@ -245,7 +247,16 @@ notifications = Table(
     Column("last_error", Text, nullable=True),
     Column("created_at", Double, nullable=False),
     Column("updated_at", Double, nullable=False),
+    # 0004: the outbox (notify/outbox.py). What to send, until it is sent or finally failed:
+    # ``payload`` in clear when it holds no code, ``sealed`` (encrypted) when it does.
+    Column("payload", Text, nullable=True),
+    Column("sealed", Text, nullable=True),
+    Column("next_attempt_at", Double, nullable=True),
+    Column("delivered_at", Double, nullable=True),
+    Column("locked_until", Double, nullable=True),  # a worker's lease on the row while it sends
+    Column("locked_by", String(64), nullable=True),
     CheckConstraint(_in("status", ("pending", "sent", "failed")), name="status"),
+    Index("ix_notifications_due", "status", "next_attempt_at"),
 )
 
 ratings = Table(
@@ -300,6 +311,18 @@ alerts = Table(
     Column("acked_at", Double, nullable=True),
     CheckConstraint(_in("status", ALERT_STATUSES), name="status"),
     Index("ix_alerts_status_lane", "status", "lane_id"),
+)
+
+# -- 0004: what each lane's offline store holds (door_release.py) ------------------------------
+# The newest snapshot served to the lane, the newest one it confirmed it stored, and its grace.
+lane_sync = Table(
+    "lane_sync",
+    metadata,
+    Column("lane_id", String(64), primary_key=True),
+    Column("served_at", Double, nullable=False),  # office time of the newest snapshot served
+    Column("held_at", Double, nullable=True),  # office time of the newest snapshot the lane stored
+    Column("grace_seconds", Double, nullable=True),  # the lane's lane.offline_grace_seconds
+    Column("updated_at", Double, nullable=False),
 )
 
 AUDIT_GENESIS_HASH = "0" * 64

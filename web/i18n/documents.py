@@ -213,6 +213,12 @@ TEXTS = {
         "Not collected: make it ready again",
     ),
     "documents.detail.history": ("Riwayat", "History"),
+    "documents.detail.retrieve_hint": (
+        "Barang dokumen ini mungkin masih di loker {bank} pintu {door}. Keluarkan barangnya, "
+        "lalu konfirmasi pintu kosong.",
+        "This document's item may still be in locker {bank} door {door}. Take it out, then "
+        "confirm the door is empty.",
+    ),
     "documents.detail.no_actions": ("Tidak ada tindakan untuk status ini.", "No actions in this state."),
     "documents.flash.created": ("Dokumen terdaftar.", "Document registered."),
     "documents.flash.pdf": ("PDF tersimpan.", "PDF saved."),
@@ -256,6 +262,10 @@ TEXTS = {
     "documents.history.pickup.abandoned": ("Pengambilan ditinggalkan", "Pickup abandoned"),
     "documents.history.locker.loaded": ("Barang dimasukkan ke loker", "Item loaded into the locker"),
     "documents.history.locker.opened": ("Pintu loker dibuka petugas", "Locker door opened by staff"),
+    "documents.history.locker.item_retrieved": (
+        "Barang dikeluarkan petugas; pintu kosong",
+        "Item taken out by staff; the door is empty",
+    ),
     "documents.history.reason.reissued": ("diganti kode baru", "replaced by a new code"),
     "documents.history.reason.cancelled": ("dokumen dibatalkan", "document cancelled"),
     "documents.history.released.yes": ("sudah diterima", "collected"),

@@ -18,21 +18,27 @@ TEXTS = {
     "lockers.state.loaded": ("Terisi", "Loaded"),
     "lockers.state.awaiting": ("Menunggu diambil", "Awaiting pickup"),
     "lockers.state.collected": ("Sudah diambil", "Collected"),
-    "lockers.state.expired": ("Kedaluwarsa", "Expired"),
+    "lockers.state.to_retrieve": ("Keluarkan barangnya", "Take the item out"),
+    "lockers.state.awaiting_sync": ("Menunggu sinkron jalur", "Waiting for the lane to sync"),
     "lockers.state.uncertain": ("Perlu dicek", "To check"),
     "lockers.state.out_of_order": ("Rusak", "Out of order"),
     "lockers.awaiting.title": ("Menunggu dimuat ke loker", "Waiting to be loaded"),
-    "lockers.expired.title": ("Kedaluwarsa: ambil kembali barangnya", "Expired: take the items back"),
-    "lockers.expired.intro": (
-        "Kode pengambilan barang ini sudah kedaluwarsa. Keluarkan barang dari pintunya, "
-        "lalu tandai sudah diambil agar pintu kosong lagi.",
-        "These pickup codes have expired. Take each item out of its door, then mark it "
-        "retrieved so the door is free again.",
+    "lockers.retrieve.title": ("Ambil kembali barangnya", "Take the items back"),
+    "lockers.retrieve.intro": (
+        "Dokumen ini kedaluwarsa atau dibatalkan, tetapi barangnya mungkin masih di loker. "
+        "Keluarkan barang dari pintunya, lalu konfirmasi pintu kosong. Pintu dapat dipakai lagi "
+        "setelah jalur pemiliknya sinkron dengan kantor.",
+        "These documents expired or were cancelled, but their items may still be in the lockers. "
+        "Take each item out of its door, then confirm the door is empty. The door can be used "
+        "again once its lane has synced with the office.",
     ),
-    "lockers.expired.retrieved": ("Sudah diambil petugas", "Retrieved by staff"),
+    "lockers.retrieve.col.reason": ("Sebab", "Why"),
+    "lockers.retrieve.reason.expired": ("Kode kedaluwarsa", "Code expired"),
+    "lockers.retrieve.reason.cancelled": ("Dokumen dibatalkan", "Document cancelled"),
+    "lockers.retrieve.confirm": ("Barang sudah dikeluarkan, pintu kosong", "Item taken out, door empty"),
     "lockers.retrieved": (
-        "Barang dicatat sudah diambil; pintu kosong lagi.",
-        "Item retrieved; the door is free.",
+        "Pintu dicatat kosong. Pintu dapat dipakai lagi setelah jalur pemiliknya sinkron.",
+        "The door is recorded empty. It can be used again once its lane has synced.",
     ),
     "lockers.load.title": ("Muat ke loker", "Load into a locker"),
     "lockers.load.pick": ("Pilih pintu kosong", "Choose a free door"),

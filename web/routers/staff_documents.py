@@ -14,7 +14,7 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from controller.errors import AmbilError, DocumentError, UploadError
-from controller.office import documents
+from controller.office import documents, door_release
 from controller.office.preview import PreviewCache, PreviewUnavailable
 from controller.office.search import PAGE_SIZE
 from controller.office.slip import render_slip
@@ -175,6 +175,7 @@ def _detail(request: Request, who: Principal, doc_id: int, *, error: str = "", s
         "kind": _kind_of(system, doc),
         "history": history_rows(doc["history"], lang, lambda user_id: _username(system, user_id)),
         "needs_loading": documents.needs_loading(doc),
+        "to_retrieve": door_release.needs_retrieval(doc),
         "error": error,
         "when": lambda ts: format_time(ts, lang),
         **load_panel_context(request, doc),  # a locker item is loaded right from this page

@@ -1,4 +1,5 @@
-"""Staff locker pages: the door grid, loading a door through its lane, retrieving expired items.
+"""Staff locker pages: the door grid, loading a door through its lane, taking back the items of
+expired and cancelled documents (the door is free again once its lane synced: door_release.py).
 
 Loading: POST load/open assigns a free door to a draft locker document and asks the lane owning
 the bank to open it (the lane runs the release protocol's journal and pulse rules); staff put the
@@ -60,7 +61,7 @@ def lockers_page(request: Request, doc: int | None = None, who: Principal = Depe
     context = {
         "banks": lockers.banks(),
         "awaiting": lockers.awaiting_load(),
-        "expired": lockers.expired_items(),
+        "to_retrieve": lockers.items_to_retrieve(),
         "doc": None,
         "warn": request.query_params.get("warn"),
     }
@@ -127,9 +128,10 @@ def load_confirm(request: Request, doc_id: int, next: str = Form(""), who: Princ
 
 
 @router.post("/staff/documents/{doc_id}/retrieved")
-def retrieved(request: Request, doc_id: int, who: Principal = Depends(STAFF)):
+def retrieved(request: Request, doc_id: int, next: str = Form(""), who: Principal = Depends(STAFF)):
+    """Staff confirm the door of an expired or cancelled document empty."""
     try:
         request.app.state.system.lockers.mark_retrieved(doc_id, actor=who.actor)
     except AmbilError as exc:
-        return RedirectResponse(f"/staff/lockers?warn=error.{exc.key}", status_code=303)
-    return RedirectResponse("/staff/lockers?ok=lockers.retrieved", status_code=303)
+        return _back(doc_id, next or "/staff/lockers", warn=f"error.{exc.key}")
+    return _back(doc_id, next or "/staff/lockers", ok="lockers.retrieved")

@@ -8,6 +8,7 @@ from typing import Literal
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
+from controller.clock import OFFLINE_GRACE_MAX_SECONDS
 from controller.office.sync import OfficeSync
 from web.auth import Principal, require
 
@@ -26,6 +27,11 @@ class OfflineReleases(BaseModel):
     releases: list[OfflineRelease] = Field(max_length=500)
 
 
+class SnapshotHeld(BaseModel):
+    snapshot_time: float = Field(description="office_time of the snapshot the lane stored, epoch s")
+    grace_seconds: float = Field(ge=0, le=OFFLINE_GRACE_MAX_SECONDS, description="lane.offline_grace_seconds")
+
+
 def _lane_id(who: Principal) -> str:
     return who.lane_id or "unknown"
 
@@ -40,3 +46,11 @@ def offline_releases(body: OfflineReleases, request: Request, who: Principal = D
     sync = OfficeSync(request.app.state.system.office)
     results = sync.reconcile(_lane_id(who), [item.model_dump() for item in body.releases])
     return {"results": results}
+
+
+@router.post("/held", summary="The lane stored this snapshot (doors emptied before it may be reloaded)")
+def held(body: SnapshotHeld, request: Request, who: Principal = Depends(require("lane"))):
+    OfficeSync(request.app.state.system.office).acknowledge(
+        _lane_id(who), snapshot_time=body.snapshot_time, grace_seconds=body.grace_seconds
+    )
+    return {"ok": True}

@@ -1,4 +1,4 @@
-"""Notifications to citizens and agencies: log, e-mail, webhook; recorded and retried."""
+"""Notifications to citizens and agencies: log, e-mail, webhook; an outbox in the database, retried."""
 
 from __future__ import annotations
 
@@ -13,14 +13,15 @@ from controller.office.notify.channels import (
     mask_target,
 )
 from controller.office.notify.messages import SIGNATURE_HEADER, sign, verify_signature
-from controller.office.notify.service import LOST_AT_RESTART, Notifications
+from controller.office.notify.service import Notifications
+from controller.office.notify.worker import KEY_LOST
 
 __all__ = [
     "Channel",
     "DeliveryError",
     "EmailChannel",
+    "KEY_LOST",
     "LogChannel",
-    "LOST_AT_RESTART",
     "Message",
     "Notifications",
     "SIGNATURE_HEADER",

@@ -158,8 +158,8 @@ def post_json(
         raise DeliveryError(f"HTTP status {response.status_code}")
 
 
-def build_channel(config) -> Channel:
-    """The channel a ``NotifyConfig`` asks for."""
+def build_channel(config, *, client: httpx.Client | None = None) -> Channel:
+    """The channel a ``NotifyConfig`` asks for (``client``: a shared HTTP client for webhooks)."""
     if config.channel == "email":
         return EmailChannel(
             host=config.smtp_host,
@@ -172,5 +172,5 @@ def build_channel(config) -> Channel:
     if config.channel == "webhook":
         if not config.webhook_url:
             raise ValueError("notify.webhook_url is required for channel 'webhook'")
-        return WebhookChannel(config.webhook_url)
+        return WebhookChannel(config.webhook_url, client=client)
     return LogChannel()

@@ -1,29 +1,33 @@
-"""``Notifications``: records every message in the ``notifications`` table and delivers it from one
-worker thread, retrying with exponential backoff.
+"""``Notifications``: every message is an outbox row (``outbox.py``) until delivered; one worker
+thread per process sends the due rows, retrying with exponential backoff.
 
-The payload of a citizen message holds the pickup link, i.e. the code: it lives only in memory, in
-the worker's queue. The table keeps who (masked), why, status, attempts and the last error. A
-restart loses queued payloads; ``start()`` marks their rows failed so staff know to reissue.
+A citizen message holds the pickup link, i.e. the code: its payload is sealed (``sealing.py``)
+under the key in ``state_dir/secrets/outbox.key`` and deleted once delivered or finally failed.
+Agency webhooks (signed with the agency key's secret) and technician alerts hold no code and are
+stored in clear until sent. Pending rows survive a restart and are sent after it. If the key is
+lost, a sealed payload cannot be opened: its row is marked failed with ``KEY_LOST`` for staff,
+who reissue the code.
+
+Several workers (processes) may share one database: a row is leased by one conditional UPDATE
+before it is sent (``outbox.claim_due``), so no two workers send the same row (``worker.py``).
 """
 
 from __future__ import annotations
 
-import heapq
-import itertools
+import json
 import logging
-import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+import httpx
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from controller.errors import CodeError
 from controller.office.codes import code_hash, parse_code
-from controller.office.notify import rows
-from controller.office.notify.channels import Channel, Message, build_channel, mask_target, post_json
+from controller.office.notify import outbox
+from controller.office.notify.channels import Channel, build_channel, mask_target
 from controller.office.notify.messages import (
     SIGNATURE_HEADER,
     citizen_link,
@@ -31,29 +35,20 @@ from controller.office.notify.messages import (
     sign,
     webhook_body,
 )
-from controller.office.tables import api_keys, documents, notifications, pickups
+from controller.office.notify.sealing import Sealer
+from controller.office.notify.worker import POLL_SECONDS, OutboxWorker
+from controller.office.tables import api_keys, documents, pickups
 
 log = logging.getLogger(__name__)
 
-LOST_AT_RESTART = "lost at restart: reissue the code to notify again"
-LOST_WEBHOOK = "lost at restart: the agency can read the state with GET /api/v1/agency/documents/{ref}"
-MAX_DELAY_SECONDS = 6 * 3600.0
-
-
-@dataclass(order=True)
-class _Job:
-    due: float  # time.monotonic() when the next attempt may run
-    seq: int
-    row_id: int = field(compare=False)
-    deliver: Callable[[], None] = field(compare=False, repr=False)
-    attempts: int = field(compare=False, default=0)
-
 
 class Notifications:
-    """Citizen messages (``code_issued``) and agency webhooks (``document_changed``), with a worker.
+    """Citizen messages (``code_issued``), agency webhooks (``document_changed``) and technician
+    alerts, through the outbox, with a worker.
 
-    ``channel`` overrides the one built from ``config`` (tests); ``public_url`` is the base of
-    the citizen link; ``zone`` is the time zone the expiry is written in.
+    ``key`` (32 bytes, kept outside the database) seals payloads that hold a code; ``channel``
+    overrides the one built from ``config`` (tests); ``public_url`` is the base of the citizen
+    link; ``zone`` is the time zone the expiry is written in.
     """
 
     def __init__(
@@ -61,60 +56,52 @@ class Notifications:
         engine: Engine,
         config,
         *,
+        key: bytes,
         clock: Callable[[], float] = time.time,
         public_url: str = "http://127.0.0.1:8080",
         channel: Channel | None = None,
         zone: str = "Asia/Makassar",
         http_timeout: float = 15.0,
+        poll_seconds: float = POLL_SECONDS,
     ):
         self.engine = engine
         self.config = config
         self.clock = clock
         self.public_url = public_url.rstrip("/")
-        self.channel = channel if channel is not None else build_channel(config)
+        # one client for the worker's webhooks: a new one per message costs a TLS setup each time
+        self._http = httpx.Client(timeout=http_timeout)
+        self.channel = channel if channel is not None else build_channel(config, client=self._http)
         self.zone = zone
-        self.http_timeout = http_timeout
-        self._queue: list[_Job] = []
-        self._seq = itertools.count()
-        self._busy = 0  # jobs taken off the queue and being delivered now
-        self._cond = threading.Condition()
-        self._stopping = False
-        self._thread: threading.Thread | None = None
+        self._sealer = Sealer(key)
+        self.worker = OutboxWorker(
+            engine,
+            config,
+            channel=self.channel,
+            sealer=self._sealer,
+            http=self._http,
+            clock=clock,
+            http_timeout=http_timeout,
+            poll_seconds=poll_seconds,
+        )
 
-    # -- lifecycle ---------------------------------------------------------------------------
+    # -- lifecycle (the worker) ---------------------------------------------------------------
 
     def start(self) -> None:
-        """Mark rows left pending by an earlier run as failed, then start the worker."""
-        with self._cond:
-            queued = {job.row_id for job in self._queue}
-            self._stopping = False
-        self._fail_pending(exclude=queued)
-        if self._thread is None or not self._thread.is_alive():
-            self._thread = threading.Thread(target=self._run, name="notifications", daemon=True)
-            self._thread.start()
+        """Start the worker: it sends every due row, including those left by an earlier run."""
+        self.worker.start()
 
     def stop(self, timeout: float = 10.0) -> None:
-        """Stop the worker; messages still queued are lost and their rows marked failed."""
-        with self._cond:
-            self._stopping = True
-            self._cond.notify_all()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
-        with self._cond:
-            self._queue.clear()
-        self._fail_pending(exclude=set())
+        """Stop the worker after the row it is sending; pending rows stay for the next start."""
+        self.worker.stop(timeout)
 
     def wait_idle(self, timeout: float = 10.0) -> bool:
-        """Wait until nothing is queued or being sent (tests, shutdown); False on timeout."""
-        deadline = time.monotonic() + timeout
-        with self._cond:
-            while self._queue or self._busy:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    return False
-                self._cond.wait(min(left, 0.05))
-        return True
+        """Wait until no row is pending (delivered or finally failed); False on timeout."""
+        return self.worker.wait_idle(timeout)
+
+    @property
+    def sent(self) -> int:
+        """Deliveries by this process's worker."""
+        return self.worker.sent
 
     # -- what the office asks for ----------------------------------------------------------
 
@@ -122,7 +109,7 @@ class Notifications:
         """Queue the citizen's "ready for pickup" message for the live code ``code`` of ``doc_id``.
 
         Returns the notification id, or None when the document has no contact at all. The code
-        must be the document's current ready code (CodeError otherwise); it is kept in memory only.
+        must be the document's current ready code (CodeError otherwise); the message is sealed.
         """
         hashed = code_hash(parse_code(code))
         with self.engine.connect() as conn:
@@ -145,13 +132,8 @@ class Notifications:
             return None
         target = self.channel.target_of(doc.citizen_email, doc.citizen_phone)
         if target is None:
-            return self._record(
-                doc_id,
-                "code_issued",
-                "-",
-                status="failed",
-                error=f"no address for the {self.channel.name} channel on this document",
-            )
+            error = f"no address for the {self.channel.name} channel on this document"
+            return self._failed(doc_id, "code_issued", error)
         message = code_issued_message(
             to=target,
             document_id=doc_id,
@@ -160,9 +142,8 @@ class Notifications:
             expires_at=pickup.expires_at,
             zone=self.zone,
         )
-        row_id = self._record(doc_id, "code_issued", mask_target(target))
-        self._enqueue(row_id, lambda: self.channel.send(message))
-        return row_id
+        sealed = self._sealer.seal({"to": message.to, "subject": message.subject, "text": message.text})
+        return self._enqueue(doc_id, "code_issued", mask_target(target), sealed=sealed)
 
     def document_changed(self, doc_id: int, state: str) -> int | None:
         """Queue the signed webhook to the agency that pushed ``doc_id`` (if it set a webhook URL).
@@ -188,10 +169,10 @@ class Notifications:
         headers = {SIGNATURE_HEADER: sign(row.webhook_secret, body)} if row.webhook_secret else {}
         if not row.webhook_secret:
             log.warning("agency webhook for document %d sent unsigned: the key has no secret", doc_id)
-        url = row.webhook_url
-        row_id = self._record(doc_id, "released", _url_target(url), channel="webhook")
-        self._enqueue(row_id, lambda: post_json(url, body, headers=headers, timeout=self.http_timeout))
-        return row_id
+        # no code in it: kept in clear (the signature is of these exact bytes)
+        payload = {"agency": True, "url": row.webhook_url, "body": body.decode("utf-8"), "headers": headers}
+        target = _url_target(row.webhook_url)
+        return self._enqueue(doc_id, "released", target, payload=payload, channel="webhook")
 
     def send_alert(self, subject: str, text: str, *, to: str | None = None) -> int:
         """Queue a technician alert (``purpose = "alert"``, no document) to ``to``.
@@ -201,97 +182,40 @@ class Notifications:
         """
         target = to or ("technicians" if self.channel.name == "log" else None)
         if target is None:
-            return self._record(
-                None,
-                "alert",
-                "-",
-                status="failed",
-                error=f"set alerts.notify_to for the {self.channel.name} channel",
-            )
-        message = Message(to=target, subject=subject, text=text, document_id=None, purpose="alert")
-        row_id = self._record(None, "alert", mask_target(target))
-        self._enqueue(row_id, lambda: self.channel.send(message))
-        return row_id
+            return self._failed(None, "alert", f"set alerts.notify_to for the {self.channel.name} channel")
+        payload = {"to": target, "subject": subject, "text": text}
+        return self._enqueue(None, "alert", mask_target(target), payload=payload)
 
     def history(self, doc_id: int) -> list[dict]:
-        """Every notification of a document, oldest first (target masked; never a code)."""
-        with self.engine.connect() as conn:
-            found = conn.execute(
-                select(notifications)
-                .where(notifications.c.document_id == doc_id)
-                .order_by(notifications.c.id)
-            )
-            return [dict(row._mapping) for row in found]
+        """Every notification of a document, oldest first (target masked; never a payload)."""
+        return outbox.history(self.engine, doc_id)
 
-    # -- the queue and the worker ------------------------------------------------------------
+    # -- the outbox and the worker -----------------------------------------------------------
 
-    def _record(self, doc_id, purpose, target, *, channel=None, status="pending", error=None) -> int:
-        return rows.record(
-            self.engine, doc_id, purpose, target, channel or self.channel.name, status, error, self.clock()
+    def _enqueue(self, doc_id, purpose, target, *, payload=None, sealed=None, channel=None) -> int:
+        row_id = outbox.enqueue(
+            self.engine,
+            doc_id=doc_id,
+            purpose=purpose,
+            channel=channel or self.channel.name,
+            target=target,
+            now=self.clock(),
+            payload=None if payload is None else json.dumps(payload, sort_keys=True),
+            sealed=sealed,
         )
+        self.worker.wake()
+        return row_id
 
-    def _enqueue(self, row_id: int, deliver: Callable[[], None], *, attempts: int = 0, delay: float = 0.0):
-        with self._cond:
-            heapq.heappush(
-                self._queue, _Job(time.monotonic() + delay, next(self._seq), row_id, deliver, attempts)
-            )
-            self._cond.notify_all()
-
-    def _next_job(self) -> _Job | None:
-        with self._cond:
-            while not self._stopping:
-                if self._queue:
-                    wait = self._queue[0].due - time.monotonic()
-                    if wait <= 0:
-                        self._busy += 1
-                        return heapq.heappop(self._queue)
-                    self._cond.wait(wait)
-                else:
-                    self._cond.wait()
-            return None
-
-    def _run(self) -> None:
-        while (job := self._next_job()) is not None:
-            try:
-                self._attempt(job)
-            except Exception:  # noqa: BLE001 - the worker must outlive any one bad job or a DB blip
-                log.exception("notification %d: worker error", job.row_id)
-            finally:
-                with self._cond:
-                    self._busy -= 1
-                    self._cond.notify_all()
-
-    def _attempt(self, job: _Job) -> None:
-        job.attempts += 1
-        try:
-            job.deliver()
-        except Exception as exc:  # noqa: BLE001 - a channel signals any failure by raising
-            error = str(exc)[:500] or type(exc).__name__
-            if job.attempts >= self.config.max_attempts:
-                self._update(job.row_id, "failed", job.attempts, error)
-                log.warning("notification %d failed after %d attempts: %s", job.row_id, job.attempts, error)
-                return
-            delay = min(self.config.retry_seconds * 2 ** (job.attempts - 1), MAX_DELAY_SECONDS)
-            self._update(job.row_id, "pending", job.attempts, error)
-            log.info(
-                "notification %d attempt %d failed (%s); retry in %.1fs",
-                job.row_id,
-                job.attempts,
-                error,
-                delay,
-            )
-            self._enqueue(job.row_id, job.deliver, attempts=job.attempts, delay=delay)
-            return
-        self._update(job.row_id, "sent", job.attempts, None)
-        log.info("notification %d sent (attempt %d)", job.row_id, job.attempts)
-
-    def _update(self, row_id: int, status: str, attempts: int, error: str | None) -> None:
-        rows.set_status(self.engine, row_id, status, attempts, error, self.clock())
-
-    def _fail_pending(self, *, exclude: set[int]) -> None:
-        lost = rows.fail_pending(self.engine, exclude, self.clock(), LOST_AT_RESTART, LOST_WEBHOOK)
-        if lost:
-            log.warning("%d queued notifications were lost at restart and marked failed", lost)
+    def _failed(self, doc_id, purpose, error) -> int:
+        return outbox.record_failed(
+            self.engine,
+            doc_id=doc_id,
+            purpose=purpose,
+            channel=self.channel.name,
+            target="-",
+            error=error,
+            now=self.clock(),
+        )
 
 
 def _url_target(url: str) -> str:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import time
 import uuid
 
 import pytest
 
 from controller.clock import TrustedClock
+from controller.errors import DocumentError
 from controller.lane.journal import Journal
 from controller.lane.office_client import Grant
 from controller.lane.offline import OfflineStore, Refusal
@@ -41,6 +43,8 @@ def pickup(n: int, **over) -> dict:
         "expires_at": NOW + 86400,
         "requires_pin": False,
         "version": "v1",
+        "load_id": f"{100 + n}@1",
+        "door_load_id": f"{100 + n}@1",
     }
     return {**row, **over}
 
@@ -216,3 +220,85 @@ def test_lane_releases_offline_and_reconciles_when_the_office_returns(make_syste
     rows = wait_done(lane, 4)
     assert rows[-1].outcome == "refused" and len(lane.lockers["A"].pulses) == 1
     assert office.verify_audit().ok
+
+
+def test_the_load_id_of_the_pickup_must_be_its_doors(store):
+    """The second belt: a synced pickup whose load is not the one its door holds is never granted."""
+    store.replace(
+        [pickup(1, load_id="101@1", door_load_id="107@9"), pickup(2, load_id=None, door_load_id=None)],
+        office_time=NOW,
+    )
+    assert offline_release(store, 1) == Refusal("load_mismatch")
+    assert offline_release(store, 2) == Refusal("load_mismatch")
+
+
+def _offline_lane(make_system, **lane):
+    probe = make_system(start=False)
+    office = probe.office
+    flaky = FlakyOffice(office, "lane-1")
+    system = make_system(
+        drivers={"office_client": flaky},
+        state_dir=probe.config.state_dir,
+        dedupe_seconds=0.1,
+        sync_seconds=0.2,
+        **lane,
+    )
+    system.lane.sync.link = system.lane.sync.reconciler.link = FlakySync(OfficeSync(office), "lane-1", flaky)
+    return system, flaky
+
+
+def _load(system, door: int, title: str) -> int:
+    doc = system.office.create_document(kind="locker", title=title, actor="staff", door_size="M")
+    lane_id = system.lockers.assign_door(doc["id"], "A", door, actor="staff")
+    answer = system.lane_control.open_door(lane_id, "A", door, actor="staff", reason="load")
+    assert answer["outcome"] in ("opened", "not_detected"), answer
+    system.lockers.confirm_loaded(doc["id"], actor="staff", door_closed=None)
+    return doc["id"]
+
+
+def test_staff_cannot_reload_a_cancelled_door_while_the_lane_is_offline(make_system):
+    """Defect 5 as reproduced: the lane syncs, the link is lost, staff cancel X and load Y into
+    the same door. The door is to_retrieve, then waits for the lane's next sync: Y cannot go in."""
+    system, flaky = _offline_lane(make_system)
+    office, lane = system.office, system.lane
+    doc_x, _code_x = issue_locker(office, door=2)
+    wait_for(lambda: lane.status()["offline"]["synced_pickups"] == 1, what="synced")
+    flaky.down = True
+    office.cancel(doc_x, "staff")
+    doc_y = office.create_document(kind="locker", title="Paspor", actor="staff", door_size="M")
+    with pytest.raises(DocumentError) as err:
+        system.lockers.assign_door(doc_y["id"], "A", 2, actor="staff")
+    assert err.value.key == "locker.to_retrieve"
+    system.lockers.mark_retrieved(doc_x, actor="staff")
+    with pytest.raises(DocumentError) as err:
+        system.lockers.assign_door(doc_y["id"], "A", 2, actor="staff")
+    assert err.value.key == "locker.awaiting_sync"
+    assert system.lockers.suggest_door("M") != ("A", 2)
+    flaky.down = False
+    wait_for(lambda: system.lockers.bank("A").doors[1].state == "free", what="door free after the sync")
+    assert system.lockers.assign_door(doc_y["id"], "A", 2, actor="staff") == "lane-1"
+
+
+def test_a_stale_snapshot_never_opens_a_door_reloaded_since(make_system):
+    """Defect 5, the stale snapshot: X still appears in the lane's snapshot, but staff loaded Y
+    into X's door since (here the office saw the lane's grace run out, as with a lane clock set
+    back). X's code at the offline lane is refused and the door is not pulsed again."""
+    system, flaky = _offline_lane(make_system)
+    office, lane = system.office, system.lane
+    bank = lane.lockers["A"]
+    doc_x, code_x = issue_locker(office, door=2)
+    wait_for(lambda: lane.status()["offline"]["synced_pickups"] == 1, what="synced")
+    flaky.down = True
+    office.cancel(doc_x, "staff")
+    if system.lockers.bank("A").doors[1].state == "to_retrieve":
+        system.lockers.mark_retrieved(doc_x, actor="staff")
+    grace = system.config.lane.offline_grace_seconds
+    system.lockers.clock = lambda: time.time() + grace + 60  # the office: the lane's grace is over
+    doc_y = _load(system, 2, "Paspor")
+    office.mark_ready(doc_y, "staff")
+    assert [door for door, _ms, _at in bank.pulses] == [2]  # opened for loading Y
+    assert lane.status()["offline"]["within_grace"] is True  # the lane still trusts its snapshot
+    lane.simulate_scan(text=code_x)
+    (release,) = wait_done(lane, 2)[1:]
+    assert release.outcome in ("abandoned", "refused"), release
+    assert [door for door, _ms, _at in bank.pulses] == [2]  # X's code opened nothing

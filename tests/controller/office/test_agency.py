@@ -140,7 +140,7 @@ def test_bad_pushes_are_refused(agency, office, pdf):
 
 def test_release_fires_one_signed_webhook_with_retry(engine, office, kinds, pdf):
     with WebhookReceiver(fail_first=1) as hook:
-        notifier = Notifications(engine, NotifyConfig(retry_seconds=0.05))
+        notifier = Notifications(engine, NotifyConfig(retry_seconds=0.05), key=bytes(32))
         office.on_released.append(notifier.document_changed)
         notifier.start()
         try:

@@ -55,11 +55,11 @@ def test_expired_item_is_listed_and_retrieval_frees_the_door(office, lockers, cl
     office.mark_ready(doc_id, actor="staff", expiry_days=1)
     clock.advance(2 * 86400)
     assert office.expire_due() == 1
-    assert states(lockers)[2] == "expired"
-    assert [d["id"] for d in lockers.expired_items()] == [doc_id]
+    assert states(lockers)[2] == "to_retrieve"
+    assert [(d["id"], d["reason"]) for d in lockers.items_to_retrieve()] == [(doc_id, "expired")]
     lockers.mark_retrieved(doc_id, actor="staff")
-    assert states(lockers)[2] == "free"
-    assert lockers.expired_items() == []
+    assert states(lockers)[2] == "free"  # no lane ever synced: none holds a snapshot to wait for
+    assert lockers.items_to_retrieve() == []
     with pytest.raises(DocumentError) as err:
         lockers.mark_retrieved(doc_id, actor="staff")
     assert err.value.key == "document.bad_state"

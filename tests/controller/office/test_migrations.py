@@ -20,3 +20,57 @@ def test_migrate_again_is_a_no_op_and_audit_starts_at_genesis(engine):
     with engine.connect() as conn:
         head = conn.execute(select(audit_head)).all()
     assert [(r.id, r.seq, r.hash) for r in head] == [(1, 0, AUDIT_GENESIS_HASH)]
+
+
+def test_0004_asks_staff_only_about_cancelled_doors_nobody_emptied_or_reused(tmp_path):
+    """Before 0004 a cancelled door was free at once. The upgrade keeps as retrieved the doors staff
+    emptied (an expired item marked retrieved) or loaded again, and asks about the rest."""
+    from sqlalchemy import insert
+
+    from controller.office.db import make_engine
+    from controller.office.tables import audit_log, documents, lanes, locker_banks, notifications
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    migrate(engine, "0003")
+    doc = {"kind": "locker", "title": "x", "pages": 0, "locker_bank": "A", "loaded_at": 1.0}
+    with engine.begin() as conn:
+        conn.execute(insert(lanes).values(id="l", name="l", created_at=0.0))
+        conn.execute(insert(locker_banks).values(id="A", lane_id="l", doors=4, created_at=0.0))
+        for doc_id, door, state in [
+            (1, 1, "cancelled"),
+            (2, 1, "ready"),
+            (3, 2, "cancelled"),
+            (4, 3, "cancelled"),
+        ]:
+            values = {**doc, "id": doc_id, "door": door, "state": state, "created_at": 5.0, "updated_at": 7.0}
+            conn.execute(insert(documents).values(values))
+        conn.execute(
+            insert(audit_log).values(
+                seq=1,
+                at=6.0,
+                actor="s",
+                action="locker.item_retrieved",
+                subject="document:3",
+                detail="{}",
+                prev_hash="0" * 64,
+                hash="1" * 64,
+            )
+        )
+        conn.execute(
+            insert(notifications).values(
+                purpose="code_issued",
+                channel="log",
+                target="-",
+                status="pending",
+                attempts=0,
+                created_at=1.0,
+                updated_at=1.0,
+            )
+        )
+    migrate(engine)
+    with engine.connect() as conn:
+        retrieved = dict(conn.execute(select(documents.c.id, documents.c.retrieved_at)).all())
+        (note,) = conn.execute(select(notifications.c.status, notifications.c.last_error)).all()
+    engine.dispose()
+    assert retrieved == {1: 7.0, 2: None, 3: 7.0, 4: None}  # door 1 reused, door 2 emptied
+    assert note.status == "failed" and "lost at restart" in note.last_error

@@ -1,5 +1,5 @@
 """Notifications: the citizen message through the log, SMTP and webhook channels, retries with
-backoff, the status rows, and payloads lost at a restart (never written anywhere)."""
+backoff and the status rows (the outbox across restarts and workers: test_outbox.py)."""
 
 from __future__ import annotations
 
@@ -10,12 +10,13 @@ from sqlalchemy import select
 
 from controller.config import NotifyConfig
 from controller.errors import CodeError
-from controller.office.notify import LOST_AT_RESTART, Notifications, mask_target
+from controller.office.notify import Notifications, mask_target
 from controller.office.tables import notifications
 from tests.rigs.smtp_server import SmtpServer
 from tests.rigs.webhook_receiver import WebhookReceiver
 
 PUBLIC = "https://ambil.example.id"
+KEY = b"outbox-test-key-0123456789abcdef"
 
 
 def _ready_document(office, pdf, *, email="budi.santoso@example.id", phone="+62 812-3456-7890"):
@@ -26,7 +27,7 @@ def _ready_document(office, pdf, *, email="budi.santoso@example.id", phone="+62 
 
 
 def _notifier(engine, **config):
-    return Notifications(engine, NotifyConfig(retry_seconds=0.05, **config), public_url=PUBLIC)
+    return Notifications(engine, NotifyConfig(retry_seconds=0.05, **config), key=KEY, public_url=PUBLIC)
 
 
 def _all_rows_text(engine) -> str:
@@ -145,22 +146,6 @@ def test_unreachable_smtp_fails_with_a_reason(engine, office, pdf, started):
     [row] = notifier.history(doc_id)
     assert row["status"] == "failed" and row["attempts"] == 2
     assert row["last_error"].startswith("SMTP ")
-
-
-def test_payloads_lost_at_restart_are_marked_failed(engine, office, pdf, started):
-    first = _notifier(engine)  # never started: its queue dies with it, like a crash
-    doc_id, issued = _ready_document(office, pdf)
-    first.code_issued(doc_id, issued.code)
-    assert first.history(doc_id)[0]["status"] == "pending"
-
-    second = _notifier(engine)
-    doc2, issued2 = _ready_document(office, pdf)
-    second.code_issued(doc2, issued2.code)  # queued before start: must survive start()
-    started(second)
-    assert second.wait_idle()
-    [lost] = second.history(doc_id)
-    assert (lost["status"], lost["last_error"]) == ("failed", LOST_AT_RESTART)
-    assert second.history(doc2)[0]["status"] == "sent"
 
 
 def test_no_contact_no_address_and_wrong_code(engine, office, pdf, started):

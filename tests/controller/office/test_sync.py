@@ -62,6 +62,8 @@ def test_snapshot_has_this_lanes_ready_locker_pickups_as_hashes_only(office, pdf
         "expires_at",
         "requires_pin",
         "version",
+        "load_id",
+        "door_load_id",
     }
     text = json.dumps(snap)
     for code in (code_a, code_b, code_c, print_code):
