@@ -60,9 +60,8 @@ class System:
     def start(self) -> None:
         if self.notifications is not None:
             self.notifications.start()
-        for job in (self.fleet, self.leases):  # the office's periodic jobs
-            if job is not None:
-                job.start()
+        for job in filter(None, (self.fleet, self.leases)):  # the office's periodic jobs
+            job.start()
         if self.lane is not None:
             self.lane.start()
         self.started = True
@@ -77,9 +76,8 @@ class System:
             watchdog.stop()  # STOPPING=1 before the lane winds down
         if self.lane is not None:
             self.lane.stop()
-        for job in (self.leases, self.fleet):
-            if job is not None:
-                job.stop()
+        for job in filter(None, (self.leases, self.fleet)):
+            job.stop()
         if self.notifications is not None:
             self.notifications.stop()
         if self.engine is not None:
@@ -99,8 +97,7 @@ def build_system(
 
     Drivers passed in replace the ones the config would build (tests, benchmarks).
     """
-    state = config.state_dir
-    state.mkdir(parents=True, exist_ok=True)
+    config.state_dir.mkdir(parents=True, exist_ok=True)
     system = System(config=config)
     if config.role in ("all-in-one", "office"):
         from controller.office.accounts import Accounts
@@ -147,9 +144,8 @@ def build_system(
 def build_office(config: Config):
     from controller.office.blobs import BlobStore
     from controller.office.db import make_engine
-    from controller.office.guessing import GuessLimits
     from controller.office.migrations import migrate
-    from controller.office.service import Office
+    from controller.office.service import GuessLimits, Office
 
     config.state_dir.mkdir(parents=True, exist_ok=True)
     engine = make_engine(config.database_url)

@@ -40,7 +40,7 @@ from controller.office.tables import lanes, locker_banks
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Office", "Grant", "IssuedCode"]
+__all__ = ["Office", "Grant", "GuessLimits", "IssuedCode"]
 
 
 class Office:

@@ -232,3 +232,18 @@ def test_concurrent_retries_of_one_claim_all_get_the_same_grant(office, pdf):
     assert len(grants) == 6 and len(set(grants)) == 1
     history = office.get_document(grants[0].document_id)["history"]
     assert [h["action"] for h in history].count("pickup.claimed") == 1
+
+
+def test_only_the_claiming_lane_may_retry_the_claim_or_fetch_its_pdf(office, pdf):
+    doc, issued = _ready_print(office, pdf)
+    hashed = code_hash(issued.code)
+    grant = office.claim(code_hash=hashed, claim_id="c-lane-1", lane_id=LANE)
+    # another lane that learnt the claim id and the code hash gets nothing
+    _refused(lambda: office.claim(code_hash=hashed, claim_id="c-lane-1", lane_id="lane-2"), "claim.conflict")
+    with pytest.raises(AmbilError) as err:
+        office.claim_pdf("c-lane-1", "lane-2")
+    assert err.value.key == "auth.forbidden"
+    assert office.claim(code_hash=hashed, claim_id="c-lane-1", lane_id=LANE) == grant
+    assert office.claim_pdf("c-lane-1", LANE) == pdf
+    refused = [h for h in office.get_document(doc["id"])["history"] if h["action"] == "pickup.claim_refused"]
+    assert [h["actor"] for h in refused] == ["lane:lane-2"]
