@@ -327,7 +327,8 @@ class Office:
             with self.engine.begin() as conn:
                 outcome = work(conn, self.clock())
         except IntegrityError:
-            # The same claim id raced in for two different pickups.
+            # The same claim id raced in for two different pickups, or as a tombstone (the lane
+            # reported it abandoned while this claim was committing): nothing is granted.
             raise CodeError("claim id already used", key="claim.conflict") from None
         if isinstance(outcome, AmbilError):
             raise outcome
