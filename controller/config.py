@@ -199,8 +199,19 @@ class OfficeConfig(Strict):
     max_upload_mb: float = Field(10, gt=0, le=200)
     max_pages: int = Field(50, ge=1, le=1000)
     default_expiry_days: int = Field(14, ge=1, le=365)
-    short_code_lockout: int = Field(5, ge=1, le=100)
+    # bounded guessing (controller/office/guessing.py): wrong short codes and PINs
+    short_code_lockout: int = Field(5, ge=1, le=100, description="misses in a row that lock a lane out")
     lockout_minutes: int = Field(5, ge=1, le=1440)
+    guess_window_minutes: int = Field(60, ge=1, le=1440, description="the window of the two limits below")
+    lane_guess_limit: int = Field(20, ge=1, le=1000, description="misses per lane within the window")
+    site_guess_limit: int = Field(40, ge=1, le=10000, description="misses per site within the window")
+    pin_lockout: int = Field(5, ge=1, le=20, description="wrong PINs before a pickup needs a new code")
+    claim_lease_minutes: float = Field(
+        5, ge=1, le=120, description="a locker claim with no outcome this long becomes uncertain"
+    )
+    print_claim_lease_minutes: float = Field(
+        30, ge=1, le=1440, description="the same for a print claim (longer than lane.print_timeout)"
+    )
     lane_offline_seconds: float = Field(
         12.0, gt=0, le=3600, description="a lane with no heartbeat this long is shown offline"
     )
@@ -290,6 +301,14 @@ class Config(Strict):
     def _lane_needs_office(self):
         if self.role == "lane" and not (self.lane.office_url and self.lane.api_key):
             raise ValueError("role 'lane' needs lane.office_url and lane.api_key")
+        return self
+
+    @model_validator(mode="after")
+    def _leases_outlast_the_lane(self):
+        # a lease that ran out while the lane still acts would send staff to check a live release
+        lease = self.office.print_claim_lease_minutes * 60
+        if self.role == "all-in-one" and lease <= self.lane.print_timeout:
+            raise ValueError("office.print_claim_lease_minutes must be longer than lane.print_timeout")
         return self
 
     @property

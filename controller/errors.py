@@ -63,6 +63,11 @@ MESSAGES: dict[str, Message] = {
         "PIN salah. Tunjukkan QR Anda lagi dan masukkan PIN yang benar.",
         "Wrong PIN. Show your QR again and enter the right PIN.",
     ),
+    "code.pin_locked": Message(
+        423,
+        "PIN salah terlalu sering, kode ini dikunci demi keamanan. Silakan hubungi petugas untuk kode baru.",
+        "The PIN was wrong too often, so this code is locked for your safety. Ask the staff for a new code.",
+    ),
     "code.pin_expired": Message(
         408,
         "Waktu memasukkan PIN habis. Tunjukkan QR Anda lagi.",

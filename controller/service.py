@@ -50,6 +50,7 @@ class System:
     reports: object | None = None
     lane_control: object | None = None  # the office asking its lanes to act for staff
     fleet: object | None = None  # lane heartbeats, fleet status (controller/office/fleet.py)
+    leases: object | None = None  # the claim-lease sweep (controller/office/leases.py)
     alerts: object | None = None  # technician alerts (controller/office/alerts.py)
     lane: Lane | None = None
     engine: object | None = None
@@ -59,8 +60,8 @@ class System:
     def start(self) -> None:
         if self.notifications is not None:
             self.notifications.start()
-        if self.fleet is not None:
-            self.fleet.start()
+        for job in filter(None, (self.fleet, self.leases)):  # the office's periodic jobs
+            job.start()
         if self.lane is not None:
             self.lane.start()
         self.started = True
@@ -75,8 +76,8 @@ class System:
             watchdog.stop()  # STOPPING=1 before the lane winds down
         if self.lane is not None:
             self.lane.stop()
-        if self.fleet is not None:
-            self.fleet.stop()
+        for job in filter(None, (self.leases, self.fleet)):
+            job.stop()
         if self.notifications is not None:
             self.notifications.stop()
         if self.engine is not None:
@@ -96,12 +97,12 @@ def build_system(
 
     Drivers passed in replace the ones the config would build (tests, benchmarks).
     """
-    state = config.state_dir
-    state.mkdir(parents=True, exist_ok=True)
+    config.state_dir.mkdir(parents=True, exist_ok=True)
     system = System(config=config)
     if config.role in ("all-in-one", "office"):
         from controller.office.accounts import Accounts
         from controller.office.kinds import DocumentKinds
+        from controller.office.leases import LeaseSweeper
         from controller.office.lockers import Lockers
         from controller.office.notify import Notifications
         from controller.office.reports import Reports
@@ -117,6 +118,7 @@ def build_system(
         system.office.on_released.append(system.notifications.document_changed)
         system.reports = Reports(system.engine)
         system.alerts, system.fleet = build_fleet(config, system.engine, system.notifications)
+        system.leases = LeaseSweeper(system.office)
     if config.role in ("all-in-one", "lane"):
         if office_client is None:
             office_client = build_office_client(config, system.office, fleet=system.fleet)
@@ -145,7 +147,7 @@ def build_office(config: Config):
     from controller.office.blobs import BlobStore
     from controller.office.db import make_engine
     from controller.office.migrations import migrate
-    from controller.office.service import Office
+    from controller.office.service import GuessLimits, Office
 
     config.state_dir.mkdir(parents=True, exist_ok=True)
     engine = make_engine(config.database_url)
@@ -157,12 +159,13 @@ def build_office(config: Config):
         max_upload_bytes=int(config.office.max_upload_mb * 1024 * 1024),
         max_pages=config.office.max_pages,
         default_expiry_days=config.office.default_expiry_days,
-        short_code_lockout=config.office.short_code_lockout,
-        lockout_minutes=config.office.lockout_minutes,
+        guess_limits=GuessLimits.from_config(config.office),
+        claim_lease_minutes=config.office.claim_lease_minutes,
+        print_claim_lease_minutes=config.office.print_claim_lease_minutes,
     )
     if config.role == "all-in-one":
         lane = config.lane
-        office.ensure_lane(lane.id, lane.name)
+        office.ensure_lane(lane.id, lane.name, site=lane.site)
         for bank in lane.lockers:
             office.ensure_locker_bank(bank.id, lane.id, bank.doors)
     return office, engine

@@ -5,7 +5,9 @@ takes the next step, so that after a crash or a power cut the lane knows what it
 
 - ``claiming``: a claim request is about to be sent (nothing actuated yet);
 - ``intent``: the office granted the claim and the lane is about to pulse a door or submit a
-  print job (the action is recorded; from here on it is never repeated automatically);
+  print job (the action is recorded; from here on it is never repeated automatically). INTENT
+  also records the pickup's code hash from the grant: a release by short code is journaled with a
+  placeholder until then, and recovery and the offline store must know which pickup it consumed;
 - ``done``: the outcome is known (released, failed, uncertain, refused, abandoned).
 
 ``reported`` says whether the office has acknowledged the outcome.
@@ -136,11 +138,12 @@ class Journal:
             (claim_id, code_hash, now, now),
         )
 
-    def intent(self, claim_id: str, action: dict) -> None:
+    def intent(self, claim_id: str, action: dict, *, code_hash: str | None = None) -> None:
+        """About to act for ``claim_id``; ``code_hash`` (the grant's) names the pickup it consumes."""
         self._write(
-            "UPDATE releases SET stage='intent', action=?, updated_at=? "
+            "UPDATE releases SET stage='intent', action=?, code_hash=COALESCE(?, code_hash), updated_at=? "
             "WHERE claim_id=? AND stage='claiming'",
-            (json.dumps(action, sort_keys=True), time.time(), claim_id),
+            (json.dumps(action, sort_keys=True), code_hash, time.time(), claim_id),
         )
 
     def update_action(self, claim_id: str, action: dict) -> None:

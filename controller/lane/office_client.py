@@ -27,6 +27,8 @@ class Grant:
     locker_bank: str | None = None
     door: int | None = None
     expires_at: Any = None
+    # the pickup's code hash, from the office: the journal names the pickup even for a short code
+    code_hash: str | None = None
 
     @classmethod
     def from_mapping(cls, data: dict) -> Grant:
@@ -88,7 +90,7 @@ class InProcessOfficeClient(OfficeClient):
         return Grant.from_mapping(dataclasses.asdict(grant))
 
     def fetch_pdf(self, claim_id: str) -> bytes:
-        return self._office.claim_pdf(claim_id)
+        return self._office.claim_pdf(claim_id, self._lane_id)
 
     def report(self, *, claim_id: str, outcome: str, detail: str = "") -> None:
         self._office.report(claim_id=claim_id, lane_id=self._lane_id, outcome=outcome, detail=detail)

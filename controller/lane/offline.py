@@ -189,6 +189,7 @@ class OfflineStore:
             locker_bank=bank,
             door=door,
             expires_at=expires_at,
+            code_hash=code_hash,
         )
 
     def _refusal(self, db, row, code_hash: str, claim_id: str, since, now: float) -> Refusal | None:

@@ -37,6 +37,9 @@ log = logging.getLogger(__name__)
 # locker errors that guarantee the lock was never energised (anything else: maybe it was)
 NOTHING_ACTUATED = frozenset({"no-such-door", "relay-failed", "offline"})
 
+# the journal's code hash of a short-code claim until the grant names the pickup (never a hash)
+SHORT_CODE_MARKER = "short-code"
+
 
 @dataclass(frozen=True)
 class BankPlacement:
@@ -105,8 +108,9 @@ class Releaser:
         """Release what one code stands for. Exactly one of code_hash / short_code is given;
         ``pin`` is the second factor the driver typed for a sensitive document."""
         claim_id = uuid.uuid4().hex
-        # a short code is a weak secret: the journal keeps only a marker, never the digits
-        self.journal.claiming(claim_id, code_hash or "short-code")
+        # a short code is a weak secret: the journal never keeps the digits, only a marker until
+        # INTENT records the pickup's code hash from the grant
+        self.journal.claiming(claim_id, code_hash or SHORT_CODE_MARKER)
         self.show(make_view(LaneState.CHECKING))
         if code_hash is not None and self.offline is not None and self.offline.released_offline(code_hash):
             # the office may not know yet (reconciliation pending): never ask it for a second one
@@ -156,7 +160,8 @@ class Releaser:
         spool = self.spool_dir / f"{cid}.pdf"
         spool.write_bytes(pdf)
         pages = grant.pages or 0
-        self.journal.intent(cid, {"kind": "print", "job_name": cid, "pages": pages})
+        action = {"kind": "print", "job_name": cid, "pages": pages}
+        self.journal.intent(cid, action, code_hash=grant.code_hash)
         self.show(make_view(LaneState.PRINTING, page=0, pages=pages or "?"))
         try:
             job_id = self.printer.submit(spool, cid)
@@ -257,7 +262,8 @@ class Releaser:
             return self._finish(
                 cid, "failed", "door.out_of_service", grant, f"door {grant.door} out of service"
             )
-        self.journal.intent(cid, {"kind": "door", "bank": grant.locker_bank, "door": grant.door})
+        action = {"kind": "door", "bank": grant.locker_bank, "door": grant.door}
+        self.journal.intent(cid, action, code_hash=grant.code_hash)
         if watch is not None:  # an opening now is ours, not a forced door
             watch.expect_open(grant.door, within_s=self.settings.door_open_timeout + 2)
         try:

@@ -1,8 +1,10 @@
-"""Claims and their reports: the office half of the at-most-once release protocol (DESIGN section 5).
+"""Claims: the office half of the at-most-once release protocol (DESIGN section 5).
 
 Functions here run inside the caller's transaction. Refusals are *returned* (not raised) so that the
-caller can commit the refusal's audit record and the short-code failure count before raising.
-Locks are always taken in the order attempts row -> pickup row -> claims row -> audit head.
+caller can commit the refusal's audit record and the count of a wrong short code or PIN before
+raising. Locks are always taken in the order site row -> lane row (``guessing``) -> pickup row ->
+claims row -> audit head. How claims end (reports, tombstones) is ``claim_reports.py``; claims
+that never end, ``leases.py``.
 """
 
 from __future__ import annotations
@@ -13,18 +15,11 @@ from dataclasses import asdict, dataclass
 from sqlalchemy import case, select, update
 from sqlalchemy.engine import Connection
 
-from controller.errors import AmbilError, AuthError, CodeError, DocumentError
-from controller.office import audit
+from controller.errors import AuthError, CodeError, DocumentError
+from controller.office import audit, guessing
 from controller.office.codes import hash_prefix
-from controller.office.db import insert_ignore
-from controller.office.tables import (
-    CLAIM_OUTCOMES,
-    claims,
-    documents,
-    locker_banks,
-    pickups,
-    short_code_attempts,
-)
+from controller.office.guessing import GuessLimits
+from controller.office.tables import claims, documents, locker_banks, pickups
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +48,8 @@ class Grant:
     locker_bank: str | None
     door: int | None
     expires_at: float
+    # the pickup's code hash, so that the lane's journal names the pickup even for a short code
+    code_hash: str
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -66,6 +63,7 @@ def _pickup_view():
         pickups.c.state,
         pickups.c.expires_at,
         pickups.c.claim_id,
+        pickups.c.lane_id,
         pickups.c.pin_hmac,
         documents.c.kind,
         documents.c.title,
@@ -93,6 +91,7 @@ def _grant(row, claim_id: str) -> Grant:
         locker_bank=row.locker_bank,
         door=row.door,
         expires_at=row.expires_at,
+        code_hash=row.code_hash,
     )
 
 
@@ -115,6 +114,18 @@ def _refuse(conn, *, now, lane_id, subject, code_hash, claim_id, key, detail="")
     return CodeError(detail, key=key)
 
 
+def _retry(conn, row, claim_id: str, lane_id: str, refuse: dict, subject: str):
+    """The same grant again for a retry of the live claim ``claim_id``, from the lane that made it
+    only (a lane that learnt another's claim id gets nothing); None if ``row`` is not that claim."""
+    if row.state != "claimed" or row.claim_id != claim_id:
+        return None
+    if row.lane_id != lane_id:
+        detail = f"claim {claim_id} belongs to another lane"
+        return _refuse(conn, subject=subject, key="claim.conflict", detail=detail, **refuse)
+    log.info("claim %s retried: same grant", claim_id)
+    return _grant(row, claim_id)
+
+
 def claim_pickup(
     conn: Connection,
     *,
@@ -124,37 +135,53 @@ def claim_pickup(
     now: float,
     pin: str | None = None,
     pin_policy=None,
+    via: str | None = None,
 ):
     """Claim the pickup with ``code_hash`` for ``claim_id``: return a Grant or a CodeError to raise.
 
-    A pickup with a PIN (second factor) needs ``pin``, checked under ``pin_policy``."""
+    A pickup with a PIN (second factor) needs ``pin``, checked under ``pin_policy``. ``via`` says
+    the code was typed (``short``); the claim remembers it so that its release ends the lane's
+    run of wrong entries."""
     refuse = {"now": now, "lane_id": lane_id, "code_hash": code_hash, "claim_id": claim_id}
     row = conn.execute(_pickup_view().where(pickups.c.code_hash == code_hash)).first()
     if row is None:
         return _refuse(conn, subject="pickup:unknown", key="code.unknown", **refuse)
     subject = f"document:{row.document_id}"
-    if row.state == "claimed" and row.claim_id == claim_id:
-        log.info("claim %s retried: same grant", claim_id)
-        return _grant(row, claim_id)
+    retried = _retry(conn, row, claim_id, lane_id, refuse, subject)
+    if retried is not None:
+        return retried
     if row.kind == "locker" and row.bank_lane != lane_id:
         return _refuse(conn, subject=subject, key="code.wrong_lane", detail=f"lane {row.bank_lane}", **refuse)
+    known = conn.execute(select(claims.c.pickup_id).where(claims.c.claim_id == claim_id)).first()
+    if known is not None:
+        # Known claim id. Read the pickup again: a concurrent retry of this very claim may have won
+        # since our first read (PostgreSQL, read committed), and that is still the same grant.
+        row = conn.execute(_pickup_view().where(pickups.c.code_hash == code_hash)).one()
+        retried = _retry(conn, row, claim_id, lane_id, refuse, subject)
+        if retried is not None:
+            return retried
+        # A finished claim id is never reused (a reprint after a failure takes a new claim id), and
+        # a tombstone (reported abandoned before it arrived) is never granted: that lane walked away.
+        detail = "claim id abandoned by its lane" if known.pickup_id is None else "claim id already used"
+        key = "claim.conflict" if row.state == "ready" else _refusal_key(row, now)
+        return _refuse(conn, subject=subject, key=key, detail=detail, **refuse)
     if row.pin_hmac and row.state == "ready" and pin_policy is not None:
         from controller.office.second_factor import check_pin
 
         wrong = check_pin(
-            conn, stored=row.pin_hmac, pin=pin, policy=pin_policy, lane_id=lane_id, subject=subject, now=now
+            conn,
+            stored=row.pin_hmac,
+            pin=pin,
+            policy=pin_policy,
+            lane_id=lane_id,
+            pickup_id=row.id,
+            subject=subject,
+            claim_id=claim_id,
+            now=now,
         )
         if wrong is not None:
             return _refuse(conn, subject=subject, key=wrong.key, detail=wrong.detail, **refuse)
-    if conn.execute(select(claims.c.claim_id).where(claims.c.claim_id == claim_id)).first() is not None:
-        # Known claim id. Read the pickup again: a concurrent retry of this very claim may have won
-        # since our first read (PostgreSQL, read committed), and that is still the same grant.
-        row = conn.execute(_pickup_view().where(pickups.c.code_hash == code_hash)).one()
-        if row.state == "claimed" and row.claim_id == claim_id:
-            return _grant(row, claim_id)
-        # A finished claim id is never reused: a reprint after a failure takes a new claim id.
-        key = "claim.conflict" if row.state == "ready" else _refusal_key(row, now)
-        return _refuse(conn, subject=subject, key=key, detail="claim id already used", **refuse)
+        via = f"{via}+pin" if via else "pin"
 
     won = conn.execute(
         update(pickups)
@@ -165,11 +192,16 @@ def claim_pickup(
     if won is None:
         # Read again: on PostgreSQL the UPDATE may have waited for a winner that has now committed.
         row = conn.execute(_pickup_view().where(pickups.c.code_hash == code_hash)).one()
-        if row.state == "claimed" and row.claim_id == claim_id:
-            return _grant(row, claim_id)
+        retried = _retry(conn, row, claim_id, lane_id, refuse, subject)
+        if retried is not None:
+            return retried
         return _refuse(conn, subject=subject, key=_refusal_key(row, now), **refuse)
 
-    conn.execute(claims.insert().values(claim_id=claim_id, pickup_id=row.id, lane_id=lane_id, claimed_at=now))
+    # A tombstone for this claim id committed meanwhile makes this insert fail (primary key): the
+    # whole claim is rolled back, so a lane that walked away never holds a pickup.
+    conn.execute(
+        claims.insert().values(claim_id=claim_id, pickup_id=row.id, lane_id=lane_id, claimed_at=now, via=via)
+    )
     audit.append(
         conn,
         at=now,
@@ -189,20 +221,23 @@ def claim_by_short_code(
     claim_id: str,
     lane_id: str,
     now: float,
-    lockout_after: int,
-    lockout_seconds: float,
+    limits: GuessLimits,
     pin: str | None = None,
     pin_policy=None,
 ):
-    """Claim by the HMAC of a typed short code, with a per-lane lockout after repeated misses."""
-    insert_ignore(conn, short_code_attempts, {"lane_id": lane_id, "failures": 0, "updated_at": now})
-    attempts = conn.execute(
-        select(short_code_attempts).where(short_code_attempts.c.lane_id == lane_id).with_for_update()
-    ).one()
+    """Claim by the HMAC of a typed short code; wrong ones are counted (``guessing``)."""
     subject = f"lane:{lane_id}"
-    if attempts.locked_until is not None and attempts.locked_until > now:
-        audit.append(conn, at=now, actor=subject, action="short_code.locked_out", subject=subject, detail={})
-        return CodeError(f"locked until {attempts.locked_until:.0f}", key="code.locked_out")
+    gate, refused = guessing.admit(conn, lane_id=lane_id, now=now, limits=limits)
+    if refused is not None:
+        audit.append(
+            conn,
+            at=now,
+            actor=subject,
+            action="short_code.locked_out",
+            subject=subject,
+            detail={"claim_id": claim_id, "why": refused.detail},
+        )
+        return refused
 
     live_first = case((pickups.c.state.in_(LIVE_PICKUP_STATES), 0), else_=1)
     match = conn.execute(
@@ -212,35 +247,10 @@ def claim_by_short_code(
         .limit(1)
     ).first()
     if match is None:
-        failures = attempts.failures + 1
-        locked = failures >= lockout_after
-        conn.execute(
-            update(short_code_attempts)
-            .where(short_code_attempts.c.lane_id == lane_id)
-            .values(
-                failures=0 if locked else failures,
-                locked_until=now + lockout_seconds if locked else None,
-                updated_at=now,
-            )
+        return guessing.record_miss(
+            conn, gate, kind="short", now=now, limits=limits, subject=subject, claim_id=claim_id
         )
-        audit.append(
-            conn,
-            at=now,
-            actor=subject,
-            action="short_code.refused",
-            subject=subject,
-            detail={"failures": failures, "locked": locked, "claim_id": claim_id},
-        )
-        log.info("wrong short code on lane %s (%d in a row)", lane_id, failures)
-        if locked:
-            return CodeError(f"{failures} wrong short codes", key="code.locked_out")
-        return CodeError("unknown short code", key="code.unknown")
-
-    conn.execute(
-        update(short_code_attempts)
-        .where(short_code_attempts.c.lane_id == lane_id)
-        .values(failures=0, locked_until=None, updated_at=now)
-    )
+    # a code that exists resets nothing, even if claimed: only its release does (report_claim)
     return claim_pickup(
         conn,
         code_hash=match.code_hash,
@@ -249,71 +259,8 @@ def claim_by_short_code(
         now=now,
         pin=pin,
         pin_policy=pin_policy,
+        via="short",
     )
-
-
-def report_claim(conn: Connection, *, claim_id: str, lane_id: str, outcome: str, detail: str, now: float):
-    """Record how a claim ended; returns None, or an AmbilError for the caller to raise.
-
-    released: pickup and document released. failed/abandoned: the pickup is ready again (claim
-    cleared) for a controlled reprint. uncertain: pickup and document wait for staff. Reporting the
-    same outcome twice changes nothing.
-    """
-    if outcome not in CLAIM_OUTCOMES:
-        return AmbilError(f"outcome must be one of {', '.join(CLAIM_OUTCOMES)}", key="request.invalid")
-    found = conn.execute(select(claims.c.pickup_id).where(claims.c.claim_id == claim_id)).first()
-    if found is None:
-        if outcome == "abandoned":
-            log.info("abandoned report for unknown claim %s ignored", claim_id)
-            return None
-        return CodeError("unknown claim id", key="code.unknown")
-    # Lock the pickup first (the claim path's order), then read the claim under that lock.
-    pickup = conn.execute(
-        select(pickups.c.id, pickups.c.document_id, pickups.c.state, pickups.c.claim_id)
-        .where(pickups.c.id == found.pickup_id)
-        .with_for_update()
-    ).one()
-    claim = conn.execute(select(claims).where(claims.c.claim_id == claim_id)).one()
-    if claim.lane_id != lane_id:
-        return AuthError(f"claim belongs to lane {claim.lane_id}", key="auth.forbidden")
-    if claim.outcome is not None:
-        if claim.outcome == outcome:
-            return None
-        return CodeError(f"claim already reported as {claim.outcome}", key="claim.conflict")
-
-    detail = (detail or "")[:500]
-    current = pickup.state == "claimed" and pickup.claim_id == claim_id
-    if current:
-        values = {"outcome": outcome, "detail": detail, "finished_at": now}
-        if outcome == "released":
-            values.update(state="released")
-        elif outcome == "uncertain":
-            values.update(state="uncertain")
-        else:
-            values.update(state="ready", claim_id=None, finished_at=None)
-        conn.execute(update(pickups).where(pickups.c.id == pickup.id).values(**values))
-        if outcome in ("released", "uncertain"):
-            conn.execute(
-                update(documents)
-                .where(documents.c.id == pickup.document_id)
-                .values(state=outcome, updated_at=now)
-            )
-    else:
-        log.warning("report for claim %s no longer holding pickup %d", claim_id, pickup.id)
-    conn.execute(
-        update(claims)
-        .where(claims.c.claim_id == claim_id)
-        .values(outcome=outcome, detail=detail, finished_at=now)
-    )
-    audit.append(
-        conn,
-        at=now,
-        actor=f"lane:{lane_id}",
-        action=f"pickup.{outcome}",
-        subject=f"document:{pickup.document_id}",
-        detail={"pickup_id": pickup.id, "claim_id": claim_id, "detail": detail, "stale": not current},
-    )
-    return None
 
 
 def claim_outcome(conn: Connection, claim_id: str) -> tuple[int, str | None] | None:
@@ -327,15 +274,19 @@ def claim_outcome(conn: Connection, claim_id: str) -> tuple[int, str | None] | N
     return None if row is None else (row.document_id, row.outcome)
 
 
-def claimed_pdf_sha(conn: Connection, claim_id: str) -> str:
-    """The PDF blob of the print pickup held by ``claim_id`` now; CodeError if no such live claim."""
+def claimed_pdf_sha(conn: Connection, claim_id: str, lane_id: str) -> str:
+    """The PDF blob of the print pickup held by ``claim_id`` now, for the lane that holds it only;
+    CodeError if no such live claim, AuthError if another lane asks."""
     row = conn.execute(
-        select(documents.c.kind, documents.c.pdf_sha256)
+        select(documents.c.kind, documents.c.pdf_sha256, pickups.c.lane_id)
         .select_from(pickups.join(documents, pickups.c.document_id == documents.c.id))
         .where(pickups.c.claim_id == claim_id, pickups.c.state == "claimed")
     ).first()
     if row is None:
         raise CodeError("no current claim with this id", key="code.unknown")
+    if row.lane_id != lane_id:
+        log.warning("lane %s asked for the PDF of claim %s held by another lane", lane_id, claim_id)
+        raise AuthError("this claim belongs to another lane", key="auth.forbidden")
     if row.kind != "print" or not row.pdf_sha256:
         raise DocumentError("this pickup has no PDF", key="document.invalid")
     return row.pdf_sha256

@@ -3,24 +3,25 @@
 The office draws a 6-digit PIN when it issues the code of a kind that requires one, keeps only an
 HMAC of it (under the same secret key as short codes, outside the database) and hands the PIN to
 staff once, to be given to the citizen separately from the QR. A claim of such a pickup without
-the PIN is refused with ``code.pin_required`` (nothing changes); a wrong PIN counts toward the
-lane's lockout, like wrong short codes.
+the PIN is refused with ``code.pin_required`` (nothing changes). A wrong PIN is counted like a
+wrong short code (``guessing.py``: per lane, per site) and per pickup: after ``pin_limit`` wrong
+PINs the pickup answers ``code.pin_locked`` until staff reissue its code.
 """
 
 from __future__ import annotations
 
 import hmac
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from controller.errors import CodeError
-from controller.office import audit
+from controller.office import audit, guessing
 from controller.office.codes import short_code_hmac
-from controller.office.db import insert_ignore
-from controller.office.tables import document_kinds, short_code_attempts
+from controller.office.guessing import GuessLimits
+from controller.office.tables import document_kinds
 
 PIN_DIGITS = 6
 
@@ -28,8 +29,7 @@ PIN_DIGITS = 6
 @dataclass(frozen=True)
 class PinPolicy:
     key: bytes
-    lockout_after: int = 5
-    lockout_seconds: float = 300.0
+    limits: GuessLimits = field(default_factory=GuessLimits)
 
 
 def new_pin() -> str:
@@ -54,42 +54,39 @@ def check_pin(
     pin: str | None,
     policy: PinPolicy,
     lane_id: str,
+    pickup_id: int,
     subject: str,
+    claim_id: str,
     now: float,
 ) -> CodeError | None:
-    """None when ``pin`` matches ``stored``; otherwise the refusal (and a counted failure)."""
+    """None when ``pin`` matches ``stored``; otherwise the refusal (a wrong PIN is counted).
+
+    A right PIN resets nothing: only the release of the claim it opens does (``guessing``)."""
     if pin is None:
         return CodeError("this document needs its PIN", key="code.pin_required")
-    insert_ignore(conn, short_code_attempts, {"lane_id": lane_id, "failures": 0, "updated_at": now})
-    attempts = conn.execute(
-        select(short_code_attempts).where(short_code_attempts.c.lane_id == lane_id).with_for_update()
-    ).one()
-    if attempts.locked_until is not None and attempts.locked_until > now:
-        return CodeError(f"locked until {attempts.locked_until:.0f}", key="code.locked_out")
+    limits = policy.limits
+    gate, refused = guessing.admit(conn, lane_id=lane_id, now=now, limits=limits, pickup_id=pickup_id)
+    if refused is not None:
+        return refused
     if hmac.compare_digest(stored, pin_hmac(policy.key, pin)):
-        conn.execute(
-            update(short_code_attempts)
-            .where(short_code_attempts.c.lane_id == lane_id)
-            .values(failures=0, locked_until=None, updated_at=now)
-        )
         return None
-    failures = attempts.failures + 1
-    locked = failures >= policy.lockout_after
-    conn.execute(
-        update(short_code_attempts)
-        .where(short_code_attempts.c.lane_id == lane_id)
-        .values(
-            failures=0 if locked else failures,
-            locked_until=now + policy.lockout_seconds if locked else None,
-            updated_at=now,
-        )
-    )
-    audit.append(
+    error = guessing.record_miss(
         conn,
-        at=now,
-        actor=f"lane:{lane_id}",
-        action="pin.refused",
+        gate,
+        kind="pin",
+        now=now,
+        limits=limits,
         subject=subject,
-        detail={"failures": failures, "locked": locked},
+        claim_id=claim_id,
+        pickup_id=pickup_id,
     )
-    return CodeError("wrong PIN", key="code.locked_out" if locked else "code.pin_wrong")
+    if error.key == "code.pin_locked" and guessing.pin_misses(conn, pickup_id) == limits.pin_limit:
+        audit.append(
+            conn,
+            at=now,
+            actor=f"lane:{lane_id}",
+            action="pickup.pin_locked",
+            subject=subject,
+            detail={"pickup_id": pickup_id, "wrong_pins": limits.pin_limit},
+        )
+    return error

@@ -17,19 +17,30 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
 from controller.errors import AmbilError, CodeError, DocumentError
-from controller.office import apikeys, audit, claims, code_lookup, documents, search
+from controller.office import (
+    apikeys,
+    audit,
+    claim_reports,
+    claims,
+    code_lookup,
+    documents,
+    guessing,
+    leases,
+    search,
+)
 from controller.office.blobs import BlobStore
 from controller.office.claims import Grant
 from controller.office.codes import parse_short_code, short_code_hmac
 from controller.office.db import insert_ignore
 from controller.office.documents import IssuedCode
+from controller.office.guessing import GuessLimits
 from controller.office.pdfcheck import check_pdf
 from controller.office.tables import documents as documents_table
 from controller.office.tables import lanes, locker_banks
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Office", "Grant", "IssuedCode"]
+__all__ = ["Office", "Grant", "GuessLimits", "IssuedCode"]
 
 
 class Office:
@@ -47,6 +58,9 @@ class Office:
         default_expiry_days: float = 14,
         short_code_lockout: int = 5,
         lockout_minutes: float = 5,
+        guess_limits: GuessLimits | None = None,
+        claim_lease_minutes: float = 5,
+        print_claim_lease_minutes: float = 30,
     ):
         if len(short_code_key) < 16:
             raise ValueError("short_code_key must be at least 16 bytes")
@@ -57,8 +71,13 @@ class Office:
         self.max_upload_bytes = max_upload_bytes
         self.max_pages = max_pages
         self.default_expiry_days = default_expiry_days
-        self.short_code_lockout = short_code_lockout
-        self.lockout_seconds = lockout_minutes * 60.0
+        # wrong short codes and PINs: per pickup, lane and site (guessing.py)
+        self.guess_limits = guess_limits or GuessLimits(
+            lockout_after=short_code_lockout, lockout_seconds=lockout_minutes * 60.0
+        )
+        # a claim with no outcome this long becomes uncertain for staff (leases.py)
+        self.claim_lease_seconds = claim_lease_minutes * 60.0
+        self.print_claim_lease_seconds = print_claim_lease_minutes * 60.0
         # Called after commit with (document_id, new state) when a release, an uncertain release
         # or a staff resolution changes a document (agency webhooks). A failing hook is logged,
         # never raised: the lane's report is already recorded.
@@ -66,14 +85,18 @@ class Office:
 
     # -- lanes and lockers (from config at start) -------------------------------------------
 
-    def ensure_lane(self, lane_id: str, name: str | None = None) -> None:
-        """Create the lane if missing, or update its name."""
+    def ensure_lane(self, lane_id: str, name: str | None = None, *, site: str | None = None) -> None:
+        """Create the lane if missing, or update its name (and site, if given)."""
         now = self.clock()
+        values = {"name": name} if name is not None else {}
+        if site is not None:
+            values["site"] = site
         with self.engine.begin() as conn:
-            if insert_ignore(conn, lanes, {"id": lane_id, "name": name or lane_id, "created_at": now}):
+            row = {"id": lane_id, "name": name or lane_id, "created_at": now, **values}
+            if insert_ignore(conn, lanes, row):
                 audit.append(conn, at=now, actor="system", action="lane.created", subject=f"lane:{lane_id}")
-            elif name is not None:
-                conn.execute(update(lanes).where(lanes.c.id == lane_id).values(name=name))
+            elif values:
+                conn.execute(update(lanes).where(lanes.c.id == lane_id).values(**values))
 
     def ensure_locker_bank(self, bank_id: str, lane_id: str, doors: int) -> None:
         """Create the locker bank if missing, or update its lane and door count."""
@@ -277,6 +300,24 @@ class Office:
         with self.engine.begin() as conn:
             return documents.expire_due(conn, self.clock())
 
+    def expire_stale_claims(self) -> int:
+        """Make claims with no outcome within their lease uncertain for staff; returns how many."""
+        with self.engine.begin() as conn:
+            changed = leases.expire_stale_claims(
+                conn,
+                self.clock(),
+                lease_seconds=self.claim_lease_seconds,
+                print_lease_seconds=self.print_claim_lease_seconds,
+            )
+        for doc_id in changed:
+            self._released_hooks(doc_id, "uncertain")
+        return len(changed)
+
+    def prune_guesses(self) -> int:
+        """Forget wrong short codes and PINs that no bound needs any more; returns how many."""
+        with self.engine.begin() as conn:
+            return guessing.prune(conn, now=self.clock(), limits=self.guess_limits)
+
     # -- the release protocol (lanes) -------------------------------------------------------
 
     def _run_claim(self, claim_id: str, work) -> Grant:
@@ -286,7 +327,8 @@ class Office:
             with self.engine.begin() as conn:
                 outcome = work(conn, self.clock())
         except IntegrityError:
-            # The same claim id raced in for two different pickups.
+            # The same claim id raced in for two different pickups, or as a tombstone (the lane
+            # reported it abandoned while this claim was committing): nothing is granted.
             raise CodeError("claim id already used", key="claim.conflict") from None
         if isinstance(outcome, AmbilError):
             raise outcome
@@ -312,10 +354,10 @@ class Office:
     def _pin_policy(self):
         from controller.office.second_factor import PinPolicy
 
-        return PinPolicy(self._short_key, self.short_code_lockout, self.lockout_seconds)
+        return PinPolicy(self._short_key, self.guess_limits)
 
     def claim_short(self, *, short_code: str, claim_id: str, lane_id: str, pin: str | None = None) -> Grant:
-        """Claim by a typed short code; wrong codes count toward a per-lane lockout."""
+        """Claim by a typed short code; wrong codes are counted per lane and site (guessing.py)."""
         digits = parse_short_code(short_code)
         return self._run_claim(
             claim_id,
@@ -325,8 +367,7 @@ class Office:
                 claim_id=claim_id,
                 lane_id=lane_id,
                 now=now,
-                lockout_after=self.short_code_lockout,
-                lockout_seconds=self.lockout_seconds,
+                limits=self.guess_limits,
                 pin=pin,
                 pin_policy=self._pin_policy(),
             ),
@@ -336,14 +377,15 @@ class Office:
         """Record a claim's outcome (released | failed | uncertain | abandoned); idempotent."""
         with self.engine.begin() as conn:
             before = claims.claim_outcome(conn, claim_id)
-            error = claims.report_claim(
+            state_before = documents.load(conn, before[0]).state if before is not None else None
+            error = claim_reports.report_claim(
                 conn, claim_id=claim_id, lane_id=lane_id, outcome=outcome, detail=detail, now=self.clock()
             )
             changed = None
             first_report = error is None and before is not None and before[1] is None
             if first_report and outcome in ("released", "uncertain"):
                 state = documents.load(conn, before[0]).state
-                changed = (before[0], state) if state == outcome else None
+                changed = (before[0], state) if state == outcome != state_before else None
         if error is not None:
             raise error
         if changed is not None:
@@ -356,10 +398,10 @@ class Office:
             except Exception:  # noqa: BLE001 - a notification problem must not fail a release report
                 log.exception("on_released hook failed for document %d", doc_id)
 
-    def claim_pdf(self, claim_id: str) -> bytes:
-        """The PDF of the print pickup currently claimed by ``claim_id``."""
+    def claim_pdf(self, claim_id: str, lane_id: str) -> bytes:
+        """The PDF of the print pickup currently claimed by ``claim_id``, for the lane holding it."""
         with self.engine.connect() as conn:
-            sha = claims.claimed_pdf_sha(conn, claim_id)
+            sha = claims.claimed_pdf_sha(conn, claim_id, lane_id)
         return self.blobs.get(sha)
 
     # -- audit and API keys -----------------------------------------------------------------

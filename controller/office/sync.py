@@ -11,6 +11,11 @@ expired or released by another claim, the release is a CONFLICT: the document is
 ``uncertain`` for staff with an ``offline.conflict`` audit record, never dropped. Every report
 leaves a ``claims`` row under the lane's claim id, so a second report of the same release
 changes nothing (idempotent), on SQLite and PostgreSQL alike.
+
+Only the lane that could have released it offline may report it: the lane owning the locker bank
+of the pickup's door (print pickups are never released offline). Any other lane's report is
+REFUSED (audited ``offline.refused``) and changes nothing, so a lane key cannot freeze another
+lane's pickups by reporting bogus offline releases of them.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ from sqlalchemy import and_, insert, select, update
 from sqlalchemy.engine import Connection
 
 from controller.errors import AmbilError, CodeError
-from controller.office import audit, claims, door_release
+from controller.office import audit, claim_reports, door_release
 from controller.office.codes import hash_prefix
 from controller.office.snapshot import releasable
 from controller.office.tables import CLAIM_OUTCOMES, documents, locker_banks, pickups
@@ -59,6 +64,11 @@ def apply_offline_release(
     if pickup is None:
         raise CodeError("no pickup with this code hash", key="code.unknown")
     result = {"claim_id": claim_id, "document_id": pickup.document_id}
+    bank_lane = conn.execute(
+        select(locker_banks.c.lane_id).where(locker_banks.c.id == pickup.locker_bank)
+    ).scalar()
+    if pickup.kind != "locker" or bank_lane != lane_id:
+        return _refuse_foreign(conn, pickup, claim_id, lane_id, outcome, now)
     known = conn.execute(select(claims_table).where(claims_table.c.claim_id == claim_id)).first()
     if known is not None and known.pickup_id != pickup.id:
         raise CodeError("claim id already used for another pickup", key="claim.conflict")
@@ -67,15 +77,12 @@ def apply_offline_release(
         return {**result, "result": "duplicate", "detail": verdict}
     if known is not None:
         # the online claim reached the office before the link broke: finish it as a normal report
-        error = claims.report_claim(
+        error = claim_reports.report_claim(
             conn, claim_id=claim_id, lane_id=lane_id, outcome=outcome, detail=f"offline: {detail}", now=now
         )
         if error is not None:
             raise error
         return {**result, "result": "applied", "detail": "claimed online, released offline"}
-    bank_lane = conn.execute(
-        select(locker_banks.c.lane_id).where(locker_banks.c.id == pickup.locker_bank)
-    ).scalar()
     subject = f"document:{pickup.document_id}"
     if outcome not in ("released", "uncertain"):
         # nothing left the locker: keep the trace, change nothing else
@@ -89,26 +96,22 @@ def apply_offline_release(
             detail={"pickup_id": pickup.id, "claim_id": claim_id, "offline": True, "detail": detail[:200]},
         )
         return {**result, "result": "applied", "detail": outcome}
-    won = None
-    if pickup.kind == "locker" and bank_lane == lane_id:
-        won = conn.execute(
-            update(pickups)
-            .where(
-                and_(
-                    pickups.c.id == pickup.id, pickups.c.state == "ready", pickups.c.expires_at > released_at
-                )
-            )
-            .values(
-                state=outcome,
-                claim_id=claim_id,
-                lane_id=lane_id,
-                claimed_at=released_at,
-                finished_at=now,
-                outcome=outcome,
-                detail=f"offline: {detail}"[:500],
-            )
-            .returning(pickups.c.id)
-        ).first()
+    won = conn.execute(
+        update(pickups)
+        .where(
+            and_(pickups.c.id == pickup.id, pickups.c.state == "ready", pickups.c.expires_at > released_at)
+        )
+        .values(
+            state=outcome,
+            claim_id=claim_id,
+            lane_id=lane_id,
+            claimed_at=released_at,
+            finished_at=now,
+            outcome=outcome,
+            detail=f"offline: {detail}"[:500],
+        )
+        .returning(pickups.c.id)
+    ).first()
     if won is not None:
         _record_claim(conn, pickup.id, claim_id, lane_id, released_at, now, outcome, f"offline: {detail}")
         conn.execute(
@@ -132,12 +135,24 @@ def apply_offline_release(
         )
         log.info("offline release %s of pickup %d applied", claim_id, pickup.id)
         return {**result, "result": "applied", "detail": outcome, "state": outcome}
-    return _conflict(conn, pickup, bank_lane, claim_id, lane_id, outcome, released_at, now, result)
+    return _conflict(conn, pickup, claim_id, lane_id, outcome, released_at, now, result)
 
 
-def _why(pickup, bank_lane: str | None, lane_id: str, released_at: float) -> str:
-    if pickup.kind != "locker" or bank_lane != lane_id:
-        return f"not a locker of lane {lane_id}"
+def _refuse_foreign(conn, pickup, claim_id, lane_id, outcome, now) -> dict:
+    """A lane that does not own the pickup's locker cannot have released it offline: refuse."""
+    audit.append(
+        conn,
+        at=now,
+        actor=f"lane:{lane_id}",
+        action="offline.refused",
+        subject=f"document:{pickup.document_id}",
+        detail={"pickup_id": pickup.id, "claim_id": claim_id, "outcome": outcome, "reason": "auth.forbidden"},
+    )
+    log.warning("offline report %s from lane %s refused: not the lane of that locker", claim_id, lane_id)
+    return {"claim_id": claim_id, "result": "refused", "detail": "auth.forbidden"}
+
+
+def _why(pickup, released_at: float) -> str:
     if pickup.state == "ready" and pickup.expires_at <= released_at:
         return "it expired"
     if pickup.state in ("revoked", "expired"):
@@ -145,9 +160,9 @@ def _why(pickup, bank_lane: str | None, lane_id: str, released_at: float) -> str
     return f"it was {pickup.state} by another claim"
 
 
-def _conflict(conn, pickup, bank_lane, claim_id, lane_id, outcome, released_at, now, result) -> dict:
+def _conflict(conn, pickup, claim_id, lane_id, outcome, released_at, now, result) -> dict:
     """The item left the locker although the pickup was no longer releasable: flag for staff."""
-    text = f"released offline by lane {lane_id} after {_why(pickup, bank_lane, lane_id, released_at)}"
+    text = f"released offline by lane {lane_id} after {_why(pickup, released_at)}"
     subject = f"document:{pickup.document_id}"
     _record_claim(conn, pickup.id, claim_id, lane_id, released_at, now, outcome, CONFLICT_PREFIX + text)
     if pickup.state in ("revoked", "expired", "ready"):

@@ -120,25 +120,54 @@ pickups = Table(
 
 # Every claim ever granted, kept after the pickup moves on, so a report or a claim retry that
 # arrives late is recognised (idempotency) instead of being mistaken for an unknown claim.
+# A row without a pickup is a tombstone (0004): the lane reported the claim id abandoned before
+# the office saw it, and the primary key refuses the claim if it arrives after all.
 claims = Table(
     "claims",
     metadata,
     Column("claim_id", String(100), primary_key=True),
-    Column("pickup_id", Integer, ForeignKey("pickups.id"), nullable=False, index=True),
+    Column("pickup_id", Integer, ForeignKey("pickups.id"), nullable=True, index=True),
     Column("lane_id", String(64), nullable=False),
     Column("claimed_at", Double, nullable=False),
     Column("finished_at", Double, nullable=True),
     Column("outcome", String(16), nullable=True),
     Column("detail", Text, nullable=True),
+    Column("via", String(16), nullable=True),  # short | pin | short+pin: a typed secret (0004)
 )
 
-# Consecutive wrong short codes per lane (survives restarts, unlike an in-memory counter).
+# One row per lane: its lockout after wrong short codes or PINs in a row (locked_until). The
+# counts themselves are rows of guess_failures since 0004; ``failures`` is no longer written.
 short_code_attempts = Table(
     "short_code_attempts",
     metadata,
     Column("lane_id", String(64), primary_key=True),
     Column("failures", Integer, nullable=False, default=0),
     Column("locked_until", Double, nullable=True),
+    Column("updated_at", Double, nullable=False),
+)
+
+# -- 0004: every wrong short code and PIN, counted per pickup, lane and site (guessing.py) ------
+guess_failures = Table(
+    "guess_failures",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", Double, nullable=False),
+    Column("kind", String(8), nullable=False),  # short | pin
+    Column("lane_id", String(64), nullable=False),
+    Column("site", String(200), nullable=False),  # the lane's site when it happened
+    Column("pickup_id", Integer, ForeignKey("pickups.id"), nullable=True, index=True),  # a PIN's pickup
+    Column("in_streak", Boolean, nullable=False),  # still counts toward the lane's "in a row"
+    CheckConstraint("kind IN ('short', 'pin')", name="kind"),
+    Index("ix_guess_failures_lane_at", "lane_id", "at"),
+    Index("ix_guess_failures_site_at", "site", "at"),
+)
+
+# One row per site, locked while one of its guesses is counted (so the site bound holds on
+# PostgreSQL under concurrent lanes too).
+guess_sites = Table(
+    "guess_sites",
+    metadata,
+    Column("site", String(200), primary_key=True),
     Column("updated_at", Double, nullable=False),
 )
 

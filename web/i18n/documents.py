@@ -260,6 +260,19 @@ TEXTS = {
     ),
     "documents.history.pickup.uncertain": ("Penyerahan belum pasti", "Release uncertain"),
     "documents.history.pickup.abandoned": ("Pengambilan ditinggalkan", "Pickup abandoned"),
+    "documents.history.pickup.lease_expired": (
+        "Jalur tidak melapor tepat waktu: periksa apakah sudah diserahkan",
+        "The lane did not report in time: check whether it was released",
+    ),
+    "documents.history.pin.refused": ("PIN salah dimasukkan di jalur", "Wrong PIN entered at a lane"),
+    "documents.history.pickup.pin_locked": (
+        "Kode dikunci setelah PIN salah berulang kali: terbitkan kode baru",
+        "Code locked after repeated wrong PINs: reissue it",
+    ),
+    "documents.history.offline.refused": (
+        "Laporan luring dari jalur lain ditolak",
+        "Offline report from another lane refused",
+    ),
     "documents.history.locker.loaded": ("Barang dimasukkan ke loker", "Item loaded into the locker"),
     "documents.history.locker.opened": ("Pintu loker dibuka petugas", "Locker door opened by staff"),
     "documents.history.locker.item_retrieved": (

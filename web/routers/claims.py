@@ -34,7 +34,7 @@ def _lane_id(who: Principal) -> str:
     return who.lane_id or "unknown"
 
 
-@router.post("", summary="Claim a pickup by its code hash (at most one claim wins)")
+@router.post("", summary="Claim a pickup by its code hash (at most one claim wins; retries from its lane)")
 def claim(body: ClaimRequest, request: Request, who: Principal = Depends(require("lane"))):
     office = request.app.state.system.office
     extra = {"pin": body.pin} if body.pin is not None else {}
@@ -42,7 +42,7 @@ def claim(body: ClaimRequest, request: Request, who: Principal = Depends(require
     return dataclasses.asdict(grant)
 
 
-@router.post("/short", summary="Claim a pickup by its 10-digit short code (rate-limited per lane)")
+@router.post("/short", summary="Claim a pickup by its 10-digit short code (misses bounded per lane and site)")
 def claim_short(body: ShortClaimRequest, request: Request, who: Principal = Depends(require("lane"))):
     office = request.app.state.system.office
     extra = {"pin": body.pin} if body.pin is not None else {}
@@ -52,9 +52,9 @@ def claim_short(body: ShortClaimRequest, request: Request, who: Principal = Depe
     return dataclasses.asdict(grant)
 
 
-@router.get("/{claim_id}/pdf", summary="The PDF of a claimed print pickup")
+@router.get("/{claim_id}/pdf", summary="The PDF of a claimed print pickup (for the lane holding the claim)")
 def claim_pdf(claim_id: str, request: Request, who: Principal = Depends(require("lane"))):
-    pdf = request.app.state.system.office.claim_pdf(claim_id)
+    pdf = request.app.state.system.office.claim_pdf(claim_id, _lane_id(who))
     return Response(pdf, media_type="application/pdf")
 
 

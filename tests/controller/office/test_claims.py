@@ -33,7 +33,7 @@ def test_claim_grant_and_idempotent_retry(office, pdf):
     grant = office.claim(code_hash=code_hash(issued.code), claim_id=cid, lane_id=LANE)
     assert (grant.claim_id, grant.document_id, grant.kind, grant.pages) == (cid, doc["id"], "print", 2)
     assert grant.pickup_id == issued.pickup_id and grant.expires_at == issued.expires_at
-    assert office.claim_pdf(cid) == pdf
+    assert office.claim_pdf(cid, LANE) == pdf
     # A retry with the same claim id (lost response) gets the same grant.
     assert office.claim(code_hash=code_hash(issued.code), claim_id=cid, lane_id=LANE) == grant
     # Another claim is refused while this one is in progress.
@@ -133,7 +133,7 @@ def test_report_is_idempotent_and_failed_makes_claimable_again(office, pdf):
     state = office.get_document(doc["id"])
     assert state["state"] == "ready" and state["pickup"]["state"] == "ready"
     assert state["pickup"]["outcome"] == "failed"
-    _refused(lambda: office.claim_pdf("c-1"), "code.unknown")
+    _refused(lambda: office.claim_pdf("c-1", LANE), "code.unknown")
     # A finished claim id cannot be reused; the controlled reprint takes a new one.
     _refused(lambda: office.claim(code_hash=hashed, claim_id="c-1", lane_id=LANE), "claim.conflict")
     second = office.claim(code_hash=hashed, claim_id="c-2", lane_id=LANE)
@@ -170,8 +170,9 @@ def test_report_uncertain_abandoned_and_unknown(office, pdf):
     office.report(claim_id="c-2", lane_id=LANE, outcome="abandoned")
     assert office.get_document(doc["id"])["pickup"]["state"] == "ready"
 
-    office.report(claim_id="never-seen", lane_id=LANE, outcome="abandoned")  # no-op
-    _refused(lambda: office.report(claim_id="never-seen", lane_id=LANE, outcome="released"), "code.unknown")
+    office.report(claim_id="never-seen", lane_id=LANE, outcome="abandoned")  # a tombstone
+    _refused(lambda: office.report(claim_id="never-seen", lane_id=LANE, outcome="released"), "claim.conflict")
+    _refused(lambda: office.report(claim_id="never-heard", lane_id=LANE, outcome="released"), "code.unknown")
 
 
 def test_staff_cannot_cancel_during_a_claim(office, pdf):
@@ -186,14 +187,15 @@ def test_staff_cannot_cancel_during_a_claim(office, pdf):
 
 
 def test_short_code_claim_and_lockout(office, pdf, clock):
+    _, collected = _ready_print(office, pdf)
     _, issued = _ready_print(office, pdf)
-    wrong = "0000000000" if issued.short_code != "0000000000" else "1111111111"
-    # 4 misses, then a right code resets the counter
+    wrong = "0000000000" if "0000000000" not in (issued.short_code, collected.short_code) else "1111111111"
+    # 4 misses, then a right code that is released ends the run (guessing.py)
     for _ in range(4):
         _refused(lambda: office.claim_short(short_code=wrong, claim_id=_cid(), lane_id=LANE), "code.unknown")
-    grant = office.claim_short(short_code=issued.short_code, claim_id="c-1", lane_id=LANE)
-    assert grant.pickup_id == issued.pickup_id
-    office.report(claim_id="c-1", lane_id=LANE, outcome="failed")
+    grant = office.claim_short(short_code=collected.short_code, claim_id="c-1", lane_id=LANE)
+    assert grant.pickup_id == collected.pickup_id and grant.code_hash == code_hash(collected.code)
+    office.report(claim_id="c-1", lane_id=LANE, outcome="released")
 
     for _ in range(4):
         _refused(lambda: office.claim_short(short_code=wrong, claim_id=_cid(), lane_id=LANE), "code.unknown")
@@ -230,3 +232,18 @@ def test_concurrent_retries_of_one_claim_all_get_the_same_grant(office, pdf):
     assert len(grants) == 6 and len(set(grants)) == 1
     history = office.get_document(grants[0].document_id)["history"]
     assert [h["action"] for h in history].count("pickup.claimed") == 1
+
+
+def test_only_the_claiming_lane_may_retry_the_claim_or_fetch_its_pdf(office, pdf):
+    doc, issued = _ready_print(office, pdf)
+    hashed = code_hash(issued.code)
+    grant = office.claim(code_hash=hashed, claim_id="c-lane-1", lane_id=LANE)
+    # another lane that learnt the claim id and the code hash gets nothing
+    _refused(lambda: office.claim(code_hash=hashed, claim_id="c-lane-1", lane_id="lane-2"), "claim.conflict")
+    with pytest.raises(AmbilError) as err:
+        office.claim_pdf("c-lane-1", "lane-2")
+    assert err.value.key == "auth.forbidden"
+    assert office.claim(code_hash=hashed, claim_id="c-lane-1", lane_id=LANE) == grant
+    assert office.claim_pdf("c-lane-1", LANE) == pdf
+    refused = [h for h in office.get_document(doc["id"])["history"] if h["action"] == "pickup.claim_refused"]
+    assert [h["actor"] for h in refused] == ["lane:lane-2"]

@@ -132,16 +132,43 @@ def test_cancelled_and_reissued_while_offline_are_conflicts_for_staff(office):
     assert "ready" not in states and "claimed" not in states
 
 
-def test_expired_before_the_release_is_a_conflict_and_another_lane_cannot_release(office, clock):
+def test_expired_before_the_release_is_a_conflict(office, clock):
     doc_id, code = locker_doc(office, 1)
     item = offline(code, "offline-claim-x", office)
     item["released_at"] = clock() + 15 * 86400  # after expiry (clamped to the office's now...)
     clock.advance(15 * 86400)
     (verdict,) = OfficeSync(office).reconcile("lane-1", [item])
     assert verdict["result"] == "conflict" and "expired" in verdict["detail"]
-    other_doc, other_code = locker_doc(office, 2)
-    (wrong_lane,) = OfficeSync(office).reconcile("lane-2", [offline(other_code, "offline-claim-y", office)])
-    assert wrong_lane["result"] == "conflict" and "not a locker of lane lane-2" in wrong_lane["detail"]
+
+
+def test_only_the_lane_owning_the_locker_may_report_an_offline_release(office, pdf):
+    doc_id, code = locker_doc(office, 2)  # bank-a belongs to lane-1
+    printed = office.create_document(kind="print", title="Akta", pdf=pdf, actor="test")
+    print_code = office.mark_ready(printed["id"], "test").code
+    online = locker_doc(office, 3)[1]
+    office.claim(code_hash=code_hash(online), claim_id="online-claim-1", lane_id="lane-1")
+    before = db_state(office)
+    bogus = [
+        offline(code, "bogus-offline-1", office),  # another lane's locker
+        offline(code, "bogus-offline-2", office, outcome="uncertain"),
+        offline(print_code, "bogus-offline-3", office),  # a print pickup: never released offline
+        offline(online, "online-claim-1", office),  # lane-1's live claim id
+    ]
+    verdicts = OfficeSync(office).reconcile("lane-2", bogus)
+    assert [(v["result"], v["detail"]) for v in verdicts] == [("refused", "auth.forbidden")] * 4
+    after = db_state(office)
+    assert after[:3] == before[:3]  # pickups, documents and claims as they were
+    assert after[3] == before[3] + 4  # one audit record per refusal
+    history = office.get_document(doc_id)["history"]
+    assert history[-1]["action"] == "offline.refused" and history[-1]["actor"] == "lane:lane-2"
+    # the print's own lane cannot release it offline either
+    (own,) = OfficeSync(office).reconcile("lane-1", [offline(print_code, "print-offline-4", office)])
+    assert own["result"] == "refused"
+    assert office.get_document(printed["id"])["state"] == "ready"
+    # and the locker's own lane still can
+    (applied,) = OfficeSync(office).reconcile("lane-1", [offline(code, "real-offline-5", office)])
+    assert applied["result"] == "applied" and office.get_document(doc_id)["state"] == "released"
+    assert office.verify_audit().ok
 
 
 def test_a_claim_granted_online_then_released_offline_is_one_release(office):
