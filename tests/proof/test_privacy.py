@@ -60,8 +60,9 @@ def capture_all():
 
 def secrets_in(text: str, secrets: set[str]) -> list[str]:
     found = [s for s in secrets if s and s in text]
-    # any 16-digit run looks like a NIK; any AMB1 code-shaped token is a code
-    found += re.findall(r"(?<!\d)\d{16}(?!\d)", text)
+    # any 16-digit run looks like a NIK (but not one inside a hex token: a claim id such as
+    # df33e7c414c5483086005242990be5cb is no personal data); any AMB1 code-shaped token is a code
+    found += re.findall(r"(?<![0-9a-fA-F])\d{16}(?![0-9a-fA-F])", text)
     found += re.findall(r"AMB1[A-Z2-7]{26}", text)
     return found
 
