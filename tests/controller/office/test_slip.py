@@ -8,14 +8,13 @@ import shutil
 import subprocess
 
 import pytest
-
-from tests.conftest import rig_unavailable
 from pypdf import PdfReader
 
 from controller.errors import AmbilError
 from controller.office.codes import code_hash, new_code
 from controller.office.slip import format_short_code, render_slip
 from hardware.scanner.decoder import QrDecoder
+from tests.rigs.unavailable import rig_unavailable
 
 A6_POINTS = (105 / 25.4 * 72, 148 / 25.4 * 72)
 
