@@ -6,8 +6,8 @@ from __future__ import annotations
 import time
 
 from tests.conftest import make_pdf
-from tests.controller.lane.conftest import issue_locker, settle, wait_done
-from tests.rigs.server import wait_for
+from tests.controller.lane.conftest import issue_locker, past_repeat_window, wait_done
+from tests.rigs.wait import wait_for
 
 
 def sensitive_kind(system) -> int:
@@ -29,17 +29,17 @@ def test_a_sensitive_document_needs_its_pin_after_the_qr(make_system):
     issued = office.mark_ready(doc["id"], "t")
     assert issued.pin and len(issued.pin) == 6
     lane.simulate_scan(text=issued.code)
-    wait_for(lambda: lane.screen.view.state == "pin_entry", 5, what="PIN asked")
+    wait_for(lambda: lane.screen.view.state == "pin_entry", what="PIN asked")
     assert lane.lockers["A"].pulses == []  # nothing opens on the QR alone
     wrong = "000000" if issued.pin != "000000" else "111111"
     lane.enter_pin(wrong)
-    wait_for(lambda: lane.screen.view.reason == "code.pin_wrong", 5, what="wrong PIN refused")
+    wait_for(lambda: lane.screen.view.reason == "code.pin_wrong", what="wrong PIN refused")
     assert lane.lockers["A"].pulses == []
-    settle(0.4)
+    past_repeat_window(lane)
     lane.simulate_scan(text=issued.code)  # show the QR again, then the right PIN
-    wait_for(lambda: lane.screen.view.state == "pin_entry", 5, what="PIN asked again")
+    wait_for(lambda: lane.screen.view.state == "pin_entry", what="PIN asked again")
     lane.enter_pin(issued.pin)
-    wait_for(lambda: office.get_document(doc["id"])["state"] == "released", 10, what="released with PIN")
+    wait_for(lambda: office.get_document(doc["id"])["state"] == "released", what="released with PIN")
     assert [d for d, _ms, _at in lane.lockers["A"].pulses] == [2]
 
 
@@ -47,7 +47,7 @@ def test_a_pin_not_typed_in_time_is_refused(make_system):
     system = make_system()
     lane = system.lane
     lane.enter_pin("123456")  # no QR shown first
-    wait_for(lambda: lane.screen.view.reason == "code.pin_expired", 5, what="no pending code")
+    wait_for(lambda: lane.screen.view.reason == "code.pin_expired", what="no pending code")
 
 
 def test_five_wrong_short_codes_lock_the_lane_out(make_system):
@@ -72,14 +72,14 @@ def test_a_stuck_door_goes_out_of_service_and_the_others_keep_serving(make_syste
     lane.simulate_scan(text=first)
     assert wait_done(lane)[0].outcome == "uncertain"  # pulsed, never seen open
     office.resolve_uncertain(office.list_documents(state="uncertain")[0]["id"], "staff", released=False)
-    settle(0.4)
+    past_repeat_window(lane)
     lane.simulate_scan(text=first)
     assert wait_done(lane, 2)[-1].outcome == "uncertain"
     watch = lane.outputs.door_watches["A"]
     assert watch.out_of_service() == {2}
     pulses_before = len(lane.lockers["A"].pulses)
     office.resolve_uncertain(office.list_documents(state="uncertain")[0]["id"], "staff", released=False)
-    settle(0.4)
+    past_repeat_window(lane)
     lane.simulate_scan(text=first)
     third = wait_done(lane, 3)[-1]
     assert (third.outcome, third.detail.split(":")[0]) == ("failed", "door.out_of_service")
