@@ -7,6 +7,7 @@ import time
 
 from tests.conftest import make_pdf
 from tests.controller.lane.conftest import issue_locker, past_repeat_window, wait_done
+from tests.rigs.screen_log import ScreenLog
 from tests.rigs.wait import wait_for
 
 
@@ -28,16 +29,17 @@ def test_a_sensitive_document_needs_its_pin_after_the_qr(make_system):
     )
     issued = office.mark_ready(doc["id"], "t")
     assert issued.pin and len(issued.pin) == 6
+    shown = ScreenLog(lane.screen)  # result views show 0.3 s: polling the screen could miss them
     lane.simulate_scan(text=issued.code)
-    wait_for(lambda: lane.screen.view.state == "pin_entry", what="PIN asked")
+    shown.wait(state="pin_entry")
     assert lane.lockers["A"].pulses == []  # nothing opens on the QR alone
     wrong = "000000" if issued.pin != "000000" else "111111"
     lane.enter_pin(wrong)
-    wait_for(lambda: lane.screen.view.reason == "code.pin_wrong", what="wrong PIN refused")
+    refused = shown.wait(state="refused", reason="code.pin_wrong")
     assert lane.lockers["A"].pulses == []
     past_repeat_window(lane)
     lane.simulate_scan(text=issued.code)  # show the QR again, then the right PIN
-    wait_for(lambda: lane.screen.view.state == "pin_entry", what="PIN asked again")
+    shown.wait(state="pin_entry", after=refused.seq)
     lane.enter_pin(issued.pin)
     wait_for(lambda: office.get_document(doc["id"])["state"] == "released", what="released with PIN")
     assert [d for d, _ms, _at in lane.lockers["A"].pulses] == [2]
@@ -46,8 +48,9 @@ def test_a_sensitive_document_needs_its_pin_after_the_qr(make_system):
 def test_a_pin_not_typed_in_time_is_refused(make_system):
     system = make_system()
     lane = system.lane
+    shown = ScreenLog(lane.screen)
     lane.enter_pin("123456")  # no QR shown first
-    wait_for(lambda: lane.screen.view.reason == "code.pin_expired", what="no pending code")
+    shown.wait(state="refused", reason="code.pin_expired")
 
 
 def test_five_wrong_short_codes_lock_the_lane_out(make_system):

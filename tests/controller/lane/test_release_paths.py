@@ -13,6 +13,7 @@ from tests.controller.lane.conftest import (
     wait_done,
     wait_state,
 )
+from tests.rigs.screen_log import ScreenLog
 from tests.rigs.wait import wait_for
 
 
@@ -82,12 +83,13 @@ def test_unknown_expired_and_cancelled_codes_are_refused_with_their_reason(make_
     cancelled_doc, cancelled = issue_print(office)
     office.cancel(cancelled_doc, "test")
     cases = [(new_code(), "code.unknown"), (expired, "code.expired"), (cancelled, "code.revoked")]
+    shown = ScreenLog(lane.screen)  # each refusal shows 0.3 s: polling the screen could miss it
     for number, (code, reason) in enumerate(cases, start=1):
         lane.simulate_scan(text=code)
         rows = wait_done(lane, number)
         assert rows[-1].outcome == "refused"
         assert reason in rows[-1].detail
-        wait_for(lambda r=reason: lane.screen.view.reason == r, what=reason)
+        shown.wait(state="refused", reason=reason)
     assert lane.printer.printed == []
 
 
@@ -108,8 +110,9 @@ def test_a_code_read_twenty_times_in_two_seconds_makes_one_claim(make_system):
 def test_garbage_text_is_refused_as_malformed(make_system):
     system = make_system()
     lane = system.lane
+    shown = ScreenLog(lane.screen)
     lane.simulate_scan(text="https://example.com/not-ours")
-    wait_for(lambda: lane.screen.view.reason == "code.malformed", what="malformed shown")
+    shown.wait(state="refused", reason="code.malformed")
     assert lane.journal.recent() == []
 
 
