@@ -7,7 +7,8 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import make_pdf
-from tests.rigs.server import LiveServer, wait_for
+from tests.rigs.server import LiveServer
+from tests.rigs.wait import wait_for
 
 FAULTS = [
     # (backend reasons, exit code, delay s, expected lane message, reason in the device state)
@@ -45,7 +46,7 @@ def test_printer_fault_reaches_screen_and_device_state(
         problem = next(v for v in seen if v.state == "problem")
         assert problem.reason == message, (problem.reason, problem.detail)
         assert problem.text_id and problem.text_en
-        wait_for(lambda: not lane.journal.unreported(), 10, what="outcome reported")
+        wait_for(lambda: not lane.journal.unreported(), what="outcome reported")
         assert office.get_document(doc["id"])["state"] == "ready"  # claimable again
         if device_reason:
             lane._poll_devices()
