@@ -96,7 +96,7 @@ class SlowDecoder(QrDecoder):
         if texts:
             shown = int(texts[0].split("-")[1])
             self.lags.append((sent_before - 1 - shown) % len(self.server.jpegs))
-        time.sleep(0.3)
+        time.sleep(0.3)  # the slow decode this decoder stands for, not a wait
         return texts
 
 

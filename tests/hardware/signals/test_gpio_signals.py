@@ -192,7 +192,9 @@ def test_vehicle_arrival_and_departure_are_debounced(slow_settling, factory):
 
     signals.on_vehicle(callback)
     assert signals.vehicle_present() is False  # pulled up: no vehicle
-    for _ in range(3):  # a car rolling onto the loop: the output chatters first
+    # a car rolling onto the loop: the output chatters first (10 ms apart: the test's input,
+    # far below DEBOUNCE_S however a busy machine stretches it)
+    for _ in range(3):
         pin.drive_low()
         time.sleep(0.01)
         pin.drive_high()
@@ -214,7 +216,7 @@ def test_a_glitch_shorter_than_the_bounce_time_is_ignored(slow_settling, factory
     seen: list[bool] = []
     signals.on_vehicle(seen.append)
     pin.drive_low()
-    time.sleep(0.01)
+    time.sleep(0.01)  # a 10 ms glitch: the test's input, far below DEBOUNCE_S
     pin.drive_high()
     # the settle timer of the last edge fires in this window and must report nothing; a busy
     # machine may fire it after the check, which only weakens the test
