@@ -7,7 +7,10 @@ busy machine must pass). ``wait_elapsed`` is the same wait for a test that needs
 
 Where a test must show that something does *not* happen, prefer waiting for a positive marker
 that proves the code has moved past the point where it would have happened (a later event, a
-counter) and then asserting; see DESIGN.md section 9.
+counter, a sentinel read) and then asserting. Where only a window will do, it must be one that a
+slow machine can make weaker but never red, with a comment saying so. Where a test needs time to
+pass (an expiry, a lockout), give the code a clock (the office, door watches and the GPIO pin
+factory take one) instead of sleeping.
 """
 
 from __future__ import annotations

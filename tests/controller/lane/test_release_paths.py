@@ -142,8 +142,14 @@ def test_office_unreachable_releases_nothing_and_recovers(make_system):
     probe = make_system(start=False)  # to reach the office before the lane is built
     office = probe.office
     flaky = FlakyOffice(office, "lane-1")
+    # No offline releases here (tests/controller/lane/test_offline.py has them): with a grace
+    # period the outcome would hang on whether the lane's sync thread fetched the new pickup
+    # before the scan, which a busy machine decides either way.
     system = make_system(
-        drivers={"office_client": flaky}, state_dir=probe.config.state_dir, dedupe_seconds=0.2
+        drivers={"office_client": flaky},
+        state_dir=probe.config.state_dir,
+        dedupe_seconds=0.2,
+        offline_grace_seconds=0,
     )
     lane = system.lane
     lane.settings.status_interval = 0.2
