@@ -1,13 +1,13 @@
 """Shared fixtures: configs in temp state dirs, PDFs, and the real-server rigs.
 
 Rigs that start real servers (cupsd, uvicorn) live in tests/rigs/. Outside CI a rig that cannot
-start skips with its reason; with CI=true it fails instead, so nothing is skipped in `.ci/run`.
+start skips with its reason; with CI=true it fails instead, so nothing is skipped in `.ci/run`
+(``tests.rigs.unavailable.rig_unavailable``). Tests wait with ``tests.rigs.wait.wait_for``.
 """
 
 from __future__ import annotations
 
 import io
-import os
 
 import pytest
 
@@ -27,13 +27,6 @@ def pytest_collection_modifyitems(config, items):
     if slow:
         config.hook.pytest_deselected(items=slow)
         items[:] = [item for item in items if "slow" not in item.keywords]
-
-
-def rig_unavailable(reason: str):
-    """Skip outside CI, fail in CI: `.ci/run` must be able to start every rig."""
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"rig unavailable in CI: {reason}")
-    pytest.skip(reason)
 
 
 def make_pdf(pages: int = 1, text: str = "ambil test document") -> bytes:

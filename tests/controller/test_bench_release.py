@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from controller.bench.release_bench import bench_release
+from tests.rigs.wait import wait_for
 from web.cli.bench_commands import serve_on_loopback
 
 
@@ -19,8 +20,6 @@ def test_release_bench_times_relay_and_print_in_process_and_over_http():
 
 
 def test_timed_printer_marks_submit_and_forgets_finished_jobs(tmp_path):
-    import time
-
     from controller.bench.release_bench import TimedPrinter, _Stopwatch, blank_pdf
 
     pdf = tmp_path / "doc.pdf"
@@ -30,9 +29,7 @@ def test_timed_printer_marks_submit_and_forgets_finished_jobs(tmp_path):
     try:
         ids = [printer.submit(pdf, f"claim-{i}") for i in range(3)]
         assert stopwatch.event.is_set() and stopwatch.at is not None
-        deadline = time.monotonic() + 5
-        while not all(printer.job(i).state.final for i in ids) and time.monotonic() < deadline:
-            time.sleep(0.01)
+        wait_for(lambda: all(printer.job(i).state.final for i in ids), what="the three jobs finished")
         printer.forget_finished()
         assert [job.job_id for job in printer.jobs] == [ids[-1]]
         assert printer.submit(pdf, "claim-next") == ids[-1] + 1  # job ids keep counting up

@@ -17,6 +17,7 @@ import pytest
 from controller.service import build_system
 from controller.watchdog import Watchdog, lane_alive, notify, watchdog_interval
 from tests.conftest import lane_config
+from tests.rigs.wait import wait_for
 
 WATCHDOG_S = 1.0  # systemd's WatchdogSec, shortened: pings every 0.5 s
 
@@ -44,12 +45,13 @@ class NotifyListener:
             got.append(data)
         return got
 
-    def wait_for(self, message: str, timeout: float = 5.0) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if message in self.collect(0.1):
-                return
-        raise AssertionError(f"{message} not received; got {[m for _, m in self.messages]}")
+    def wait_for(self, message: str, timeout: float = 30.0) -> None:
+        wait_for(
+            lambda: message in self.collect(0.1),
+            timeout,
+            interval=0,
+            what=lambda: f"{message} (got {[m for _, m in self.messages]})",
+        )
 
     def close(self) -> None:
         self.sock.close()
@@ -86,7 +88,7 @@ def test_ready_then_pings_stop_while_the_lane_loop_is_frozen_and_resume_after(li
             print(f"watchdog pings in 2 s: {frozen_pings} with the lane loop frozen, {alive_pings} alive")
         finally:
             lane._act_lock.release()
-        listener.wait_for("WATCHDOG=1", timeout=3.0)
+        listener.wait_for("WATCHDOG=1")
         resumed = listener.collect(1.5)
         assert resumed.count("WATCHDOG=1") >= 2, resumed
         assert any(m.startswith("STATUS=lane lane-1") for _, m in listener.messages)

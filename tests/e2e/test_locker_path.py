@@ -9,7 +9,8 @@ from gpiozero.pins.mock import MockFactory
 
 from hardware.locker.gpio_locker import GpioLockerBank
 from tests.hardware.locker.test_gpio_locker import high_intervals
-from tests.rigs.server import LiveServer, wait_for
+from tests.rigs.server import LiveServer
+from tests.rigs.wait import wait_for
 
 RELAYS = [5, 6, 13, 19]
 SENSORS = [12, 16, 20, 21]
@@ -64,7 +65,6 @@ def test_locker_path_pulses_exactly_one_door_once(build, factory):
             api.post("/api/v1/lane/scan", json={"text": code})
             wait_for(
                 lambda: api.get(f"/api/v1/documents/{doc_id}").json()["state"] == "released",
-                15,
                 what="locker document released",
             )
             view = api.get("/api/v1/lane").json()["view"]

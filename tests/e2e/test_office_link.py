@@ -8,7 +8,8 @@ import time
 from controller.config import parse_config
 from controller.service import build_system
 from tests.conftest import make_pdf
-from tests.rigs.server import LiveServer, wait_for
+from tests.rigs.server import LiveServer
+from tests.rigs.wait import wait_for
 
 
 def test_office_unreachable_then_back(tmp_path):
@@ -45,28 +46,28 @@ def test_office_unreachable_then_back(tmp_path):
                 files={"file": ("n.pdf", make_pdf(1), "application/pdf")},
             ).json()
             code = api.post(f"/api/v1/documents/{doc['id']}/ready").json()["code"]
-            wait_for(lambda: lane.screen.view.state == "ready", 10, what="lane ready")
+            wait_for(lambda: lane.screen.view.state == "ready", what="lane ready")
 
             office_server.__exit__(None, None, None)  # the office goes away
             with lane_server.client() as screen:
                 screen.post("/api/v1/lane/scan", json={"text": code})
-                wait_for(
-                    lambda: screen.get("/api/v1/lane").json()["view"]["state"] == "offline",
-                    10,
+                view = wait_for(
+                    lambda: (
+                        (shown := screen.get("/api/v1/lane").json()["view"])["state"] == "offline" and shown
+                    ),
+                    interval=0.05,
                     what="lane shows offline",
                 )
-                view = screen.get("/api/v1/lane").json()["view"]
                 assert "tidak terhubung" in view["text_id"] and "not reachable" in view["text_en"]
             assert lane.printer.jobs == []  # nothing released while offline
 
             with LiveServer(office_system, port=port):  # the office is back on the same address
-                wait_for(lambda: lane.screen.view.state == "ready", 10, what="lane back to ready")
-                wait_for(lambda: not lane.journal.unreported(), 10, what="abandoned claim reported")
-                time.sleep(0.3)
+                wait_for(lambda: lane.screen.view.state == "ready", what="lane back to ready")
+                wait_for(lambda: not lane.journal.unreported(), what="abandoned claim reported")
+                time.sleep(0.4)  # past the repeat window (0.2 s): a sleep never ends early
                 lane.simulate_scan(text=code)
                 wait_for(
                     lambda: api.get(f"/api/v1/documents/{doc['id']}").json()["state"] == "released",
-                    10,
                     what="released after the office came back",
                 )
             assert len(lane.printer.printed) == 1

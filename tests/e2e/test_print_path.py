@@ -12,7 +12,8 @@ from hardware.printer.interface import JobState
 from tests.conftest import make_pdf
 from tests.rigs.frames import blank_frame, phone_frame
 from tests.rigs.mjpeg_server import MjpegServer, _encode_jpeg
-from tests.rigs.server import LiveServer, wait_for
+from tests.rigs.server import LiveServer
+from tests.rigs.wait import wait_for
 
 
 def test_print_path_from_upload_to_paper(build, cups_server):
@@ -59,7 +60,6 @@ def test_print_path_from_upload_to_paper(build, cups_server):
             assert any("released" in h["action"] for h in history), history
             wait_for(
                 lambda: api.get("/api/v1/lane").json()["devices"]["scanner"]["state"] == "ok",
-                10,
                 what="camera reported online",
             )
             lane = api.get("/api/v1/lane").json()

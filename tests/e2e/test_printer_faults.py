@@ -16,7 +16,8 @@ import pytest
 
 from hardware.printer.cups_printer import CupsPrinter
 from tests.conftest import make_pdf
-from tests.rigs.server import LiveServer, wait_for
+from tests.rigs.server import LiveServer
+from tests.rigs.wait import wait_for
 
 FAULTS = [
     # (backend reasons, exit code, delay s, reason in the device state or the journal)

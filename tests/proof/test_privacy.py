@@ -19,7 +19,8 @@ import pytest
 
 from tests.conftest import make_pdf
 from tests.proof.test_chaos import Lane
-from tests.rigs.server import LiveServer, wait_for
+from tests.rigs.server import LiveServer
+from tests.rigs.wait import wait_for
 
 NAME = "Siti Nurhaliza Wibisono"
 NIK = "3174051203870006"
@@ -82,10 +83,8 @@ def workload(api: httpx.Client, agency: httpx.Client | None, lane_view) -> set[s
     api.get(f"/p/{issued['code']}")
     api.get(f"/p/{issued['code'][:-1]}X")
     api.post("/api/v1/lane/scan", json={"text": issued["code"]})
-    wait_for(
-        lambda: api.get(f"/api/v1/documents/{doc['id']}").json()["state"] == "released", 15, what="release"
-    )
-    wait_for(lambda: lane_view() == "ready", 15, what="lane ready")
+    wait_for(lambda: api.get(f"/api/v1/documents/{doc['id']}").json()["state"] == "released", what="release")
+    wait_for(lambda: lane_view() == "ready", what="lane ready")
     api.post("/api/v1/lane/scan", json={"text": issued["code"]})  # refused: already released
     api.post("/api/v1/lane/scan", json={"text": NIK})  # malformed
     api.post("/api/v1/lane/short-code", json={"digits": "0000000000"})  # wrong short code
@@ -98,13 +97,12 @@ def workload(api: httpx.Client, agency: httpx.Client | None, lane_view) -> set[s
     again = api.post(f"/api/v1/documents/{second['id']}/ready").json()
     reissued = api.post(f"/api/v1/documents/{second['id']}/reissue").json()
     secrets |= {again["code"], again["short_code"], reissued["code"], reissued["short_code"]}
-    wait_for(lambda: lane_view() == "ready", 15, what="lane ready")
+    wait_for(lambda: lane_view() == "ready", what="lane ready")
     api.post("/api/v1/lane/scan", json={"text": again["code"]})  # revoked
-    wait_for(lambda: lane_view() == "ready", 15, what="lane ready")
+    wait_for(lambda: lane_view() == "ready", what="lane ready")
     api.post("/api/v1/lane/short-code", json={"digits": reissued["short_code"]})
     wait_for(
         lambda: api.get(f"/api/v1/documents/{second['id']}").json()["state"] == "released",
-        15,
         what="release by short code",
     )
     api.get(f"/api/v1/documents?q={NAME}")

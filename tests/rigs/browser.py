@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.rigs.unavailable import rig_unavailable
+
 CHROMIUM = os.environ.get("AMBIL_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
 LAUNCH_ARGS = [
@@ -27,8 +29,6 @@ LAUNCH_ARGS = [
 
 @pytest.fixture(scope="session")
 def chromium():
-    from tests.conftest import rig_unavailable
-
     if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
         rig_unavailable(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
     try:

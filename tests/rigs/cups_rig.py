@@ -20,12 +20,14 @@ import signal
 import socket
 import subprocess
 import tempfile
-import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+
+from tests.rigs.unavailable import rig_unavailable
+from tests.rigs.wait import wait_for
 
 CUPSD = "/usr/sbin/cupsd"
 LPADMIN = "/usr/sbin/lpadmin"
@@ -39,13 +41,6 @@ TEST_BACKEND = RIG_FILES / "ambil-test"
 
 PDF_QUEUE = "ambil-pdf"
 FAULTY_QUEUE = "ambil-faulty"
-
-
-def unavailable(reason: str) -> None:
-    """Skip a test whose rig cannot start here; in CI (CI=true) every rig must start, so fail."""
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"rig unavailable in CI: {reason}")
-    pytest.skip(reason)
 
 
 def free_port() -> int:
@@ -114,21 +109,27 @@ class CupsRig:
     def output_files(self, queue: str) -> list[Path]:
         return sorted(self.output_dirs[queue].glob("*.pdf"))
 
-    def wait_for_file(self, directory: Path, pattern: str = "*.pdf", timeout: float = 30.0) -> Path:
-        """The first complete PDF matching ``pattern`` in ``directory``; TimeoutError if none comes."""
-        deadline = time.monotonic() + timeout
+    def wait_for_file(self, directory: Path, pattern: str = "*.pdf", timeout: float = 60.0) -> Path:
+        """The first complete PDF matching ``pattern`` in ``directory``; fails the test if none comes."""
         sizes: dict[Path, int] = {}
-        while time.monotonic() < deadline:
+
+        def complete() -> Path | None:
             for path in sorted(directory.glob(pattern)):
                 size = path.stat().st_size
                 # Complete: ends like a PDF and did not grow since the last look.
                 if size and sizes.get(path) == size and _ends_with_eof(path):
                     return path
                 sizes[path] = size
-            time.sleep(0.1)
-        raise TimeoutError(f"no complete {pattern} in {directory} after {timeout:g} s\n{self.log_tail()}")
+            return None
 
-    def wait_for_job_file(self, queue: str, job_id: int, timeout: float = 30.0) -> Path:
+        return wait_for(
+            complete,
+            timeout,
+            interval=0.1,
+            what=lambda: f"a complete {pattern} in {directory}\n{self.log_tail()}",
+        )
+
+    def wait_for_job_file(self, queue: str, job_id: int, timeout: float = 60.0) -> Path:
         """The output of one job: ``<title>-job_<id>.pdf`` (cups-pdf) or ``job-<id>.pdf`` (ambil-test)."""
         pattern = f"*-job_{job_id}.pdf" if queue == self.pdf_queue else f"job-{job_id}.pdf"
         return self.wait_for_file(self.output_dirs[queue], pattern, timeout)
@@ -228,17 +229,25 @@ def _startup_failure(rig: CupsRig, what: str) -> str:
     )
 
 
-def _wait_until_ready(rig: CupsRig, process: subprocess.Popen, timeout: float = 20.0) -> str | None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+def _wait_until_ready(rig: CupsRig, process: subprocess.Popen, timeout: float = 60.0) -> str | None:
+    """None once cupsd listens; else why it did not come up."""
+
+    def up_or_exited() -> str | None:
         if process.poll() is not None:
-            return _startup_failure(rig, f"cupsd exited with {process.returncode}")
+            return "exited"
         try:
             with socket.create_connection((rig.host, rig.port), timeout=1):
-                return None
+                return "listening"
         except OSError:
-            time.sleep(0.1)
-    return _startup_failure(rig, f"cupsd did not listen on {rig.server} within {timeout:g} s")
+            return None
+
+    try:
+        state = wait_for(up_or_exited, timeout, interval=0.1, what=f"cupsd to listen on {rig.server}")
+    except AssertionError:
+        return _startup_failure(rig, f"cupsd did not listen on {rig.server} within {timeout:g} s")
+    if state == "exited":
+        return _startup_failure(rig, f"cupsd exited with {process.returncode}")
+    return None
 
 
 def _stop(process: subprocess.Popen) -> None:
@@ -256,7 +265,7 @@ def cups_server() -> Iterator[CupsRig]:
     """A private cupsd with ``ambil-pdf`` (cups-pdf) and ``ambil-faulty`` (ambil-test) queues."""
     missing = _missing_prerequisite()
     if missing:
-        unavailable(missing)
+        rig_unavailable(missing)
     _remove_stale_cups_pdf_configs()
     root = Path(tempfile.mkdtemp(prefix="ambil-cups-"))
     root.chmod(0o755)  # filters run as lp and must reach the spool
@@ -276,7 +285,7 @@ def cups_server() -> Iterator[CupsRig]:
     if not config_ok:  # a cupsd update may reject what an older one took: say exactly what
         cups_pdf_conf.unlink(missing_ok=True)
         shutil.rmtree(root, ignore_errors=True)
-        unavailable(f"cupsd rejects the rig's config:\n{check}")
+        rig_unavailable(f"cupsd rejects the rig's config:\n{check}")
 
     stdout = (root / "log" / "cupsd.out").open("wb")
     process = subprocess.Popen(
@@ -288,7 +297,7 @@ def cups_server() -> Iterator[CupsRig]:
     try:
         problem = _wait_until_ready(rig, process)
         if problem:
-            unavailable(problem)
+            rig_unavailable(problem)
         # stop-printer is CUPS' default; CupsPrinter must switch it to abort-job itself.
         rig.lpadmin(
             "-p", PDF_QUEUE, "-v", f"cups-pdf:/{cups_pdf_name}", "-P", str(CUPS_PDF_PPD),

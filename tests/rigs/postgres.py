@@ -12,6 +12,7 @@ import secrets
 import pytest
 
 from controller.office.db import make_engine
+from tests.rigs.unavailable import rig_unavailable
 
 PG_URL = os.environ.get("AMBIL_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 
@@ -19,8 +20,6 @@ PG_URL = os.environ.get("AMBIL_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:
 @pytest.fixture(scope="session")
 def pg_admin():
     """An engine on the PostgreSQL test database plus a session-unique schema prefix."""
-    from tests.conftest import rig_unavailable
-
     engine = make_engine(PG_URL)
     try:
         with engine.connect():

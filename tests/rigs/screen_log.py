@@ -1,53 +1,49 @@
-"""Every view a lane's screen showed, in order, so a test can wait for a view that was shown.
+"""Every view a lane screen shows, for tests that wait for one.
 
-A result screen lasts ``lane.result_seconds`` (0.3 s in the lane tests) and then the lane goes
-back to its idle screen: a test that polls ``lane.screen.view`` can miss it on a busy machine.
-The log subscribes to the lane's ``ScreenBus`` before the lane starts and keeps every view.
+A result view (refused, problem, take_document, door_open, pin_entry) shows for
+``lane.result_seconds`` only (0.3 s in the test configs) and then the lane goes back to its
+welcome screen. Polling ``lane.screen.view`` for it can miss it on a busy machine; a ``ScreenLog``
+subscribed before the action keeps every view, so a wait for it cannot miss it.
 """
 
 from __future__ import annotations
 
 import threading
-import weakref
 
-from tests.rigs.server import wait_for
-
-_LOGS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+from controller.lane.screen import LaneView, ScreenBus
+from tests.rigs.wait import wait_for
 
 
 class ScreenLog:
-    def __init__(self, bus):
+    """``ScreenLog(lane.screen)`` records from now on; ``wait(state=..., reason=...)`` finds a view."""
+
+    def __init__(self, screen: ScreenBus):
         self._lock = threading.Lock()
-        self.views: list = []
-        bus.subscribe(self._record)
+        self._views: list[LaneView] = []
+        self.close = screen.subscribe(self._add)
 
-    @classmethod
-    def of(cls, lane) -> ScreenLog:
-        """The log of ``lane``'s screen (made at first use: build it before the lane starts)."""
-        log = _LOGS.get(lane.screen)
-        if log is None:
-            log = _LOGS[lane.screen] = cls(lane.screen)
-        return log
-
-    def _record(self, view) -> None:
+    def _add(self, view: LaneView) -> None:
         with self._lock:
-            self.views.append(view)
+            self._views.append(view)
 
-    def mark(self) -> int:
-        """A point in the log: ``wait(since=mark)`` looks only at views shown after it."""
+    @property
+    def views(self) -> list[LaneView]:
         with self._lock:
-            return len(self.views)
+            return list(self._views)
 
-    def wait(self, *, since: int = 0, state: str | None = None, reason: str | None = None, timeout=10.0):
-        """The first view shown after ``since`` with this state and/or reason."""
+    def find(self, state: str | None = None, reason: str | None = None, after: int = 0) -> LaneView | None:
+        """The first view with ``state`` and ``reason`` (None: any) whose seq is above ``after``."""
+        for view in self.views:
+            if view.seq > after and state in (None, view.state) and reason in (None, view.reason):
+                return view
+        return None
 
-        def shown():
-            with self._lock:
-                later = self.views[since:]
-            for view in later:
-                if (state is None or view.state == state) and (reason is None or view.reason == reason):
-                    return view
-            return None
-
-        seen = lambda: [(v.state, v.reason) for v in self.views[since:]]  # noqa: E731
-        return wait_for(shown, timeout, what=f"screen {state or ''} {reason or ''} (shown: {seen()})")
+    def wait(self, state: str | None = None, reason: str | None = None, after: int = 0, **wait) -> LaneView:
+        """Wait for ``find(state, reason, after)``; returns the view (its ``seq`` for a later ``after``)."""
+        return wait_for(
+            lambda: self.find(state, reason, after),
+            what=lambda: (
+                f"a view {state or '*'}/{reason or '*'} (shown: {[(v.state, v.reason) for v in self.views]})"
+            ),
+            **wait,
+        )

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import socket
 import threading
-import time
 
 import httpx
 import uvicorn
 
+from tests.rigs.wait import wait_for
 from web.app import create_app
+
+__all__ = ["LiveServer", "wait_for"]  # wait_for: tests/rigs/wait.py, kept here for old imports
 
 
 class LiveServer:
@@ -44,11 +46,11 @@ class LiveServer:
             target=self._server.run, kwargs={"sockets": [sock]}, name="live-server", daemon=True
         )
         self._thread.start()
-        deadline = time.monotonic() + 20
-        while not self._server.started:
-            if time.monotonic() > deadline or not self._thread.is_alive():
-                raise RuntimeError("uvicorn did not start")
-            time.sleep(0.02)
+        wait_for(
+            lambda: self._server.started or not self._thread.is_alive(), 60, what="uvicorn to start serving"
+        )
+        if not self._server.started:
+            raise RuntimeError("uvicorn did not start (its thread ended; see the log above)")
         return self
 
     def __exit__(self, *exc) -> None:
@@ -60,15 +62,3 @@ class LiveServer:
     def client(self, key: str | None = None) -> httpx.Client:
         headers = {"Authorization": f"Bearer {key}"} if key else {}
         return httpx.Client(base_url=self.url, headers=headers, timeout=30)
-
-
-def wait_for(predicate, timeout: float = 10.0, interval: float = 0.05, what: str = "condition"):
-    """Poll ``predicate`` until it returns a truthy value; fail with ``what`` on timeout."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-        time.sleep(interval)

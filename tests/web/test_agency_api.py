@@ -10,7 +10,8 @@ import pytest
 from controller.office.agency import AgencyDocuments
 from controller.office.notify import verify_signature
 from tests.conftest import make_pdf
-from tests.rigs.server import LiveServer, wait_for
+from tests.rigs.server import LiveServer
+from tests.rigs.wait import wait_for
 from tests.rigs.webhook_receiver import WebhookReceiver
 
 PUSH = "/api/v1/agency/documents"

@@ -9,7 +9,8 @@ from pathlib import Path
 import cv2
 
 from tests.rigs.frames import blank_frame, phone_frame
-from tests.rigs.server import LiveServer, wait_for
+from tests.rigs.server import LiveServer
+from tests.rigs.wait import wait_for
 
 CODE = "AMB1" + "A" * 25 + "Q"
 
@@ -78,7 +79,6 @@ def test_lane_show_feeds_an_image_to_the_running_simulated_camera(build, tmp_pat
         assert code in result.stdout
         wait_for(
             lambda: api.get(f"/api/v1/documents/{doc['id']}").json()["state"] == "released",
-            10,
             what="released through `ambil lane show`",
         )
         status = ambil("lane", "status", "--url", server.url)

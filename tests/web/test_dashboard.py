@@ -7,7 +7,8 @@ import json
 from sqlalchemy import select
 
 from controller.office.tables import audit_log
-from tests.rigs.server import LiveServer, wait_for
+from tests.rigs.server import LiveServer
+from tests.rigs.wait import wait_for
 from tests.web.helpers import browser, login, post_form
 
 PASSWORD = "a-long-password"
@@ -22,12 +23,12 @@ def test_dashboard_shows_alerts_acks_and_runs_self_tests(build):
     with LiveServer(system) as server:
         tech = browser(server.url)
         assert login(tech, "tek", PASSWORD).status_code == 303
-        wait_for(lambda: system.fleet.lanes()[0]["reported"], 10, what="first heartbeat")
+        wait_for(lambda: system.fleet.lanes()[0]["reported"], what="first heartbeat")
         page = tech.get("/dashboard")
         assert page.status_code == 200 and 'id="lane-lane-1"' in page.text
 
         system.lane.printer.set_paper(0)
-        wait_for(lambda: "printer.media_empty" in tech.get("/dashboard").text, 10, what="paper alert shown")
+        wait_for(lambda: "printer.media_empty" in tech.get("/dashboard").text, what="paper alert shown")
         (alert,) = [
             a for a in system.fleet.alerts.open_alerts("lane-1") if a["rule"] == "printer.media_empty"
         ]

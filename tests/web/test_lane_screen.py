@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import threading
 
-from tests.rigs.server import LiveServer, wait_for
+from tests.rigs.server import LiveServer
+from tests.rigs.wait import wait_for
 
 
 def test_lane_page_in_both_languages(build):
@@ -31,7 +32,7 @@ def test_events_stream_the_current_view_then_each_change(build):
 
         reader = threading.Thread(target=follow, daemon=True)
         reader.start()
-        wait_for(lambda: views, 5, what="the first view")
+        wait_for(lambda: views, what="the first view")
         assert views[0]["state"] == "ready"
         system.lane.simulate_scan(text="garbage")
         reader.join(10)

@@ -9,7 +9,8 @@ import pytest
 
 from controller.lane.screen import LaneState, make_view
 from tests.rigs.browser import screenshot
-from tests.rigs.server import LiveServer, wait_for
+from tests.rigs.server import LiveServer
+from tests.rigs.wait import wait_for
 
 KIOSK = {"width": 1280, "height": 800}
 
@@ -96,7 +97,7 @@ def test_the_keypad_releases_by_short_code(chromium, lane_site):
     assert page.inner_text("#entry").replace(" ", "") == issued.short_code
     screenshot(page, "lane-keypad-id")
     page.click(".key[data-key='ok']")
-    wait_for(lambda: office.get_document(doc["id"])["state"] == "released", 10, what="released by short code")
+    wait_for(lambda: office.get_document(doc["id"])["state"] == "released", what="released by short code")
     page.wait_for_function("window.ambilView.state === 'door_open'")
     # the one-touch rating after the pickup
     page.click(".rate[data-score='5']")

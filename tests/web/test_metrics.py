@@ -9,7 +9,8 @@ import pytest
 
 from controller.metrics import Counter, Histogram, render
 from tests.conftest import make_pdf
-from tests.rigs.server import LiveServer, wait_for
+from tests.rigs.server import LiveServer
+from tests.rigs.wait import wait_for
 
 NAME = r"[a-zA-Z_:][a-zA-Z0-9_:]*"
 LABEL = r'[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\\\|\\"|\\n)*"'
@@ -86,8 +87,8 @@ def lane_with_a_release(build):
         code = office.mark_ready(doc["id"], "test").code
         system.lane.on_read(code)
         system.lane.on_read("garbage")  # a read that is no code
-        wait_for(lambda: system.lane.counters.outcomes.get("released") == 1, timeout=20)
-        wait_for(lambda: system.lane.counters.malformed == 1, timeout=5)
+        wait_for(lambda: system.lane.counters.outcomes.get("released") == 1)
+        wait_for(lambda: system.lane.counters.malformed == 1)
         yield server, system
 
 
@@ -118,7 +119,7 @@ def test_metrics_from_loopback_in_the_text_format(lane_with_a_release):
 def test_a_device_in_trouble_shows_in_its_state_gauge(build):
     system = build(printer={"type": "sim", "paper": 0, "seconds_per_page": 0.02})
     with LiveServer(system) as server:
-        wait_for(lambda: "printer" in system.lane.devices, timeout=5)
+        wait_for(lambda: "printer" in system.lane.devices)
         with server.client() as http:
             families = parse_exposition(http.get("/metrics").text)
     state = value_of(families, "ambil_device_state", device="printer")

@@ -10,8 +10,7 @@ from controller.errors import OfficeUnreachable
 from controller.lane.office_client import InProcessOfficeClient
 from controller.service import build_system
 from tests.conftest import lane_config, make_pdf
-from tests.rigs.screen_log import ScreenLog
-from tests.rigs.server import wait_for
+from tests.rigs.wait import wait_for
 
 
 @pytest.fixture
@@ -23,8 +22,6 @@ def make_system(tmp_path):
         drivers = drivers or {}
         config = lane_config(state_dir or tmp_path / "state", **lane)
         system = build_system(config, **drivers)
-        if system.lane is not None:
-            ScreenLog.of(system.lane)  # before start: every view is recorded
         if start:
             system.start()
         systems.append(system)
@@ -48,7 +45,7 @@ def issue_locker(office, door: int, bank: str = "A") -> tuple[int, str]:
     return doc["id"], office.mark_ready(doc["id"], "test").code
 
 
-def wait_done(lane, count: int = 1, timeout: float = 10.0):
+def wait_done(lane, count: int = 1, timeout: float = 30.0):
     """Wait until ``count`` releases reached DONE in the journal; returns them, oldest first."""
 
     def finished():
@@ -59,7 +56,7 @@ def wait_done(lane, count: int = 1, timeout: float = 10.0):
     return sorted(rows, key=lambda r: r.created_at)
 
 
-def wait_state(lane, state: str, timeout: float = 10.0):
+def wait_state(lane, state: str, timeout: float = 30.0):
     return wait_for(
         lambda: lane.screen.view.state == state,
         timeout,
@@ -67,8 +64,19 @@ def wait_state(lane, state: str, timeout: float = 10.0):
     )
 
 
-def settle(seconds: float = 0.3) -> None:
-    time.sleep(seconds)
+def past_repeat_window(lane) -> None:
+    """Let the lane's repeat window (``dedupe_seconds``) pass, so that the next read of a code
+    is a second showing, not a repeat. The lane takes no clock, so this sleeps; a sleep never
+    ends early, so a busy machine cannot make it too short. Never use it to wait for a state."""
+    time.sleep(2 * lane.settings.dedupe_seconds)
+
+
+def all_reads_handled(lane, before: int = 0) -> None:
+    """Read a malformed sentinel and wait until the lane refused it: the lane handles reads in
+    order on one worker, so every read made before has been handled completely by then.
+    ``before`` is the number of malformed reads before this call."""
+    lane.on_read("sentinel: not a pickup code")
+    wait_for(lambda: lane.counters.malformed > before, what="the sentinel read handled")
 
 
 class FlakyOffice(InProcessOfficeClient):

@@ -6,9 +6,16 @@ from __future__ import annotations
 import time
 
 from tests.conftest import make_pdf
-from tests.controller.lane.conftest import issue_locker, settle, wait_done
+from tests.controller.lane.conftest import issue_locker, past_repeat_window, wait_done
 from tests.rigs.screen_log import ScreenLog
-from tests.rigs.server import wait_for
+from tests.rigs.wait import wait_for
+
+
+def uncertain_at_office(office) -> dict:
+    """The one uncertain document, once the lane's report reached the office (it is sent after
+    the journal has the outcome, by the reporter thread)."""
+    (doc,) = wait_for(lambda: office.list_documents(state="uncertain"), what="the uncertain release reported")
+    return doc
 
 
 def sensitive_kind(system) -> int:
@@ -29,29 +36,28 @@ def test_a_sensitive_document_needs_its_pin_after_the_qr(make_system):
     )
     issued = office.mark_ready(doc["id"], "t")
     assert issued.pin and len(issued.pin) == 6
-    screen = ScreenLog.of(lane)
+    shown = ScreenLog(lane.screen)  # result views show 0.3 s: polling the screen could miss them
     lane.simulate_scan(text=issued.code)
-    screen.wait(state="pin_entry")
+    shown.wait(state="pin_entry")
     assert lane.lockers["A"].pulses == []  # nothing opens on the QR alone
     wrong = "000000" if issued.pin != "000000" else "111111"
-    since = screen.mark()
     lane.enter_pin(wrong)
-    screen.wait(since=since, reason="code.pin_wrong")
+    refused = shown.wait(state="refused", reason="code.pin_wrong")
     assert lane.lockers["A"].pulses == []
-    settle(0.4)  # past the repeat window (0.2 s): a slow machine only makes it longer
-    since = screen.mark()
+    past_repeat_window(lane)
     lane.simulate_scan(text=issued.code)  # show the QR again, then the right PIN
-    screen.wait(since=since, state="pin_entry")
+    shown.wait(state="pin_entry", after=refused.seq)
     lane.enter_pin(issued.pin)
-    wait_for(lambda: office.get_document(doc["id"])["state"] == "released", 10, what="released with PIN")
+    wait_for(lambda: office.get_document(doc["id"])["state"] == "released", what="released with PIN")
     assert [d for d, _ms, _at in lane.lockers["A"].pulses] == [2]
 
 
 def test_a_pin_not_typed_in_time_is_refused(make_system):
     system = make_system()
     lane = system.lane
+    shown = ScreenLog(lane.screen)
     lane.enter_pin("123456")  # no QR shown first
-    ScreenLog.of(lane).wait(state="refused", reason="code.pin_expired")
+    shown.wait(state="refused", reason="code.pin_expired")
 
 
 def test_five_wrong_short_codes_lock_the_lane_out(make_system):
@@ -75,15 +81,15 @@ def test_a_stuck_door_goes_out_of_service_and_the_others_keep_serving(make_syste
     _, first = issue_locker(office, door=2)
     lane.simulate_scan(text=first)
     assert wait_done(lane)[0].outcome == "uncertain"  # pulsed, never seen open
-    office.resolve_uncertain(office.list_documents(state="uncertain")[0]["id"], "staff", released=False)
-    settle(0.4)
+    office.resolve_uncertain(uncertain_at_office(office)["id"], "staff", released=False)
+    past_repeat_window(lane)
     lane.simulate_scan(text=first)
     assert wait_done(lane, 2)[-1].outcome == "uncertain"
     watch = lane.outputs.door_watches["A"]
     assert watch.out_of_service() == {2}
     pulses_before = len(lane.lockers["A"].pulses)
-    office.resolve_uncertain(office.list_documents(state="uncertain")[0]["id"], "staff", released=False)
-    settle(0.4)
+    office.resolve_uncertain(uncertain_at_office(office)["id"], "staff", released=False)
+    past_repeat_window(lane)
     lane.simulate_scan(text=first)
     third = wait_done(lane, 3)[-1]
     assert (third.outcome, third.detail.split(":")[0]) == ("failed", "door.out_of_service")

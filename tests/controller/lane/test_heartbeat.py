@@ -9,6 +9,7 @@ import time
 from controller.lane.heartbeat import HeartbeatSender, build_heartbeat
 from controller.lane.host import HostProbes, host_health
 from controller.logs import RecentLines
+from tests.rigs.wait import wait_for
 
 
 def test_heartbeat_reports_devices_doors_and_host(build):
@@ -36,12 +37,10 @@ def test_sender_beats_and_survives_failures():
     sender = HeartbeatSender(lambda: {"n": time.monotonic()}, send, interval=0.05)
     sender.start()
     try:
-        time.sleep(0.3)
-        assert got == [] and sender.failures >= 2
+        wait_for(lambda: sender.failures >= 2, what="two failed beats")
+        assert got == []
         fail["on"] = False
-        deadline = time.monotonic() + 3
-        while len(got) < 3 and time.monotonic() < deadline:
-            time.sleep(0.02)
+        wait_for(lambda: len(got) >= 3, what="three beats delivered")
     finally:
         sender.stop()
     assert len(got) >= 3 and sender.failures == 0
@@ -51,10 +50,10 @@ def test_all_in_one_heartbeats_reach_the_fleet(build):
     system = build(heartbeat_seconds=0.1)
     system.start()
     try:
-        deadline = time.monotonic() + 5
-        while not system.fleet.lanes()[0]["reported"] and time.monotonic() < deadline:
-            time.sleep(0.05)
-        lane = system.fleet.lanes()[0]
+        lane = wait_for(
+            lambda: (lanes := system.fleet.lanes()) and lanes[0]["reported"] and lanes[0],
+            what="the first heartbeat at the fleet",
+        )
     finally:
         system.stop()
     assert lane["reported"] and lane["online"] and "printer" in lane["devices"]

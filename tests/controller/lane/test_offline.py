@@ -15,8 +15,14 @@ from controller.lane.office_client import Grant
 from controller.lane.offline import OfflineStore, Refusal
 from controller.lane.sync import InProcessSyncLink
 from controller.office.sync import OfficeSync
-from tests.controller.lane.conftest import FlakyOffice, issue_locker, issue_print, settle, wait_done
-from tests.rigs.server import wait_for
+from tests.controller.lane.conftest import (
+    FlakyOffice,
+    issue_locker,
+    issue_print,
+    past_repeat_window,
+    wait_done,
+)
+from tests.rigs.wait import wait_for
 
 NOW = 1_800_000_000.0  # a fixed "office time" for the unit tests
 
@@ -202,7 +208,7 @@ def test_lane_releases_offline_and_reconciles_when_the_office_returns(make_syste
     (release,) = wait_done(lane)
     assert release.outcome == "released"
     assert [door for door, _ms, _at in lane.lockers["A"].pulses] == [2]
-    settle(0.3)
+    past_repeat_window(lane)
     lane.simulate_scan(text=code)  # shown again while offline: nothing moves
     lane.simulate_scan(text=print_code)  # a print needs the office
     rows = wait_done(lane, 3)
@@ -215,7 +221,7 @@ def test_lane_releases_offline_and_reconciles_when_the_office_returns(make_syste
     wait_for(lambda: lane.status()["offline"]["unreconciled"] == 0, what="acknowledged")
     history = [h["action"] for h in office.get_document(doc_id)["history"]]
     assert "pickup.released" in history and "offline.conflict" not in history
-    settle(0.2)
+    past_repeat_window(lane)
     lane.simulate_scan(text=code)  # online now: the office refuses it
     rows = wait_done(lane, 4)
     assert rows[-1].outcome == "refused" and len(lane.lockers["A"].pulses) == 1

@@ -14,7 +14,7 @@ from controller.errors import AmbilError
 from controller.office.codes import code_hash, new_code
 from controller.office.slip import format_short_code, render_slip
 from hardware.scanner.decoder import QrDecoder
-from tests.conftest import rig_unavailable
+from tests.rigs.unavailable import rig_unavailable
 
 A6_POINTS = (105 / 25.4 * 72, 148 / 25.4 * 72)
 

@@ -14,6 +14,7 @@ from hardware.locker import kerong_codec as codec
 from hardware.locker.serial_board import SerialLockBoardBank
 from hardware.status import DeviceState
 from tests.rigs.lockboard_pty import lockboard  # noqa: F401  (the rig fixture)
+from tests.rigs.wait import wait_elapsed, wait_for
 
 BOARDS = [3, 5]  # two boards on one bus; door 1-8 on board 3, 9-16 on board 5
 DOORS = 8
@@ -47,22 +48,12 @@ def unlock_requests(sim) -> list[tuple[int, int]]:
     return [(addr, lock) for addr, lock, cmd in sim.requests if cmd == codec.CMD_UNLOCK]
 
 
-def wait_for(predicate, timeout: float) -> float:
-    """Seconds until ``predicate()`` held; fails the test after ``timeout``."""
-    start = time.monotonic()
-    while not predicate():
-        if time.monotonic() - start > timeout:
-            pytest.fail(f"condition not met within {timeout} s")
-        time.sleep(0.05)
-    return time.monotonic() - start
-
-
 def test_unlock_door_n_opens_exactly_that_lock_of_its_board(sim, lockboard, banks):  # noqa: F811
     bank = banks(lockboard.port)
     assert bank.doors == 16
     assert bank.pulse(12, 5000) == 1000  # clamped; the board times the pulse itself
     assert unlocks(sim) == [(5, 3)]
-    assert bank.wait_open(12, 2.0) is True
+    assert bank.wait_open(12, 30.0) is True
     assert bank.door_open(11) is False
     assert bank.door_open(4) is False  # lock 3 of the *other* board stayed shut
     assert not sim.lock_unlocked(3, 3)
@@ -73,7 +64,7 @@ def test_two_boards_share_one_bus(sim, lockboard, banks):  # noqa: F811
     bank.pulse(1, 300)
     bank.pulse(16, 300)
     assert unlocks(sim) == [(3, 0), (5, 7)]
-    wait_for(lambda: sim.door_is_open(3, 0) and sim.door_is_open(5, 7), 2.0)
+    wait_for(lambda: sim.door_is_open(3, 0) and sim.door_is_open(5, 7), what="doors 1 and 16 open")
     bank.refresh()
     status = bank.status()
     assert status.state == DeviceState.OK
@@ -104,17 +95,19 @@ def test_muted_board_goes_offline_within_5_s_and_comes_back_by_itself(sim, lockb
     bank = banks(lockboard.port)  # default poller settings: what a lane runs
     assert bank.status().info["boards"] == {3: "online", 5: "online"}
     sim.set_mute(5)
-    took = wait_for(lambda: bank.status().info["boards"][5] == "offline", 5.0)
-    assert took < 5.0
+    took = wait_elapsed(lambda: bank.status().info["boards"][5] == "offline", what="board 5 offline")
+    assert took < 5.0, f"board 5 went offline after {took:.1f} s"  # the requirement: within 5 s
     status = bank.status()
     assert status.state == DeviceState.WARNING  # board 3 still serves its doors
     assert "board-offline" in status.reasons
     assert status.info["doors"][9] == "unknown" and status.info["doors"][1] == "closed"
     started = time.monotonic()
     bank.status()
-    assert time.monotonic() - started < 0.1  # status() reads the cache, never the bus
+    # status() reads the cache, never the bus: asking the muted board would wait out the reply
+    # timeout at least, which is what this can tell apart (a cache read takes microseconds)
+    assert time.monotonic() - started < bank.timeout
     sim.set_mute(5, False)
-    wait_for(lambda: bank.status().info["boards"][5] == "online", 3.0)
+    wait_for(lambda: bank.status().info["boards"][5] == "online", what="board 5 back online")
     assert bank.status().state == DeviceState.OK
 
 
@@ -209,12 +202,12 @@ def test_unplugged_port_is_offline_and_reconnects_by_itself(lockboard, banks):  
     bank.pulse(1, 300)
     assert unlocks(first) == [(3, 0)]
     lockboard.unplug()
-    wait_for(lambda: bank.status().state == DeviceState.OFFLINE, 5.0)
+    wait_for(lambda: bank.status().state == DeviceState.OFFLINE, what="bank OFFLINE")
     assert set(bank.status().info["boards"].values()) == {"offline"}
     with pytest.raises(DeviceOffline):
         bank.pulse(2, 300)
     second = lockboard.plug(dict.fromkeys(BOARDS, DOORS))  # a new pty behind the same link
-    wait_for(lambda: bank.status().state == DeviceState.OK, 5.0)
+    wait_for(lambda: bank.status().state == DeviceState.OK, what="bank OK")
     assert bank.status().info["counters"]["reconnects"] >= 1
     bank.pulse(2, 300)
     assert unlocks(second) == [(3, 1)]
@@ -228,7 +221,7 @@ def test_a_port_missing_at_start_is_offline_not_an_exception(lockboard, banks): 
     with pytest.raises(DeviceOffline):
         bank.pulse(1, 300)
     sim = lockboard.plug(dict.fromkeys(BOARDS, DOORS))
-    wait_for(lambda: bank.status().state == DeviceState.OK, 3.0)
+    wait_for(lambda: bank.status().state == DeviceState.OK, what="bank OK")
     bank.pulse(1, 300)
     assert unlocks(sim) == [(3, 0)]
 
@@ -245,6 +238,8 @@ def test_close_stops_polling_and_refuses_calls(sim, lockboard, banks):  # noqa: 
     bank = banks(lockboard.port, poll_interval=0.1)
     bank.close()
     seen = len(sim.requests)
+    # close() joined the poller, so nothing may reach the bus in three poll intervals; a busy
+    # machine only makes the window weaker
     time.sleep(0.3)
     assert len(sim.requests) == seen
     assert bank.status().state == DeviceState.OFFLINE
@@ -264,7 +259,7 @@ def test_demo_simulator_command_prints_a_port_the_driver_can_use(banks, tmp_path
         assert port == str(link)
         bank = banks(port, boards=[0, 1], doors_per_board=4, poll_interval=None)
         bank.pulse(6, 300)  # board 1, lock 1
-        assert bank.wait_open(6, 2.0) is True
+        assert bank.wait_open(6, 30.0) is True
         assert bank.door_open(5) is False
     finally:
         proc.terminate()

@@ -17,6 +17,7 @@ from hardware.printer.cups_printer import CupsPrinter
 from hardware.printer.interface import JobState
 from hardware.status import DeviceState
 from tests.rigs.cups_rig import CupsRig, free_port
+from tests.rigs.wait import wait_for
 
 _queue_numbers = itertools.count(1)
 
@@ -63,7 +64,7 @@ def test_a_job_knows_whether_it_ever_started(cups_server, faulty, pdf_file):
     rig, queue, printer = faulty
     subprocess.run(["cupsdisable", "-h", rig.server, queue], check=True, timeout=30)
     waiting = printer.submit(pdf_file(1), claim_id())
-    time.sleep(0.5)
+    time.sleep(0.5)  # the queue is disabled: however long we wait, the job cannot start
     assert printer.job(waiting).started is False
     printer.cancel(waiting)
     cancelled = printer.wait_for_job(waiting, timeout=30)
@@ -133,12 +134,14 @@ def test_offline_printer_is_an_error_while_the_job_runs(faulty, pdf_file):
     rig, queue, printer = faulty
     rig.set_fault(queue, ["offline-report"], delay=20)
     job_id = printer.submit(pdf_file(1), claim_id())
-    try:
-        deadline = time.monotonic() + 15
+
+    def offline():
         status = printer.status()
-        while "offline" not in status.reasons and time.monotonic() < deadline:
-            time.sleep(0.1)
-            status = printer.status()
+        return status if "offline" in status.reasons else None
+
+    try:
+        # the job runs 20 s: look well within that (the timeout only bounds a failure)
+        status = wait_for(offline, 15, interval=0.1, what="offline-report while the job runs")
         assert status.state is DeviceState.ERROR, status
         assert "offline" in status.reasons
         assert printer.job(job_id).state is JobState.PROCESSING
@@ -164,9 +167,10 @@ def test_cancel_a_processing_job(faulty, pdf_file):
     rig, queue, printer = faulty
     rig.set_fault(queue, [], delay=20)
     job_id = printer.submit(pdf_file(1), claim_id())
-    deadline = time.monotonic() + 15
-    while printer.job(job_id).state is not JobState.PROCESSING and time.monotonic() < deadline:
-        time.sleep(0.1)
+    # cancel it mid-job (the job runs 20 s); a pending job would prove less
+    wait_for(
+        lambda: printer.job(job_id).state is JobState.PROCESSING, 15, interval=0.1, what="the job processing"
+    )
 
     printer.cancel(job_id)
 

@@ -12,9 +12,11 @@ import pytest
 from hardware.scanner.camera import CameraScanner
 from hardware.scanner.capture_source import CaptureSource
 from hardware.status import DeviceState
-from tests.hardware.scanner.helpers import pickup_code, rig_unavailable, wait_for
+from tests.hardware.scanner.helpers import pickup_code
 from tests.rigs.frames import blank_frame, phone_frame, render_qr, write_video
 from tests.rigs.mjpeg_server import MjpegServer
+from tests.rigs.unavailable import rig_unavailable
+from tests.rigs.wait import wait_for
 
 CODE = pickup_code(42)
 
@@ -69,7 +71,7 @@ def test_video_file_emits_the_code_and_stops_at_eof(scanners, phone_video):
     reads = Reads()
     scanner = scanners(str(path), fps_cap=100.0)
     scanner.start(reads)
-    assert wait_for(lambda: scanner.status().info["eof"], timeout=10)
+    wait_for(lambda: scanner.status().info["eof"])
     status = scanner.status()
     assert status.state == DeviceState.OK
     assert status.info["frames"] == frame_count
@@ -85,7 +87,7 @@ def test_looping_file_rewinds(scanners, phone_video):
     scanner = scanners(str(path), fps_cap=100.0, loop=True)
     reads = Reads()
     scanner.start(reads)
-    assert wait_for(lambda: scanner.status().info["frames"] > 2 * frame_count, timeout=10)
+    wait_for(lambda: scanner.status().info["frames"] > 2 * frame_count)
     status = scanner.status()
     assert status.state == DeviceState.OK and not status.info["eof"]
     assert reads.texts.count(CODE) >= 6
@@ -95,7 +97,7 @@ def test_fps_cap_limits_decoding(scanners, phone_video):
     path, _ = phone_video
     scanner = scanners(str(path), fps_cap=5.0, loop=True)
     scanner.start(Reads())
-    assert wait_for(lambda: scanner.status().info["scanned"] >= 6, timeout=5)
+    wait_for(lambda: scanner.status().info["scanned"] >= 6)
     assert 3.5 <= scanner.status().info["fps"] <= 6.0
 
 
@@ -105,7 +107,7 @@ def test_still_image_file_is_read_once(scanners, tmp_path):
     reads = Reads()
     scanner = scanners(str(path))
     scanner.start(reads)
-    assert wait_for(lambda: scanner.status().info["eof"], timeout=5)
+    wait_for(lambda: scanner.status().info["eof"])
     assert reads.texts == [CODE]
 
 
@@ -113,12 +115,12 @@ def test_mjpeg_stream_emits_the_code(scanners, mjpeg_camera):
     reads = Reads()
     scanner = scanners(mjpeg_camera.url, fps_cap=10.0)
     scanner.start(reads)
-    assert wait_for(lambda: CODE in reads.texts, timeout=10)
+    wait_for(lambda: CODE in reads.texts)
     status = scanner.status()
     assert status.state == DeviceState.OK
     assert status.info["source_kind"] == "stream" and status.info["fps"] > 0
     # The stream runs at 20 fps and decoding is capped at 10: frames are grabbed, not all decoded.
-    assert wait_for(lambda: scanner.status().info["frames"] >= 20, timeout=5)
+    wait_for(lambda: scanner.status().info["frames"] >= 20)
     info = scanner.status().info
     assert info["scanned"] < info["frames"]
 
@@ -126,12 +128,12 @@ def test_mjpeg_stream_emits_the_code(scanners, mjpeg_camera):
 def test_stalled_stream_goes_offline_and_recovers(scanners, mjpeg_camera):
     scanner = scanners(mjpeg_camera.url, stall_seconds=0.6, reconnect_seconds=0.2)
     scanner.start(Reads())
-    assert wait_for(lambda: scanner.status().state == DeviceState.OK, timeout=10)
+    wait_for(lambda: scanner.status().state == DeviceState.OK)
     mjpeg_camera.pause()
-    assert wait_for(lambda: scanner.status().state == DeviceState.OFFLINE, timeout=5)
+    wait_for(lambda: scanner.status().state == DeviceState.OFFLINE)
     assert scanner.status().reasons == ["no-frames"]
     mjpeg_camera.resume()
-    assert wait_for(lambda: scanner.status().state == DeviceState.OK, timeout=10)
+    wait_for(lambda: scanner.status().state == DeviceState.OK)
 
 
 def test_missing_file_is_offline_then_recovers_when_it_appears(scanners, tmp_path, phone_video):
@@ -140,12 +142,12 @@ def test_missing_file_is_offline_then_recovers_when_it_appears(scanners, tmp_pat
     reads = Reads()
     scanner = scanners(str(target), fps_cap=100.0, reconnect_seconds=0.1)
     scanner.start(reads)
-    assert wait_for(lambda: scanner.status().reasons == ["cannot-open"], timeout=5)
+    wait_for(lambda: scanner.status().reasons == ["cannot-open"])
     status = scanner.status()
     assert status.state == DeviceState.OFFLINE and str(target) in status.detail
     os.replace(_copy(video, tmp_path / "partial.avi"), target)  # appears atomically, as a camera plugged in
-    assert wait_for(lambda: CODE in reads.texts, timeout=10)
-    assert wait_for(lambda: scanner.status().info["eof"], timeout=10)
+    wait_for(lambda: CODE in reads.texts)
+    wait_for(lambda: scanner.status().info["eof"])
 
 
 def test_unreachable_stream_is_offline(scanners):
@@ -154,7 +156,7 @@ def test_unreachable_stream_is_offline(scanners):
         port = sock.getsockname()[1]
     scanner = scanners(f"http://127.0.0.1:{port}/stream", reconnect_seconds=0.1, stall_seconds=1.0)
     scanner.start(Reads())
-    assert wait_for(lambda: scanner.status().reasons == ["cannot-open"], timeout=5)
+    wait_for(lambda: scanner.status().reasons == ["cannot-open"])
     assert scanner.status().state == DeviceState.OFFLINE
 
 
@@ -168,7 +170,7 @@ def test_failing_callback_does_not_stop_the_camera(scanners, phone_video):
 
     scanner = scanners(str(path), fps_cap=100.0)
     scanner.start(on_read)
-    assert wait_for(lambda: scanner.status().info["eof"], timeout=10)
+    wait_for(lambda: scanner.status().info["eof"])
     assert scanner.status().info["frames"] == frame_count and len(calls) >= 3
 
 
@@ -177,7 +179,7 @@ def test_status_before_start_and_after_stop(scanners, phone_video):
     scanner = scanners(str(path), loop=True)
     assert scanner.status().state == DeviceState.OFFLINE and scanner.status().reasons == ["stopped"]
     scanner.start(Reads())
-    assert wait_for(lambda: scanner.status().state == DeviceState.OK, timeout=5)
+    wait_for(lambda: scanner.status().state == DeviceState.OK)
     scanner.stop()
     scanner.stop()  # twice is fine
     assert scanner.status().reasons == ["stopped"]

@@ -1,21 +1,8 @@
-"""Helpers for the signals tests: waiting on threads and reading MockPin histories."""
+"""Helpers for the signals tests: reading MockPin histories (waiting: tests/rigs/wait.py)."""
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
-
 from gpiozero.pins.mock import MockPin
-
-
-def wait_for(predicate: Callable[[], bool], timeout: float = 2.0) -> bool:
-    """Poll ``predicate`` until it holds or ``timeout`` s pass; its final value."""
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() >= deadline:
-            return predicate()
-        time.sleep(0.005)
-    return True
 
 
 def rises(pin: MockPin, level: bool = True) -> int:

@@ -13,11 +13,34 @@ from hardware.errors import DeviceError, DeviceOffline
 from hardware.signals.gpio_signals import GpioSignals
 from hardware.signals.interface import BEEP_PATTERNS, BeepPattern
 from hardware.status import DeviceState
-from tests.hardware.signals.helpers import rises, wait_for
+from tests.hardware.signals.helpers import rises
+from tests.rigs.wait import wait_for
 
 GREEN, AMBER, RED, BUZZER, VEHICLE = 17, 27, 22, 23, 24
 OUTPUTS = (GREEN, AMBER, RED, BUZZER)
 FAST_ALARM = {"alarm": BeepPattern(0.03, 0.03, None)}
+# The debounce tests chatter with 10 ms pauses; a bounce time far above any pause a busy
+# machine stretches them to keeps a chatter a chatter.
+DEBOUNCE_S = 0.3
+
+
+class HeldPin(MockPin):
+    """A MockPin whose first switch-on waits (up to 30 s) until ``release`` is set.
+
+    While it is held the pattern cannot have finished, so a ``beep`` that returns meanwhile
+    provably did not block for the pattern; no stopwatch needed.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.held = threading.Event()
+        self.release = threading.Event()
+
+    def _change_state(self, value):
+        if value and not self.release.is_set():
+            self.held.set()
+            self.release.wait(30)
+        return super()._change_state(value)
 
 
 @pytest.fixture
@@ -25,18 +48,30 @@ def factory():
     return MockFactory()
 
 
-@pytest.fixture
-def signals(factory):
-    signals = GpioSignals(
+def make_signals(factory, vehicle_bounce_s: float = 0.05) -> GpioSignals:
+    return GpioSignals(
         green_pin=GREEN,
         amber_pin=AMBER,
         red_pin=RED,
         buzzer_pin=BUZZER,
         vehicle_pin=VEHICLE,
-        vehicle_bounce_s=0.05,
+        vehicle_bounce_s=vehicle_bounce_s,
         patterns=FAST_ALARM,
         pin_factory=factory,
     )
+
+
+@pytest.fixture
+def signals(factory):
+    signals = make_signals(factory)
+    yield signals
+    signals.close()
+
+
+@pytest.fixture
+def slow_settling(factory):
+    """Signals whose vehicle input needs the level to hold DEBOUNCE_S."""
+    signals = make_signals(factory, vehicle_bounce_s=DEBOUNCE_S)
     yield signals
     signals.close()
 
@@ -87,7 +122,7 @@ def test_two_colour_light_busy_is_red_and_fault_blinks_red(factory):
         assert levels(factory, (GREEN, RED)) == [False, True]
         signals.show("fault")
         red = factory.pin(RED)
-        assert wait_for(lambda: rises(red, level=False) >= 2, timeout=3.0)  # it blinks
+        wait_for(lambda: rises(red, level=False) >= 2, what="the red lamp to blink")
         assert factory.pin(GREEN).state is False
         signals.show("ready")
         assert levels(factory, (GREEN, RED)) == [True, False]
@@ -96,14 +131,21 @@ def test_two_colour_light_busy_is_red_and_fault_blinks_red(factory):
         signals.close()
 
 
-def test_error_beep_toggles_the_buzzer_three_times_without_blocking(signals, factory):
-    buzzer = factory.pin(BUZZER)
-    started = time.monotonic()
-    signals.beep("error")
-    assert time.monotonic() - started < 0.1  # the pattern runs in the background
-    pattern = BEEP_PATTERNS["error"]
-    assert wait_for(lambda: len(buzzer.states) == 7, timeout=3.0)
-    time.sleep(pattern.on_s + pattern.off_s)  # nothing more comes
+def test_error_beep_toggles_the_buzzer_three_times_without_blocking(factory):
+    buzzer = factory.pin(BUZZER, pin_class=HeldPin)
+    signals = make_signals(factory)
+    try:
+        signals.beep("error")  # returns while the first beep is held back: it runs in the background
+        assert len(buzzer.states) == 1
+        wait_for(buzzer.held.is_set, what="the background pattern to reach the buzzer")
+        buzzer.release.set()
+        pattern = BEEP_PATTERNS["error"]
+        wait_for(lambda: len(buzzer.states) == 7, what="three beeps")
+        # "nothing more comes": a whole beep period; a busy machine only shortens it in effect
+        time.sleep(pattern.on_s + pattern.off_s)
+    finally:
+        buzzer.release.set()
+        signals.close()
     assert [entry.state for entry in buzzer.states] == [False, True, False, True, False, True, False]
     on_times = [entry.timestamp for entry in buzzer.states[2::2]]
     assert all(pattern.on_s - 0.01 <= t <= pattern.on_s + 0.1 for t in on_times)
@@ -113,30 +155,33 @@ def test_error_beep_toggles_the_buzzer_three_times_without_blocking(signals, fac
 def test_short_beeps_sound_once(signals, factory, pattern, count):
     buzzer = factory.pin(BUZZER)
     signals.beep(pattern)
-    assert wait_for(lambda: rises(buzzer) == count and buzzer.state is False)
-    time.sleep(0.2)
+    wait_for(lambda: rises(buzzer) == count and buzzer.state is False, what=f"{count} beep(s), buzzer off")
+    time.sleep(0.2)  # "nothing more comes"; a busy machine only shortens the window in effect
     assert rises(buzzer) == count
 
 
 def test_alarm_repeats_until_silenced_and_outranks_other_beeps(signals, factory):
     buzzer = factory.pin(BUZZER)
     signals.beep("alarm")
-    assert wait_for(lambda: rises(buzzer) >= 3)
+    wait_for(lambda: rises(buzzer) >= 3)
     assert signals.status().info["alarm"] is True
     signals.beep("ok")  # dropped: the alarm keeps going
     before = rises(buzzer)
-    assert wait_for(lambda: rises(buzzer) >= before + 2)
+    wait_for(lambda: rises(buzzer) >= before + 2)
     signals.silence()
     assert buzzer.state is False
     silenced_at = rises(buzzer)
-    time.sleep(0.15)
+    # silence() stops the blink thread before it returns, so nothing may come in this window
+    # (five alarm periods); a busy machine only shortens it in effect
+    time.sleep(0.3)
     assert rises(buzzer) == silenced_at
     assert signals.status().info["alarm"] is False
     signals.beep("ok")  # after silence() other beeps sound again
-    assert wait_for(lambda: rises(buzzer) == silenced_at + 1)
+    wait_for(lambda: rises(buzzer) == silenced_at + 1)
 
 
-def test_vehicle_arrival_and_departure_are_debounced(signals, factory):
+def test_vehicle_arrival_and_departure_are_debounced(slow_settling, factory):
+    signals = slow_settling
     pin = factory.pin(VEHICLE)
     seen: list[bool] = []
     threads: list[str] = []
@@ -147,30 +192,35 @@ def test_vehicle_arrival_and_departure_are_debounced(signals, factory):
 
     signals.on_vehicle(callback)
     assert signals.vehicle_present() is False  # pulled up: no vehicle
-    for _ in range(3):  # a car rolling onto the loop: the output chatters first
+    # a car rolling onto the loop: the output chatters first (10 ms apart: the test's input,
+    # far below DEBOUNCE_S however a busy machine stretches it)
+    for _ in range(3):
         pin.drive_low()
         time.sleep(0.01)
         pin.drive_high()
         time.sleep(0.01)
     pin.drive_low()
     assert seen == []  # nothing before the level has held for the bounce time
-    assert wait_for(lambda: seen == [True])
+    wait_for(lambda: seen == [True])
     assert signals.vehicle_present() is True
     assert threads[0] != threading.current_thread().name  # from a driver thread
     pin.drive_high()
-    assert wait_for(lambda: seen == [True, False])
+    wait_for(lambda: seen == [True, False])
     assert signals.vehicle_present() is False
     assert signals.status().info["vehicle_present"] is False
 
 
-def test_a_glitch_shorter_than_the_bounce_time_is_ignored(signals, factory):
+def test_a_glitch_shorter_than_the_bounce_time_is_ignored(slow_settling, factory):
+    signals = slow_settling
     pin = factory.pin(VEHICLE)
     seen: list[bool] = []
     signals.on_vehicle(seen.append)
     pin.drive_low()
-    time.sleep(0.01)
+    time.sleep(0.01)  # a 10 ms glitch: the test's input, far below DEBOUNCE_S
     pin.drive_high()
-    time.sleep(0.15)
+    # the settle timer of the last edge fires in this window and must report nothing; a busy
+    # machine may fire it after the check, which only weakens the test
+    time.sleep(2 * DEBOUNCE_S)
     assert seen == []
     assert signals.vehicle_present() is False
 
@@ -184,7 +234,7 @@ def test_a_failing_callback_does_not_starve_the_others(signals, factory):
     signals.on_vehicle(broken)
     signals.on_vehicle(seen.append)
     factory.pin(VEHICLE).drive_low()
-    assert wait_for(lambda: seen == [True])
+    wait_for(lambda: seen == [True])
 
 
 def test_vehicle_active_high_sensor(factory):
@@ -196,7 +246,7 @@ def test_vehicle_active_high_sensor(factory):
         signals.on_vehicle(seen.append)
         assert signals.vehicle_present() is False  # pulled down: no vehicle
         factory.pin(VEHICLE).drive_high()
-        assert wait_for(lambda: seen == [True])
+        wait_for(lambda: seen == [True])
     finally:
         signals.close()
 
@@ -217,11 +267,12 @@ def test_close_leaves_every_output_off_and_releases_the_pins(signals, factory):
     signals.on_vehicle(seen.append)
     signals.show("fault")
     signals.beep("alarm")
-    assert wait_for(lambda: factory.pin(BUZZER).state is True)
+    wait_for(lambda: factory.pin(BUZZER).state is True)
     factory.pin(VEHICLE).drive_low()  # a settle pending while we close
     signals.close()
     assert levels(factory) == [False] * 4
-    time.sleep(0.1)
+    # past the bounce time and several alarm periods; a busy machine only shortens the window
+    time.sleep(0.2)
     assert levels(factory) == [False] * 4  # no blink thread switched anything back on
     assert seen == []
     assert signals.status().state == DeviceState.OFFLINE
