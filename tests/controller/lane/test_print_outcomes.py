@@ -9,12 +9,12 @@ check the tray, and a second showing of the code prints nothing.
 from __future__ import annotations
 
 from hardware.printer.interface import JobState
-from tests.controller.lane.conftest import issue_print, settle, wait_done
+from tests.controller.lane.conftest import issue_print, past_repeat_window, wait_done
 from tests.rigs.server import wait_for
 
 
 def _show_again(lane, code: str, count: int):
-    settle(0.4)  # past the repeat window: a second showing, not a repeat read
+    past_repeat_window(lane)  # a second showing, not a repeat read
     lane.simulate_scan(text=code)
     return wait_done(lane, count, timeout=15)[-1]
 
@@ -115,7 +115,10 @@ def test_a_job_cancelled_before_its_first_sheet_fails_and_the_controlled_reprint
     printer = lane.status()["devices"]["printer"]
     assert "media-empty" in printer["reasons"] and printer["state"] == "error"
     lane.printer.set_paper(10)  # refilled: the same code now prints, once
-    settle(3.2)  # the lane's device poll sees the printer healthy again
+    wait_for(  # the lane's device poll sees the printer healthy again
+        lambda: lane._poll_devices() or lane.status()["devices"]["printer"]["state"] != "error",
+        what="printer healthy again on the lane",
+    )
     again = _show_again(lane, code, 2)
     assert again.outcome == "released", again.detail
     wait_for(lambda: office.get_document(doc_id)["state"] == "released", what="released at the office")
