@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import collections
 import logging
+import os
+import threading
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine, make_url
@@ -10,6 +13,53 @@ from sqlalchemy.engine import Engine, make_url
 log = logging.getLogger(__name__)
 
 SQLITE_BUSY_TIMEOUT_S = 30.0
+
+
+class FairLock:
+    """A lock handed to waiters in the order they asked for it.
+
+    SQLite's busy handler is not fair: a writer sleeps and retries, and under load others take the
+    lock again and again until its busy timeout runs out ("database is locked", seen with 8 lanes
+    claiming at once on a busy machine). Writers of one process queue here first, in order.
+    """
+
+    def __init__(self):
+        self._mutex = threading.Lock()
+        self._held = False
+        self._waiters: collections.deque[threading.Event] = collections.deque()
+
+    def acquire(self, timeout: float) -> bool:
+        with self._mutex:
+            if not self._held and not self._waiters:
+                self._held = True
+                return True
+            turn = threading.Event()
+            self._waiters.append(turn)
+        if turn.wait(timeout):
+            return True  # the lock was handed over to us
+        with self._mutex:
+            if turn.is_set():  # handed over just as the wait ran out
+                return True
+            self._waiters.remove(turn)
+            return False
+
+    def release(self) -> None:
+        with self._mutex:
+            if self._waiters:
+                self._waiters.popleft().set()  # hand over: the lock stays held
+            else:
+                self._held = False
+
+
+_GATES: dict[str, FairLock] = {}
+_GATES_LOCK = threading.Lock()
+
+
+def _write_gate(database: str) -> FairLock:
+    """The one FairLock of a database file in this process (engines on one file share it)."""
+    key = os.path.realpath(database)
+    with _GATES_LOCK:
+        return _GATES.setdefault(key, FairLock())
 
 
 def make_engine(url: str, **kwargs) -> Engine:
@@ -52,13 +102,50 @@ def _sqlite_engine(url, **kwargs) -> Engine:
         finally:
             cursor.close()
 
+    gate = None if in_memory else _write_gate(url.database)
+    holders: dict[int, FairLock] = {}  # id(DBAPI connection) -> the gate it holds
+
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
         # IMMEDIATE takes the write lock at BEGIN: two claims cannot both read 'ready' and then
-        # race to upgrade their locks (which SQLite would answer with SQLITE_BUSY).
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # race to upgrade their locks (which SQLite would answer with SQLITE_BUSY). The gate
+        # queues this process's transactions in order first; past its timeout SQLite's own busy
+        # handler still applies (other processes, e.g. the CLI, only meet that one).
+        dbapi = conn.connection.dbapi_connection
+        if gate is not None and gate.acquire(float(connect_args["timeout"])):
+            holders[id(dbapi)] = gate
+        try:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        except Exception:
+            _leave(holders, dbapi)
+            raise
 
+    # The gate is left once COMMIT or ROLLBACK has run (the engine's "commit" event comes before
+    # it): the next writer then finds SQLite's lock free and never sleeps in its busy handler.
+    dialect = engine.dialect
+    do_commit, do_rollback = dialect.do_commit, dialect.do_rollback
+
+    def _commit(dbapi):
+        try:
+            do_commit(dbapi)
+        finally:
+            _leave(holders, dbapi)
+
+    def _rollback(dbapi):
+        try:
+            do_rollback(dbapi)
+        finally:
+            _leave(holders, dbapi)
+
+    dialect.do_commit, dialect.do_rollback = _commit, _rollback
     return engine
+
+
+def _leave(holders: dict, connection) -> None:
+    # the dialect is handed the pool's proxy or the DBAPI connection itself: key by the latter
+    gate = holders.pop(id(getattr(connection, "dbapi_connection", connection)), None)
+    if gate is not None:
+        gate.release()
 
 
 def insert_ignore(conn, table, values: dict) -> int:
