@@ -5,6 +5,9 @@ Part of the composition root (``controller.service``): nothing else picks a driv
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+
 from controller.config import Config
 from hardware.locker.interface import LockerBank
 from hardware.printer.interface import Printer
@@ -84,7 +87,10 @@ def build_printer(config: Config) -> Printer | None:
     return CupsPrinter(cfg.queue, server=cfg.server, error_policy=cfg.error_policy)
 
 
-def build_lockers(config: Config) -> dict[str, LockerBank]:
+def build_lockers(
+    config: Config, *, pin_factory=None, clock: Callable[[], float] = time.monotonic
+) -> dict[str, LockerBank]:
+    """Every bank of ``lane.lockers``; ``pin_factory`` (gpiozero) and ``clock`` are for tests."""
     banks: dict[str, LockerBank] = {}
     for cfg in config.lane.lockers:
         if cfg.type == "sim":
@@ -111,6 +117,8 @@ def build_lockers(config: Config) -> dict[str, LockerBank]:
                 retries=cfg.retries,
                 sensors=cfg.sensors,
                 max_pulse_ms=cfg.max_pulse_ms,
+                open_warn_after=config.lane.door_left_open_seconds,
+                clock=clock,
             )
         else:
             from hardware.locker.gpio_locker import GpioLockerBank
@@ -123,6 +131,9 @@ def build_lockers(config: Config) -> dict[str, LockerBank]:
                 sensor_pull_up=cfg.sensor_pull_up,
                 sensor_open_when=cfg.sensor_open_when,
                 max_pulse_ms=cfg.max_pulse_ms,
+                open_warn_after=config.lane.door_left_open_seconds,
+                pin_factory=pin_factory,
+                clock=clock,
             )
         banks[cfg.id] = bank
     return banks
