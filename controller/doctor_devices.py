@@ -113,12 +113,9 @@ def _cups_printers(server: str | None) -> dict:
         try:
             import cups
 
-            if server:
-                host, _, port = server.rpartition(":") if not server.startswith("/") else (server, "", "")
-                cups.setServer(host or server)
-                if port.isdigit():
-                    cups.setPort(int(port))
-            cups.setPasswordCB(lambda *_args: "")
+            from hardware.printer.cups_server import use_server
+
+            use_server(server)  # the driver's own parser: IPv6 "[::1]:631" included
             result["printers"] = cups.Connection().getPrinters()
         except Exception as exc:  # reported by the caller
             result["error"] = exc
