@@ -50,11 +50,8 @@ def build_scanner(config: Config) -> Scanner | None:
         return SerialScanner(port=cfg.port, baudrate=cfg.baudrate, suffix=cfg.suffix)
     from hardware.scanner.camera import CameraScanner
 
-    source = cfg.source
-    if isinstance(source, str) and source.isdigit():
-        source = int(source)
     return CameraScanner(
-        source,
+        cfg.source,  # parsed by the driver (hardware/scanner/capture_source.py), nowhere else
         fps_cap=cfg.fps_cap,
         width=cfg.width,
         height=cfg.height,
