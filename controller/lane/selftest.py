@@ -24,7 +24,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-TESTS = ("print", "door", "frame", "lights")
+# The self-tests a lane runs: the one list (the API, the CLI and the dashboard take it from here).
+SELF_TESTS = ("print", "door", "frame", "lights")
+DOOR_TEST = "door"  # the one that needs a bank and a door
 JOB_PREFIX = "selftest-"
 LIGHT_STEP_S = 0.6
 PRINT_FOLLOW_S = 60.0
@@ -34,12 +36,14 @@ def run_self_test(
     lane: Lane, test: str, *, actor: str, bank: str | None = None, door: int | None = None
 ) -> dict:
     """Run one self-test on ``lane``; raises ``request.invalid`` for an unknown test."""
-    if test not in TESTS:
-        raise AmbilError(f"unknown self-test {test!r} (one of {', '.join(TESTS)})", key="request.invalid")
+    if test not in SELF_TESTS:
+        raise AmbilError(
+            f"unknown self-test {test!r} (one of {', '.join(SELF_TESTS)})", key="request.invalid"
+        )
     log.info("self-test %s on lane %s by %s", test, lane.settings.lane_id, actor)
     if test == "print":
         result = _print_test(lane)
-    elif test == "door":
+    elif test == DOOR_TEST:
         result = _door_test(lane, bank, door, actor=actor)
     elif test == "frame":
         result = _frame_test(lane)

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Body, Depends, Request
 from pydantic import BaseModel, Field
 
 from controller.errors import AmbilError, AuthError
+from controller.lane.selftest import DOOR_TEST, SELF_TESTS
 from web.auth import Principal, require, require_local_or
 
 log = logging.getLogger(__name__)
@@ -45,7 +46,7 @@ def fleet_status(request: Request, who: Principal = Depends(require("technician"
 
 
 class SelfTest(BaseModel):
-    test: str = Field(pattern="^(print|door|frame|lights)$")
+    test: str = Field(pattern="^(" + "|".join(SELF_TESTS) + ")$")
     bank: str | None = Field(None, max_length=64)
     door: int | None = Field(None, ge=1, le=128)
 
@@ -57,7 +58,7 @@ def lane_self_test(
     system = request.app.state.system
     if system.lane is None:
         raise AmbilError("this process runs no lane (role = office)", key="device.failed")
-    args = {"bank": body.bank, "door": body.door} if body.test == "door" else {}
+    args = {"bank": body.bank, "door": body.door} if body.test == DOOR_TEST else {}
     if system.fleet is not None and system.lane_control is not None:  # all-in-one: audited in the office
         return system.fleet.self_test(
             system.lane_control, system.lane.settings.lane_id, body.test, actor=who.actor, **args
