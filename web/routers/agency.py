@@ -10,9 +10,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, File, Form, Header, Request, UploadFile
 from fastapi.responses import JSONResponse
 
-from controller.errors import DocumentError, UploadError
+from controller.errors import DocumentError
 from controller.office.agency import AgencyDocuments, Push, PushResult
 from web.auth import Principal, require
+from web.uploads import read_upload
 
 router = APIRouter(prefix="/api/v1/agency/documents", tags=["agency"])
 
@@ -23,16 +24,6 @@ def _agency(request: Request) -> AgencyDocuments:
         raise DocumentError("this process has no office (role = lane)", key="document.not_found")
     notify = system.notifications.code_issued if system.notifications is not None else None
     return AgencyDocuments(system.engine, system.office, system.kinds, notify)
-
-
-async def _read_upload(file: UploadFile | None, request: Request) -> bytes | None:
-    if file is None:
-        return None
-    limit = request.app.state.system.config.office.max_upload_mb * 1024 * 1024
-    data = await file.read(int(limit) + 1)  # never hold more than the limit plus one byte
-    if len(data) > limit:
-        raise UploadError(f"more than {limit / 2**20:.0f} MB", key="upload.too_large")
-    return data
 
 
 @router.post(
@@ -54,7 +45,7 @@ async def push_document(
     idempotency_key: str | None = Header(None, alias="Idempotency-Key", max_length=200),
     who: Principal = Depends(require("agency")),
 ):
-    pdf = await _read_upload(file, request)
+    pdf = await read_upload(file, request)
     push = Push(
         title=title,
         reference=reference,

@@ -6,9 +6,10 @@ import time
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 
-from controller.errors import DocumentError, UploadError
+from controller.errors import DocumentError
 from web.auth import Principal, require
 from web.issuing import issue_code
+from web.uploads import read_upload
 
 router = APIRouter(prefix="/api/v1/documents", tags=["documents"])
 STAFF = ("staff", "admin")
@@ -19,16 +20,6 @@ def _office(request: Request):
     if office is None:
         raise DocumentError("this process has no office (role = lane)", key="document.not_found")
     return office
-
-
-async def _read_upload(file: UploadFile | None, request: Request) -> bytes | None:
-    if file is None:
-        return None
-    limit = request.app.state.system.config.office.max_upload_mb * 1024 * 1024
-    data = await file.read(int(limit) + 1)  # never hold more than the limit plus one byte
-    if len(data) > limit:
-        raise UploadError(f"more than {limit / 2**20:.0f} MB", key="upload.too_large")
-    return data
 
 
 @router.post("", status_code=201, summary="Register a document (print: with its PDF; locker: a door)")
@@ -43,7 +34,7 @@ async def create_document(
     file: UploadFile | None = File(None, description="the PDF to print (kind=print)"),
     who: Principal = Depends(require(*STAFF)),
 ):
-    pdf = await _read_upload(file, request)
+    pdf = await read_upload(file, request)
     return _office(request).create_document(
         kind=kind,
         title=title,
@@ -60,7 +51,7 @@ async def create_document(
 async def attach_pdf(
     request: Request, doc_id: int, file: UploadFile = File(...), who: Principal = Depends(require(*STAFF))
 ):
-    pdf = await _read_upload(file, request)
+    pdf = await read_upload(file, request)
     return _office(request).attach_pdf(doc_id, pdf, who.actor)
 
 
