@@ -16,7 +16,7 @@ from controller.config import Config
 from controller.devices import build_lockers, build_printer, build_scanner, build_signals
 from controller.lane.journal import Journal
 from controller.lane.lane import Lane, LaneSettings
-from controller.lane.office_client import InProcessOfficeClient, OfficeClient
+from controller.lane.link import OfficeLink
 from controller.lane.release import BankPlacement, Releaser, ReleaseSettings
 from controller.lane.screen import ScreenBus
 from hardware.locker.interface import LockerBank
@@ -91,7 +91,7 @@ def build_system(
     scanner: Scanner | None = None,
     printer: Printer | None = None,
     lockers: dict[str, LockerBank] | None = None,
-    office_client: OfficeClient | None = None,
+    office_link: OfficeLink | None = None,
 ) -> System:
     """Build (not start) every part the config's role asks for.
 
@@ -120,17 +120,17 @@ def build_system(
         system.alerts, system.fleet = build_fleet(config, system.engine, system.notifications)
         system.leases = LeaseSweeper(system.office)
     if config.role in ("all-in-one", "lane"):
-        if office_client is None:
-            office_client = build_office_client(config, system.office, fleet=system.fleet)
+        if office_link is None:
+            office_link = build_office_link(config, system.office, fleet=system.fleet)
         system.lane = build_lane(
             config,
-            office_client,
+            office_link,
             scanner=scanner if scanner is not None else build_scanner(config),
             printer=printer if printer is not None else build_printer(config),
             lockers=lockers if lockers is not None else build_lockers(config),
         )
-        system.lane.heartbeat = build_heartbeat_sender(config, system.lane, office_client)
-        system.lane.sync = build_sync(config, system.lane, system.office)
+        system.lane.heartbeat = build_heartbeat_sender(config, system.lane, office_link)
+        system.lane.sync = build_sync(config, system.lane, office_link)
     from controller.metrics import ProcessMetrics
 
     system.extras["metrics"] = metrics = ProcessMetrics()
@@ -191,47 +191,43 @@ def build_fleet(config: Config, engine, notifications):
     return alerts, fleet
 
 
-def build_heartbeat_sender(config: Config, lane: Lane, office_client: OfficeClient):
+def build_heartbeat_sender(config: Config, lane: Lane, office_link: OfficeLink):
     from controller.lane.heartbeat import CachedHost, HeartbeatSender, build_heartbeat
     from controller.lane.host import host_health
 
     host = CachedHost(lambda: host_health(config.state_dir), max_age=max(10.0, config.lane.heartbeat_seconds))
     return HeartbeatSender(
         lambda: build_heartbeat(lane, host=host(), site=config.lane.site),
-        office_client.heartbeat,
+        office_link.heartbeat,
         interval=config.lane.heartbeat_seconds,
     )
 
 
-def build_sync(config: Config, lane: Lane, office):
+def build_sync(config: Config, lane: Lane, link: OfficeLink):
     """The lane's offline store (in its journal DB), trusted clock and sync worker (DESIGN 5)."""
     from controller.lane.offline import OfflineStore
-    from controller.lane.sync import HttpSyncLink, InProcessSyncLink, SyncWorker
+    from controller.lane.sync import SyncWorker
 
     store = OfflineStore(
         lane.journal, banks=lane.lockers.keys(), grace_seconds=config.lane.offline_grace_seconds
     )
-    if office is not None:
-        from controller.office.sync import OfficeSync
-
-        link = InProcessSyncLink(OfficeSync(office), config.lane.id)
-    else:
-        link = HttpSyncLink(config.lane.office_url, config.lane.api_key)
     lane.releaser.offline = store
     return SyncWorker(store, link, interval=config.lane.sync_seconds)
 
 
-def build_office_client(config: Config, office, *, fleet=None) -> OfficeClient:
+def build_office_link(config: Config, office, *, fleet=None) -> OfficeLink:
+    """The lane's one link to the office: in-process when this process runs the office too."""
     if office is not None:
-        return InProcessOfficeClient(office, config.lane.id, fleet=fleet)
-    from controller.lane.http_office_client import HttpOfficeClient
+        from controller.lane.link.in_process import InProcessOfficeLink
+        from controller.office.sync import OfficeSync
 
-    return HttpOfficeClient(config.lane.office_url, config.lane.api_key)
+        return InProcessOfficeLink(office, config.lane.id, office_sync=OfficeSync(office), fleet=fleet)
+    from controller.lane.link.http import HttpOfficeLink
+
+    return HttpOfficeLink(config.lane.office_url, config.lane.api_key)
 
 
-def build_lane(
-    config: Config, office_client: OfficeClient, *, scanner, printer, lockers, signals=None
-) -> Lane:
+def build_lane(config: Config, office_link: OfficeLink, *, scanner, printer, lockers, signals=None) -> Lane:
     from controller.lane.outputs import LaneOutputs
     from hardware.locker.door_watch import DoorWatch
 
@@ -248,7 +244,7 @@ def build_lane(
         )
     releaser = Releaser(
         journal=journal,
-        office=office_client,
+        office=office_link,
         printer=printer,
         lockers=lockers,
         spool_dir=config.state_dir / "lane" / "spool",
@@ -277,7 +273,7 @@ def build_lane(
             result_seconds=lane_cfg.result_seconds,
         ),
         journal=journal,
-        office=office_client,
+        office=office_link,
         releaser=releaser,
         scanner=scanner,
         printer=printer,

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from controller.errors import AmbilError, CodeError
 from controller.lane.dedupe import Deduper
 from controller.lane.journal import Journal
-from controller.lane.office_client import OfficeClient
+from controller.lane.link import OfficeLink
 from controller.lane.outputs import LaneOutputs
 from controller.lane.recovery import recover
 from controller.lane.release import Outcome, Releaser
@@ -69,7 +69,7 @@ class Lane:
         *,
         settings: LaneSettings,
         journal: Journal,
-        office: OfficeClient,
+        office: OfficeLink,
         releaser: Releaser,
         scanner: Scanner | None,
         printer: Printer | None,

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 from controller.clock import TrustedClock
 from controller.lane.journal import Journal
-from controller.lane.office_client import Grant
+from controller.lane.link import Grant
 
 log = logging.getLogger(__name__)
 

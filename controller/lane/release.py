@@ -17,7 +17,7 @@ from pathlib import Path
 
 from controller.errors import AmbilError, OfficeUnreachable
 from controller.lane.journal import Journal
-from controller.lane.office_client import Grant, OfficeClient
+from controller.lane.link import Grant, OfficeLink
 from controller.lane.print_outcome import (
     QUEUE_BLOCKED_REASONS,
     UNCERTAIN_MESSAGE,
@@ -83,7 +83,7 @@ class Releaser:
         self,
         *,
         journal: Journal,
-        office: OfficeClient,
+        office: OfficeLink,
         printer: Printer | None,
         lockers: dict[str, LockerBank],
         spool_dir: Path,
