@@ -27,6 +27,7 @@ from controller.lane.screen import LaneState, LaneView, ScreenBus, make_view
 from controller.lane.service_open import service_open as run_service_open
 from controller.office.codes import code_hash, parse_code, parse_short_code
 from hardware.errors import DeviceError
+from hardware.failed import FAILED_AT_START
 from hardware.locker.interface import LockerBank
 from hardware.printer.interface import Printer
 from hardware.scanner.interface import Scanner
@@ -380,7 +381,13 @@ class Lane:
             devices["printer"] = self._status_of(self.printer, "printer")
         for bank_id, bank in self.lockers.items():
             devices[f"locker:{bank_id}"] = self._status_of(bank, "locker")
+        if self.outputs.signals is not None:
+            devices["signals"] = self._status_of(self.outputs.signals, "signals")
         self.devices = devices
+
+    def failed_devices(self) -> dict[str, str]:
+        """Devices whose driver did not start (``hardware.failed``): name -> why."""
+        return {name: s.detail for name, s in self.devices.items() if FAILED_AT_START in s.reasons}
 
     @staticmethod
     def _status_of(device, kind: str) -> DeviceStatus:
