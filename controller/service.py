@@ -14,11 +14,9 @@ from pathlib import Path
 
 from controller.config import Config
 from controller.devices import build_lockers, build_printer, build_scanner, build_signals
-from controller.lane.journal import Journal
-from controller.lane.lane import Lane, LaneSettings
+from controller.lane.assemble import build_lane
+from controller.lane.lane import Lane
 from controller.lane.link import OfficeLink
-from controller.lane.release import BankPlacement, Releaser, ReleaseSettings
-from controller.lane.screen import ScreenBus
 from hardware.locker.interface import LockerBank
 from hardware.printer.interface import Printer
 from hardware.scanner.interface import Scanner
@@ -53,6 +51,7 @@ class System:
     leases: object | None = None  # the claim-lease sweep (controller/office/leases.py)
     alerts: object | None = None  # technician alerts (controller/office/alerts.py)
     lane: Lane | None = None
+    heartbeat: object | None = None  # the lane's HeartbeatSender (controller/lane/heartbeat.py)
     engine: object | None = None
     started: bool = False
     extras: dict = field(default_factory=dict)
@@ -64,6 +63,8 @@ class System:
             job.start()
         if self.lane is not None:
             self.lane.start()
+        if self.heartbeat is not None:
+            self.heartbeat.start()  # reads the started lane's status
         self.started = True
         from controller.watchdog import start_watchdog
 
@@ -74,6 +75,8 @@ class System:
         watchdog = self.extras.pop("watchdog", None)
         if watchdog is not None:
             watchdog.stop()  # STOPPING=1 before the lane winds down
+        if self.heartbeat is not None:
+            self.heartbeat.stop()
         if self.lane is not None:
             self.lane.stop()
         for job in filter(None, (self.leases, self.fleet)):
@@ -119,6 +122,9 @@ def build_system(
         system.reports = Reports(system.engine)
         system.alerts, system.fleet = build_fleet(config, system.engine, system.notifications)
         system.leases = LeaseSweeper(system.office)
+    from controller.metrics import ProcessMetrics
+
+    system.extras["metrics"] = metrics = ProcessMetrics()
     if config.role in ("all-in-one", "lane"):
         if office_link is None:
             office_link = build_office_link(config, system.office, fleet=system.fleet)
@@ -128,14 +134,10 @@ def build_system(
             scanner=scanner if scanner is not None else build_scanner(config),
             printer=printer if printer is not None else build_printer(config),
             lockers=lockers if lockers is not None else build_lockers(config),
+            signals=build_signals(config),
+            outcome_listeners=[metrics.observe_release],
         )
-        system.lane.heartbeat = build_heartbeat_sender(config, system.lane, office_link)
-        system.lane.sync = build_sync(config, system.lane, office_link)
-    from controller.metrics import ProcessMetrics
-
-    system.extras["metrics"] = metrics = ProcessMetrics()
-    if system.lane is not None:
-        system.lane.outcome_listeners.append(metrics.observe_release)
+        system.heartbeat = build_heartbeat_sender(config, system.lane, office_link)
     if system.office is not None and system.lane is not None:
         from controller.office.lane_control import InProcessLaneControl
 
@@ -203,18 +205,6 @@ def build_heartbeat_sender(config: Config, lane: Lane, office_link: OfficeLink):
     )
 
 
-def build_sync(config: Config, lane: Lane, link: OfficeLink):
-    """The lane's offline store (in its journal DB), trusted clock and sync worker (DESIGN 5)."""
-    from controller.lane.offline import OfflineStore
-    from controller.lane.sync import SyncWorker
-
-    store = OfflineStore(
-        lane.journal, banks=lane.lockers.keys(), grace_seconds=config.lane.offline_grace_seconds
-    )
-    lane.releaser.offline = store
-    return SyncWorker(store, link, interval=config.lane.sync_seconds)
-
-
 def build_office_link(config: Config, office, *, fleet=None) -> OfficeLink:
     """The lane's one link to the office: in-process when this process runs the office too."""
     if office is not None:
@@ -225,65 +215,6 @@ def build_office_link(config: Config, office, *, fleet=None) -> OfficeLink:
     from controller.lane.link.http import HttpOfficeLink
 
     return HttpOfficeLink(config.lane.office_url, config.lane.api_key)
-
-
-def build_lane(config: Config, office_link: OfficeLink, *, scanner, printer, lockers, signals=None) -> Lane:
-    from controller.lane.outputs import LaneOutputs
-    from hardware.locker.door_watch import DoorWatch
-
-    lane_cfg = config.lane
-    screen = ScreenBus()
-    journal = Journal(config.state_dir / "lane" / f"{lane_cfg.id}-journal.db")
-    outputs = LaneOutputs(screen, signals if signals is not None else build_signals(config), {})
-    for bank_id, bank in lockers.items():
-        outputs.door_watches[bank_id] = DoorWatch(
-            bank,
-            open_too_long_s=lane_cfg.door_left_open_seconds,
-            not_detected_limit=lane_cfg.not_detected_limit,
-            on_alarm=outputs.on_alarm,
-        )
-    releaser = Releaser(
-        journal=journal,
-        office=office_link,
-        printer=printer,
-        lockers=lockers,
-        spool_dir=config.state_dir / "lane" / "spool",
-        settings=ReleaseSettings(
-            pulse_ms=lane_cfg.pulse_ms,
-            door_open_timeout=lane_cfg.door_open_timeout,
-            print_timeout=lane_cfg.print_timeout,
-            placements={
-                bank.id: BankPlacement(bank.columns, bank.where, bank.where_en) for bank in lane_cfg.lockers
-            },
-        ),
-        show=screen.publish,
-        door_watches=outputs.door_watches,
-    )
-    scanner_cfg = lane_cfg.scanner
-    signals_out = outputs.signals
-    if getattr(scanner_cfg, "wake_on_vehicle", False) and signals_out is not None and scanner is not None:
-        # the camera decodes only while a car is at the lane (idle lanes cost next to nothing)
-        signals_out.on_vehicle(scanner.set_awake)
-        scanner.set_awake(bool(signals_out.vehicle_present()))
-    lane = Lane(
-        settings=LaneSettings(
-            lane_id=lane_cfg.id,
-            name=lane_cfg.name,
-            dedupe_seconds=lane_cfg.dedupe_seconds,
-            result_seconds=lane_cfg.result_seconds,
-        ),
-        journal=journal,
-        office=office_link,
-        releaser=releaser,
-        scanner=scanner,
-        printer=printer,
-        lockers=lockers,
-        screen=screen,
-        outputs=outputs,
-    )
-    if signals_out is not None:
-        signals_out.on_vehicle(lane.vehicle)  # a car at the lane: the screen says "hold up the QR"
-    return lane
 
 
 def load_secret(path: Path) -> bytes:
