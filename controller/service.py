@@ -137,7 +137,7 @@ def build_system(
     if system.lane is not None:
         system.lane.outcome_listeners.append(metrics.observe_release)
     if system.office is not None and system.lane is not None:
-        from controller.office.lane_control import InProcessLaneControl
+        from controller.lane.commands import InProcessLaneControl
 
         system.lane_control = InProcessLaneControl({config.lane.id: system.lane})
     return system

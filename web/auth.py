@@ -14,7 +14,7 @@ from urllib.parse import quote
 
 from fastapi import Request
 
-from controller.errors import AuthError
+from controller.kernel.errors import AuthError
 
 LOOPBACK = {"127.0.0.1", "::1", "localhost"}
 SESSION_COOKIE = "ambil_session"

@@ -1,4 +1,4 @@
-"""Maps typed errors to HTTP responses, in one place (the statuses live in controller.errors)."""
+"""Maps typed errors to HTTP responses, in one place (the statuses live in controller.kernel.errors)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from controller.errors import MESSAGES, AmbilError
+from controller.kernel.errors import MESSAGES, AmbilError
 from web.auth import LoginRequired
 
 log = logging.getLogger(__name__)

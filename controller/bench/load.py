@@ -75,7 +75,7 @@ def _serve(config, app_factory, port: int) -> None:  # runs in the office proces
 
 
 def _issue(office, count: int, pdf: bytes) -> list[str]:
-    from controller.office.codes import code_hash
+    from controller.kernel.codes import code_hash
 
     hashes = []
     for number in range(count):

@@ -6,8 +6,9 @@ import logging
 
 import httpx
 
-from controller.errors import MESSAGES, AmbilError, CodeError, OfficeUnreachable
-from controller.lane.office_client import Grant, OfficeClient
+from controller.kernel.errors import MESSAGES, AmbilError, CodeError, OfficeUnreachable
+from controller.kernel.grants import Grant
+from controller.lane.office_client import OfficeClient
 
 log = logging.getLogger(__name__)
 

@@ -15,7 +15,8 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-from controller.errors import AmbilError, CodeError
+from controller.kernel.codes import code_hash, parse_code, parse_short_code
+from controller.kernel.errors import AmbilError, CodeError
 from controller.lane.dedupe import Deduper
 from controller.lane.journal import Journal
 from controller.lane.office_client import OfficeClient
@@ -25,7 +26,6 @@ from controller.lane.release import Outcome, Releaser
 from controller.lane.reporter import Reporter
 from controller.lane.screen import LaneState, LaneView, ScreenBus, make_view
 from controller.lane.service_open import service_open as run_service_open
-from controller.office.codes import code_hash, parse_code, parse_short_code
 from hardware.errors import DeviceError
 from hardware.locker.interface import LockerBank
 from hardware.printer.interface import Printer

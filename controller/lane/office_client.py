@@ -7,33 +7,9 @@
 
 from __future__ import annotations
 
-import dataclasses
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
-from typing import Any
 
-
-@dataclass(frozen=True)
-class Grant:
-    """The office's yes to one claim: what the lane must release."""
-
-    claim_id: str
-    pickup_id: int
-    document_id: int
-    kind: str  # "print" | "locker"
-    title: str = ""
-    pages: int | None = None
-    pdf_sha256: str | None = None
-    locker_bank: str | None = None
-    door: int | None = None
-    expires_at: Any = None
-    # the pickup's code hash, from the office: the journal names the pickup even for a short code
-    code_hash: str | None = None
-
-    @classmethod
-    def from_mapping(cls, data: dict) -> Grant:
-        names = {f.name for f in dataclasses.fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in names})
+from controller.kernel.grants import Grant
 
 
 class OfficeClient(ABC):
@@ -80,14 +56,14 @@ class InProcessOfficeClient(OfficeClient):
     def claim(self, *, code_hash: str, claim_id: str, pin: str | None = None) -> Grant:
         extra = {"pin": pin} if pin is not None else {}
         grant = self._office.claim(code_hash=code_hash, claim_id=claim_id, lane_id=self._lane_id, **extra)
-        return Grant.from_mapping(dataclasses.asdict(grant))
+        return grant  # the office and the lane share the one Grant class (controller/kernel/)
 
     def claim_short(self, *, short_code: str, claim_id: str, pin: str | None = None) -> Grant:
         extra = {"pin": pin} if pin is not None else {}
         grant = self._office.claim_short(
             short_code=short_code, claim_id=claim_id, lane_id=self._lane_id, **extra
         )
-        return Grant.from_mapping(dataclasses.asdict(grant))
+        return grant  # the office and the lane share the one Grant class (controller/kernel/)
 
     def fetch_pdf(self, claim_id: str) -> bytes:
         return self._office.claim_pdf(claim_id, self._lane_id)

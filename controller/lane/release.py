@@ -15,9 +15,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from controller.errors import AmbilError, OfficeUnreachable
+from controller.kernel.errors import AmbilError, OfficeUnreachable
+from controller.kernel.grants import Grant
 from controller.lane.journal import Journal
-from controller.lane.office_client import Grant, OfficeClient
+from controller.lane.office_client import OfficeClient
 from controller.lane.print_outcome import (
     QUEUE_BLOCKED_REASONS,
     UNCERTAIN_MESSAGE,

@@ -13,7 +13,7 @@ import time
 import uuid
 from typing import TYPE_CHECKING
 
-from controller.errors import AmbilError
+from controller.kernel.errors import AmbilError
 from controller.lane.outputs import LIGHT
 from hardware.errors import DeviceError
 from hardware.printer.interface import JobState

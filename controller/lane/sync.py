@@ -19,7 +19,7 @@ import time
 
 import httpx
 
-from controller.errors import AmbilError, OfficeUnreachable
+from controller.kernel.errors import AmbilError, OfficeUnreachable
 from controller.lane.offline import OfflineStore
 from controller.lane.reconcile import Reconciler
 

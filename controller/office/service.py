@@ -16,7 +16,9 @@ from sqlalchemy import select, text, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
-from controller.errors import AmbilError, CodeError, DocumentError
+from controller.kernel.codes import parse_short_code, short_code_hmac
+from controller.kernel.errors import AmbilError, CodeError, DocumentError
+from controller.kernel.grants import Grant
 from controller.office import (
     apikeys,
     audit,
@@ -29,8 +31,6 @@ from controller.office import (
     search,
 )
 from controller.office.blobs import BlobStore
-from controller.office.claims import Grant
-from controller.office.codes import parse_short_code, short_code_hmac
 from controller.office.db import insert_ignore
 from controller.office.documents import IssuedCode
 from controller.office.guessing import GuessLimits
@@ -475,7 +475,7 @@ class Office:
 
         Raises ``code.unknown`` unless ``code`` is the code of a pickup that is ready or claimed.
         """
-        from controller.office.codes import code_hash, derive_short_code, parse_code
+        from controller.kernel.codes import code_hash, derive_short_code, parse_code
         from controller.office.tables import pickups
 
         code = parse_code(code)

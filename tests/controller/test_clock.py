@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 
-from controller.clock import BUILD_TIME, TrustedClock
+from controller.kernel.clock import BUILD_TIME, TrustedClock
 from controller.lane.journal import Journal
 from controller.lane.offline import OfflineStore
 

@@ -22,7 +22,7 @@ from collections import Counter
 from sqlalchemy import func, select
 
 from controller.config import parse_config
-from controller.errors import OfficeUnreachable
+from controller.kernel.errors import OfficeUnreachable
 from controller.lane.office_client import InProcessOfficeClient
 from controller.lane.sync import InProcessSyncLink
 from controller.office.sync import OfficeSync

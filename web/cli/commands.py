@@ -208,7 +208,7 @@ def _accounts(args):
 
 
 def user_add(args) -> int:
-    from controller.errors import AmbilError
+    from controller.kernel.errors import AmbilError
 
     accounts, engine = _accounts(args)
     try:
@@ -230,7 +230,7 @@ def user_add(args) -> int:
 
 
 def user_passwd(args) -> int:
-    from controller.errors import AmbilError
+    from controller.kernel.errors import AmbilError
 
     accounts, engine = _accounts(args)
     try:

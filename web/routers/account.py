@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse
 
-from controller.errors import AmbilError
+from controller.kernel.errors import AmbilError
 from web.auth import PEOPLE, SESSION_COOKIE, Principal, require_page, session_principal
 from web.csrf import verify_csrf
 from web.i18n import LANG_COOKIE, request_lang, t

@@ -11,7 +11,7 @@ import logging
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse
 
-from controller.errors import AmbilError
+from controller.kernel.errors import AmbilError
 from controller.office.tables import LANGUAGES, USER_ROLES
 from web.auth import Principal, require_page
 from web.csrf import verify_csrf

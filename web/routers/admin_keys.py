@@ -12,7 +12,7 @@ import time
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse
 
-from controller.errors import AmbilError
+from controller.kernel.errors import AmbilError
 from controller.office.tables import ROLES
 from web.auth import Principal, require_page
 from web.csrf import verify_csrf

@@ -10,7 +10,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, File, Form, Header, Request, UploadFile
 from fastapi.responses import JSONResponse
 
-from controller.errors import DocumentError, UploadError
+from controller.kernel.errors import DocumentError, UploadError
 from controller.office.agency import AgencyDocuments, Push, PushResult
 from web.auth import Principal, require
 

@@ -12,7 +12,7 @@ import logging
 
 from fastapi import APIRouter, Request
 
-from controller.errors import CodeError
+from controller.kernel.errors import CodeError
 from controller.office.qr import qr_png
 from web.i18n import request_lang
 from web.i18n.documents import format_short_code, format_time

@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, StreamingResponse
 
-from controller.errors import AmbilError
+from controller.kernel.errors import AmbilError
 from controller.office.alerts import rule_text
 from web.auth import Principal, require_page
 from web.csrf import csrf_token, verify_csrf

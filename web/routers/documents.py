@@ -6,7 +6,7 @@ import time
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 
-from controller.errors import DocumentError, UploadError
+from controller.kernel.errors import DocumentError, UploadError
 from web.auth import Principal, require
 from web.issuing import issue_code
 

@@ -8,7 +8,7 @@ import logging
 from fastapi import APIRouter, Body, Depends, Request
 from pydantic import BaseModel, Field
 
-from controller.errors import AmbilError, AuthError
+from controller.kernel.errors import AmbilError, AuthError
 from web.auth import Principal, require, require_local_or
 
 log = logging.getLogger(__name__)

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, File, Request, UploadFile
 from fastapi.responses import HTMLResponse, StreamingResponse
 from pydantic import BaseModel, Field
 
-from controller.errors import AmbilError
+from controller.kernel.errors import AmbilError
 from web.auth import Principal, require_local_or
 
 router = APIRouter(tags=["lane"])

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Query, Response
 
-from controller.office.codes import parse_code
+from controller.kernel.codes import parse_code
 from controller.office.qr import qr_png
 
 router = APIRouter(prefix="/api/v1/qr", tags=["codes"])

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
-from controller.errors import AmbilError
+from controller.kernel.errors import AmbilError
 from controller.office.reports import Report, to_csv
 from web.auth import Principal, require_page
 from web.csrf import verify_csrf

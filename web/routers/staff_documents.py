@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from controller.errors import AmbilError, DocumentError, UploadError
+from controller.kernel.errors import AmbilError, DocumentError, UploadError
 from controller.office import documents, door_release
 from controller.office.preview import PreviewCache, PreviewUnavailable
 from controller.office.search import PAGE_SIZE

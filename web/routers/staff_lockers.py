@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse
 
-from controller.errors import AmbilError
+from controller.kernel.errors import AmbilError
 from web.auth import Principal, require_page
 from web.csrf import verify_csrf
 from web.pages import render

@@ -8,7 +8,7 @@ from typing import Literal
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
-from controller.clock import OFFLINE_GRACE_MAX_SECONDS
+from controller.kernel.clock import OFFLINE_GRACE_MAX_SECONDS
 from controller.office.sync import OfficeSync
 from web.auth import Principal, require
 

@@ -24,8 +24,8 @@ import httpx
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
-from controller.errors import CodeError
-from controller.office.codes import code_hash, parse_code
+from controller.kernel.codes import code_hash, parse_code
+from controller.kernel.errors import CodeError
 from controller.office.notify import outbox
 from controller.office.notify.channels import Channel, build_channel, mask_target
 from controller.office.notify.messages import (

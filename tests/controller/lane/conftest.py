@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from controller.errors import OfficeUnreachable
+from controller.kernel.errors import OfficeUnreachable
 from controller.lane.office_client import InProcessOfficeClient
 from controller.service import build_system
 from tests.conftest import lane_config, make_pdf

@@ -8,10 +8,10 @@ import uuid
 
 import pytest
 
-from controller.clock import TrustedClock
-from controller.errors import DocumentError
+from controller.kernel.clock import TrustedClock
+from controller.kernel.errors import DocumentError
+from controller.kernel.grants import Grant
 from controller.lane.journal import Journal
-from controller.lane.office_client import Grant
 from controller.lane.offline import OfflineStore, Refusal
 from controller.lane.sync import InProcessSyncLink
 from controller.office.sync import OfficeSync

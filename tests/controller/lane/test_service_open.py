@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from controller.errors import AmbilError
+from controller.kernel.errors import AmbilError
 from controller.lane.service_open import SERVICE_PREFIX, service_open
 from tests.controller.lane.conftest import issue_locker, wait_done
 

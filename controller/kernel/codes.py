@@ -15,7 +15,7 @@ import hmac
 import re
 import secrets
 
-from controller.errors import CodeError
+from controller.kernel.errors import CodeError
 
 CODE_PREFIX = "AMB1"
 CODE_BYTES = 16

@@ -1,4 +1,6 @@
-"""How the office asks a lane to act for staff (open a door to load it, read a door sensor).
+"""The lane side of the office's lane commands (``controller.kernel.lane_commands.LaneCommands``).
+
+How the office asks a lane to act for staff (open a door to load it, read a door sensor).
 
 ``InProcessLaneControl`` serves the all-in-one deployment, where the office holds its lane's
 object. A lane it does not hold lives on another Pi: reaching it over HTTP comes later, so asking
@@ -10,7 +12,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from controller.errors import AmbilError
+from controller.kernel.errors import AmbilError
 from controller.lane.service_open import read_door
 
 if TYPE_CHECKING:
@@ -20,7 +22,7 @@ log = logging.getLogger(__name__)
 
 
 class InProcessLaneControl:
-    """Lane actions for the lanes running in this process, by lane id."""
+    """Lane actions for the lanes running in this process, by lane id (a ``LaneCommands``)."""
 
     def __init__(self, lanes: dict[str, Lane]):
         self.lanes = lanes
