@@ -65,7 +65,7 @@ class System:
         if self.lane is not None:
             self.lane.start()
         self.started = True
-        from controller.watchdog import start_watchdog
+        from controller.ops.watchdog import start_watchdog
 
         # READY=1 and the watchdog pings under systemd's Type=notify (nothing without NOTIFY_SOCKET)
         self.extras["watchdog"] = start_watchdog(self)
@@ -131,7 +131,7 @@ def build_system(
         )
         system.lane.heartbeat = build_heartbeat_sender(config, system.lane, office_client)
         system.lane.sync = build_sync(config, system.lane, system.office)
-    from controller.metrics import ProcessMetrics
+    from controller.ops.metrics import ProcessMetrics
 
     system.extras["metrics"] = metrics = ProcessMetrics()
     if system.lane is not None:
@@ -193,7 +193,7 @@ def build_fleet(config: Config, engine, notifications):
 
 def build_heartbeat_sender(config: Config, lane: Lane, office_client: OfficeClient):
     from controller.lane.heartbeat import CachedHost, HeartbeatSender, build_heartbeat
-    from controller.lane.host import host_health
+    from controller.ops.host import host_health
 
     host = CachedHost(lambda: host_health(config.state_dir), max_age=max(10.0, config.lane.heartbeat_seconds))
     return HeartbeatSender(

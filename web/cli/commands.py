@@ -39,7 +39,7 @@ def config_show(args) -> int:
 def serve(args) -> int:
     import uvicorn
 
-    from controller.logs import setup_logging
+    from controller.ops.logs import setup_logging
     from controller.service import build_system
     from web.app import create_app
     from web.cli.first_key import first_key_line, make_first_admin_key
@@ -260,13 +260,13 @@ def user_list(args) -> int:
 
 
 def bench_idle_camera(args) -> int:
-    from controller.bench.idle_camera import idle_camera
+    from web.cli.bench.idle_camera import idle_camera
 
     return idle_camera(args)
 
 
 def doctor(args) -> int:
-    from controller.doctor import doctor as run_doctor
+    from controller.ops.doctor.run import doctor as run_doctor
 
     return run_doctor(args.config, now=args.now)
 
@@ -279,7 +279,7 @@ def lane_safe_off(args) -> int:
     """
     import logging
 
-    from controller.logs import setup_logging
+    from controller.ops.logs import setup_logging
     from controller.service import build_lockers
 
     setup_logging("INFO")

@@ -10,8 +10,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
-from controller.metrics import CONTENT_TYPE
-from controller.metrics_collect import metrics_text
+from controller.ops.metrics import CONTENT_TYPE
+from controller.ops.metrics_collect import metrics_text
 from web.auth import Principal, require_local_or
 
 router = APIRouter(tags=["health"])

@@ -22,7 +22,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from controller.bench.figures import Target
+from web.cli.bench.figures import Target
 
 READY_TARGET_S = 3.0
 RSS_TARGET_MB = 150.0
@@ -84,9 +84,9 @@ def _status_mb(pid: int | str, field: str) -> float:
 
 def _prepare(state: Path, fps_cap: float) -> Path:
     """The office database with the lane and its API key, the video, and both config files."""
-    from controller.bench.lane_frames import blank_frame, phone_frame, write_video
     from controller.config import parse_config
     from controller.service import build_system
+    from web.cli.bench.lane_frames import blank_frame, phone_frame, write_video
 
     office = build_system(parse_config({"role": "office", "state_dir": str(state / "office")})).office
     office.ensure_lane("lane-1")

@@ -1,4 +1,4 @@
-"""Reads a running System into metric families at scrape time (see controller.metrics).
+"""Reads a running System into metric families at scrape time (see controller.ops.metrics).
 
 Office: documents by state and claims by lane and outcome (from the database, so the figures
 survive restarts). Lane: reads, repeats, unreadable codes, outcomes, device states and the
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 
-from controller.metrics import DEVICE_STATE_VALUES, MetricFamily, ProcessMetrics, render
+from controller.ops.metrics import DEVICE_STATE_VALUES, MetricFamily, ProcessMetrics, render
 
 log = logging.getLogger(__name__)
 

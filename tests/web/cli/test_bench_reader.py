@@ -7,12 +7,12 @@ from pathlib import Path
 
 import zxingcpp
 
-from controller.bench.figures import Target, percentile
-from controller.bench.lane_frames import QR_WIDTH_PX, lane_frame
-from controller.bench.raw_decoders import all_readers
-from controller.bench.reader_bench import run_reader_bench
+from web.cli.bench.figures import Target, percentile
+from web.cli.bench.lane_frames import QR_WIDTH_PX, lane_frame
+from web.cli.bench.raw_decoders import all_readers
+from web.cli.bench.reader_bench import run_reader_bench
 
-CORPUS = Path(__file__).resolve().parents[1] / "data" / "qr-corpus"
+CORPUS = Path(__file__).resolve().parents[2] / "data" / "qr-corpus"
 
 
 def test_reader_bench_prints_every_reader_side_by_side(tmp_path):

@@ -20,10 +20,10 @@ from time import perf_counter
 import cv2
 import numpy as np
 
-from controller.bench.figures import Tally, Target
-from controller.bench.lane_frames import lane_frame_set
-from controller.bench.raw_decoders import Decode, all_readers
 from hardware.scanner.decoder import load_image_file
+from web.cli.bench.figures import Tally, Target
+from web.cli.bench.lane_frames import lane_frame_set
+from web.cli.bench.raw_decoders import Decode, all_readers
 
 log = logging.getLogger(__name__)
 

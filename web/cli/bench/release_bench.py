@@ -23,11 +23,11 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from controller.bench.figures import Target, latency_row
 from controller.config import parse_config
 from controller.service import build_system
 from hardware.locker.sim import SimLockerBank
 from hardware.printer.sim import SimPrinter
+from web.cli.bench.figures import Target, latency_row
 
 log = logging.getLogger(__name__)
 

@@ -14,8 +14,8 @@ import time
 
 import pytest
 
+from controller.ops.watchdog import Watchdog, lane_alive, notify, watchdog_interval
 from controller.service import build_system
-from controller.watchdog import Watchdog, lane_alive, notify, watchdog_interval
 from tests.conftest import lane_config
 from tests.rigs.wait import wait_for
 

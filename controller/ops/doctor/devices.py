@@ -7,7 +7,7 @@ import os
 import threading
 from pathlib import Path
 
-from controller.doctor import FAIL, OK, WARN, Finding
+from controller.ops.doctor.run import FAIL, OK, WARN, Finding
 
 CUPS_STOPPED = 5  # IPP printer-state "stopped"
 

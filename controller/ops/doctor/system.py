@@ -9,9 +9,9 @@ import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
 
-from controller.doctor import FAIL, OK, WARN, Finding
+from controller.ops.doctor.run import FAIL, OK, WARN, Finding
 
-CODE_ROOT = Path(__file__).resolve().parents[1]  # the installed controller/, hardware/, web/
+CODE_ROOT = Path(__file__).resolve().parents[3]  # the installed controller/, hardware/, web/
 TIME_ERROR = 5  # adjtimex(2): the kernel clock is not synchronised
 CLOCK_SLACK_S = 120.0  # file times a little ahead of the clock are normal (copies, other hosts)
 

@@ -54,7 +54,8 @@ def check_config(path: Path | None) -> tuple[object | None, list[Finding]]:
 
 def run_checks(config_path: Path | None, *, now: datetime | None = None) -> list[Finding]:
     """Every check, in order; a check that crashes becomes a FAIL naming the crash."""
-    from controller import doctor_devices, doctor_system
+    from controller.ops.doctor import devices as doctor_devices
+    from controller.ops.doctor import system as doctor_system
 
     config, findings = check_config(config_path)
     steps = []

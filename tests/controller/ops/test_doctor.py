@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import io
 
-from controller.doctor import FAIL, OK, doctor, run_checks
-from controller.doctor_system import office_findings
+from controller.ops.doctor.run import FAIL, OK, doctor, run_checks
+from controller.ops.doctor.system import office_findings
 from tests.rigs.server import LiveServer
 from web.cli import main
 
@@ -69,7 +69,7 @@ def test_a_bad_config_names_the_key(tmp_path):
 def test_the_clock_behind_the_state_directory(tmp_path):
     from datetime import UTC, datetime
 
-    from controller.doctor_system import clock_findings
+    from controller.ops.doctor.system import clock_findings
 
     (tmp_path / "journal.db").write_text("x")
     findings = clock_findings(now=datetime(2001, 1, 1, tzinfo=UTC), state_dir=tmp_path)

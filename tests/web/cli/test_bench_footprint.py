@@ -3,7 +3,7 @@ talking to an office process over HTTP."""
 
 from __future__ import annotations
 
-from controller.bench.footprint import bench_footprint
+from web.cli.bench.footprint import bench_footprint
 
 
 def test_footprint_reports_memory_and_time_to_ready():

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from controller.bench.release_bench import bench_release
 from tests.rigs.wait import wait_for
+from web.cli.bench.release_bench import bench_release
 from web.cli.bench_commands import serve_on_loopback
 
 
@@ -20,7 +20,7 @@ def test_release_bench_times_relay_and_print_in_process_and_over_http():
 
 
 def test_timed_printer_marks_submit_and_forgets_finished_jobs(tmp_path):
-    from controller.bench.release_bench import TimedPrinter, _Stopwatch, blank_pdf
+    from web.cli.bench.release_bench import TimedPrinter, _Stopwatch, blank_pdf
 
     pdf = tmp_path / "doc.pdf"
     pdf.write_bytes(blank_pdf())
