@@ -1,6 +1,6 @@
 """Device drivers from the config's ``type`` keys: one builder per kind of device.
 
-Part of the composition root (``controller.service``): nothing else picks a driver class.
+Part of the composition root (``controller.system``): nothing else picks a driver class.
 """
 
 from __future__ import annotations

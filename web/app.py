@@ -1,4 +1,4 @@
-"""Builds the FastAPI application around a built System (see controller.service)."""
+"""Builds the FastAPI application around a built System (see controller.system)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from fastapi import FastAPI, Request
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
-from controller.service import System, load_secret
+from controller.system import System, load_secret
 from web.body_guard import BodyGuard
 from web.csrf import set_cookie_if_new
 from web.errors import install_error_handlers

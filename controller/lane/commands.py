@@ -13,7 +13,7 @@ import logging
 from typing import TYPE_CHECKING
 
 from controller.kernel.errors import AmbilError
-from controller.lane.service_open import read_door
+from controller.lane.staff_doors import read_door
 
 if TYPE_CHECKING:
     from controller.lane.lane import Lane
@@ -40,7 +40,7 @@ class InProcessLaneControl:
         """Have the lane open one door (same protocol as a release); returns its answer.
 
         The answer's ``outcome`` is ``opened``, ``not_detected`` or ``failed`` (see
-        ``controller.lane.service_open``). Raises ``lane.unreachable`` or ``lane.busy``.
+        ``controller.lane.staff_doors``). Raises ``lane.unreachable`` or ``lane.busy``.
         """
         return self._lane(lane_id).service_open(bank_id, door, actor=actor, reason=reason)
 

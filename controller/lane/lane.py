@@ -25,7 +25,7 @@ from controller.lane.recovery import recover
 from controller.lane.release import Outcome, Releaser
 from controller.lane.reporter import Reporter
 from controller.lane.screen import LaneState, LaneView, ScreenBus, make_view
-from controller.lane.service_open import service_open as run_service_open
+from controller.lane.staff_doors import service_open as run_service_open
 from hardware.errors import DeviceError
 from hardware.locker.interface import LockerBank
 from hardware.printer.interface import Printer

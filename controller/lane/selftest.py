@@ -109,7 +109,7 @@ def _print_test(lane: Lane) -> dict:
 def _door_test(lane: Lane, bank: str | None, door: int | None, *, actor: str) -> dict:
     if not bank or door is None:
         raise AmbilError("the door test needs a bank and a door", key="request.invalid")
-    from controller.lane.service_open import service_open
+    from controller.lane.staff_doors import service_open
 
     answer = service_open(lane, bank, int(door), actor=actor, reason="selftest")
     outcome = {"opened": "ok", "not_detected": "not_confirmed"}.get(answer["outcome"], "failed")

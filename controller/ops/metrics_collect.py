@@ -33,11 +33,8 @@ def metrics_text(system) -> str:
 
 
 def process_metrics(system) -> ProcessMetrics:
-    """The System's event recorder (made on first use when the composition root made none)."""
-    extras = system.extras
-    if "metrics" not in extras:
-        extras["metrics"] = ProcessMetrics()
-    return extras["metrics"]
+    """The System's event recorder (``System.metrics``, made with the System)."""
+    return system.metrics
 
 
 def _version() -> str:

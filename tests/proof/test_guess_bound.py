@@ -24,7 +24,7 @@ from controller.kernel.errors import CodeError
 from controller.office.blobs import BlobStore
 from controller.office.guessing import GuessLimits
 from controller.office.kinds import DocumentKinds
-from controller.office.service import Office
+from controller.office.office import Office
 from controller.office.tables import audit_log
 from tests.conftest import make_pdf
 from tests.controller.office.conftest import FakeClock

@@ -27,7 +27,7 @@ from controller.lane.office_client import InProcessOfficeClient
 from controller.lane.sync import InProcessSyncLink
 from controller.office.sync import OfficeSync
 from controller.office.tables import audit_log, claims, documents, pickups
-from controller.service import build_office, build_system
+from controller.system import build_office, build_system
 from hardware.locker.sim import SimLockerBank
 from tests.rigs.server import wait_for
 

@@ -40,7 +40,7 @@ def serve(args) -> int:
     import uvicorn
 
     from controller.ops.logs import setup_logging
-    from controller.service import build_system
+    from controller.system import build_system
     from web.app import create_app
     from web.cli.first_key import first_key_line, make_first_admin_key
 
@@ -79,7 +79,7 @@ def _display_host(host: str) -> str:
 
 
 def apikey_create(args) -> int:
-    from controller.service import build_office
+    from controller.system import build_office
 
     config = _load(args.config)
     if args.role == "lane" and not args.lane:
@@ -96,7 +96,7 @@ def apikey_create(args) -> int:
 
 
 def audit_verify(args) -> int:
-    from controller.service import build_office
+    from controller.system import build_office
 
     config = _load(args.config)
     office, engine = build_office(config)
@@ -200,7 +200,7 @@ def _read_password(prompt: str = "Password: ") -> str:
 
 def _accounts(args):
     from controller.office.accounts import Accounts
-    from controller.service import build_office
+    from controller.system import build_office
 
     config = _load(args.config)
     office, engine = build_office(config)
@@ -280,7 +280,7 @@ def lane_safe_off(args) -> int:
     import logging
 
     from controller.ops.logs import setup_logging
-    from controller.service import build_lockers
+    from controller.system import build_lockers
 
     setup_logging("INFO")
     log = logging.getLogger("ambil.safe_off")

@@ -8,7 +8,7 @@ import pytest
 
 from controller.kernel.errors import OfficeUnreachable
 from controller.lane.office_client import InProcessOfficeClient
-from controller.service import build_system
+from controller.system import build_system
 from tests.conftest import lane_config, make_pdf
 from tests.rigs.wait import wait_for
 

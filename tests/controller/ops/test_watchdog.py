@@ -15,7 +15,7 @@ import time
 import pytest
 
 from controller.ops.watchdog import Watchdog, lane_alive, notify, watchdog_interval
-from controller.service import build_system
+from controller.system import build_system
 from tests.conftest import lane_config
 from tests.rigs.wait import wait_for
 

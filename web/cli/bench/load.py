@@ -67,7 +67,7 @@ def _free_port() -> int:
 def _serve(config, app_factory, port: int) -> None:  # runs in the office process
     import uvicorn
 
-    from controller.service import build_system
+    from controller.system import build_system
 
     logging.basicConfig(level=logging.WARNING)
     system = build_system(config)
@@ -147,7 +147,7 @@ def _run(app_factory, lanes: int, claims: int, url: str | None, state: Path, lab
     import httpx
 
     from controller.config import parse_config
-    from controller.service import build_office
+    from controller.system import build_office
 
     data = {"role": "office", "state_dir": str(state)}
     if url is not None:

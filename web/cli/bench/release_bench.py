@@ -24,7 +24,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from controller.config import parse_config
-from controller.service import build_system
+from controller.system import build_system
 from hardware.locker.sim import SimLockerBank
 from hardware.printer.sim import SimPrinter
 from web.cli.bench.figures import Target, latency_row

@@ -8,7 +8,7 @@ import time
 import pytest
 
 from controller.kernel.errors import AmbilError
-from controller.lane.service_open import SERVICE_PREFIX, service_open
+from controller.lane.staff_doors import SERVICE_PREFIX, service_open
 from tests.controller.lane.conftest import issue_locker, wait_done
 
 

@@ -1,4 +1,4 @@
-"""The composition root: builds stores, drivers, the office and the lane from one Config.
+"""The composition root: builds stores, drivers, the office and the lane from one Config into a System.
 
 Nothing else in ambil opens a device or reads config; tests build a System the same way with
 their own Config (and may hand in drivers, e.g. a GPIO bank on gpiozero's MockFactory).
@@ -11,6 +11,7 @@ import os
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from controller.config import Config
 from controller.devices import build_lockers, build_printer, build_scanner, build_signals
@@ -19,9 +20,25 @@ from controller.lane.lane import Lane, LaneSettings
 from controller.lane.office_client import InProcessOfficeClient, OfficeClient
 from controller.lane.release import BankPlacement, Releaser, ReleaseSettings
 from controller.lane.screen import ScreenBus
+from controller.ops.metrics import ProcessMetrics
 from hardware.locker.interface import LockerBank
 from hardware.printer.interface import Printer
 from hardware.scanner.interface import Scanner
+
+if TYPE_CHECKING:  # the office parts are imported only by the roles that run them
+    from sqlalchemy.engine import Engine
+
+    from controller.kernel.lane_commands import LaneCommands
+    from controller.office.accounts import Accounts
+    from controller.office.alerts import Alerts
+    from controller.office.fleet import Fleet
+    from controller.office.kinds import DocumentKinds
+    from controller.office.leases import LeaseSweeper
+    from controller.office.lockers import Lockers
+    from controller.office.notify import Notifications
+    from controller.office.office import Office
+    from controller.office.reports import Reports
+    from controller.ops.watchdog import Watchdog
 
 __all__ = [
     "System",
@@ -39,23 +56,30 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class System:
-    """Everything one ambil process runs; ``office`` and ``lane`` are None where the role has none."""
+    """Everything one ambil process runs.
+
+    The office parts are None in the role ``lane``, the lane None in the role ``office``; the
+    all-in-one process has both.
+    """
 
     config: Config
-    office: object | None = None
-    accounts: object | None = None  # people who log in (office roles only)
-    kinds: object | None = None  # document kinds
-    lockers: object | None = None  # locker inventory and loading
-    notifications: object | None = None  # citizen and agency notifications (a worker)
-    reports: object | None = None
-    lane_control: object | None = None  # the office asking its lanes to act for staff
-    fleet: object | None = None  # lane heartbeats, fleet status (controller/office/fleet.py)
-    leases: object | None = None  # the claim-lease sweep (controller/office/leases.py)
-    alerts: object | None = None  # technician alerts (controller/office/alerts.py)
+    office: Office | None = None
+    accounts: Accounts | None = None  # people who log in (office roles only)
+    kinds: DocumentKinds | None = None  # document kinds
+    lockers: Lockers | None = None  # locker inventory and loading
+    notifications: Notifications | None = None  # citizen and agency notifications (a worker)
+    reports: Reports | None = None
+    lane_control: LaneCommands | None = None  # the office asking its lanes to act for staff
+    fleet: Fleet | None = None  # lane heartbeats, fleet status (controller/office/fleet.py)
+    leases: LeaseSweeper | None = None  # the claim-lease sweep (controller/office/leases.py)
+    alerts: Alerts | None = None  # technician alerts (controller/office/alerts.py)
     lane: Lane | None = None
-    engine: object | None = None
+    engine: Engine | None = None
+    # the process's event metrics (releases and how long they took), read at scrape time
+    metrics: ProcessMetrics = field(default_factory=ProcessMetrics)
+    # systemd's watchdog, while started under Type=notify
+    watchdog: Watchdog | None = None
     started: bool = False
-    extras: dict = field(default_factory=dict)
 
     def start(self) -> None:
         if self.notifications is not None:
@@ -68,10 +92,10 @@ class System:
         from controller.ops.watchdog import start_watchdog
 
         # READY=1 and the watchdog pings under systemd's Type=notify (nothing without NOTIFY_SOCKET)
-        self.extras["watchdog"] = start_watchdog(self)
+        self.watchdog = start_watchdog(self)
 
     def stop(self) -> None:
-        watchdog = self.extras.pop("watchdog", None)
+        watchdog, self.watchdog = self.watchdog, None
         if watchdog is not None:
             watchdog.stop()  # STOPPING=1 before the lane winds down
         if self.lane is not None:
@@ -131,9 +155,7 @@ def build_system(
         )
         system.lane.heartbeat = build_heartbeat_sender(config, system.lane, office_client)
         system.lane.sync = build_sync(config, system.lane, system.office)
-    from controller.ops.metrics import ProcessMetrics
-
-    system.extras["metrics"] = metrics = ProcessMetrics()
+    metrics = system.metrics
     if system.lane is not None:
         system.lane.outcome_listeners.append(metrics.observe_release)
     if system.office is not None and system.lane is not None:
@@ -147,7 +169,7 @@ def build_office(config: Config):
     from controller.office.blobs import BlobStore
     from controller.office.db import make_engine
     from controller.office.migrations import migrate
-    from controller.office.service import GuessLimits, Office
+    from controller.office.office import GuessLimits, Office
 
     config.state_dir.mkdir(parents=True, exist_ok=True)
     engine = make_engine(config.database_url)
