@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from controller.config import Config
 from controller.devices import build_lockers, build_printer, build_scanner, build_signals
+from controller.kernel.errors import AmbilError
 from controller.lane.journal import Journal
 from controller.lane.lane import Lane, LaneSettings
 from controller.lane.office_client import InProcessOfficeClient, OfficeClient
@@ -30,6 +31,7 @@ if TYPE_CHECKING:  # the office parts are imported only by the roles that run th
 
     from controller.kernel.lane_commands import LaneCommands
     from controller.office.accounts import Accounts
+    from controller.office.agency import AgencyDocuments
     from controller.office.alerts import Alerts
     from controller.office.fleet import Fleet
     from controller.office.kinds import DocumentKinds
@@ -38,6 +40,7 @@ if TYPE_CHECKING:  # the office parts are imported only by the roles that run th
     from controller.office.notify import Notifications
     from controller.office.office import Office
     from controller.office.reports import Reports
+    from controller.office.sync import OfficeSync
     from controller.ops.watchdog import Watchdog
 
 __all__ = [
@@ -73,6 +76,8 @@ class System:
     fleet: Fleet | None = None  # lane heartbeats, fleet status (controller/office/fleet.py)
     leases: LeaseSweeper | None = None  # the claim-lease sweep (controller/office/leases.py)
     alerts: Alerts | None = None  # technician alerts (controller/office/alerts.py)
+    agency: AgencyDocuments | None = None  # the agency API's pushes (controller/office/agency.py)
+    office_sync: OfficeSync | None = None  # the office's side of lane sync (controller/office/sync.py)
     lane: Lane | None = None
     engine: Engine | None = None
     # the process's event metrics (releases and how long they took), read at scrape time
@@ -93,6 +98,28 @@ class System:
 
         # READY=1 and the watchdog pings under systemd's Type=notify (nothing without NOTIFY_SOCKET)
         self.watchdog = start_watchdog(self)
+
+    def lane_self_test(self, test: str, *, actor: str, **args) -> dict:
+        """Run a technician's self-test on this process's lane.
+
+        With an office in the process (all-in-one) it goes through the fleet, which audits it; a
+        lane alone has no audit log, so the test runs on the lane directly and is only logged.
+        Raises ``device.failed`` where this process runs no lane.
+        """
+        if self.lane is None:
+            raise AmbilError(f"this process runs no lane (role = {self.config.role})", key="device.failed")
+        if self.fleet is not None and self.lane_control is not None:
+            return self.fleet.self_test(
+                self.lane_control, self.lane.settings.lane_id, test, actor=actor, **args
+            )
+        log.info("self-test %s by %s (lane only: no office audit here)", test, actor)
+        return self.lane.self_test(test, actor=actor, **args)
+
+    def readiness(self) -> dict:
+        """``{ready, problems, checks}``: can this process serve a pickup (controller/ops/readiness.py)."""
+        from controller.ops.readiness import readiness
+
+        return readiness(self)
 
     def stop(self) -> None:
         watchdog, self.watchdog = self.watchdog, None
@@ -125,11 +152,13 @@ def build_system(
     system = System(config=config)
     if config.role in ("all-in-one", "office"):
         from controller.office.accounts import Accounts
+        from controller.office.agency import AgencyDocuments
         from controller.office.kinds import DocumentKinds
         from controller.office.leases import LeaseSweeper
         from controller.office.lockers import Lockers
         from controller.office.notify import Notifications
         from controller.office.reports import Reports
+        from controller.office.sync import OfficeSync
 
         system.office, system.engine = build_office(config)
         url = config.public_url
@@ -143,6 +172,10 @@ def build_system(
         system.reports = Reports(system.engine)
         system.alerts, system.fleet = build_fleet(config, system.engine, system.notifications)
         system.leases = LeaseSweeper(system.office)
+        system.agency = AgencyDocuments(
+            system.engine, system.office, system.kinds, system.notifications.code_issued
+        )
+        system.office_sync = OfficeSync(system.office)
     if config.role in ("all-in-one", "lane"):
         if office_client is None:
             office_client = build_office_client(config, system.office, fleet=system.fleet)

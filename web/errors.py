@@ -30,7 +30,7 @@ def install_error_handlers(app: FastAPI) -> None:
     async def ambil_error(request: Request, exc: AmbilError):
         if is_page(request):
             from web.i18n import request_lang, t
-            from web.pages import render
+            from web.pages.render import render
 
             lang = request_lang(request)
             return render(

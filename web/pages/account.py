@@ -8,8 +8,9 @@ from fastapi.responses import RedirectResponse
 from controller.kernel.errors import AmbilError
 from web.auth import PEOPLE, SESSION_COOKIE, Principal, require_page, session_principal
 from web.csrf import verify_csrf
+from web.deps import AccountsDep, SystemDep
 from web.i18n import LANG_COOKIE, request_lang, t
-from web.pages import render
+from web.pages.render import render
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
 
@@ -24,10 +25,10 @@ def _safe_next(value: str | None) -> str:
 
 
 @router.get("/")
-def home(request: Request):
+def home(request: Request, system: SystemDep):
     who = session_principal(request)
     if who is None:
-        if request.app.state.system.office is None and request.app.state.system.lane is not None:
+        if system.office is None and system.lane is not None:
             return RedirectResponse("/lane", status_code=303)
         return RedirectResponse("/login", status_code=303)
     return RedirectResponse(HOME.get(who.role, "/account"), status_code=303)
@@ -39,8 +40,13 @@ def login_page(request: Request, next: str = ""):
 
 
 @router.post("/login")
-def login(request: Request, username: str = Form(""), password: str = Form(""), next: str = Form("")):
-    accounts = request.app.state.system.accounts
+def login(
+    request: Request,
+    accounts: AccountsDep,
+    username: str = Form(""),
+    password: str = Form(""),
+    next: str = Form(""),
+):
     source = request.client.host if request.client else ""
     try:
         user, token = accounts.login(username, password, source=source)
@@ -68,10 +74,10 @@ def login(request: Request, username: str = Form(""), password: str = Form(""), 
 
 
 @router.post("/logout")
-def logout(request: Request):
+def logout(request: Request, accounts: AccountsDep):
     token = request.cookies.get(SESSION_COOKIE)
     if token:
-        request.app.state.system.accounts.logout(token)
+        accounts.logout(token)
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
@@ -85,6 +91,7 @@ def account(request: Request, who: Principal = Depends(require_page(*PEOPLE))):
 @router.post("/account/password")
 def change_password(
     request: Request,
+    accounts: AccountsDep,
     current: str = Form(...),
     new: str = Form(...),
     repeat: str = Form(...),
@@ -94,7 +101,7 @@ def change_password(
     if new != repeat:
         return render(request, "account.html", {"error": t(lang, "account.mismatch")}, status=422, who=who)
     try:
-        request.app.state.system.accounts.set_password(
+        accounts.set_password(
             who.user_id,
             new,
             actor=who.actor,
@@ -114,9 +121,12 @@ def change_password(
 
 @router.post("/account/language")
 def change_language(
-    request: Request, language: str = Form(...), who: Principal = Depends(require_page(*PEOPLE))
+    request: Request,
+    accounts: AccountsDep,
+    language: str = Form(...),
+    who: Principal = Depends(require_page(*PEOPLE)),
 ):
-    request.app.state.system.accounts.update_user(who.user_id, language=language, actor=who.actor)
+    accounts.update_user(who.user_id, language=language, actor=who.actor)
     response = RedirectResponse("/account?ok=account.saved", status_code=303)
     response.set_cookie(LANG_COOKIE, language, samesite="lax", max_age=365 * 86400)
     return response

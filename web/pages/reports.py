@@ -11,7 +11,8 @@ from controller.kernel.errors import AmbilError
 from controller.office.reports import Report, to_csv
 from web.auth import Principal, require_page
 from web.csrf import verify_csrf
-from web.pages import render
+from web.deps import ReportsDep, system_of
+from web.pages.render import render
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
 READERS = ("staff", "technician", "admin")
@@ -30,7 +31,7 @@ def _date(value: str | None) -> date | None:
 
 
 def _report(request: Request, start: str | None, end: str | None, lane: str | None) -> Report:
-    reports = request.app.state.system.reports
+    reports = system_of(request).reports
     if reports is None:
         raise AmbilError("this process has no office (role = lane)", key="request.invalid")
     return reports.build(_date(start), _date(end), (lane or "").strip() or None)
@@ -73,6 +74,7 @@ def chart(report: Report) -> dict:
 @router.get("/staff/reports")
 def reports_page(
     request: Request,
+    reports: ReportsDep,
     start: str | None = None,
     end: str | None = None,
     lane: str | None = None,
@@ -82,7 +84,7 @@ def reports_page(
     query = f"start={report.start.isoformat()}&end={report.end.isoformat()}"
     if report.lane:
         query += f"&lane={report.lane}"
-    tz = request.app.state.system.reports.tz
+    tz = reports.tz
 
     def when(ts: float) -> str:
         return datetime.fromtimestamp(ts, tz).strftime("%d-%m-%Y %H:%M")

@@ -1,21 +1,20 @@
-"""Health: ``/healthz`` (the process is alive) and ``/readyz`` (it can serve a pickup)."""
+"""Readiness: can this process serve a pickup now, and if not, why (``/readyz``).
+
+The rules: the office's database answers; the lane has started, reaches the office and has a
+release device it can use. Each device's state is listed. A probe that fails is reported, never
+raised: readiness is a document, not a crash.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
+from typing import TYPE_CHECKING
 
-router = APIRouter(tags=["health"])
-
-
-@router.get("/healthz", summary="Alive")
-def healthz():
-    return {"status": "ok"}
+if TYPE_CHECKING:
+    from controller.system import System
 
 
-@router.get("/readyz", summary="Able to serve a pickup, with the reasons when not")
-def readyz(request: Request):
-    system = request.app.state.system
+def readiness(system: System) -> dict:
+    """``{ready, problems, checks}`` for ``system``."""
     problems: list[str] = []
     checks: dict = {}
     if system.office is not None:
@@ -37,5 +36,4 @@ def readyz(request: Request):
             checks[name] = str(status.state)
         if lane.screen.view.state == "out_of_service":
             problems.append("no release device usable")
-    body = {"ready": not problems, "problems": problems, "checks": checks}
-    return JSONResponse(body, status_code=200 if not problems else 503)
+    return {"ready": not problems, "problems": problems, "checks": checks}

@@ -10,23 +10,18 @@ from pydantic import BaseModel, Field
 
 from controller.kernel.errors import AmbilError, AuthError
 from web.auth import Principal, require, require_local_or
+from web.deps import FleetDep, SystemDep
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["fleet"])
 MAX_HEARTBEAT_BYTES = 256 * 1024
 
 
-def _fleet(request: Request):
-    fleet = request.app.state.system.fleet
-    if fleet is None:
-        raise AmbilError("this process has no office (role = lane)", key="request.invalid")
-    return fleet
-
-
 @router.post("/api/v1/lanes/{lane_id}/heartbeat", summary="A lane reports its state, devices and host health")
 def heartbeat(
     lane_id: str,
     request: Request,
+    fleet: FleetDep,
     report: dict = Body(...),
     who: Principal = Depends(require("lane")),
 ):
@@ -34,13 +29,12 @@ def heartbeat(
         raise AuthError(f"this key belongs to lane {who.lane_id!r}", key="auth.forbidden")
     if int(request.headers.get("content-length") or 0) > MAX_HEARTBEAT_BYTES:
         raise AmbilError("heartbeat too large", key="request.invalid")
-    raised = _fleet(request).record(lane_id, report)
+    raised = fleet.record(lane_id, report)
     return {"ok": True, "raised": raised}
 
 
 @router.get("/api/v1/fleet", summary="Every lane's status, worst first, with open alerts")
-def fleet_status(request: Request, who: Principal = Depends(require("technician", "admin", "staff"))):
-    fleet = _fleet(request)
+def fleet_status(fleet: FleetDep, who: Principal = Depends(require("technician", "admin", "staff"))):
     return {"lanes": fleet.lanes(), "alerts": fleet.alerts.counts()}
 
 
@@ -52,15 +46,8 @@ class SelfTest(BaseModel):
 
 @router.post("/api/v1/lane/selftest", summary="Run a self-test on this lane (technician, or the Pi itself)")
 def lane_self_test(
-    body: SelfTest, request: Request, who: Principal = Depends(require_local_or("technician"))
+    body: SelfTest, system: SystemDep, who: Principal = Depends(require_local_or("technician"))
 ):
-    system = request.app.state.system
-    if system.lane is None:
-        raise AmbilError("this process runs no lane (role = office)", key="device.failed")
     args = {"bank": body.bank, "door": body.door} if body.test == "door" else {}
-    if system.fleet is not None and system.lane_control is not None:  # all-in-one: audited in the office
-        return system.fleet.self_test(
-            system.lane_control, system.lane.settings.lane_id, body.test, actor=who.actor, **args
-        )
-    log.info("self-test %s by %s (lane only: no office audit here)", body.test, who.actor)
-    return system.lane.self_test(body.test, actor=who.actor, **args)
+    # audited in the office where this process has one (the System decides, not the router)
+    return system.lane_self_test(body.test, actor=who.actor, **args)

@@ -21,11 +21,12 @@ from controller.office.slip import render_slip
 from controller.office.tables import DOCUMENT_KINDS, DOCUMENT_STATES, DOOR_SIZES
 from web.auth import Principal, require_page
 from web.csrf import verify_csrf
+from web.deps import system_of
 from web.i18n import request_lang, t
 from web.i18n.documents import format_short_code, format_time, history_rows
 from web.issuing import issue_code
-from web.pages import render
-from web.routers.staff_lockers import load_panel_context
+from web.pages.render import render
+from web.pages.staff_lockers import load_panel_context
 
 log = logging.getLogger(__name__)
 router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
@@ -34,7 +35,7 @@ NO_STORE = {"Cache-Control": "no-store"}
 
 
 def _system(request: Request):
-    return request.app.state.system
+    return system_of(request)
 
 
 def _lang(request: Request, who: Principal) -> str:

@@ -1,6 +1,6 @@
 """Admin pages for lanes, their locker banks, and each door's size and out-of-order flag.
 
-Included by ``web.routers.admin`` (same CSRF and admin-only rules).
+Included by ``web.pages.admin`` (same CSRF and admin-only rules).
 """
 
 from __future__ import annotations
@@ -12,15 +12,16 @@ from controller.kernel.errors import AmbilError
 from controller.office.tables import DOOR_SIZES
 from web.auth import Principal, require_page
 from web.csrf import verify_csrf
+from web.deps import LockersDep, system_of
 from web.i18n import request_lang, t
-from web.pages import render
+from web.pages.render import render
 
 ADMIN = require_page("admin")
 router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
 
 
 def _page(request: Request, who: Principal, *, error: str = "", status: int = 200):
-    lockers = request.app.state.system.lockers
+    lockers = system_of(request).lockers
     context = {"lanes": lockers.lanes(), "banks": lockers.banks(), "sizes": DOOR_SIZES, "error": error}
     return render(request, "admin/lanes.html", context, status=status, who=who)
 
@@ -38,13 +39,14 @@ def lanes_page(request: Request, who: Principal = Depends(ADMIN)):
 @router.post("/admin/lanes")
 def create_lane(
     request: Request,
+    lockers: LockersDep,
     lane_id: str = Form(""),
     name: str = Form(""),
     url: str = Form(""),
     who: Principal = Depends(ADMIN),
 ):
     try:
-        request.app.state.system.lockers.create_lane(lane_id, name, url=url, actor=who.actor)
+        lockers.create_lane(lane_id, name, url=url, actor=who.actor)
     except AmbilError as exc:
         return _failed(request, who, exc)
     return RedirectResponse("/admin/lanes?ok=admin.lane_created", status_code=303)
@@ -53,6 +55,7 @@ def create_lane(
 @router.post("/admin/banks")
 def save_bank(
     request: Request,
+    lockers: LockersDep,
     bank_id: str = Form(""),
     lane_id: str = Form(""),
     doors: str = Form(""),
@@ -61,7 +64,7 @@ def save_bank(
     try:
         if not doors.strip().isdigit():
             raise AmbilError("doors must be a whole number", key="request.invalid")
-        done = request.app.state.system.lockers.save_bank(bank_id, lane_id, int(doors), actor=who.actor)
+        done = lockers.save_bank(bank_id, lane_id, int(doors), actor=who.actor)
     except AmbilError as exc:
         return _failed(request, who, exc)
     return RedirectResponse(f"/admin/lanes?ok=admin.bank_{done}#bank-{bank_id.strip()}", status_code=303)
@@ -70,6 +73,7 @@ def save_bank(
 @router.post("/admin/banks/{bank_id}/doors/{door}")
 def save_door(
     request: Request,
+    lockers: LockersDep,
     bank_id: str,
     door: int,
     size: str = Form("M"),
@@ -78,7 +82,7 @@ def save_door(
     who: Principal = Depends(ADMIN),
 ):
     try:
-        request.app.state.system.lockers.set_door(
+        lockers.set_door(
             bank_id, door, size=size, out_of_order=bool(out_of_order), note=note, actor=who.actor
         )
     except AmbilError as exc:

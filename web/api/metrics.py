@@ -7,16 +7,17 @@ Open to the machine itself (a Prometheus or node agent on the Pi scrapes over lo
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 
 from controller.ops.metrics import CONTENT_TYPE
 from controller.ops.metrics_collect import metrics_text
 from web.auth import Principal, require_local_or
+from web.deps import SystemDep
 
 router = APIRouter(tags=["health"])
 
 
 @router.get("/metrics", summary="Prometheus metrics (loopback, or a technician/admin key)")
-def metrics(request: Request, who: Principal = Depends(require_local_or("technician", "admin"))):
-    return Response(metrics_text(request.app.state.system), media_type=CONTENT_TYPE)
+def metrics(system: SystemDep, who: Principal = Depends(require_local_or("technician", "admin"))):
+    return Response(metrics_text(system), media_type=CONTENT_TYPE)

@@ -1,6 +1,6 @@
 """Admin page for API keys: list, create (the key and any webhook secret shown once), revoke.
 
-Included by ``web.routers.admin`` (same CSRF and admin-only rules). Only hashes are stored, so a
+Included by ``web.pages.admin`` (same CSRF and admin-only rules). Only hashes are stored, so a
 new key is rendered in the POST's own answer (never put in a URL) with ``Cache-Control: no-store``.
 """
 
@@ -16,8 +16,9 @@ from controller.kernel.errors import AmbilError
 from controller.office.tables import ROLES
 from web.auth import Principal, require_page
 from web.csrf import verify_csrf
+from web.deps import LockersDep, OfficeDep, system_of
 from web.i18n import request_lang, t
-from web.pages import render
+from web.pages.render import render
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +27,7 @@ router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
 
 
 def _page(request: Request, who: Principal, *, error: str = "", created: dict | None = None, status=200):
-    system = request.app.state.system
+    system = system_of(request)
     context = {
         "keys": [
             {**key, "created_text": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(key["created_at"]))}
@@ -50,15 +51,16 @@ def keys_page(request: Request, who: Principal = Depends(ADMIN)):
 @router.post("/admin/keys")
 def create_key(
     request: Request,
+    lockers: LockersDep,
+    office: OfficeDep,
     role: str = Form(""),
     lane_id: str = Form(""),
     label: str = Form(""),
     webhook_url: str = Form(""),
     who: Principal = Depends(ADMIN),
 ):
-    office = request.app.state.system.office
     try:
-        if role == "lane" and lane_id not in {lane.id for lane in request.app.state.system.lockers.lanes()}:
+        if role == "lane" and lane_id not in {lane.id for lane in lockers.lanes()}:
             raise AmbilError(f"lane {lane_id!r}", key="request.invalid")
         created = office.issue_api_key(
             role,
@@ -75,8 +77,8 @@ def create_key(
 
 
 @router.post("/admin/keys/{key_id}/revoke")
-def revoke_key(request: Request, key_id: int, who: Principal = Depends(ADMIN)):
-    done = request.app.state.system.office.revoke_api_key(key_id, actor=who.actor)
+def revoke_key(request: Request, office: OfficeDep, key_id: int, who: Principal = Depends(ADMIN)):
+    done = office.revoke_api_key(key_id, actor=who.actor)
     return RedirectResponse(
         f"/admin/keys?ok={'admin.key_revoked' if done else 'admin.key_unchanged'}", status_code=303
     )

@@ -14,9 +14,10 @@ from fastapi import APIRouter, Request
 
 from controller.kernel.errors import CodeError
 from controller.office.qr import qr_png
+from web.deps import OfficeDep
 from web.i18n import request_lang
 from web.i18n.documents import format_short_code, format_time
-from web.pages import render
+from web.pages.render import render
 
 log = logging.getLogger(__name__)
 router = APIRouter(include_in_schema=False)
@@ -25,8 +26,7 @@ QR_SCALE = 12  # 37 modules with the quiet zone -> 444 px, shown scaled to the s
 
 
 @router.get("/p/{code}")
-def citizen_page(request: Request, code: str):
-    office = request.app.state.system.office
+def citizen_page(request: Request, office: OfficeDep, code: str):
     lang = request_lang(request)
     context: dict = {"status": "unknown"}
     status_code = 404

@@ -15,8 +15,9 @@ from controller.kernel.errors import AmbilError
 from controller.office.alerts import rule_text
 from web.auth import Principal, require_page
 from web.csrf import csrf_token, verify_csrf
+from web.deps import SystemDep, system_of
 from web.i18n import request_lang, t
-from web.pages import render
+from web.pages.render import render
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
 VIEWERS = ("technician", "admin")
@@ -26,7 +27,7 @@ SERIES = (("scans", "#0b4ea2"), ("releases", "#1d7a36"), ("failures", "#b3261e")
 
 
 def _fleet(request: Request):
-    fleet = request.app.state.system.fleet
+    fleet = system_of(request).fleet
     if fleet is None:
         raise AmbilError("this process has no office (role = lane)", key="request.invalid")
     return fleet
@@ -121,13 +122,13 @@ def acknowledge(
 @router.post("/dashboard/lanes/{lane_id}/selftest")
 def self_test(
     request: Request,
+    system: SystemDep,
     lane_id: str,
     test: str = Form(""),
     bank: str = Form(""),
     door: str = Form(""),
     who: Principal = Depends(require_page("technician")),
 ):
-    system = request.app.state.system
     fleet = _fleet(request)
     fleet.lane(lane_id)  # lane.not_found for a lane nobody knows
     query = {"selftest": test or "-"}

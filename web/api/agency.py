@@ -10,25 +10,18 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, File, Form, Header, Request, UploadFile
 from fastapi.responses import JSONResponse
 
-from controller.kernel.errors import DocumentError, UploadError
-from controller.office.agency import AgencyDocuments, Push, PushResult
+from controller.kernel.errors import UploadError
+from controller.office.agency import Push, PushResult
 from web.auth import Principal, require
+from web.deps import AgencyDep, system_of
 
 router = APIRouter(prefix="/api/v1/agency/documents", tags=["agency"])
-
-
-def _agency(request: Request) -> AgencyDocuments:
-    system = request.app.state.system
-    if system.office is None:
-        raise DocumentError("this process has no office (role = lane)", key="document.not_found")
-    notify = system.notifications.code_issued if system.notifications is not None else None
-    return AgencyDocuments(system.engine, system.office, system.kinds, notify)
 
 
 async def _read_upload(file: UploadFile | None, request: Request) -> bytes | None:
     if file is None:
         return None
-    limit = request.app.state.system.config.office.max_upload_mb * 1024 * 1024
+    limit = system_of(request).config.office.max_upload_mb * 1024 * 1024
     data = await file.read(int(limit) + 1)  # never hold more than the limit plus one byte
     if len(data) > limit:
         raise UploadError(f"more than {limit / 2**20:.0f} MB", key="upload.too_large")
@@ -42,6 +35,7 @@ async def _read_upload(file: UploadFile | None, request: Request) -> bytes | Non
 )
 async def push_document(
     request: Request,
+    agency: AgencyDep,
     title: str = Form(..., min_length=1, max_length=200, description="document title or locker item"),
     reference: str = Form(..., min_length=1, max_length=200, description="the agency's own reference"),
     kind: str | None = Form(None, max_length=200, description="document kind name or id, or print/locker"),
@@ -67,13 +61,13 @@ async def push_document(
         ready=ready,
         idempotency_key=idempotency_key or None,
     )
-    result = _agency(request).push(who.key_id, push, actor=who.actor)
+    result = agency.push(who.key_id, push, actor=who.actor)
     return JSONResponse(_push_body(request, result), status_code=201 if result.created else 200)
 
 
 @router.get("/{ref}", summary="The state of one of this agency's documents, by its reference")
-def get_document(request: Request, ref: str, who: Principal = Depends(require("agency"))):
-    return _public(_agency(request).get(who.key_id, ref))
+def get_document(agency: AgencyDep, ref: str, who: Principal = Depends(require("agency"))):
+    return _public(agency.get(who.key_id, ref))
 
 
 def _public(doc: dict) -> dict:
@@ -101,7 +95,7 @@ def _push_body(request: Request, result: PushResult) -> dict:
     # a code exists but this answer does not carry it: an earlier answer did
     body["code_delivered_before"] = result.issued is None and result.document.get("pickup") is not None
     if result.issued is not None:
-        public_url = request.app.state.system.config.public_url
+        public_url = system_of(request).config.public_url
         code = result.issued.code
         body.update(
             code=code,

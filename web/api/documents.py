@@ -6,25 +6,19 @@ import time
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 
-from controller.kernel.errors import DocumentError, UploadError
+from controller.kernel.errors import UploadError
 from web.auth import Principal, require
+from web.deps import OfficeDep, SystemDep, system_of
 from web.issuing import issue_code
 
 router = APIRouter(prefix="/api/v1/documents", tags=["documents"])
 STAFF = ("staff", "admin")
 
 
-def _office(request: Request):
-    office = request.app.state.system.office
-    if office is None:
-        raise DocumentError("this process has no office (role = lane)", key="document.not_found")
-    return office
-
-
 async def _read_upload(file: UploadFile | None, request: Request) -> bytes | None:
     if file is None:
         return None
-    limit = request.app.state.system.config.office.max_upload_mb * 1024 * 1024
+    limit = system_of(request).config.office.max_upload_mb * 1024 * 1024
     data = await file.read(int(limit) + 1)  # never hold more than the limit plus one byte
     if len(data) > limit:
         raise UploadError(f"more than {limit / 2**20:.0f} MB", key="upload.too_large")
@@ -34,6 +28,7 @@ async def _read_upload(file: UploadFile | None, request: Request) -> bytes | Non
 @router.post("", status_code=201, summary="Register a document (print: with its PDF; locker: a door)")
 async def create_document(
     request: Request,
+    office: OfficeDep,
     kind: str = Form(..., pattern="^(print|locker)$", description="print or locker"),
     title: str = Form(..., min_length=1, max_length=200),
     reference: str | None = Form(None, max_length=100),
@@ -44,7 +39,7 @@ async def create_document(
     who: Principal = Depends(require(*STAFF)),
 ):
     pdf = await _read_upload(file, request)
-    return _office(request).create_document(
+    return office.create_document(
         kind=kind,
         title=title,
         reference=reference,
@@ -58,35 +53,49 @@ async def create_document(
 
 @router.post("/{doc_id}/pdf", summary="Upload or replace the PDF of a draft print document")
 async def attach_pdf(
-    request: Request, doc_id: int, file: UploadFile = File(...), who: Principal = Depends(require(*STAFF))
+    request: Request,
+    office: OfficeDep,
+    doc_id: int,
+    file: UploadFile = File(...),
+    who: Principal = Depends(require(*STAFF)),
 ):
     pdf = await _read_upload(file, request)
-    return _office(request).attach_pdf(doc_id, pdf, who.actor)
+    return office.attach_pdf(doc_id, pdf, who.actor)
 
 
 @router.post("/{doc_id}/ready", summary="Mark ready: issues the pickup code (shown once)")
-def mark_ready(request: Request, doc_id: int, who: Principal = Depends(require(*STAFF))):
-    _office(request)
-    issued = issue_code(request.app.state.system, doc_id, who.actor)
+def mark_ready(
+    request: Request,
+    system: SystemDep,
+    office: OfficeDep,
+    doc_id: int,
+    who: Principal = Depends(require(*STAFF)),
+):
+    issued = issue_code(system, doc_id, who.actor)
     return _issued(request, doc_id, issued)
 
 
 @router.post("/{doc_id}/reissue", summary="Issue a new code; the old one stops working at once")
-def reissue(request: Request, doc_id: int, who: Principal = Depends(require(*STAFF))):
-    _office(request)
-    issued = issue_code(request.app.state.system, doc_id, who.actor, reissue=True)
+def reissue(
+    request: Request,
+    system: SystemDep,
+    office: OfficeDep,
+    doc_id: int,
+    who: Principal = Depends(require(*STAFF)),
+):
+    issued = issue_code(system, doc_id, who.actor, reissue=True)
     return _issued(request, doc_id, issued)
 
 
 @router.post("/{doc_id}/cancel", summary="Cancel the document and its pickup code")
-def cancel(request: Request, doc_id: int, who: Principal = Depends(require(*STAFF))):
-    _office(request).cancel(doc_id, who.actor)
-    return _office(request).get_document(doc_id)
+def cancel(office: OfficeDep, doc_id: int, who: Principal = Depends(require(*STAFF))):
+    office.cancel(doc_id, who.actor)
+    return office.get_document(doc_id)
 
 
 @router.get("", summary="List and search documents, newest first (staff, admin)")
 def list_documents(
-    request: Request,
+    office: OfficeDep,
     q: str | None = Query(None, max_length=200, description="title, reference or citizen's phone"),
     state: str | None = Query(None, pattern="^(draft|ready|released|cancelled|expired|uncertain)$"),
     kind: str | None = Query(None, pattern="^(print|locker|[0-9]{1,9})$", description="delivery or kind id"),
@@ -96,15 +105,15 @@ def list_documents(
 ):
     delivery = kind if kind in ("print", "locker") else None
     kind_id = int(kind) if kind is not None and kind.isdigit() else None
-    found = _office(request).search_documents(
+    found = office.search_documents(
         q=q, state=state, delivery=delivery, kind_id=kind_id, limit=limit, offset=offset
     )
     return {"items": found.items, "total": found.total, "limit": found.limit, "offset": found.offset}
 
 
 @router.get("/{doc_id}", summary="A document's state and its history")
-def get_document(request: Request, doc_id: int, who: Principal = Depends(require(*STAFF))):
-    return _office(request).get_document(doc_id)
+def get_document(office: OfficeDep, doc_id: int, who: Principal = Depends(require(*STAFF))):
+    return office.get_document(doc_id)
 
 
 def _issued(request: Request, doc_id: int, issued) -> dict:

@@ -19,7 +19,8 @@ from fastapi.responses import RedirectResponse
 from controller.kernel.errors import AmbilError
 from web.auth import Principal, require_page
 from web.csrf import verify_csrf
-from web.pages import render
+from web.deps import LockersDep, SystemDep, system_of
+from web.pages.render import render
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +36,7 @@ OPEN_RESULT = {
 
 def load_panel_context(request: Request, doc: dict) -> dict:
     """What ``lockers/_load_panel.html`` needs besides ``doc``: the doors to choose from."""
-    lockers = request.app.state.system.lockers
+    lockers = system_of(request).lockers
     if doc.get("kind") != "locker" or doc.get("state") != "draft" or doc.get("loaded_at") is not None:
         return {"load_doors": [], "load_suggestion": None}
     size = doc.get("door_size")
@@ -55,8 +56,9 @@ def _back(doc_id: int, next_path: str, **flash: str) -> RedirectResponse:
 
 
 @router.get("/staff/lockers")
-def lockers_page(request: Request, doc: int | None = None, who: Principal = Depends(STAFF)):
-    system = request.app.state.system
+def lockers_page(
+    request: Request, system: SystemDep, doc: int | None = None, who: Principal = Depends(STAFF)
+):
     lockers = system.lockers
     context = {
         "banks": lockers.banks(),
@@ -85,12 +87,12 @@ def _parse_door(value: str) -> tuple[str, int]:
 @router.post("/staff/documents/{doc_id}/load/open")
 def load_open(
     request: Request,
+    system: SystemDep,
     doc_id: int,
     door: str = Form(""),
     next: str = Form(""),
     who: Principal = Depends(STAFF),
 ):
-    system = request.app.state.system
     try:
         bank_id, number = _parse_door(door)
         lane_id = system.lockers.assign_door(doc_id, bank_id, number, actor=who.actor)
@@ -110,8 +112,9 @@ def load_open(
 
 
 @router.post("/staff/documents/{doc_id}/load/confirm")
-def load_confirm(request: Request, doc_id: int, next: str = Form(""), who: Principal = Depends(STAFF)):
-    system = request.app.state.system
+def load_confirm(
+    request: Request, system: SystemDep, doc_id: int, next: str = Form(""), who: Principal = Depends(STAFF)
+):
     try:
         doc = system.office.get_document(doc_id)
         closed = None
@@ -128,10 +131,12 @@ def load_confirm(request: Request, doc_id: int, next: str = Form(""), who: Princ
 
 
 @router.post("/staff/documents/{doc_id}/retrieved")
-def retrieved(request: Request, doc_id: int, next: str = Form(""), who: Principal = Depends(STAFF)):
+def retrieved(
+    request: Request, lockers: LockersDep, doc_id: int, next: str = Form(""), who: Principal = Depends(STAFF)
+):
     """Staff confirm the door of an expired or cancelled document empty."""
     try:
-        request.app.state.system.lockers.mark_retrieved(doc_id, actor=who.actor)
+        lockers.mark_retrieved(doc_id, actor=who.actor)
     except AmbilError as exc:
         return _back(doc_id, next or "/staff/lockers", warn=f"error.{exc.key}")
     return _back(doc_id, next or "/staff/lockers", ok="lockers.retrieved")

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from typing import Literal
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
 from controller.kernel.clock import OFFLINE_GRACE_MAX_SECONDS
-from controller.office.sync import OfficeSync
 from web.auth import Principal, require
+from web.deps import OfficeSyncDep
 
 router = APIRouter(prefix="/api/v1/sync", tags=["lane protocol"])
 
@@ -37,20 +37,17 @@ def _lane_id(who: Principal) -> str:
 
 
 @router.get("/pickups", summary="The pickups this lane may release offline (code hashes only)")
-def pickups(request: Request, who: Principal = Depends(require("lane"))):
-    return OfficeSync(request.app.state.system.office).snapshot(_lane_id(who))
+def pickups(sync: OfficeSyncDep, who: Principal = Depends(require("lane"))):
+    return sync.snapshot(_lane_id(who))
 
 
 @router.post("/offline-releases", summary="Reconcile releases made offline (idempotent; conflicts flagged)")
-def offline_releases(body: OfflineReleases, request: Request, who: Principal = Depends(require("lane"))):
-    sync = OfficeSync(request.app.state.system.office)
+def offline_releases(body: OfflineReleases, sync: OfficeSyncDep, who: Principal = Depends(require("lane"))):
     results = sync.reconcile(_lane_id(who), [item.model_dump() for item in body.releases])
     return {"results": results}
 
 
 @router.post("/held", summary="The lane stored this snapshot (doors emptied before it may be reloaded)")
-def held(body: SnapshotHeld, request: Request, who: Principal = Depends(require("lane"))):
-    OfficeSync(request.app.state.system.office).acknowledge(
-        _lane_id(who), snapshot_time=body.snapshot_time, grace_seconds=body.grace_seconds
-    )
+def held(body: SnapshotHeld, sync: OfficeSyncDep, who: Principal = Depends(require("lane"))):
+    sync.acknowledge(_lane_id(who), snapshot_time=body.snapshot_time, grace_seconds=body.grace_seconds)
     return {"ok": True}

@@ -5,10 +5,11 @@ from __future__ import annotations
 import dataclasses
 from typing import Literal
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Response
 from pydantic import BaseModel, Field
 
 from web.auth import Principal, require
+from web.deps import OfficeDep
 
 router = APIRouter(prefix="/api/v1/claims", tags=["lane protocol"])
 
@@ -35,16 +36,14 @@ def _lane_id(who: Principal) -> str:
 
 
 @router.post("", summary="Claim a pickup by its code hash (at most one claim wins; retries from its lane)")
-def claim(body: ClaimRequest, request: Request, who: Principal = Depends(require("lane"))):
-    office = request.app.state.system.office
+def claim(body: ClaimRequest, office: OfficeDep, who: Principal = Depends(require("lane"))):
     extra = {"pin": body.pin} if body.pin is not None else {}
     grant = office.claim(code_hash=body.code_hash, claim_id=body.claim_id, lane_id=_lane_id(who), **extra)
     return dataclasses.asdict(grant)
 
 
 @router.post("/short", summary="Claim a pickup by its 10-digit short code (misses bounded per lane and site)")
-def claim_short(body: ShortClaimRequest, request: Request, who: Principal = Depends(require("lane"))):
-    office = request.app.state.system.office
+def claim_short(body: ShortClaimRequest, office: OfficeDep, who: Principal = Depends(require("lane"))):
     extra = {"pin": body.pin} if body.pin is not None else {}
     grant = office.claim_short(
         short_code=body.short_code, claim_id=body.claim_id, lane_id=_lane_id(who), **extra
@@ -53,16 +52,14 @@ def claim_short(body: ShortClaimRequest, request: Request, who: Principal = Depe
 
 
 @router.get("/{claim_id}/pdf", summary="The PDF of a claimed print pickup (for the lane holding the claim)")
-def claim_pdf(claim_id: str, request: Request, who: Principal = Depends(require("lane"))):
-    pdf = request.app.state.system.office.claim_pdf(claim_id, _lane_id(who))
+def claim_pdf(claim_id: str, office: OfficeDep, who: Principal = Depends(require("lane"))):
+    pdf = office.claim_pdf(claim_id, _lane_id(who))
     return Response(pdf, media_type="application/pdf")
 
 
 @router.post("/{claim_id}/report", summary="Report how a claim ended (idempotent)")
-def report(claim_id: str, body: ReportRequest, request: Request, who: Principal = Depends(require("lane"))):
-    request.app.state.system.office.report(
-        claim_id=claim_id, lane_id=_lane_id(who), outcome=body.outcome, detail=body.detail
-    )
+def report(claim_id: str, body: ReportRequest, office: OfficeDep, who: Principal = Depends(require("lane"))):
+    office.report(claim_id=claim_id, lane_id=_lane_id(who), outcome=body.outcome, detail=body.detail)
     return {"claim_id": claim_id, "outcome": body.outcome, "acknowledged": True}
 
 
@@ -75,8 +72,6 @@ ratings_router = APIRouter(prefix="/api/v1/ratings", tags=["lane protocol"])
 
 
 @ratings_router.post("", summary="A driver's 1..5 satisfaction rating of a pickup (IKM)")
-def rate(body: RatingRequest, request: Request, who: Principal = Depends(require("lane"))):
-    stored = request.app.state.system.office.rate(
-        lane_id=_lane_id(who), claim_id=body.claim_id, score=body.score
-    )
+def rate(body: RatingRequest, office: OfficeDep, who: Principal = Depends(require("lane"))):
+    stored = office.rate(lane_id=_lane_id(who), claim_id=body.claim_id, score=body.score)
     return {"stored": stored}

@@ -15,9 +15,10 @@ from controller.kernel.errors import AmbilError
 from controller.office.tables import LANGUAGES, USER_ROLES
 from web.auth import Principal, require_page
 from web.csrf import verify_csrf
+from web.deps import AccountsDep, KindsDep, SystemDep, system_of
 from web.i18n import request_lang, t
-from web.pages import render
-from web.routers import admin_keys, admin_lanes
+from web.pages import admin_keys, admin_lanes
+from web.pages.render import render
 
 log = logging.getLogger(__name__)
 
@@ -32,8 +33,7 @@ def form_error(request: Request, who: Principal, exc: AmbilError) -> str:
 
 
 @router.get("/admin")
-def overview(request: Request, who: Principal = Depends(ADMIN)):
-    system = request.app.state.system
+def overview(request: Request, system: SystemDep, who: Principal = Depends(ADMIN)):
     counts = {
         "users": len(system.accounts.list_users()),
         "lanes": len(system.lockers.lanes()),
@@ -46,7 +46,7 @@ def overview(request: Request, who: Principal = Depends(ADMIN)):
 
 # -- users ------------------------------------------------------------------------------------
 def _users_page(request: Request, who: Principal, *, error: str = "", form: dict | None = None, status=200):
-    users = request.app.state.system.accounts.list_users()
+    users = system_of(request).accounts.list_users()
     context = {
         "users": users,
         "roles": USER_ROLES,
@@ -65,6 +65,7 @@ def users_page(request: Request, who: Principal = Depends(ADMIN)):
 @router.post("/admin/users")
 def create_user(
     request: Request,
+    accounts: AccountsDep,
     username: str = Form(""),
     display_name: str = Form(""),
     role: str = Form("staff"),
@@ -73,7 +74,7 @@ def create_user(
     who: Principal = Depends(ADMIN),
 ):
     try:
-        request.app.state.system.accounts.create_user(
+        accounts.create_user(
             username, password, role, display_name=display_name, language=language, actor=who.actor
         )
     except AmbilError as exc:
@@ -87,13 +88,13 @@ def create_user(
 @router.post("/admin/users/{user_id}")
 def change_user(
     request: Request,
+    accounts: AccountsDep,
     user_id: int,
     action: str = Form(""),
     role: str = Form(""),
     password: str = Form(""),
     who: Principal = Depends(ADMIN),
 ):
-    accounts = request.app.state.system.accounts
     try:
         if user_id == who.user_id and (action == "disable" or (action == "role" and role != "admin")):
             # the last way back in must not be cut by a slip of the mouse
@@ -116,7 +117,7 @@ def change_user(
 
 # -- document kinds ---------------------------------------------------------------------------
 def _kinds_page(request: Request, who: Principal, *, error: str = "", status=200):
-    kinds = request.app.state.system.kinds.list()
+    kinds = system_of(request).kinds.list()
     return render(request, "admin/kinds.html", {"kinds": kinds, "error": error}, status=status, who=who)
 
 
@@ -134,6 +135,7 @@ def _days(value: str) -> int:
 @router.post("/admin/kinds")
 def create_kind(
     request: Request,
+    kinds: KindsDep,
     name: str = Form(""),
     delivery: str = Form("print"),
     expiry_days: str = Form("14"),
@@ -141,7 +143,7 @@ def create_kind(
     who: Principal = Depends(ADMIN),
 ):
     try:
-        request.app.state.system.kinds.create(
+        kinds.create(
             name, delivery, expiry_days=_days(expiry_days), second_factor=bool(second_factor), actor=who.actor
         )
     except AmbilError as exc:
@@ -152,6 +154,7 @@ def create_kind(
 @router.post("/admin/kinds/{kind_id}")
 def update_kind(
     request: Request,
+    kinds: KindsDep,
     kind_id: int,
     name: str = Form(""),
     expiry_days: str = Form(""),
@@ -160,7 +163,7 @@ def update_kind(
     who: Principal = Depends(ADMIN),
 ):
     try:
-        request.app.state.system.kinds.update(
+        kinds.update(
             kind_id,
             name=name.strip() or None,
             expiry_days=_days(expiry_days) if expiry_days.strip() else None,
