@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from controller.doctor import FAIL, OK
-from controller.doctor_devices import camera_finding
+from controller.ops.doctor.devices import camera_finding
+from controller.ops.doctor.run import FAIL, OK
 
 CORPUS = Path(__file__).parents[1] / "data" / "qr-corpus"
 
