@@ -42,19 +42,29 @@ def lane_process(rig: LaneRig):
 
 
 # -- staff ---------------------------------------------------------------------------------
-def register(world: World, kind: str, pin: bool, pages: int) -> None:
+def register(world: World, kind: str, pin: bool, pages: int, door_pick: int = 0) -> None:
+    """Staff register a print document (with its PDF) or a locker item (with a free door)."""
     office, number = world.office, len(world.docs) + 1
-    with staff(world, "document.created"):
-        if kind == "print":
-            pdf = make_pdf(pages, text=f"history document {number} at {world.clock():.0f}")
+    if kind == "print":
+        pdf = make_pdf(pages, text=f"history document {number} at {world.clock():.0f}")
+        with staff(world, "document.created"):
             kind_id = _pin_kind(world) if pin else None
             created = office.create_document(
                 kind="print", title=f"Dok {number}", actor=STAFF, pdf=pdf, kind_id=kind_id
             )
             world.docs.append(Doc(created["id"], "print", hashlib.sha256(pdf).hexdigest(), pin=pin))
-        else:
-            created = office.create_document(kind="locker", title=f"Barang {number}", actor=STAFF)
-            world.docs.append(Doc(created["id"], "locker"))
+        return
+    banks = {r.bank_id for r in world.lanes.values()}
+    doors = [d for d in world.lockers.usable_doors() if d.bank_id in banks]
+    if not doors:
+        world.refusals["no free door"] += 1
+        return
+    door = doors[door_pick % len(doors)]
+    with staff(world, "document.created"):
+        created = office.create_document(
+            kind="locker", title=f"Barang {number}", actor=STAFF, locker_bank=door.bank_id, door=door.door
+        )
+        world.docs.append(Doc(created["id"], "locker", bank=door.bank_id, door=door.door))
 
 
 def _pin_kind(world: World) -> int:
@@ -81,22 +91,21 @@ def _open_for_staff(world: World, bank_id: str, door: int, reason: str) -> bool:
     return True
 
 
-def load(world: World, doc: Doc, pick: int) -> None:
-    """Put a draft locker document's item behind a door the office offers, and confirm it."""
-    lockers = world.lockers
-    doors = [d for d in lockers.usable_doors() if any(d.bank_id == r.bank_id for r in world.lanes.values())]
-    if not doors:
+def load(world: World, doc: Doc) -> None:
+    """Open a draft locker document's door, put its item in, close it and confirm the loading."""
+    if doc.kind != "locker" or doc.loaded:
         return
-    choice = doors[pick % len(doors)]
-    with staff(world, "locker.door_assigned"):
-        lockers.assign_door(doc.id, choice.bank_id, choice.door, actor=STAFF)
-    if not _open_for_staff(world, choice.bank_id, choice.door, "load"):
+    if not _open_for_staff(world, doc.bank, doc.door, "load"):
         return
-    world.doors.put(choice.bank_id, choice.door, doc.id)
-    world.bank(choice.bank_id).close_door(choice.door)
+    world.doors.put(doc.bank, doc.door, doc.id)
+    world.bank(doc.bank).close_door(doc.door)
     with staff(world, "locker.loaded"):
-        lockers.confirm_loaded(doc.id, actor=STAFF, door_closed=True)
-        doc.bank, doc.door = choice.bank_id, choice.door
+        try:
+            world.lockers.confirm_loaded(doc.id, actor=STAFF, door_closed=True)
+        except AmbilError:
+            world.doors.take_back(doc.bank, doc.door, doc.id)  # refused: staff keep the item
+            raise
+        doc.loaded = True
 
 
 def mark_ready(world: World, doc: Doc) -> None:
@@ -188,6 +197,7 @@ def show(
             world.answers.append((rig.lane_id, doc, kind, outcome.reason, world.clock()))
             kind, outcome = "pin", None
             outcome = rig.lane.handle(world.at, "pin", pin)
+        rig.lane.reporter.flush()  # what the lane's Reporter thread does when the release pokes it
     for door in range(1, rig.bank.doors + 1):
         rig.bank.set_stuck(door, False)
     for door, _ms, _at in rig.bank.pulses[pulses:]:

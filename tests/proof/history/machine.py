@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import Counter
 
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
+from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
 from tests.proof.history import actions, invariants
 from tests.proof.history.world import LANE_IDS, World
@@ -25,6 +25,7 @@ picks = st.integers(0, 63)
 class History(RuleBasedStateMachine):
     make_world = None  # () -> World, set by the test
     totals: Counter = Counter()  # figures over all histories of a run
+    first_failure: int | None = None  # the number of the first history that failed (1-based)
 
     def __init__(self):
         super().__init__()
@@ -32,6 +33,8 @@ class History(RuleBasedStateMachine):
         self.last: tuple | None = None  # the last showing, for a repeat
 
     def _doc(self, pick: int, *, ready: bool = False):
+        """A document by a drawn number (None when there is none): rules never depend on
+        preconditions, so hypothesis draws the same data whatever the lanes' timing did."""
         docs = [d for d in self.world.docs if d.codes] if ready else self.world.docs
         return docs[pick % len(docs)] if docs else None
 
@@ -50,141 +53,156 @@ class History(RuleBasedStateMachine):
         """Staff register a document and, mostly, load it (a locker item) and make it ready."""
         world = self.world
         before = len(world.docs)
-        actions.register(world, kind, pin and kind == "print", pages)
+        actions.register(world, kind, pin and kind == "print", pages, door)
         if ready and len(world.docs) > before:
             doc = world.docs[-1]
-            if doc.kind == "locker":
-                actions.load(world, doc, door)
+            actions.load(world, doc)
             actions.mark_ready(world, doc)
 
-    @precondition(lambda self: self.world.docs)
-    @rule(pick=picks, door=picks)
-    def load_door(self, pick, door):
-        doc = self._doc(pick)
-        if doc.kind == "locker":
-            actions.load(self.world, doc, door)
-
-    @precondition(lambda self: self.world.docs)
-    @rule(pick=picks, what=st.sampled_from(["ready", "ready", "cancel", "reissue"]))
+    @rule(pick=picks, what=st.sampled_from(["load", "ready", "cancel", "reissue"]))
     def staff_document(self, pick, what):
         doc = self._doc(pick)
-        {"ready": actions.mark_ready, "cancel": actions.cancel, "reissue": actions.reissue}[what](
-            self.world, doc
-        )
+        if doc is None:
+            return
+        step = {"load": actions.load, "ready": actions.mark_ready, "cancel": actions.cancel}
+        step.get(what, actions.reissue)(self.world, doc)
 
-    @rule(pick=picks)
-    def retrieve(self, pick):
-        actions.retrieve(self.world, pick)
-
-    @rule(pick=picks)
-    def resolve(self, pick):
-        actions.resolve(self.world, pick)
-
-    @rule(lane=lanes)
-    def fix_printer(self, lane):
-        actions.fix_printer(self.world, self._rig(lane))
+    @rule(pick=picks, what=st.sampled_from(["retrieve", "resolve", "fix_printer"]), lane=lanes)
+    def staff_care(self, pick, what, lane):
+        """Staff empty a door listed for retrieval, settle an uncertain release, or fix a printer."""
+        if what == "fix_printer":
+            actions.fix_printer(self.world, self._rig(lane))
+        else:
+            getattr(actions, what)(self.world, pick)
 
     # -- citizens and the attacker -----------------------------------------------------------
     def _show(self, lane, pick, slip, by):
         doc = self._doc(pick, ready=True)
+        if doc is None:
+            return
         issued = (
             doc.codes[-1 - slip % len(doc.codes)] if slip % 4 == 0 else doc.codes[-1]
         )  # mostly the live slip
         text = issued.code if by == "qr" else issued.short_code
+        if doc.bank is not None and slip % 5 != 1:  # mostly at the lane with the item's locker
+            lane = next(r.lane_id for r in self.world.lanes.values() if r.bank_id == doc.bank)
         actions.show(self.world, self._rig(lane), doc, by, text, pin=issued.pin)
         self.last = (lane, doc, by, text, issued.pin)
 
-    # citizens come more often than any other step: two rules
-    @precondition(lambda self: any(d.codes for d in self.world.docs))
-    @rule(lane=lanes, pick=picks, slip=picks, by=st.sampled_from(["qr", "qr", "short"]))
-    def show_code(self, lane, pick, slip, by):
-        self._show(lane, pick, slip, by)
+    showings = st.lists(
+        st.tuples(lanes, picks, picks, st.sampled_from(["qr", "qr", "short"])), min_size=1, max_size=3
+    )
 
-    @precondition(lambda self: any(d.codes for d in self.world.docs))
-    @rule(lane=lanes, pick=picks, slip=picks, by=st.sampled_from(["qr", "short"]))
-    def show_code_again_later(self, lane, pick, slip, by):
-        self._show(lane, pick, slip, by)
+    # citizens come more often than anything else: two rules, each one to three of them
+    @rule(who=showings)
+    def citizens(self, who):
+        for args in who:
+            self._show(*args)
 
-    @precondition(lambda self: self.last is not None)
+    @rule(who=showings)
+    def more_citizens(self, who):
+        for args in who:
+            self._show(*args)
+
     @rule(other_lane=st.booleans())
     def show_again(self, other_lane):
+        """The same code again at once (a repeat read), or at the other lane."""
+        if self.last is None:
+            return
         lane, doc, by, text, pin = self.last
         if other_lane:
             lane = next(x for x in LANE_IDS if x != lane)
         actions.show(self.world, self._rig(lane), doc, by, text, pin=pin, repeat=not other_lane)
 
-    @rule(lane=lanes, guesses=st.lists(st.integers(0, 10**10 - 1), min_size=1, max_size=5))
-    def guess_short_codes(self, lane, guesses):
-        issued = {c.short_code for d in self.world.docs for c in d.codes}
+    @rule(lane=lanes, guesses=st.lists(st.integers(0, 10**10 - 1), min_size=1, max_size=3), pin=st.booleans())
+    def attacker(self, lane, guesses, pin):
+        """Wrong short codes, or a stolen QR with wrong PINs."""
+        world = self.world
+        targets = [d for d in world.docs if d.pin and d.codes]
+        if pin and targets:
+            doc = targets[guesses[0] % len(targets)]
+            for number in guesses:
+                guess = f"{number % 10**6:06d}"
+                if guess != doc.codes[-1].pin:
+                    actions.show(
+                        world, self._rig(lane), doc, "qr", doc.codes[-1].code, pin=guess, label="guess_pin"
+                    )
+            return
+        issued = {c.short_code for d in world.docs for c in d.codes}
         for number in guesses:
             digits = f"{number:010d}"
             if digits not in issued:
-                actions.show(self.world, self._rig(lane), None, "short", digits, label="guess_short")
-
-    @precondition(lambda self: any(d.pin and d.codes for d in self.world.docs))
-    @rule(lane=lanes, pick=picks, guess=st.integers(0, 999_999))
-    def guess_pin(self, lane, pick, guess):
-        docs = [d for d in self.world.docs if d.pin and d.codes]
-        doc = docs[pick % len(docs)]
-        issued = doc.codes[-1]
-        pin = f"{guess:06d}"
-        if pin != issued.pin:
-            actions.show(self.world, self._rig(lane), doc, "qr", issued.code, pin=pin, label="guess_pin")
+                actions.show(world, self._rig(lane), None, "short", digits, label="guess_short")
 
     # -- faults ------------------------------------------------------------------------------
-    @rule(lane=lanes, fault=st.sampled_from(["lose_answer", "slow_commit"]))
-    def office_fault(self, lane, fault):
-        self._rig(lane).shots.arm(fault)
-
-    @rule(lane=lanes, writes=st.integers(1, 6))
-    def arm_kill(self, lane, writes):
-        self._rig(lane).killer.arm(writes)
-
-    @precondition(lambda self: any(not r.alive for r in self.world.lanes.values()))
-    @rule()
-    def restart_lanes(self):
-        for rig in self.world.lanes.values():
-            if not rig.alive:
-                rig.restart()
-
-    @rule(lane=lanes)
-    def partition(self, lane):
-        rig = self._rig(lane)
-        rig.link.down = not rig.link.down
-        self.world.struck["partition" if rig.link.down else "partition_end"] += 1
-
-    @rule(lane=lanes, fault=st.sampled_from(["paper", "jam", "slow"]), sheets=st.integers(0, 4))
-    def printer_fault(self, lane, fault, sheets):
-        actions.arm_printer(self._rig(lane), fault, sheets)
-
-    @rule(lane=lanes, late=st.booleans())
-    def door_fault(self, lane, late):
-        self._rig(lane).faults["late" if late else "stuck"] = True
-        self.world.struck["door_late" if late else "door_stuck"] += 1
-
-    @rule(seconds=st.sampled_from([20, 200, 400, 1000, 2400, 90_000]))
-    def clock_jump(self, seconds):
-        self.world.clock.advance(seconds)
-        self.world.struck["clock_jump"] += 1
+    @rule(
+        lane=lanes,
+        fault=st.sampled_from(
+            [
+                "lose_answer",
+                "slow_commit",
+                "kill",
+                "partition",
+                "paper",
+                "jam",
+                "slow",
+                "stuck",
+                "late",
+                "clock",
+            ]
+        ),
+        n=st.integers(0, 5),
+        jump=st.sampled_from([20, 200, 400, 1000, 2400, 90_000]),
+    )
+    def fault(self, lane, fault, n, jump):
+        rig, world = self._rig(lane), self.world
+        if fault in ("lose_answer", "slow_commit"):
+            rig.shots.arm(fault)  # counted when it strikes
+        elif fault == "kill":
+            rig.killer.arm(n + 1)  # counted when it strikes
+        elif fault == "partition":
+            rig.link.down = not rig.link.down
+            world.struck["partition" if rig.link.down else "partition_end"] += 1
+        elif fault in ("paper", "jam", "slow"):
+            actions.arm_printer(rig, fault, n)
+        elif fault in ("stuck", "late"):
+            rig.faults[fault] = True
+            world.struck[f"door_{fault}"] += 1
+        else:
+            world.clock.advance(jump)
+            world.struck["clock_jump"] += 1
 
     # -- the lanes' and the office's periodic work -------------------------------------------
-    @rule(lane=lanes, what=st.sampled_from(["report", "sync"]))
-    def lane_work(self, lane, what):
-        getattr(actions, what)(self._rig(lane))
-
-    @rule(pick=picks)
-    def slow_commit_lands(self, pick):
-        actions.land_slow_commit(self.world, pick)
-
-    @rule()
-    def office_sweeps(self):
-        actions.office_sweeps(self.world)
+    @rule(
+        lane=lanes, what=st.sampled_from(["report", "sync", "restart", "slow_commit_lands", "office_sweeps"])
+    )
+    def background(self, lane, what):
+        """What runs by itself: a lane's reporter or sync, a restart, a slow commit, the sweeps."""
+        world, rig = self.world, self._rig(lane)
+        if what in ("report", "sync"):
+            getattr(actions, what)(rig)
+        elif what == "restart":
+            if not rig.alive:
+                rig.restart()
+        elif what == "slow_commit_lands":
+            actions.land_slow_commit(world, 0)
+        else:
+            actions.office_sweeps(world)
 
     @invariant()
     def handed_out_at_most_once(self):
+        """Checked after every step (the end of the history checks it again)."""
         self.world.steps += 1
         problems = invariants.handed_out(self.world)
+        if problems:
+            self._failed(problems)
         assert not problems, "\n".join(problems)
+
+    def _failed(self, problems: list[str]):
+        cls = type(self)
+        if cls.first_failure is None:
+            cls.first_failure = cls.totals["histories"] + 1
+            print(f"history {cls.first_failure} failed (before shrinking):", *problems, sep="\n  ")
 
     # -- the end of a history ----------------------------------------------------------------
     def teardown(self):
@@ -197,12 +215,17 @@ class History(RuleBasedStateMachine):
                 + invariants.guessing_bounded(world)
             )
             assert not problems, "\n".join(problems)
+        except BaseException as exc:
+            self._failed([repr(exc)])
+            raise
         finally:
             totals = type(self).totals
             totals["histories"] += 1
             totals["steps"] += world.steps
             totals["showings"] += len(world.answers)
             totals["released"] += sum(1 for answer in world.answers if answer[3] == "")
+            for answer in world.answers:
+                totals[f"answer:{answer[2]}:{answer[3]}"] += 1
             totals["kills"] += sum(r.killer.kills for r in world.lanes.values())
             totals["restarts"] += sum(r.restarts for r in world.lanes.values())
             totals.update({f"fault:{k}": v for k, v in world.struck.items()})

@@ -86,8 +86,8 @@ class Doors:
     def put(self, bank: str, door: int, doc_id: int) -> None:
         """Staff put ``doc_id``'s item in (a door that already holds one is noted)."""
         inside = self.contents.setdefault((bank, door), set())
-        if inside:
-            self.misloads.append((bank, door, doc_id, frozenset(inside)))
+        if inside - {doc_id}:
+            self.misloads.append((bank, door, doc_id, frozenset(inside - {doc_id})))
         inside.add(doc_id)
 
     def take_back(self, bank: str, door: int, doc_id: int) -> bool:

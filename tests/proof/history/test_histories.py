@@ -19,7 +19,7 @@ from tests.proof.history.machine import History
 from tests.proof.history.world import World
 
 SEED = int(os.environ.get("AMBIL_HISTORY_SEED", "20261202"))
-CI_HISTORIES = int(os.environ.get("AMBIL_HISTORIES", "12"))
+CI_HISTORIES = int(os.environ.get("AMBIL_HISTORIES", "20"))
 STEPS = 60
 
 
@@ -33,13 +33,17 @@ def run_histories(backend, make_db, tmp_path, figures, histories: int) -> None:
 
     History.make_world = staticmethod(make_world)
     History.totals.clear()
+    History.first_failure = None
     config = settings(
         max_examples=histories,
         stateful_step_count=STEPS,
         deadline=None,
         database=None,
         print_blob=True,
-        phases=[Phase.generate, Phase.shrink],
+        # AMBIL_HISTORY_NO_SHRINK=1: stop at the first failing history (counting histories to find a defect)
+        phases=[Phase.generate]
+        if os.environ.get("AMBIL_HISTORY_NO_SHRINK")
+        else [Phase.generate, Phase.shrink],
         suppress_health_check=list(HealthCheck),
     )
     test = seed(SEED)(get_state_machine_test(History, settings=config))
@@ -48,6 +52,8 @@ def run_histories(backend, make_db, tmp_path, figures, histories: int) -> None:
     logging.getLogger("controller").setLevel(logging.WARNING)
     try:
         test()
+        if os.environ.get("AMBIL_HISTORY_ANSWERS"):
+            print({k: v for k, v in sorted(History.totals.items()) if k.startswith("answer:")})
     finally:
         totals = History.totals
         faults = {k.split(":", 1)[1]: v for k, v in sorted(totals.items()) if k.startswith("fault:")}
@@ -56,6 +62,7 @@ def run_histories(backend, make_db, tmp_path, figures, histories: int) -> None:
             f"{totals['showings']} lane answers ({totals['released']} releases), "
             f"{totals['kills']} lane kills ({totals['restarts']} restarts), "
             f"faults {faults}; {time.monotonic() - started:.1f} s"
+            + (f"; FIRST FAILING HISTORY: {History.first_failure}" if History.first_failure else "")
         )
 
 

@@ -76,6 +76,7 @@ class Doc:
     bank: str | None = None
     door: int | None = None
     codes: list = field(default_factory=list)  # IssuedCode, oldest first
+    loaded: bool = False  # staff confirmed its item in its door
     reprints: int = 0  # staff resolved "not released" after sheets of it came out
 
 
