@@ -34,8 +34,12 @@ class History(RuleBasedStateMachine):
 
     def _doc(self, pick: int, *, ready: bool = False):
         """A document by a drawn number (None when there is none): rules never depend on
-        preconditions, so hypothesis draws the same data whatever the lanes' timing did."""
+        preconditions, so hypothesis draws the same data whatever the lanes' timing did.
+        ``ready``: one with a code, mostly one its citizen has not collected yet."""
         docs = [d for d in self.world.docs if d.codes] if ready else self.world.docs
+        waiting = [d for d in docs if not actions.citizen_has(self.world, d)]
+        if ready and waiting and pick % 4:
+            docs = waiting
         return docs[pick % len(docs)] if docs else None
 
     def _rig(self, lane_id: str):
@@ -58,6 +62,11 @@ class History(RuleBasedStateMachine):
             doc = world.docs[-1]
             actions.load(world, doc)
             actions.mark_ready(world, doc)
+
+    @rule(kind=st.sampled_from(["print", "locker"]), pin=st.booleans(), pages=st.integers(1, 3), door=picks)
+    def register_ready(self, kind, pin, pages, door):
+        """Registering and making ready is staff's most common step: a second rule for it."""
+        self.register(kind, pin, pages, door, True)
 
     @rule(pick=picks, what=st.sampled_from(["load", "ready", "cancel", "reissue"]))
     def staff_document(self, pick, what):
