@@ -83,6 +83,7 @@ def _open_for_staff(world: World, bank_id: str, door: int, reason: str) -> bool:
         with lane_process(rig):
             answer = rig.lane.service_open(bank_id, door, actor=STAFF, reason=reason)
         if answer["outcome"] != "opened":
+            rig.bank.close_door(door)  # if it swung open after all, staff push it shut
             return False
         world.events["staff_open_by_lane"] += 1
     else:

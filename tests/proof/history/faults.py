@@ -6,7 +6,8 @@
   one-shot faults: an answer lost *after* the office committed, and a slow commit (the lane's
   request times out, the office commits it later, when the history says so).
 - ``JournalKiller``: the lane process dies right after its N-th journal write from now (each
-  write is committed first, as with kill -9 between two fsyncs); ``LaneKilled`` unwinds the
+  write is committed first, as with kill -9 between two fsyncs), or right after the next door
+  pulse or print submit (between INTENT and DONE); ``LaneKilled`` unwinds the
   lane's stack without running any of its error handling, like a dead process would.
 """
 
@@ -127,13 +128,27 @@ class JournalKiller:
 
     def __init__(self):
         self.countdown: int | None = None
+        self.at_actuation = False
         self.kills = 0
 
     def arm(self, writes: int) -> None:
-        self.countdown = max(1, writes)
+        """Kill after ``writes`` journal writes; 0: right after the next door pulse or print
+        submit (a power cut between INTENT and DONE, after the device acted)."""
+        if writes <= 0:
+            self.at_actuation = True
+        else:
+            self.countdown = writes
 
     def disarm(self) -> None:
         self.countdown = None
+        self.at_actuation = False
+
+    def actuated(self) -> None:
+        """Called by the devices right after they acted for this lane."""
+        if self.at_actuation:
+            self.at_actuation = False
+            self.kills += 1
+            raise LaneKilled()
 
     def install(self, journal) -> None:
         write, transaction = journal._write, journal.transaction

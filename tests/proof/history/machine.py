@@ -168,7 +168,7 @@ class History(RuleBasedStateMachine):
         if fault in ("lose_answer", "slow_commit"):
             rig.shots.arm(fault)  # counted when it strikes
         elif fault == "kill":
-            rig.killer.arm(n + 1)  # counted when it strikes
+            rig.killer.arm(n)  # counted when it strikes; 0: right after the next actuation
         elif fault == "partition":
             rig.link.down = not rig.link.down
             world.struck["partition" if rig.link.down else "partition_end"] += 1

@@ -13,22 +13,39 @@ import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from hardware.locker.sim import SimLockerBank
 from hardware.printer.interface import JobState
 from hardware.printer.sim import SimPrinter
 
 
 class RecordingPrinter(SimPrinter):
-    """A ``SimPrinter`` that remembers the SHA-256 of the PDF given to each job."""
+    """A ``SimPrinter`` that remembers the SHA-256 of the PDF given to each job; ``acted`` is
+    called after each submit (the journal killer's hook)."""
 
     def __init__(self, **kw):
         self.given: dict[int, str] = {}
+        self.acted = lambda: None
         super().__init__(**kw)
 
     def submit(self, pdf: Path, job_name: str) -> int:
         sha = hashlib.sha256(Path(pdf).read_bytes()).hexdigest()
         job_id = super().submit(pdf, job_name)
         self.given[job_id] = sha
+        self.acted()
         return job_id
+
+
+class HookedBank(SimLockerBank):
+    """A ``SimLockerBank`` that calls ``acted`` after each pulse (the journal killer's hook)."""
+
+    def __init__(self, **kw):
+        self.acted = lambda: None
+        super().__init__(**kw)
+
+    def pulse(self, door: int, ms: int) -> int:
+        length = super().pulse(door, ms)
+        self.acted()
+        return length
 
 
 @dataclass

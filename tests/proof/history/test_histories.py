@@ -66,12 +66,15 @@ def run_histories(backend, make_db, tmp_path, figures, histories: int) -> None:
         )
 
 
+# a failing history is shrunk before it is reported: give hypothesis the time to finish that
+@pytest.mark.timeout(1200)
 @pytest.mark.parametrize("backend", ["sqlite", "postgres"])
 def test_histories(backend, make_db, tmp_path, figures):
     run_histories(backend, make_db, tmp_path, figures, CI_HISTORIES)
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(0)
 @pytest.mark.parametrize("backend", ["sqlite", "postgres"])
 def test_histories_slow(backend, make_db, tmp_path, figures):
     run_histories(backend, make_db, tmp_path, figures, CI_HISTORIES * 100)

@@ -26,7 +26,7 @@ from controller.service import build_system
 from hardware.locker.sim import SimLockerBank
 from tests.proof.conftest import SHORT_KEY
 from tests.proof.history.faults import FaultyOffice, FaultySync, JournalKiller, LaneKilled, Link, OneShots
-from tests.proof.history.physical import Doors, RecordingPrinter
+from tests.proof.history.physical import Doors, HookedBank, RecordingPrinter
 
 SITE = "MPP Riwayat"
 LANE_IDS = ("h-1", "h-2")
@@ -90,12 +90,13 @@ class LaneRig:
         self.printer = RecordingPrinter(
             name=f"{lane_id}-printer", outbox=self.dir / "printer", seconds_per_page=FAST_PAGE
         )
-        self.bank = SimLockerBank(
+        self.bank = HookedBank(
             name=self.bank_id, doors=DOORS, realtime=False, open_delay=0.0, close_after=None
         )
         self.link = Link()
         self.shots = OneShots(world.struck)
         self.killer = JournalKiller()
+        self.printer.acted = self.bank.acted = self.killer.actuated
         self.system = None
         self.alive = False
         self.restarts = 0
