@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 from contextlib import contextmanager
 
-from controller.errors import AmbilError
+from controller.kernel.errors import AmbilError
 from controller.office.kinds import DocumentKinds
 from tests.conftest import make_pdf
 from tests.proof.history.faults import LaneKilled
@@ -193,11 +193,11 @@ def show(
             rig.bank.set_stuck(door)
     outcome = None
     with lane_process(rig):
-        outcome = rig.lane.handle(world.at, kind, text)
+        outcome = rig.lane.intake.handle(world.at, kind, text)
         if outcome is not None and outcome.reason == "code.pin_required" and pin is not None:
             world.answers.append((rig.lane_id, doc, kind, outcome.reason, world.clock()))
             kind, outcome = "pin", None
-            outcome = rig.lane.handle(world.at, "pin", pin)
+            outcome = rig.lane.intake.handle(world.at, "pin", pin)
         rig.lane.reporter.flush()  # what the lane's Reporter thread does when the release pokes it
     for door in range(1, rig.bank.doors + 1):
         rig.bank.set_stuck(door, False)

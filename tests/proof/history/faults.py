@@ -2,7 +2,7 @@
 
 - ``Link``: the lane's whole network path to the office (claims, reports, PDFs, sync); a
   partition is ``down = True``, its end ``down = False``.
-- ``FaultyOffice`` / ``FaultySync``: the lane's real in-process office client and sync link, with
+- ``FaultyOffice``: the lane's real in-process office link (claims, reports, PDFs, sync), with
   one-shot faults: an answer lost *after* the office committed, and a slow commit (the lane's
   request times out, the office commits it later, when the history says so).
 - ``JournalKiller``: the lane process dies right after its N-th journal write from now (each
@@ -17,9 +17,9 @@ from collections import Counter
 from contextlib import contextmanager
 from functools import partial
 
-from controller.errors import OfficeUnreachable
-from controller.lane.office_client import InProcessOfficeClient
-from controller.lane.sync import InProcessSyncLink
+from controller.kernel.errors import OfficeUnreachable
+from controller.lane.link.in_process import InProcessOfficeLink
+from controller.office.sync import OfficeSync
 
 
 class LaneKilled(BaseException):
@@ -55,7 +55,7 @@ class OneShots:
         return False
 
 
-class FaultyOffice(InProcessOfficeClient):
+class FaultyOffice(InProcessOfficeLink):
     """The in-process office client behind a ``Link`` and one-shot faults.
 
     ``slow_commit``: the request times out at the lane; the office's commit is kept in
@@ -64,7 +64,7 @@ class FaultyOffice(InProcessOfficeClient):
     """
 
     def __init__(self, office, lane_id: str, link: Link, shots: OneShots, pending: list):
-        super().__init__(office, lane_id)
+        super().__init__(office, lane_id, office_sync=OfficeSync(office))
         self.link, self.shots, self.pending = link, shots, pending
 
     def _call(self, call, *args, **kw):
@@ -96,18 +96,11 @@ class FaultyOffice(InProcessOfficeClient):
     def ping(self) -> bool:
         return not self.link.down
 
-
-class FaultySync(InProcessSyncLink):
-    """The in-process sync link behind the same ``Link``; a snapshot computed while the link
-    went down is lost on the way, and a reconciliation answer can be lost after commit."""
-
-    def __init__(self, office_sync, lane_id: str, link: Link, shots: OneShots):
-        super().__init__(office_sync, lane_id)
-        self.link, self.shots = link, shots
-
-    def fetch(self):
+    # -- sync: a snapshot computed while the link went down is lost on the way, and a
+    # reconciliation answer can be lost after commit
+    def fetch_snapshot(self):
         self.link.check()
-        return super().fetch()
+        return super().fetch_snapshot()
 
     def report_offline(self, releases):
         self.link.check()

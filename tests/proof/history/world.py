@@ -20,12 +20,11 @@ from controller.config import parse_config
 from controller.lane.recovery import recover
 from controller.office.blobs import BlobStore
 from controller.office.lockers import Lockers
-from controller.office.service import Office
-from controller.office.sync import OfficeSync
-from controller.service import build_system
+from controller.office.office import Office
+from controller.system import build_system
 from hardware.locker.sim import SimLockerBank
 from tests.proof.conftest import SHORT_KEY
-from tests.proof.history.faults import FaultyOffice, FaultySync, JournalKiller, LaneKilled, Link, OneShots
+from tests.proof.history.faults import FaultyOffice, JournalKiller, LaneKilled, Link, OneShots
 from tests.proof.history.physical import Doors, HookedBank, RecordingPrinter
 
 SITE = "MPP Riwayat"
@@ -133,16 +132,11 @@ class LaneRig:
         world = self.world
         client = FaultyOffice(world.office, self.lane_id, self.link, self.shots, world.pending)
         self.system = build_system(
-            config, office_client=client, printer=self.printer, lockers={self.bank_id: self.bank}
+            config, office_link=client, printer=self.printer, lockers={self.bank_id: self.bank}
         )
         lane = self.system.lane
         lane.releaser.settings = dataclasses.replace(
             lane.releaser.settings, poll_interval=0.005, fault_grace=0.05
-        )
-        sync = lane.sync
-        sync.link.close()
-        sync.link = sync.reconciler.link = FaultySync(
-            OfficeSync(world.office), self.lane_id, self.link, self.shots
         )
         self.killer.install(lane.journal)
         self.alive = True
