@@ -29,6 +29,7 @@ import numpy as np
 import zxingcpp
 
 from hardware.errors import ScannerError
+from hardware.scanner.confirm import Confirmation, Validator
 from hardware.scanner.finder_patterns import count_finder_candidates
 from hardware.scanner.frame_retries import Box, regions_around, retry_reads
 from hardware.scanner.zbar_reader import read_qr_bytes
@@ -154,7 +155,8 @@ class RegionRetries:
 
     wants_boxes = True
 
-    def __init__(self, *, inverted: bool = True):
+    def __init__(self, *, inverted: bool = True, validator: Validator | None = None):
+        self.validator = validator
         self.readers: tuple[FrameReader, ...] = (
             (read_with_zxing, _read_with_zxing_histogram, read_with_zbar, _read_with_zbar_inverted)
             if inverted
@@ -167,7 +169,7 @@ class RegionRetries:
         if not boxes or frame.shape[0] * frame.shape[1] <= SMALL_FRAME_PIXELS:
             # a small frame is cheap to read whole, and the whole frame keeps context a crop loses
             regions.append(frame if frame.ndim == 2 else cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY))
-        return retry_reads(regions, self.readers)
+        return retry_reads(regions, self.readers, confirmation=Confirmation(self.validator))
 
 
 DEFAULT_READERS: tuple[FrameReader, ...] = (read_with_zxing, only_when_likely(RegionRetries()))

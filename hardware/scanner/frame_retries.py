@@ -5,7 +5,9 @@ code is there, only too blurred, too small, too noisy or too washed out. Rather 
 costly reader over the whole frame, the retries cut that region out (with a margin), enlarge
 it and try again on a few prepared versions of it: sharpened (blur), contrast-stretched
 (glare, low light), inverted for ZBar (which reads dark-on-light only), each with zxing-cpp and
-then ZBar. On a region of a few hundred pixels each try costs well under a millisecond.
+then ZBar. On a region of a few hundred pixels each try costs well under a millisecond. A text
+read on a retry is accepted only once confirmed (``confirm.py``): retries are where misdecodes
+come from.
 
 A frame without a located symbol gets a whole-frame pass instead, but only when it is small
 (still images, corpus photos): on a 1280x720 camera frame that pass would cost more than the
@@ -15,9 +17,12 @@ cheap reader itself, on every empty frame.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
+from time import perf_counter
 
 import cv2
 import numpy as np
+
+from hardware.scanner.confirm import Confirmation
 
 Box = tuple[int, int, int, int]  # x0, y0, x1, y1 in frame pixels
 
@@ -65,13 +70,26 @@ def retry_reads(
     gray_regions: Sequence[np.ndarray],
     readers: Sequence[Callable[[np.ndarray], list[str]]],
     *,
-    accept: Callable[[list[str]], bool] = bool,
+    confirmation: Confirmation | None = None,
+    deadline: float | None = None,
+    clock: Callable[[], float] = perf_counter,
 ) -> list[str]:
-    """Try each reader on each prepared version of each region; the first accepted texts win."""
-    for region in gray_regions:
-        for _, version in prepared_versions(region):
+    """Try each reader on each prepared version of each region; the first confirmed texts win.
+
+    A pass's texts count only once ``confirmation`` (the misdecode guard, ``confirm.py``)
+    confirms them: by default when two passes (reader, version, region) agree. No pass starts
+    once ``clock()`` reaches ``deadline``.
+    """
+    confirmation = confirmation or Confirmation()
+    for index, region in enumerate(gray_regions):
+        for version_name, version in prepared_versions(region):
             for reader in readers:
+                if deadline is not None and clock() >= deadline:
+                    return []
                 texts = reader(version)
-                if accept(texts):
-                    return list(texts)
+                if texts:
+                    source = (index, version_name, getattr(reader, "__name__", repr(reader)))
+                    confirmed = confirmation.offer(texts, source)
+                    if confirmed:
+                        return confirmed
     return []
