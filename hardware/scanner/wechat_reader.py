@@ -74,7 +74,10 @@ class WeChatReader:
     def detect(self, frame: np.ndarray) -> tuple[list[str], list[np.ndarray]]:
         """The texts and, per text, the 4x2 float corner points of the code in ``frame``."""
         with self._lock:
-            texts, points = self._detector.detectAndDecode(frame)
+            try:
+                texts, points = self._detector.detectAndDecode(frame)
+            except UnicodeDecodeError:  # the binding decodes payloads as strict UTF-8: binary data
+                return [], []
         return list(texts), [np.asarray(p, dtype=np.float32).reshape(4, 2) for p in points]
 
     def __call__(self, frame: np.ndarray) -> list[str]:
