@@ -124,7 +124,9 @@ def motion_blur(frame: np.ndarray, rng: np.random.Generator, *, length: float = 
     angle = rng.uniform(0, np.pi)
     c = size // 2
     dx, dy = np.cos(angle) * length / 2, np.sin(angle) * length / 2
-    cv2.line(kernel, (int(round(c - dx)), int(round(c - dy))), (int(round(c + dx)), int(round(c + dy))), 1.0, 1)
+    cv2.line(
+        kernel, (int(round(c - dx)), int(round(c - dy))), (int(round(c + dx)), int(round(c + dy))), 1.0, 1
+    )
     kernel /= kernel.sum()
     return cv2.filter2D(frame, -1, kernel)
 
@@ -152,7 +154,9 @@ def moire(frame: np.ndarray, mask: np.ndarray, rng: np.random.Generator, *, dept
     return _clip(frame.astype(np.float32) * gain[:, :, None])
 
 
-def night(frame: np.ndarray, rng: np.random.Generator, *, light: float = 0.12, infrared: bool = False) -> np.ndarray:
+def night(
+    frame: np.ndarray, rng: np.random.Generator, *, light: float = 0.12, infrared: bool = False
+) -> np.ndarray:
     """Night: little light, the camera's gain pulled up, so shot and read noise show.
 
     ``infrared``: an IR-lit monochrome image, where a phone screen shows little contrast.

@@ -184,7 +184,9 @@ def _text_slip(rng: np.random.Generator, *, width: int = 240) -> np.ndarray:
     y = int(height * 0.6)
     while y < height - 12:
         line_h = int(rng.integers(3, 8))
-        cv2.rectangle(slip, (8, y), (8 + int(rng.integers(width // 3, width - 16)), y + line_h), (60, 60, 60), -1)
+        cv2.rectangle(
+            slip, (8, y), (8 + int(rng.integers(width // 3, width - 16)), y + line_h), (60, 60, 60), -1
+        )
         y += line_h + int(rng.integers(4, 10))
     return slip
 
