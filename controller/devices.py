@@ -6,8 +6,11 @@ Part of the composition root (``controller.service``): nothing else picks a driv
 from __future__ import annotations
 
 from controller.config import Config
+from controller.errors import CodeError
+from controller.office.codes import parse_code
 from hardware.locker.interface import LockerBank
 from hardware.printer.interface import Printer
+from hardware.scanner.frame_budget import DEFAULT_BUDGET_MS, DEFAULT_IDLE_COSTLY_EVERY
 from hardware.scanner.interface import Scanner
 
 
@@ -47,6 +50,12 @@ def build_scanner(config: Config) -> Scanner | None:
         return SerialScanner(port=cfg.port, baudrate=cfg.baudrate, suffix=cfg.suffix)
     from hardware.scanner.camera import CameraScanner
 
+    decoder = build_decoder(
+        try_inverted=cfg.try_inverted,
+        budget_ms=cfg.decode_budget_ms,
+        costly_readers=cfg.costly_readers,
+        idle_costly_every=cfg.idle_costly_every,
+    )
     source = cfg.source
     if isinstance(source, str) and source.isdigit():
         source = int(source)
@@ -60,11 +69,47 @@ def build_scanner(config: Config) -> Scanner | None:
         roi=cfg.roi,
         exposure=cfg.exposure,
         auto_exposure=cfg.auto_exposure,
-        try_inverted=cfg.try_inverted,
+        decoder=decoder,
         idle_fps=cfg.idle_fps,
         idle_after=cfg.idle_after,
         release_when_asleep=cfg.release_when_asleep,
     )
+
+
+def build_decoder(
+    *,
+    try_inverted: bool = True,
+    budget_ms: float | None = DEFAULT_BUDGET_MS,
+    costly_readers: bool = True,
+    idle_costly_every: int = DEFAULT_IDLE_COSTLY_EVERY,
+):
+    """The camera's QR decoder: the cascade with WeChat's CNNs (loaded and warmed up here, once)
+    and the misdecode guard's validator, "parses as a pickup code"."""
+    from hardware.scanner.decoder import QrDecoder
+
+    costly = None
+    if costly_readers:
+        from hardware.scanner.costly_stage import CostlyStage
+        from hardware.scanner.qr_cnn import QrCnn
+        from hardware.scanner.wechat_reader import WeChatReader
+
+        costly = CostlyStage(QrCnn(), WeChatReader())
+    return QrDecoder(
+        try_inverted=try_inverted,
+        costly=costly,
+        validator=is_pickup_code,
+        budget_ms=budget_ms,
+        idle_costly_every=idle_costly_every,
+    )
+
+
+def is_pickup_code(text: str) -> bool:
+    """Whether ``text`` is a well-formed pickup code (the reader's misdecode guard accepts it)."""
+    try:
+        parse_code(text)
+    except CodeError:
+        return False
+    return True
 
 
 def build_printer(config: Config) -> Printer | None:

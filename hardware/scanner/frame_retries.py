@@ -23,8 +23,17 @@ import cv2
 import numpy as np
 
 from hardware.scanner.confirm import Confirmation
-
-Box = tuple[int, int, int, int]  # x0, y0, x1, y1 in frame pixels
+from hardware.scanner.frame_budget import FrameContext
+from hardware.scanner.readers import (
+    SMALL_FRAME_PIXELS,
+    Box,
+    FrameReader,
+    read_with_zbar,
+    read_with_zbar_inverted,
+    read_with_zxing,
+    read_with_zxing_histogram,
+    read_with_zxing_upright_polarity,
+)
 
 # The region handed to the retries: the symbol's box grown by this fraction of its size on
 # each side (the quiet zone and a corner zxing-cpp may have misplaced), then enlarged so the
@@ -55,7 +64,8 @@ def regions_around(frame: np.ndarray, boxes: Sequence[Box]) -> list[np.ndarray]:
 
 
 def prepared_versions(gray: np.ndarray) -> Iterator[tuple[str, np.ndarray]]:
-    """The region as it is, sharpened, contrast-stretched and a light denoise; lazily, cheapest first."""
+    """The region as it is, sharpened, contrast-stretched, a light denoise, halved and smoothed;
+    lazily, cheapest and most often right first."""
     yield "as-is", gray
     soft = cv2.GaussianBlur(gray, (0, 0), 2.0)
     yield "sharpened", cv2.addWeighted(gray, 2.0, soft, -1.0, 0)
@@ -64,6 +74,11 @@ def prepared_versions(gray: np.ndarray) -> Iterator[tuple[str, np.ndarray]]:
         stretched = np.clip((gray.astype(np.float32) - low) * (255.0 / (high - low)), 0, 255).astype(np.uint8)
         yield "stretched", stretched
     yield "denoised", cv2.medianBlur(gray, 3)
+    # Halving averages sensor noise and the texture of cloth or a screen's pixel grid away, when
+    # the modules stay at least ~3 px; smoothing does the same without losing pixels.
+    if min(gray.shape) >= 2 * MIN_SYMBOL_PX:
+        yield "halved", cv2.resize(gray, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA)
+    yield "smoothed", cv2.GaussianBlur(gray, (0, 0), 1.2)
 
 
 def retry_reads(
@@ -93,3 +108,35 @@ def retry_reads(
                     if confirmed:
                         return confirmed
     return []
+
+
+class RegionRetries:
+    """The cascade's retry stage: the retries above around located symbols (see the module docstring).
+
+    Called with the frame and its ``FrameContext``: the boxes earlier readers located, the
+    frame's budget and its misdecode guard. With no boxes, the whole (small) frame is the region.
+    """
+
+    wants_context = True
+
+    def __init__(self, *, inverted: bool = True):
+        self.readers: tuple[FrameReader, ...] = (
+            (read_with_zxing, read_with_zxing_histogram, read_with_zbar, read_with_zbar_inverted)
+            if inverted
+            else (read_with_zxing_upright_polarity, read_with_zbar)
+        )
+        self.__name__ = "region_retries"
+
+    def __call__(self, frame: np.ndarray, context: FrameContext) -> list[str]:
+        boxes = context.boxes
+        regions = regions_around(frame, boxes) if boxes else []
+        if not boxes or frame.shape[0] * frame.shape[1] <= SMALL_FRAME_PIXELS:
+            # a small frame is cheap to read whole, and the whole frame keeps context a crop loses
+            regions.append(frame if frame.ndim == 2 else cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY))
+        return retry_reads(
+            regions,
+            self.readers,
+            confirmation=context.confirmation,
+            deadline=context.budget.deadline,
+            clock=context.budget.clock,
+        )

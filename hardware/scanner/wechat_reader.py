@@ -17,7 +17,8 @@ decoder shared by several camera threads therefore serialises only its WeChat ca
 from __future__ import annotations
 
 import threading
-from contextlib import ExitStack
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from importlib import resources
 from pathlib import Path
 
@@ -33,6 +34,19 @@ MODEL_FILES = ("detect.prototxt", "detect.caffemodel", "sr.prototxt", "sr.caffem
 def wechat_available() -> bool:
     """Whether this cv2 has the contrib ``wechat_qrcode`` module (opencv-contrib 4.x)."""
     return hasattr(cv2, "wechat_qrcode_WeChatQRCode")
+
+
+@contextmanager
+def model_paths() -> Iterator[dict[str, Path]]:
+    """File name -> path of the vendored model files (valid inside the ``with``); ``ScannerError``
+    (reason ``reader-unavailable``) when one is missing."""
+    with ExitStack() as stack:
+        root = resources.files(MODEL_PACKAGE)
+        paths = {name: Path(stack.enter_context(resources.as_file(root / name))) for name in MODEL_FILES}
+        missing = [str(path) for path in paths.values() if not path.is_file()]
+        if missing:
+            raise ScannerError(f"WeChat QR model files missing: {missing}", reason="reader-unavailable")
+        yield paths
 
 
 class WeChatReader:
@@ -51,14 +65,9 @@ class WeChatReader:
                 "(and not opencv-python-headless)",
                 reason="reader-unavailable",
             )
-        with ExitStack() as stack:
-            root = resources.files(MODEL_PACKAGE)
-            paths = [str(stack.enter_context(resources.as_file(root / name))) for name in MODEL_FILES]
-            missing = [path for path in paths if not Path(path).is_file()]
-            if missing:
-                raise ScannerError(f"WeChat QR model files missing: {missing}", reason="reader-unavailable")
+        with model_paths() as paths:
             try:
-                self._detector = cv2.wechat_qrcode_WeChatQRCode(*paths)
+                self._detector = cv2.wechat_qrcode_WeChatQRCode(*(str(paths[name]) for name in MODEL_FILES))
             except cv2.error as exc:
                 raise ScannerError(
                     f"WeChat QR models did not load: {exc}", reason="reader-unavailable"

@@ -90,7 +90,7 @@ def test_the_decoder_never_returns_a_retrys_unconfirmed_misdecode(validator):
     """Issue 14's wrong read: zxing-cpp located the symbol but read nothing, one retry read it
     with a character changed, and that text was returned."""
     located = ReaderResult([], undecoded=1, boxes=[(40, 40, 160, 160)])
-    retries = RegionRetries(validator=validator)
+    retries = RegionRetries()
     retries.readers = (scripted_reader("zbar", [[ONE_OFF]]),)
-    decoder = QrDecoder([lambda frame: located, retries])
+    decoder = QrDecoder([lambda frame: located, retries], validator=validator)
     assert decoder.decode(np.full((200, 200), 255, np.uint8)) == []
