@@ -41,16 +41,31 @@ from hardware.scanner.readers import (
 MARGIN = 0.35
 MIN_SYMBOL_PX = 160
 MAX_REGIONS = 3
+MAX_ASPECT = 2.2  # a box longer than this times its width is not a QR symbol, however tilted
+
+
+def plausible(boxes: Sequence[Box]) -> list[Box]:
+    """The boxes that can be a QR symbol: about square (a tilt makes one side at most ~2x the other).
+
+    zxing-cpp also reports "symbols" it assembled from a car's edges or a slip's print lines,
+    long thin boxes; a retry there is time lost.
+    """
+    return [box for box in boxes if _aspect(box) <= MAX_ASPECT]
+
+
+def _aspect(box: Box) -> float:
+    width, height = max(1, box[2] - box[0]), max(1, box[3] - box[1])
+    return max(width, height) / min(width, height)
 
 
 def regions_around(frame: np.ndarray, boxes: Sequence[Box]) -> list[np.ndarray]:
-    """Grayscale crops around ``boxes`` (largest first, at most ``MAX_REGIONS``), enlarged when small."""
+    """Grayscale crops around the plausible ``boxes`` (largest first, at most ``MAX_REGIONS``),
+    enlarged when small."""
     gray = frame if frame.ndim == 2 else cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
     height, width = gray.shape
     crops = []
-    for x0, y0, x1, y1 in sorted(boxes, key=lambda b: (b[2] - b[0]) * (b[3] - b[1]), reverse=True)[
-        :MAX_REGIONS
-    ]:
+    largest = sorted(plausible(boxes), key=lambda b: (b[2] - b[0]) * (b[3] - b[1]), reverse=True)
+    for x0, y0, x1, y1 in largest[:MAX_REGIONS]:
         side = max(x1 - x0, y1 - y0, 1)
         pad = int(side * MARGIN) + 4
         crop = gray[max(0, y0 - pad) : min(height, y1 + pad), max(0, x0 - pad) : min(width, x1 + pad)]

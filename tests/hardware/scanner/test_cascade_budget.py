@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 import pytest
 
+from controller.bench.lane_frames import render_qr
 from hardware.scanner.confirm import Confirmation
 from hardware.scanner.costly_stage import CostlyStage
 from hardware.scanner.decoder import QrDecoder, ReaderResult, only_when_likely
@@ -94,11 +96,14 @@ class FakeCnn:
 
 
 class FakeWeChat:
-    def __init__(self, answer):
-        self.answer = answer
+    """Says it read ``answer`` at ``corners`` (a 4x2 quad) of whatever region it is given."""
 
-    def __call__(self, region):
-        return list(self.answer)
+    def __init__(self, answer, corners=((0, 0), (10, 0), (10, 10), (0, 10))):
+        self.answer = answer
+        self.corners = np.float32(corners)
+
+    def detect(self, region):
+        return list(self.answer), [self.corners]
 
 
 def context(validator=None, boxes=(), blind=False) -> FrameContext:
@@ -115,6 +120,22 @@ def test_the_costly_stage_returns_a_pickup_code_the_validator_accepts():
     code = pickup_code(7)
     stage = CostlyStage(FakeCnn([(100, 100, 200, 200)]), FakeWeChat([code]))
     assert stage(FRAME, context(lambda text: text == code, blind=True)) == [code]
+
+
+def test_what_wechat_reads_is_confirmed_by_reading_the_code_cut_out_along_its_corners():
+    code_text = "AMBIL-TEST-4711"
+    image = np.full((400, 400), 255, np.uint8)
+    image[100:300, 100:300] = cv2.resize(
+        cv2.cvtColor(render_qr(code_text, border=0), cv2.COLOR_BGR2GRAY),
+        (200, 200),
+        interpolation=cv2.INTER_AREA,
+    )
+    corners = ((100, 100), (300, 100), (300, 300), (100, 300))
+    stage = CostlyStage(None, FakeWeChat([code_text], corners))
+    assert stage(image, context()) == [code_text]  # the small image is its own region
+    lying = CostlyStage(None, FakeWeChat([code_text + "X"], corners))
+    # WeChat's wrong text is never returned; two readers of the cut-out agree on the real one
+    assert lying(image, context()) == [code_text]
 
 
 def test_the_costly_stage_uses_located_symbols_before_its_detector():
