@@ -82,18 +82,25 @@ def build_decoder(
     budget_ms: float | None = DEFAULT_BUDGET_MS,
     costly_readers: bool = True,
     idle_costly_every: int = DEFAULT_IDLE_COSTLY_EVERY,
+    wechat_decoder: bool = False,
 ):
     """The camera's QR decoder: the cascade with WeChat's CNNs (loaded and warmed up here, once)
-    and the misdecode guard's validator, "parses as a pickup code"."""
+    and the misdecode guard's validator, "parses as a pickup code".
+
+    ``wechat_decoder`` adds ``cv2.wechat_qrcode`` itself as the costly stage's last pass. The
+    lane leaves it out: it costs another 21 MB resident (the lane must stay under 150 MB) and
+    2-400 ms a call, which a camera frame's budget rarely affords.
+    """
     from hardware.scanner.decoder import QrDecoder
 
     costly = None
     if costly_readers:
         from hardware.scanner.costly_stage import CostlyStage
-        from hardware.scanner.qr_cnn import QrCnn
+        from hardware.scanner.qr_cnn import QrCnn, return_big_buffers_to_os
         from hardware.scanner.wechat_reader import WeChatReader
 
-        costly = CostlyStage(QrCnn(), WeChatReader())
+        return_big_buffers_to_os()
+        costly = CostlyStage(QrCnn(), WeChatReader() if wechat_decoder else None)
     return QrDecoder(
         try_inverted=try_inverted,
         costly=costly,

@@ -67,3 +67,19 @@ def test_without_the_contrib_module_it_says_what_to_install(monkeypatch):
     with pytest.raises(ScannerError, match="opencv-contrib-python-headless") as caught:
         WeChatReader()
     assert caught.value.reason == "reader-unavailable"
+
+
+def test_the_cnn_detector_finds_the_phone_code_and_super_resolution_doubles_a_region():
+    from hardware.scanner.qr_cnn import QrCnn
+
+    cnn = QrCnn()
+    gray = cv2.cvtColor(phone_frame(pickup_code(8), seed=2, qr_px=(200, 220)), cv2.COLOR_BGR2GRAY)
+    found = cnn.detect(gray)
+    assert found and all(0.5 <= confidence <= 1 for _, confidence in found)
+    assert cnn.detect(cv2.cvtColor(blank_frame(seed=2), cv2.COLOR_BGR2GRAY)) == []
+    (x0, y0, x1, y1), _ = found[0]
+    region = np.ascontiguousarray(gray[y0:y1, x0:x1])
+    enlarged = cnn.upscale(region)  # the net's deconvolution gives 2n - 1 for an odd side
+    assert all(
+        2 * side - 1 <= out <= 2 * side for side, out in zip(region.shape, enlarged.shape, strict=True)
+    )
