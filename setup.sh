@@ -47,8 +47,25 @@ install_python() {
     log "installing ambil and its Python packages into .venv"
     .venv/bin/python -m pip install -q --upgrade pip
     .venv/bin/python -m pip install -q -e '.[test,postgres]'
+    ensure_contrib_opencv
     touch "$stamp"
   fi
+}
+
+# ambil needs opencv-contrib (the WeChat QR reader). The plain opencv-python(-headless) wheels
+# install the same cv2 package, so with both installed one shadows the other; and removing one
+# deletes files of the other, so the contrib wheel is reinstalled after such a removal.
+ensure_contrib_opencv() {
+  local plain
+  plain=$(.venv/bin/python -m pip list --format=freeze 2>/dev/null | grep -ioE '^opencv-python(-headless)?==' | cut -d= -f1 || true)
+  if [ -n "$plain" ]; then
+    log "removing ${plain//$'\n'/ } (it shadows opencv-contrib-python-headless)"
+    # shellcheck disable=SC2086
+    .venv/bin/python -m pip uninstall -q -y $plain
+    .venv/bin/python -m pip install -q --force-reinstall --no-deps 'opencv-contrib-python-headless>=4.9,<5'
+  fi
+  .venv/bin/python -c "import cv2; cv2.wechat_qrcode_WeChatQRCode" \
+    || { echo "cv2 has no wechat_qrcode: opencv-contrib-python-headless is not the cv2 in .venv" >&2; exit 1; }
 }
 
 # The tests use PostgreSQL at $AMBIL_TEST_POSTGRES (default postgres@127.0.0.1:5432/test, trust).

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from controller.kernel.clock import OFFLINE_GRACE_MAX_SECONDS
 from hardware.locker.interface import DOOR_LEFT_OPEN_SECONDS
+from hardware.scanner.frame_budget import DEFAULT_BUDGET_MS, DEFAULT_IDLE_COSTLY_EVERY
 
 
 class Strict(BaseModel):
@@ -45,6 +46,21 @@ class CameraScannerConfig(Strict):
     idle_after: float = Field(10.0, gt=0, le=3600, description="seconds without a code before idling")
     wake_on_vehicle: bool = Field(False, description="decode only while the vehicle sensor sees a car")
     release_when_asleep: bool = False
+    decode_budget_ms: float = Field(
+        DEFAULT_BUDGET_MS,
+        gt=0,
+        le=2000,
+        description="time budget of one frame's decode: no later reader starts once it is spent",
+    )
+    costly_readers: bool = Field(
+        True, description="WeChat's CNN detector and super-resolution where a code is likely"
+    )
+    idle_costly_every: int = Field(
+        DEFAULT_IDLE_COSTLY_EVERY,
+        ge=0,
+        le=10000,
+        description="frames with no sign of a code get the CNN readers at most once in this many (0: never)",
+    )
 
 
 class SerialScannerConfig(Strict):

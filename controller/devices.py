@@ -13,6 +13,8 @@ import time
 from collections.abc import Callable
 
 from controller.config import Config
+from controller.kernel.codes import parse_code
+from controller.kernel.errors import CodeError
 from hardware.failed import (
     FailedLockerBank,
     FailedPrinter,
@@ -22,6 +24,7 @@ from hardware.failed import (
 )
 from hardware.locker.interface import LockerBank
 from hardware.printer.interface import Printer
+from hardware.scanner.frame_budget import DEFAULT_BUDGET_MS, DEFAULT_IDLE_COSTLY_EVERY
 from hardware.scanner.interface import Scanner
 
 log = logging.getLogger(__name__)
@@ -87,6 +90,12 @@ def _build_scanner(config: Config) -> Scanner | None:
         return SerialScanner(port=cfg.port, baudrate=cfg.baudrate, suffix=cfg.suffix)
     from hardware.scanner.camera import CameraScanner
 
+    decoder = build_decoder(
+        try_inverted=cfg.try_inverted,
+        budget_ms=cfg.decode_budget_ms,
+        costly_readers=cfg.costly_readers,
+        idle_costly_every=cfg.idle_costly_every,
+    )
     return CameraScanner(
         cfg.source,  # parsed by the driver (hardware/scanner/capture_source.py), nowhere else
         fps_cap=cfg.fps_cap,
@@ -97,11 +106,54 @@ def _build_scanner(config: Config) -> Scanner | None:
         roi=cfg.roi,
         exposure=cfg.exposure,
         auto_exposure=cfg.auto_exposure,
-        try_inverted=cfg.try_inverted,
+        decoder=decoder,
         idle_fps=cfg.idle_fps,
         idle_after=cfg.idle_after,
         release_when_asleep=cfg.release_when_asleep,
     )
+
+
+def build_decoder(
+    *,
+    try_inverted: bool = True,
+    budget_ms: float | None = DEFAULT_BUDGET_MS,
+    costly_readers: bool = True,
+    idle_costly_every: int = DEFAULT_IDLE_COSTLY_EVERY,
+    wechat_decoder: bool = False,
+):
+    """The camera's QR decoder: the cascade with WeChat's CNNs (loaded and warmed up here, once)
+    and the misdecode guard's validator, "parses as a pickup code".
+
+    ``wechat_decoder`` adds ``cv2.wechat_qrcode`` itself as the costly stage's last pass. The
+    lane leaves it out: it costs another 21 MB resident (the lane must stay under 150 MB) and
+    2-400 ms a call, which a camera frame's budget rarely affords.
+    """
+    from hardware.scanner.decoder import QrDecoder
+
+    costly = None
+    if costly_readers:
+        from hardware.scanner.costly_stage import CostlyStage
+        from hardware.scanner.qr_cnn import QrCnn, return_big_buffers_to_os
+        from hardware.scanner.wechat_reader import WeChatReader
+
+        return_big_buffers_to_os()
+        costly = CostlyStage(QrCnn(), WeChatReader() if wechat_decoder else None)
+    return QrDecoder(
+        try_inverted=try_inverted,
+        costly=costly,
+        validator=is_pickup_code,
+        budget_ms=budget_ms,
+        idle_costly_every=idle_costly_every,
+    )
+
+
+def is_pickup_code(text: str) -> bool:
+    """Whether ``text`` is a well-formed pickup code (the reader's misdecode guard accepts it)."""
+    try:
+        parse_code(text)
+    except CodeError:
+        return False
+    return True
 
 
 def build_printer(config: Config) -> Printer | None:

@@ -2,7 +2,7 @@
 
 The decoder is a cascade of readers tried in order; the first reader that finds anything wins,
 so the common case (zxing-cpp reads the code) pays for one reader only. To tune or extend the
-cascade, pass ``readers`` or add a function with the ``FrameReader`` signature below.
+cascade, pass ``readers`` or add a function with the ``FrameReader`` signature (``readers.py``).
 
 The default cascade (measured in ``ambil bench reader``, docs/benchmarks.md):
 1. zxing-cpp on every frame (~1.5 ms on 1280x720), with its inverted (dark mode) pass.
@@ -12,48 +12,65 @@ The default cascade (measured in ``ambil bench reader``, docs/benchmarks.md):
    with no located symbol is "likely" only when it is small (a still image) and the cheap
    finder-pattern check (``finder_patterns``) sees candidates: on a large camera frame that
    check costs more than zxing-cpp itself, on every empty frame of an idle lane.
-Retries stop at the first text read. Unchanged camera frames never reach the decoder
-(``decode_pacer``).
+3. With ``costly`` (the composition root passes one): WeChat's CNNs (``costly_stage``) where a
+   code is likely, and on at most one frame in ``idle_costly_every`` with no sign of a code
+   (an idle lane's frames; the CNN detector looks for a code zxing-cpp did not even locate).
+Every pass after the first counts a text only once it is confirmed (``confirm``: two passes
+agree, or ``validator`` accepts it), and no pass starts once the frame's time budget
+(``budget_ms`` for a 1280x720 frame, scaled by size, ``frame_budget``) is spent. Unchanged
+camera frames never reach the decoder (``decode_pacer``).
 
 Texts are never logged: a frame may hold a pickup code, which is a bearer secret.
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from time import perf_counter
 
 import cv2
 import numpy as np
-import zxingcpp
 
 from hardware.errors import ScannerError
+from hardware.scanner.confirm import Confirmation, Validator
+from hardware.scanner.costly_stage import CostlyStage
 from hardware.scanner.finder_patterns import count_finder_candidates
-from hardware.scanner.frame_retries import Box, regions_around, retry_reads
-from hardware.scanner.zbar_reader import read_qr_bytes
+from hardware.scanner.frame_budget import (
+    DEFAULT_BUDGET_MS,
+    DEFAULT_IDLE_COSTLY_EVERY,
+    FrameBudget,
+    FrameContext,
+    PassCosts,
+    budget_seconds,
+)
+from hardware.scanner.frame_retries import RegionRetries
+from hardware.scanner.readers import (
+    SMALL_FRAME_PIXELS,
+    FrameReader,
+    ReaderResult,
+    read_with_zbar,
+    read_with_zxing,
+    read_with_zxing_upright_polarity,
+)
+
+__all__ = [
+    "DEFAULT_BUDGET_MS",
+    "DEFAULT_IDLE_COSTLY_EVERY",
+    "FrameReader",
+    "QrDecoder",
+    "ReaderResult",
+    "RegionRetries",
+    "load_image_bytes",
+    "load_image_file",
+    "only_when_likely",
+    "read_with_zbar",
+    "read_with_zxing",
+]
 
 log = logging.getLogger(__name__)
-
-# A reader takes a prepared frame (uint8, C-contiguous, grayscale or BGR) and returns the texts
-# it found, possibly with repeats; it returns [] when it finds nothing.
-FrameReader = Callable[[np.ndarray], list[str]]
-
-
-# Frames up to this many pixels (VGA) count as small: the finder check and a whole-frame
-# retry are cheap there. Larger frames get retries only around symbols a reader located.
-SMALL_FRAME_PIXELS = 640 * 480
-
-
-class ReaderResult(list):
-    """The texts a reader found (a ``list[str]``), plus ``undecoded``: how many symbols it located
-    but could not decode, and ``boxes``: where (x0, y0, x1, y1), when the reader says. A reader
-    may return a plain list instead; that means "no hint"."""
-
-    def __init__(self, texts: Sequence[str] = (), *, undecoded: int = 0, boxes: Sequence[Box] = ()):
-        super().__init__(texts)
-        self.undecoded = undecoded
-        self.boxes = list(boxes)
 
 
 class _OnlyWhenLikely:
@@ -63,7 +80,8 @@ class _OnlyWhenLikely:
 
     def __init__(self, reader: FrameReader):
         self.reader = reader
-        self.wants_boxes = getattr(reader, "wants_boxes", False)
+        for hint in ("wants_boxes", "wants_context", "blind_looks"):
+            setattr(self, hint, getattr(reader, hint, False))
         self.__name__ = getattr(reader, "__name__", repr(reader))
 
     def __call__(self, frame: np.ndarray, *args) -> list[str]:
@@ -75,112 +93,19 @@ def only_when_likely(reader: FrameReader) -> FrameReader:
     return _OnlyWhenLikely(reader)
 
 
-def read_with_zxing(frame: np.ndarray, *, try_invert: bool = True) -> list[str]:
-    """zxing-cpp, QR family only (QR model 1/2, Micro QR, rMQR).
-
-    zxing-cpp has no separate "try harder" switch in Python: rotation, downscaling and inverted
-    (light on dark, as phones in dark mode show them) codes are the options that widen the
-    search, all on by default. ``Plain`` text mode keeps the payload as encoded (control
-    characters, GS1 separators) instead of the human-readable rendering, so a code compares
-    equal to what was put into it. Symbols found but not decodable (checksum, format errors)
-    are counted in ``ReaderResult.undecoded``: a hint for the cascade that a code is there.
-    """
-    results = zxingcpp.read_barcodes(
-        frame,
-        formats=zxingcpp.BarcodeFormat.QRCode,
-        try_rotate=True,
-        try_downscale=True,
-        try_invert=try_invert,
-        text_mode=zxingcpp.TextMode.Plain,
-        return_errors=True,
-    )
-    # zxing-cpp already turned the bytes into text using the ECI / its charset guess.
-    texts = [result.text for result in results if result.valid and result.text]
-    boxes = [_box(result.position) for result in results if not result.valid]
-    return ReaderResult(texts, undecoded=len(boxes), boxes=boxes)
-
-
-def _box(position) -> Box:
-    xs = [position.top_left.x, position.top_right.x, position.bottom_right.x, position.bottom_left.x]
-    ys = [position.top_left.y, position.top_right.y, position.bottom_right.y, position.bottom_left.y]
-    return min(xs), min(ys), max(xs), max(ys)
-
-
-def _read_with_zxing_histogram(frame: np.ndarray) -> list[str]:
-    """zxing-cpp with a global threshold: reads dithered and speckled codes the local one breaks up."""
-    results = zxingcpp.read_barcodes(
-        frame,
-        formats=zxingcpp.BarcodeFormat.QRCode,
-        try_rotate=True,
-        try_downscale=False,
-        try_invert=True,
-        binarizer=zxingcpp.Binarizer.GlobalHistogram,
-        text_mode=zxingcpp.TextMode.Plain,
-    )
-    return [result.text for result in results if result.valid and result.text]
-
-
-def _read_with_zxing_upright_polarity(frame: np.ndarray) -> list[str]:
-    """zxing-cpp without the inverted (light on dark) pass."""
-    return read_with_zxing(frame, try_invert=False)
-
-
-def read_with_zbar(frame: np.ndarray) -> list[str]:
-    """ZBar (via pyzbar's bindings), QR only; ZBar needs grayscale."""
-    gray = frame if frame.ndim == 2 else cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
-    return [_text_from_zbar(payload) for payload in read_qr_bytes(gray) if payload]
-
-
-def _text_from_zbar(payload: bytes) -> str:
-    # ZBar converts QR text to UTF-8 itself (honouring ECI or guessing the charset); bytes that
-    # are still not UTF-8 are binary data, kept one character per byte rather than dropped.
-    try:
-        return payload.decode("utf-8")
-    except UnicodeDecodeError:
-        return payload.decode("latin-1")
-
-
-def _read_with_zbar_inverted(frame: np.ndarray) -> list[str]:
-    """ZBar on the negative: ZBar itself reads dark-on-light codes only."""
-    return read_with_zbar(255 - frame)
-
-
-class RegionRetries:
-    """The cascade's costly stage: ``frame_retries`` around located symbols (see module docstring).
-
-    Called with the frame and the boxes earlier readers located; with no boxes, the whole
-    (small) frame is the region.
-    """
-
-    wants_boxes = True
-
-    def __init__(self, *, inverted: bool = True):
-        self.readers: tuple[FrameReader, ...] = (
-            (read_with_zxing, _read_with_zxing_histogram, read_with_zbar, _read_with_zbar_inverted)
-            if inverted
-            else (_read_with_zxing_upright_polarity, read_with_zbar)
-        )
-        self.__name__ = "region_retries"
-
-    def __call__(self, frame: np.ndarray, boxes: Sequence[Box] = ()) -> list[str]:
-        regions = regions_around(frame, boxes) if boxes else []
-        if not boxes or frame.shape[0] * frame.shape[1] <= SMALL_FRAME_PIXELS:
-            # a small frame is cheap to read whole, and the whole frame keeps context a crop loses
-            regions.append(frame if frame.ndim == 2 else cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY))
-        return retry_reads(regions, self.readers)
-
-
-DEFAULT_READERS: tuple[FrameReader, ...] = (read_with_zxing, only_when_likely(RegionRetries()))
-
-
 class QrDecoder:
     """Decode QR codes from frames (numpy arrays, BGR / BGRA / grayscale, uint8).
 
     ``readers`` is the cascade, tried in order until one finds a code. A reader wrapped with
     ``only_when_likely`` runs only when an earlier reader reported an undecodable symbol or the
-    (small) frame has at least ``min_finder_candidates`` finder-pattern candidates. ``try_inverted``
-    (default cascade only) makes zxing-cpp also look for light-on-dark codes. The decoder holds
-    no device and no per-frame state, so one instance may be shared by several threads.
+    (small) frame has at least ``min_finder_candidates`` finder-pattern candidates; one that also
+    has ``blind_looks`` runs on one such frame in ``idle_costly_every`` anyway (0: never). A
+    reader with ``wants_context`` is called with the frame's ``FrameContext``. ``try_inverted``
+    (default cascade only) makes zxing-cpp also look for light-on-dark codes. ``costly``: the
+    WeChat stage for the default cascade (None: without it). ``validator``: the misdecode guard's
+    shortcut (``confirm``). ``budget_ms``: per frame; None for no limit. ``clock``: seconds.
+    The decoder holds no device and no per-frame state, so one instance may be shared by
+    several threads (the CNN readers serialise their own calls).
     """
 
     def __init__(
@@ -189,34 +114,61 @@ class QrDecoder:
         *,
         try_inverted: bool = True,
         min_finder_candidates: int = 1,
+        costly: CostlyStage | None = None,
+        validator: Validator | None = None,
+        budget_ms: float | None = DEFAULT_BUDGET_MS,
+        idle_costly_every: int = DEFAULT_IDLE_COSTLY_EVERY,
+        clock: Callable[[], float] = perf_counter,
     ):
+        if budget_ms is not None and budget_ms <= 0:
+            raise ValueError("budget_ms must be > 0 (or None for no limit)")
+        if idle_costly_every < 0:
+            raise ValueError("idle_costly_every must be >= 0")
         if readers:
             self.readers: tuple[FrameReader, ...] = tuple(readers)
-        elif try_inverted:
-            self.readers = DEFAULT_READERS
         else:
-            self.readers = (
-                _read_with_zxing_upright_polarity,
-                only_when_likely(RegionRetries(inverted=False)),
-            )
+            first = read_with_zxing if try_inverted else read_with_zxing_upright_polarity
+            stages = [first, only_when_likely(RegionRetries(inverted=try_inverted))]
+            if costly is not None:
+                stages.append(only_when_likely(costly))
+            self.readers = tuple(stages)
         self.min_finder_candidates = min_finder_candidates
+        self.validator = validator
+        self.budget_ms = budget_ms
+        self.idle_costly_every = idle_costly_every
+        self.clock = clock
+        self.costs = PassCosts()
+        self._without_sign = itertools.count(1)  # next() is atomic: safe to share between threads
 
     def decode(self, frame: np.ndarray | None) -> list[str]:
         """Return the distinct texts found in ``frame``, in the order the reader reported them."""
         prepared = _prepare(frame)
         if prepared is None:
             return []
+        seconds = budget_seconds(
+            self.budget_ms, prepared.shape[0] * prepared.shape[1], small_pixels=SMALL_FRAME_PIXELS
+        )
+        deadline = self.clock() + seconds if seconds is not None else None
+        context = FrameContext(FrameBudget(deadline, self.clock, self.costs), Confirmation(self.validator))
         likely: bool | None = None  # None: not known yet (the finder check is run lazily)
-        boxes: list[Box] = []  # where earlier readers located symbols they could not decode
-        for reader in self.readers:
+        for index, reader in enumerate(self.readers):
+            if index and context.budget.expired():
+                log.debug("frame budget spent before %s", _reader_name(reader))
+                break
             if getattr(reader, "only_when_likely", False):
                 if likely is None:
                     likely = self._has_finder_candidates(prepared)
-                if not likely:
+                if not likely and not (getattr(reader, "blind_looks", False) and self._blind_look_due()):
                     log.debug("skipping %s: no sign of a code in the frame", _reader_name(reader))
                     continue
+                context.blind = not likely
             try:
-                texts = reader(prepared, boxes) if getattr(reader, "wants_boxes", False) else reader(prepared)
+                if getattr(reader, "wants_context", False):
+                    texts = reader(prepared, context)
+                elif getattr(reader, "wants_boxes", False):
+                    texts = reader(prepared, context.boxes)
+                else:
+                    texts = reader(prepared)
             except Exception:  # a broken reader must not stop the cascade or the camera loop
                 log.exception("QR reader %s failed; trying the next one", _reader_name(reader))
                 continue
@@ -225,8 +177,11 @@ class QrDecoder:
                 return list(dict.fromkeys(texts))
             if getattr(texts, "undecoded", 0) > 0:
                 likely = True
-                boxes.extend(getattr(texts, "boxes", ()))
+                context.boxes.extend(getattr(texts, "boxes", ()))
         return []
+
+    def _blind_look_due(self) -> bool:
+        return bool(self.idle_costly_every) and next(self._without_sign) % self.idle_costly_every == 0
 
     def _has_finder_candidates(self, frame: np.ndarray) -> bool:
         if frame.shape[0] * frame.shape[1] > SMALL_FRAME_PIXELS:

@@ -24,7 +24,14 @@ def register(bench_subparsers) -> None:
     reader.add_argument(
         "--frames", type=int, default=300, help="synthetic lane frames with a code (and as many without)"
     )
+    reader.add_argument(
+        "--hard-frames",
+        type=int,
+        default=0,
+        help="hard lane frames with a code (glare, blur, night, ...; and as many without), issue 14",
+    )
     reader.add_argument("--seed", type=int, default=7)
+    reader.add_argument("--hard-seed", type=int, default=11)
     reader.add_argument("--json", help="also write the figures to this file")
     reader.set_defaults(func=bench_reader)
 
@@ -47,7 +54,13 @@ def register(bench_subparsers) -> None:
 def bench_reader(args: argparse.Namespace) -> int:
     from web.cli.bench.reader_bench import run_reader_bench
 
-    result = run_reader_bench(args.dirs, code_frames=args.frames, seed=args.seed)
+    result = run_reader_bench(
+        args.dirs,
+        code_frames=args.frames,
+        hard_frames=args.hard_frames,
+        seed=args.seed,
+        hard_seed=args.hard_seed,
+    )
     return _finish(result, args)
 
 

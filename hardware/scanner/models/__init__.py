@@ -1,0 +1,1 @@
+"""Model files the scanner loads at run time (package data, found with importlib.resources)."""
