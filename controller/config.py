@@ -14,7 +14,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from controller.clock import OFFLINE_GRACE_MAX_SECONDS
+from controller.kernel.clock import OFFLINE_GRACE_MAX_SECONDS
 from hardware.locker.interface import DOOR_LEFT_OPEN_SECONDS
 
 

@@ -1,6 +1,6 @@
 """Device drivers from the config's ``type`` keys: one builder per kind of device.
 
-Part of the composition root (``controller.service``): nothing else picks a driver class.
+Part of the composition root (``controller.system``): nothing else picks a driver class.
 A driver whose constructor raises is replaced by its stand-in from ``hardware.failed`` (OFFLINE,
 reason ``failed-at-start``, the error as detail), so one missing device never takes the process
 down: the office and the lane's other devices keep serving (DESIGN 3 and 6).

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from fastapi import Request, UploadFile
 
-from controller.errors import UploadError
+from controller.kernel.errors import UploadError
+from web.deps import system_of
 
 
 def upload_limit(request: Request) -> int:
     """``office.max_upload_mb`` in bytes."""
-    return int(request.app.state.system.config.office.max_upload_mb * 1024 * 1024)
+    return int(system_of(request).config.office.max_upload_mb * 1024 * 1024)
 
 
 async def read_upload(file: UploadFile | None, request: Request) -> bytes | None:

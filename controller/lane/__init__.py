@@ -14,6 +14,6 @@ By job:
   status the API, heartbeat (``heartbeat.py``, ``host.py``) and watchdog read;
 - ``link/`` the one link to the office (a port, an in-process and an HTTP adapter).
 
-May import ``controller.errors``, ``controller.clock`` and ``hardware`` interfaces; devices only
+May import ``controller.kernel.errors``, ``controller.kernel.clock`` and ``hardware`` interfaces; devices only
 through the drivers the composition root hands in.
 """

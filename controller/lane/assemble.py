@@ -1,4 +1,4 @@
-"""The lane assembled from its parts: called by the composition root (``controller.service``)
+"""The lane assembled from its parts: called by the composition root (``controller.system``)
 with the drivers it built, so that every part is complete when constructed and nothing is wired
 in afterwards. Reads the lane's section of the config; opens no device itself.
 """
@@ -17,7 +17,7 @@ from controller.lane.outputs import LaneOutputs
 from controller.lane.release import BankPlacement, Releaser, ReleaseSettings
 from controller.lane.screen import ScreenBus
 from controller.lane.selftest import SelfTests
-from controller.lane.service_open import ServiceOpener
+from controller.lane.staff_doors import ServiceOpener
 from controller.lane.sync import SyncWorker
 from hardware.signals.interface import LaneSignals
 

@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from controller.logs import recent_log_lines
+from controller.ops.logs import recent_log_lines
 
 if TYPE_CHECKING:
     from controller.lane.lane import Lane

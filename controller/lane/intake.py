@@ -14,13 +14,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from controller.errors import AmbilError, CodeError
+from controller.kernel.codes import code_hash, parse_code, parse_short_code
+from controller.kernel.errors import AmbilError, CodeError
 from controller.lane.dedupe import Deduper
 from controller.lane.link import OfficeLink
 from controller.lane.release import Outcome, Releaser
 from controller.lane.screen import LaneState, ScreenBus, make_view
 from controller.lane.screen_timing import ScreenTiming
-from controller.office.codes import code_hash, parse_code, parse_short_code
 from hardware.errors import DeviceError
 from hardware.scanner.interface import Scanner
 

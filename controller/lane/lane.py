@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from controller.errors import AmbilError
+from controller.kernel.errors import AmbilError
 from controller.lane.device_health import DeviceHealth
 from controller.lane.intake import Intake, LaneCounters, scripted_read
 from controller.lane.journal import Journal
@@ -27,7 +27,7 @@ from controller.lane.reporter import Reporter
 from controller.lane.screen import LaneState, LaneView, ScreenBus, make_view
 from controller.lane.screen_timing import ScreenTiming, idle_view
 from controller.lane.selftest import SelfTests
-from controller.lane.service_open import ServiceOpener
+from controller.lane.staff_doors import ServiceOpener
 from controller.lane.status_document import Liveness, lane_status
 from controller.lane.sync import SyncWorker
 from hardware.locker.interface import LockerBank
@@ -50,7 +50,7 @@ class LaneSettings:
 
 
 class Lane:
-    """Every part handed in complete by the composition root (``controller.service``)."""
+    """Every part handed in complete by the composition root (``controller.system``)."""
 
     def __init__(
         self,

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from controller.errors import AmbilError, OfficeUnreachable
+from controller.kernel.errors import AmbilError, OfficeUnreachable
 from controller.lane.actuation import FAILED, NOT_DETECTED, DoorActuator
 from controller.lane.journal import Journal
 from controller.lane.link import Grant, OfficeLink

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 
-from controller.errors import AmbilError, OfficeUnreachable
+from controller.kernel.errors import AmbilError, OfficeUnreachable
 from controller.lane.journal import Journal
 from controller.lane.link import OfficeLink
 

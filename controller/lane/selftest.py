@@ -14,10 +14,10 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 
-from controller.errors import AmbilError
+from controller.kernel.errors import AmbilError
 from controller.lane.actuation import NOT_DETECTED, OPENED
 from controller.lane.outputs import LIGHT
-from controller.lane.service_open import ServiceOpener
+from controller.lane.staff_doors import ServiceOpener
 from hardware.errors import DeviceError
 from hardware.printer.interface import JobState, Printer
 from hardware.scanner.interface import Scanner

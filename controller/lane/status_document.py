@@ -16,7 +16,7 @@ from controller.lane.screen import LaneView
 
 @dataclass(frozen=True)
 class Liveness:
-    """What the systemd watchdog reads of the lane (``controller.watchdog``)."""
+    """What the systemd watchdog reads of the lane (``controller.ops.watchdog``)."""
 
     lane_id: str
     last_loop_at: Callable[[], float]  # monotonic time of the worker's last turn

@@ -16,7 +16,7 @@ import logging
 import threading
 import time
 
-from controller.errors import AmbilError, OfficeUnreachable
+from controller.kernel.errors import AmbilError, OfficeUnreachable
 from controller.lane.link import OfficeLink
 from controller.lane.offline import OfflineStore
 from controller.lane.reconcile import Reconciler

@@ -10,9 +10,9 @@ from sqlalchemy import select
 
 from controller.config import parse_config
 from controller.lane.heartbeat import CachedHost, build_heartbeat
-from controller.lane.host import HostProbes, host_health
 from controller.office.tables import alerts, notifications
-from controller.service import build_system
+from controller.ops.host import HostProbes, host_health
+from controller.system import build_system
 from tests.rigs.browser import screenshot
 from tests.rigs.server import LiveServer
 from tests.rigs.wait import wait_for

@@ -22,11 +22,11 @@ from collections import Counter
 from sqlalchemy import func, select
 
 from controller.config import parse_config
-from controller.errors import OfficeUnreachable
+from controller.kernel.errors import OfficeUnreachable
 from controller.lane.link.in_process import InProcessOfficeLink
 from controller.office.sync import OfficeSync
 from controller.office.tables import audit_log, claims, documents, pickups
-from controller.service import build_office, build_system
+from controller.system import build_office, build_system
 from hardware.locker.sim import SimLockerBank
 from tests.rigs.server import wait_for
 

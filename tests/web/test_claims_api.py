@@ -8,8 +8,8 @@ import time
 
 import pytest
 
+from controller.kernel.codes import code_hash
 from controller.lane.link.http import HttpOfficeLink
-from controller.office.codes import code_hash
 from tests.conftest import make_pdf
 from tests.rigs.server import LiveServer
 

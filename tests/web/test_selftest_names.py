@@ -7,8 +7,8 @@ import pytest
 from pydantic import ValidationError
 
 from controller.lane import selftest
+from web.api.heartbeats import SelfTest
 from web.cli import build_parser
-from web.routers.heartbeats import SelfTest
 
 
 def test_the_cli_offers_exactly_the_lanes_tests():

@@ -6,7 +6,7 @@
 - ``http.py``: a lane on its own Pi, the office API with the lane's key;
 - ``errors.py``: the one mapping of the office's HTTP answers to the lane's typed errors.
 
-May import ``controller.errors`` and the lane's own modules; the in-process adapter reaches the
+May import ``controller.kernel.errors`` and the lane's own modules; the in-process adapter reaches the
 office only through the objects the composition root hands it.
 """
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import httpx
 
-from controller.errors import MESSAGES, AmbilError, CodeError, OfficeUnreachable
+from controller.kernel.errors import MESSAGES, AmbilError, CodeError, OfficeUnreachable
 
 
 def transport_error(exc: httpx.HTTPError) -> OfficeUnreachable:

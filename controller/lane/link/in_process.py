@@ -7,8 +7,6 @@ The office objects raise the lane's typed errors themselves, so nothing is mappe
 
 from __future__ import annotations
 
-import dataclasses
-
 from controller.lane.link.port import Grant, OfficeLink
 
 
@@ -23,14 +21,14 @@ class InProcessOfficeLink(OfficeLink):
     def claim(self, *, code_hash: str, claim_id: str, pin: str | None = None) -> Grant:
         extra = {"pin": pin} if pin is not None else {}
         grant = self._office.claim(code_hash=code_hash, claim_id=claim_id, lane_id=self._lane_id, **extra)
-        return Grant.from_mapping(dataclasses.asdict(grant))
+        return grant  # the office and the lane share the one Grant class (controller/kernel/)
 
     def claim_short(self, *, short_code: str, claim_id: str, pin: str | None = None) -> Grant:
         extra = {"pin": pin} if pin is not None else {}
         grant = self._office.claim_short(
             short_code=short_code, claim_id=claim_id, lane_id=self._lane_id, **extra
         )
-        return Grant.from_mapping(dataclasses.asdict(grant))
+        return grant  # the office and the lane share the one Grant class (controller/kernel/)
 
     def fetch_pdf(self, claim_id: str) -> bytes:
         return self._office.claim_pdf(claim_id, self._lane_id)

@@ -5,33 +5,11 @@ office's own typed error (``CodeError`` for a refused code, ``AmbilError`` other
 
 from __future__ import annotations
 
-import dataclasses
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
-from typing import Any
 
+from controller.kernel.grants import Grant
 
-@dataclass(frozen=True)
-class Grant:
-    """The office's yes to one claim: what the lane must release."""
-
-    claim_id: str
-    pickup_id: int
-    document_id: int
-    kind: str  # "print" | "locker"
-    title: str = ""
-    pages: int | None = None
-    pdf_sha256: str | None = None
-    locker_bank: str | None = None
-    door: int | None = None
-    expires_at: Any = None
-    # the pickup's code hash, from the office: the journal names the pickup even for a short code
-    code_hash: str | None = None
-
-    @classmethod
-    def from_mapping(cls, data: dict) -> Grant:
-        names = {f.name for f in dataclasses.fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in names})
+__all__ = ["Grant", "OfficeLink"]
 
 
 class OfficeLink(ABC):

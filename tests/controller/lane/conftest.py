@@ -6,10 +6,10 @@ import time
 
 import pytest
 
-from controller.errors import OfficeUnreachable
+from controller.kernel.errors import OfficeUnreachable
 from controller.lane.link.in_process import InProcessOfficeLink
 from controller.office.sync import OfficeSync
-from controller.service import build_system
+from controller.system import build_system
 from tests.conftest import lane_config, make_pdf
 from tests.rigs.wait import wait_for
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from controller.lane.actuation import FAILED, NOT_DETECTED, OPENED, DoorActuator
 from controller.lane.journal import Journal
-from controller.lane.service_open import ServiceOpener
+from controller.lane.staff_doors import ServiceOpener
 from hardware.errors import DeviceOffline
 from hardware.locker.door_watch import DoorWatch
 from hardware.locker.sim import SimLockerBank

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import time
 
+from controller.kernel.codes import code_hash
 from controller.lane.offline import Refusal
-from controller.office.codes import code_hash
 from tests.controller.lane.conftest import FlakyOffice, wait_done
 
 

@@ -8,10 +8,10 @@ import uuid
 
 import pytest
 
-from controller.clock import TrustedClock
-from controller.errors import DocumentError
+from controller.kernel.clock import TrustedClock
+from controller.kernel.errors import DocumentError
+from controller.kernel.grants import Grant
 from controller.lane.journal import Journal
-from controller.lane.link import Grant
 from controller.lane.offline import OfflineStore, Refusal
 from tests.controller.lane.conftest import (
     FlakyOffice,

@@ -71,7 +71,7 @@ def test_same_code_again_is_refused_and_nothing_moves(make_system):
 
 
 def test_unknown_expired_and_cancelled_codes_are_refused_with_their_reason(make_system):
-    from controller.office.codes import new_code
+    from controller.kernel.codes import new_code
 
     system = make_system(dedupe_seconds=0.05)
     lane, office = system.lane, system.office

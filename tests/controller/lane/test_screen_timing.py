@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from controller.errors import AmbilError
+from controller.kernel.errors import AmbilError
 from controller.lane.intake import scripted_read
 from controller.lane.screen import LaneState, ScreenBus, make_view
 from controller.lane.screen_timing import ScreenTiming, idle_view

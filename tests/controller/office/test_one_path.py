@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from controller.errors import AmbilError, DocumentError
+from controller.kernel.errors import AmbilError, DocumentError
 from controller.office.lockers import Lockers
 from controller.office.tables import locker_doors
 

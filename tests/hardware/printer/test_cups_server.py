@@ -6,7 +6,7 @@ import cups
 import pytest
 
 from controller.config import CupsPrinterConfig
-from controller.doctor_devices import printer_findings
+from controller.ops.doctor.devices import printer_findings
 from hardware.printer.cups_server import split_server
 
 

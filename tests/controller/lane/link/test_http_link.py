@@ -6,7 +6,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from controller.errors import AmbilError, CodeError, OfficeUnreachable
+from controller.kernel.errors import AmbilError, CodeError, OfficeUnreachable
 from controller.lane.link.http import HttpOfficeLink
 
 
