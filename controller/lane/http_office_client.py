@@ -6,7 +6,7 @@ import logging
 
 import httpx
 
-from controller.kernel.errors import MESSAGES, AmbilError, CodeError, OfficeUnreachable
+from controller.kernel.errors import ERROR_KEYS, AmbilError, CodeError, OfficeUnreachable
 from controller.kernel.grants import Grant
 from controller.lane.office_client import OfficeClient
 
@@ -76,9 +76,9 @@ def _refusal(response: httpx.Response) -> AmbilError:
         key = body.get("error", "")
     except ValueError:
         body, key = {}, ""
-    if key.startswith("code.") and key in MESSAGES:
+    if key.startswith("code.") and key in ERROR_KEYS:
         return CodeError(body.get("detail", ""), key=key)
-    if key in MESSAGES:
+    if key in ERROR_KEYS:
         return AmbilError(body.get("detail", ""), key=key)
     if response.status_code in (401, 403):
         return OfficeUnreachable(f"the office refused the lane's API key (HTTP {response.status_code})")

@@ -20,7 +20,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
-from controller.kernel.errors import MESSAGES, AmbilError, AuthError
+from controller.kernel.errors import AmbilError, AuthError
 from controller.office import audit
 from controller.office.tables import LANGUAGES, USER_ROLES, sessions, users
 
@@ -320,7 +320,9 @@ class Accounts:
 
 def _check_password(password: str) -> None:
     if len(password or "") < MIN_PASSWORD:
-        raise AmbilError(MESSAGES["auth.weak_password"].en, key="auth.weak_password")
+        raise AmbilError(
+            f"the password must have at least {MIN_PASSWORD} characters", key="auth.weak_password"
+        )
 
 
 def _verify(hashed: str, password: str) -> bool:

@@ -1,4 +1,9 @@
-"""The ``ambil`` command line: serve, check config, decode images, drive a simulated lane, keys."""
+"""The ``ambil`` command line: serve, check config, decode images, drive a simulated lane, keys, doctor.
+
+Not HTTP: it parses arguments and calls the controller (``commands``, ``first_key``,
+``selftest``); ``bench/`` holds the benchmarks. May import: ``controller``, ``hardware`` (the
+benchmarks only) and ``web``.
+"""
 
 from __future__ import annotations
 
