@@ -7,10 +7,7 @@ their own Config (and may hand in drivers, e.g. a GPIO bank on gpiozero's MockFa
 from __future__ import annotations
 
 import logging
-import os
-import secrets
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from controller.config import Config
@@ -22,6 +19,7 @@ from controller.lane.office_client import InProcessOfficeClient, OfficeClient
 from controller.lane.release import BankPlacement, Releaser, ReleaseSettings
 from controller.lane.screen import ScreenBus
 from controller.ops.metrics import ProcessMetrics
+from controller.system_office import build_fleet, build_office, load_secret
 from hardware.locker.interface import LockerBank
 from hardware.printer.interface import Printer
 from hardware.scanner.interface import Scanner
@@ -198,54 +196,6 @@ def build_system(
     return system
 
 
-def build_office(config: Config):
-    from controller.office.blobs import BlobStore
-    from controller.office.db import make_engine
-    from controller.office.migrations import migrate
-    from controller.office.office import GuessLimits, Office
-
-    config.state_dir.mkdir(parents=True, exist_ok=True)
-    engine = make_engine(config.database_url)
-    migrate(engine)
-    office = Office(
-        engine,
-        BlobStore(config.state_dir / "blobs"),
-        load_secret(config.state_dir / "secrets" / "short_code.key"),
-        max_upload_bytes=int(config.office.max_upload_mb * 1024 * 1024),
-        max_pages=config.office.max_pages,
-        default_expiry_days=config.office.default_expiry_days,
-        guess_limits=GuessLimits.from_config(config.office),
-        claim_lease_minutes=config.office.claim_lease_minutes,
-        print_claim_lease_minutes=config.office.print_claim_lease_minutes,
-    )
-    if config.role == "all-in-one":
-        lane = config.lane
-        office.ensure_lane(lane.id, lane.name, site=lane.site)
-        for bank in lane.lockers:
-            office.ensure_locker_bank(bank.id, lane.id, bank.doors)
-    return office, engine
-
-
-def build_fleet(config: Config, engine, notifications):
-    """Technician alerts (sent through the office's notifier) and the fleet store."""
-    from controller.office.alerts import Alerts, Thresholds
-    from controller.office.fleet import Fleet
-
-    cfg = config.alerts
-
-    def notify(subject: str, text: str) -> None:
-        notifications.send_alert(subject, text, to=cfg.notify_to)
-
-    alerts = Alerts(engine, notify=notify if notifications is not None else None)
-    limits = Thresholds(
-        disk_free_percent=cfg.disk_free_percent,
-        disk_free_mb=cfg.disk_free_mb,
-        temperature_c=cfg.temperature_c,
-    )
-    fleet = Fleet(engine, alerts, offline_seconds=config.office.lane_offline_seconds, limits=limits)
-    return alerts, fleet
-
-
 def build_heartbeat_sender(config: Config, lane: Lane, office_client: OfficeClient):
     from controller.lane.heartbeat import CachedHost, HeartbeatSender, build_heartbeat
     from controller.ops.host import host_health
@@ -343,15 +293,3 @@ def build_lane(
     if signals_out is not None:
         signals_out.on_vehicle(lane.vehicle)  # a car at the lane: the screen says "hold up the QR"
     return lane
-
-
-def load_secret(path: Path) -> bytes:
-    """A 32-byte key kept in its own file (mode 600), made on first start."""
-    if path.exists():
-        return path.read_bytes()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_bytes(32)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as f:
-        f.write(key)
-    return key
