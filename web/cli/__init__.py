@@ -10,7 +10,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from web.cli import bench_commands, bench_load, commands
+from web.cli import commands
+from web.cli.bench import commands as bench_commands
+from web.cli.bench import load_command as bench_load
 
 
 def build_parser() -> argparse.ArgumentParser:
