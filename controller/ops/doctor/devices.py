@@ -1,20 +1,13 @@
-"""``ambil doctor``: the configured devices (printer queue, serial ports, camera, GPIO).
-
-The devices are asked through hardware's probes (``hardware/*/probe.py``), so the doctor holds the
-findings and their fixes, and no device library.
-"""
+"""``ambil doctor``: the configured devices (printer queue, serial ports, camera, GPIO)."""
 
 from __future__ import annotations
 
 import glob
 import os
+import threading
 from pathlib import Path
 
 from controller.ops.doctor.run import FAIL, OK, WARN, Finding
-from hardware.gpio_probe import pin_factory_name
-from hardware.printer.probe import cups_queues
-from hardware.scanner.probe import camera_frame_size
-from hardware.serial_probe import open_and_close
 
 CUPS_STOPPED = 5  # IPP printer-state "stopped"
 
@@ -62,7 +55,7 @@ def printer_findings(cfg) -> list[Finding]:
         return [Finding(OK, "printer", "simulated (lane.printer.type = 'sim')")]
     where = cfg.server or "the local CUPS"
     try:
-        printers = cups_queues(cfg.server)
+        printers = _cups_printers(cfg.server)
     except Exception as exc:
         return [
             Finding(
@@ -112,6 +105,34 @@ def printer_findings(cfg) -> list[Finding]:
     return [Finding(OK, "printer", f"queue '{queue}' on {where} accepts jobs")]
 
 
+def _cups_printers(server: str | None) -> dict:
+    """The queues on ``server``, asked from a fresh thread (libcups keeps the server per thread)."""
+    result: dict = {}
+
+    def ask() -> None:
+        try:
+            import cups
+
+            if server:
+                host, _, port = server.rpartition(":") if not server.startswith("/") else (server, "", "")
+                cups.setServer(host or server)
+                if port.isdigit():
+                    cups.setPort(int(port))
+            cups.setPasswordCB(lambda *_args: "")
+            result["printers"] = cups.Connection().getPrinters()
+        except Exception as exc:  # reported by the caller
+            result["error"] = exc
+
+    thread = threading.Thread(target=ask, name="doctor-cups", daemon=True)
+    thread.start()
+    thread.join(timeout=15)
+    if thread.is_alive():
+        raise TimeoutError("no answer within 15 s")
+    if "error" in result:
+        raise result["error"]
+    return result["printers"]
+
+
 # -- serial ports -------------------------------------------------------------------------------
 def serial_finding(name: str, port: str, baudrate: int, key: str, what: str) -> Finding:
     if not Path(port).exists():
@@ -124,7 +145,10 @@ def serial_finding(name: str, port: str, baudrate: int, key: str, what: str) -> 
             f"udevadm trigger`; or fix {key}",
         )
     try:
-        open_and_close(port, baudrate)
+        import serial
+
+        with serial.Serial(port, baudrate=baudrate, timeout=0):
+            pass
     except PermissionError:
         return Finding(
             FAIL, name, f"no permission to open {port}", "sudo usermod -aG dialout ambil (then restart)"
@@ -138,6 +162,8 @@ def serial_finding(name: str, port: str, baudrate: int, key: str, what: str) -> 
 
 # -- camera -------------------------------------------------------------------------------------
 def camera_finding(source) -> Finding:
+    import cv2
+
     src = int(source) if isinstance(source, str) and source.isdigit() else source
     if isinstance(src, str) and src.startswith("/dev/") and not Path(src).exists():
         return Finding(
@@ -146,24 +172,29 @@ def camera_finding(source) -> Finding:
             f"camera {src} does not exist",
             "plug in the camera (`ls /dev/video*`), or fix lane.scanner.source",
         )
-    opened, size = camera_frame_size(src)
-    if not opened:
-        return Finding(
-            FAIL,
-            "scanner",
-            f"camera source {source!r} does not open",
-            "check the cable or stream URL, the video group (`sudo usermod -aG video ambil`), "
-            "or stop the running lane first (`sudo systemctl stop ambil-lane`); "
-            "or fix lane.scanner.source",
-        )
-    if size is None:
+    params = [cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, 5000, cv2.CAP_PROP_READ_TIMEOUT_MSEC, 5000]
+    capture = cv2.VideoCapture(src, cv2.CAP_ANY, params)
+    try:
+        if not capture.isOpened():
+            return Finding(
+                FAIL,
+                "scanner",
+                f"camera source {source!r} does not open",
+                "check the cable or stream URL, the video group (`sudo usermod -aG video ambil`), "
+                "or stop the running lane first (`sudo systemctl stop ambil-lane`); "
+                "or fix lane.scanner.source",
+            )
+        ok, frame = capture.read()
+    finally:
+        capture.release()
+    if not ok or frame is None:
         return Finding(
             FAIL,
             "scanner",
             f"camera {source!r} opens but gives no frame",
             "replug the camera; try another USB port",
         )
-    width, height = size
+    height, width = frame.shape[:2]
     return Finding(OK, "scanner", f"camera {source!r} gives {width}x{height} frames")
 
 
@@ -180,7 +211,13 @@ def gpio_finding(users: list[str]) -> Finding:
             FAIL, "gpio", f"no access to {chips[0]} for {who}", "sudo usermod -aG gpio ambil (then restart)"
         )
     try:
-        factory = pin_factory_name()
+        import warnings
+
+        from gpiozero import Device
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            factory = Device.pin_factory or Device._default_pin_factory()
     except Exception as exc:
         return Finding(
             FAIL,
@@ -188,4 +225,4 @@ def gpio_finding(users: list[str]) -> Finding:
             f"no GPIO pin library: {exc}",
             "sudo apt install python3-lgpio (or .venv/bin/pip install lgpio)",
         )
-    return Finding(OK, "gpio", f"{factory} drives {who}")
+    return Finding(OK, "gpio", f"{type(factory).__name__} drives {who}")
