@@ -14,10 +14,20 @@ from typing import Literal
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 
-from controller.config_devices import (
+from controller.config_devices import (  # noqa: F401 - the device sections are part of this config
+    CameraScannerConfig,
+    CupsPrinterConfig,
+    GpioLockerConfig,
+    GpioSignalsConfig,
     LockerConfig,
+    LockerPlacement,
+    NoPrinterConfig,
+    NoScannerConfig,
+    NoSignalsConfig,
     PrinterConfig,
     ScannerConfig,
+    SerialLockerConfig,
+    SerialScannerConfig,
     SignalsConfig,
     SimLockerConfig,
     SimPrinterConfig,
@@ -26,6 +36,7 @@ from controller.config_devices import (
     Strict,
 )
 from controller.kernel.clock import OFFLINE_GRACE_MAX_SECONDS
+from hardware.locker.interface import DOOR_LEFT_OPEN_SECONDS
 
 
 # -- sections -------------------------------------------------------------------------------
@@ -118,7 +129,12 @@ class LaneConfig(Strict):
     printer: PrinterConfig = Field(default_factory=SimPrinterConfig)
     lockers: list[LockerConfig] = Field(default_factory=lambda: [SimLockerConfig(id="A", doors=12)])
     signals: SignalsConfig = Field(default_factory=SimSignalsConfig)
-    door_left_open_seconds: float = Field(60.0, gt=0, le=3600, description="alarm after this long open")
+    door_left_open_seconds: float = Field(
+        DOOR_LEFT_OPEN_SECONDS,
+        gt=0,
+        le=3600,
+        description="alarm (and the driver's WARNING) after this long open",
+    )
     not_detected_limit: int = Field(2, ge=1, le=10, description="'not detected' in a row -> out of service")
     trust_loopback: bool = Field(True, description="lane endpoints admit requests from the Pi itself")
     heartbeat_seconds: float = Field(3.0, gt=0, le=300, description="how often the lane reports its health")

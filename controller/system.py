@@ -7,19 +7,19 @@ their own Config (and may hand in drivers, e.g. a GPIO bank on gpiozero's MockFa
 from __future__ import annotations
 
 import logging
+import os
+import secrets
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from controller.config import Config
 from controller.devices import build_lockers, build_printer, build_scanner, build_signals
 from controller.kernel.errors import AmbilError
-from controller.lane.journal import Journal
-from controller.lane.lane import Lane, LaneSettings
-from controller.lane.office_client import InProcessOfficeClient, OfficeClient
-from controller.lane.release import BankPlacement, Releaser, ReleaseSettings
-from controller.lane.screen import ScreenBus
+from controller.lane.assemble import build_lane
+from controller.lane.lane import Lane
+from controller.lane.link import OfficeLink
 from controller.ops.metrics import ProcessMetrics
-from controller.system_office import build_fleet, build_office, load_secret
 from hardware.locker.interface import LockerBank
 from hardware.printer.interface import Printer
 from hardware.scanner.interface import Scanner
@@ -28,6 +28,7 @@ if TYPE_CHECKING:  # the office parts are imported only by the roles that run th
     from sqlalchemy.engine import Engine
 
     from controller.kernel.lane_commands import LaneCommands
+    from controller.lane.heartbeat import HeartbeatSender
     from controller.office.accounts import Accounts
     from controller.office.agency import AgencyDocuments
     from controller.office.alerts import Alerts
@@ -77,6 +78,7 @@ class System:
     agency: AgencyDocuments | None = None  # the agency API's pushes (controller/office/agency.py)
     office_sync: OfficeSync | None = None  # the office's side of lane sync (controller/office/sync.py)
     lane: Lane | None = None
+    heartbeat: HeartbeatSender | None = None  # the lane's heartbeats to the office
     engine: Engine | None = None
     # the process's event metrics (releases and how long they took), read at scrape time
     metrics: ProcessMetrics = field(default_factory=ProcessMetrics)
@@ -91,6 +93,8 @@ class System:
             job.start()
         if self.lane is not None:
             self.lane.start()
+        if self.heartbeat is not None:
+            self.heartbeat.start()  # reads the started lane's status
         self.started = True
         from controller.ops.watchdog import start_watchdog
 
@@ -123,6 +127,8 @@ class System:
         watchdog, self.watchdog = self.watchdog, None
         if watchdog is not None:
             watchdog.stop()  # STOPPING=1 before the lane winds down
+        if self.heartbeat is not None:
+            self.heartbeat.stop()
         if self.lane is not None:
             self.lane.stop()
         for job in filter(None, (self.leases, self.fleet)):
@@ -140,7 +146,7 @@ def build_system(
     scanner: Scanner | None = None,
     printer: Printer | None = None,
     lockers: dict[str, LockerBank] | None = None,
-    office_client: OfficeClient | None = None,
+    office_link: OfficeLink | None = None,
 ) -> System:
     """Build (not start) every part the config's role asks for.
 
@@ -175,20 +181,20 @@ def build_system(
         )
         system.office_sync = OfficeSync(system.office)
     if config.role in ("all-in-one", "lane"):
-        if office_client is None:
-            office_client = build_office_client(config, system.office, fleet=system.fleet)
+        if office_link is None:
+            office_link = build_office_link(
+                config, system.office, office_sync=system.office_sync, fleet=system.fleet
+            )
         system.lane = build_lane(
             config,
-            office_client,
+            office_link,
             scanner=scanner if scanner is not None else build_scanner(config),
             printer=printer if printer is not None else build_printer(config),
             lockers=lockers if lockers is not None else build_lockers(config),
+            signals=build_signals(config),
+            outcome_listeners=[system.metrics.observe_release],
         )
-        system.lane.heartbeat = build_heartbeat_sender(config, system.lane, office_client)
-        system.lane.sync = build_sync(config, system.lane, system.office)
-    metrics = system.metrics
-    if system.lane is not None:
-        system.lane.outcome_listeners.append(metrics.observe_release)
+        system.heartbeat = build_heartbeat_sender(config, system.lane, office_link)
     if system.office is not None and system.lane is not None:
         from controller.lane.commands import InProcessLaneControl
 
@@ -196,100 +202,84 @@ def build_system(
     return system
 
 
-def build_heartbeat_sender(config: Config, lane: Lane, office_client: OfficeClient):
+def build_office(config: Config):
+    from controller.office.blobs import BlobStore
+    from controller.office.db import make_engine
+    from controller.office.migrations import migrate
+    from controller.office.office import GuessLimits, Office
+
+    config.state_dir.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(config.database_url)
+    migrate(engine)
+    office = Office(
+        engine,
+        BlobStore(config.state_dir / "blobs"),
+        load_secret(config.state_dir / "secrets" / "short_code.key"),
+        max_upload_bytes=int(config.office.max_upload_mb * 1024 * 1024),
+        max_pages=config.office.max_pages,
+        default_expiry_days=config.office.default_expiry_days,
+        guess_limits=GuessLimits.from_config(config.office),
+        claim_lease_minutes=config.office.claim_lease_minutes,
+        print_claim_lease_minutes=config.office.print_claim_lease_minutes,
+    )
+    if config.role == "all-in-one":
+        lane = config.lane
+        office.ensure_lane(lane.id, lane.name, site=lane.site)
+        for bank in lane.lockers:
+            office.ensure_locker_bank(bank.id, lane.id, bank.doors)
+    return office, engine
+
+
+def build_fleet(config: Config, engine, notifications):
+    """Technician alerts (sent through the office's notifier) and the fleet store."""
+    from controller.office.alerts import Alerts, Thresholds
+    from controller.office.fleet import Fleet
+
+    cfg = config.alerts
+
+    def notify(subject: str, text: str) -> None:
+        notifications.send_alert(subject, text, to=cfg.notify_to)
+
+    alerts = Alerts(engine, notify=notify if notifications is not None else None)
+    limits = Thresholds(
+        disk_free_percent=cfg.disk_free_percent,
+        disk_free_mb=cfg.disk_free_mb,
+        temperature_c=cfg.temperature_c,
+    )
+    fleet = Fleet(engine, alerts, offline_seconds=config.office.lane_offline_seconds, limits=limits)
+    return alerts, fleet
+
+
+def build_heartbeat_sender(config: Config, lane: Lane, office_link: OfficeLink):
     from controller.lane.heartbeat import CachedHost, HeartbeatSender, build_heartbeat
     from controller.ops.host import host_health
 
     host = CachedHost(lambda: host_health(config.state_dir), max_age=max(10.0, config.lane.heartbeat_seconds))
     return HeartbeatSender(
         lambda: build_heartbeat(lane, host=host(), site=config.lane.site),
-        office_client.heartbeat,
+        office_link.heartbeat,
         interval=config.lane.heartbeat_seconds,
     )
 
 
-def build_sync(config: Config, lane: Lane, office):
-    """The lane's offline store (in its journal DB), trusted clock and sync worker (DESIGN 5)."""
-    from controller.lane.offline import OfflineStore
-    from controller.lane.sync import HttpSyncLink, InProcessSyncLink, SyncWorker
-
-    store = OfflineStore(
-        lane.journal, banks=lane.lockers.keys(), grace_seconds=config.lane.offline_grace_seconds
-    )
+def build_office_link(config: Config, office, *, office_sync=None, fleet=None) -> OfficeLink:
+    """The lane's one link to the office: in-process when this process runs the office too."""
     if office is not None:
-        from controller.office.sync import OfficeSync
+        from controller.lane.link.in_process import InProcessOfficeLink
 
-        link = InProcessSyncLink(OfficeSync(office), config.lane.id)
-    else:
-        link = HttpSyncLink(config.lane.office_url, config.lane.api_key)
-    lane.releaser.offline = store
-    return SyncWorker(store, link, interval=config.lane.sync_seconds)
+        return InProcessOfficeLink(office, config.lane.id, office_sync=office_sync, fleet=fleet)
+    from controller.lane.link.http import HttpOfficeLink
 
-
-def build_office_client(config: Config, office, *, fleet=None) -> OfficeClient:
-    if office is not None:
-        return InProcessOfficeClient(office, config.lane.id, fleet=fleet)
-    from controller.lane.http_office_client import HttpOfficeClient
-
-    return HttpOfficeClient(config.lane.office_url, config.lane.api_key)
+    return HttpOfficeLink(config.lane.office_url, config.lane.api_key)
 
 
-def build_lane(
-    config: Config, office_client: OfficeClient, *, scanner, printer, lockers, signals=None
-) -> Lane:
-    from controller.lane.outputs import LaneOutputs
-    from hardware.locker.door_watch import DoorWatch
-
-    lane_cfg = config.lane
-    screen = ScreenBus()
-    journal = Journal(config.state_dir / "lane" / f"{lane_cfg.id}-journal.db")
-    outputs = LaneOutputs(screen, signals if signals is not None else build_signals(config), {})
-    for bank_id, bank in lockers.items():
-        outputs.door_watches[bank_id] = DoorWatch(
-            bank,
-            open_too_long_s=lane_cfg.door_left_open_seconds,
-            not_detected_limit=lane_cfg.not_detected_limit,
-            on_alarm=outputs.on_alarm,
-        )
-    releaser = Releaser(
-        journal=journal,
-        office=office_client,
-        printer=printer,
-        lockers=lockers,
-        spool_dir=config.state_dir / "lane" / "spool",
-        settings=ReleaseSettings(
-            pulse_ms=lane_cfg.pulse_ms,
-            door_open_timeout=lane_cfg.door_open_timeout,
-            print_timeout=lane_cfg.print_timeout,
-            placements={
-                bank.id: BankPlacement(bank.columns, bank.where, bank.where_en) for bank in lane_cfg.lockers
-            },
-        ),
-        show=screen.publish,
-        door_watches=outputs.door_watches,
-    )
-    scanner_cfg = lane_cfg.scanner
-    signals_out = outputs.signals
-    if getattr(scanner_cfg, "wake_on_vehicle", False) and signals_out is not None and scanner is not None:
-        # the camera decodes only while a car is at the lane (idle lanes cost next to nothing)
-        signals_out.on_vehicle(scanner.set_awake)
-        scanner.set_awake(bool(signals_out.vehicle_present()))
-    lane = Lane(
-        settings=LaneSettings(
-            lane_id=lane_cfg.id,
-            name=lane_cfg.name,
-            dedupe_seconds=lane_cfg.dedupe_seconds,
-            result_seconds=lane_cfg.result_seconds,
-        ),
-        journal=journal,
-        office=office_client,
-        releaser=releaser,
-        scanner=scanner,
-        printer=printer,
-        lockers=lockers,
-        screen=screen,
-        outputs=outputs,
-    )
-    if signals_out is not None:
-        signals_out.on_vehicle(lane.vehicle)  # a car at the lane: the screen says "hold up the QR"
-    return lane
+def load_secret(path: Path) -> bytes:
+    """A 32-byte key kept in its own file (mode 600), made on first start."""
+    if path.exists():
+        return path.read_bytes()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_bytes(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(key)
+    return key

@@ -13,7 +13,6 @@ import logging
 from typing import TYPE_CHECKING
 
 from controller.kernel.errors import AmbilError
-from controller.lane.staff_doors import read_door
 
 if TYPE_CHECKING:
     from controller.lane.lane import Lane
@@ -53,4 +52,4 @@ class InProcessLaneControl:
         lane = self.lanes.get(lane_id)
         if lane is None:
             return None
-        return read_door(lane, bank_id, door)
+        return lane.read_door(bank_id, door)

@@ -95,8 +95,9 @@ def memory_available_mb(path: Path) -> float | None:
     return None
 
 
-def clock_synchronised(timedatectl: str) -> bool | None:
-    """True/False from systemd-timesyncd's view (``NTPSynchronized``), else from adjtimex."""
+def clock_synchronised(timedatectl: str = "timedatectl") -> bool | None:
+    """True/False from systemd-timesyncd's view (``NTPSynchronized``), else from adjtimex; None
+    when neither can tell. The one probe: the heartbeat and ``ambil doctor`` both ask this."""
     out = _run([timedatectl, "show", "-p", "NTPSynchronized", "--value"])
     if out in ("yes", "no"):
         return out == "yes"

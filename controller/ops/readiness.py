@@ -34,6 +34,10 @@ def readiness(system: System) -> dict:
             problems.append("office unreachable from the lane")
         for name, status in lane.devices.items():
             checks[name] = str(status.state)
+        # devices whose driver did not start: named with the why, while the rest serves
+        failed = lane.failed_devices()
+        if failed:
+            checks["failed"] = failed
         if lane.screen.view.state == "out_of_service":
             problems.append("no release device usable")
     return {"ready": not problems, "problems": problems, "checks": checks}

@@ -12,6 +12,7 @@ import logging
 
 from controller.config import Config
 from controller.devices import build_lockers
+from hardware.failed import FAILED_AT_START
 
 log = logging.getLogger("ambil.safe_off")
 
@@ -29,6 +30,12 @@ def all_relays_off(config: Config) -> int:
             failed += 1
             continue
         for bank in banks.values():
+            if FAILED_AT_START in bank.status().reasons:
+                # the composition root's stand-in for a bank that did not open: its relays were
+                # not switched, so this is a failure, not a success
+                log.error("locker bank %s: cannot open it to switch relays off: %s", bank.name, bank.error)
+                failed += 1
+                continue
             try:
                 bank.all_off()
                 log.info("locker bank %s: every relay off", bank.name)

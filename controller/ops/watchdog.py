@@ -6,7 +6,7 @@ STOPPING=1 when it shuts down, and, with ``WatchdogSec=`` set, WATCHDOG=1 at lea
 ``$WATCHDOG_USEC`` microseconds, or systemd kills and restarts it.
 
 Pinging from a thread proves only that the thread lives, so the watchdog pings only while the
-lane's worker loop turns: the worker stamps ``lane.last_loop_at`` (monotonic) on every turn, and
+lane's worker loop turns: the worker stamps its ``last_loop_at`` (monotonic) on every turn, and
 a stamp older than the watchdog interval stops the pings. A release legitimately keeps the worker
 busy (a 50-page print takes minutes): while the screen shows a release in progress, the stamp may
 be as old as ``busy_limit``. No extra package: it is one ``sendto`` on an AF_UNIX socket.
@@ -58,14 +58,15 @@ def watchdog_interval(environ: dict[str, str] | None = None) -> float | None:
     return int(usec) / 1_000_000
 
 
-def lane_alive(lane, *, limit: float, busy_limit: float, now: float | None = None) -> bool:
+def lane_alive(
+    last_loop_at: float, screen_state: str, *, limit: float, busy_limit: float, now: float | None = None
+) -> bool:
     """True while the lane worker turned within ``limit`` seconds (``busy_limit`` mid-release)."""
     now = time.monotonic() if now is None else now
-    stale = now - lane.last_loop_at
+    stale = now - last_loop_at
     if stale <= limit:
         return True
-    state = str(getattr(getattr(lane.screen, "view", None), "state", ""))
-    return state in BUSY_STATES and stale <= busy_limit
+    return str(screen_state) in BUSY_STATES and stale <= busy_limit
 
 
 class Watchdog:
@@ -153,16 +154,16 @@ def start_watchdog(system) -> Watchdog | None:
     interval = watchdog_interval()
     lane = getattr(system, "lane", None)
     if lane is not None:
-        settings = lane.releaser.settings
-        # a release may hold the worker for a whole print job or door wait, plus the office calls
-        busy_limit = settings.print_timeout + settings.door_open_timeout + 60.0
+        live = lane.liveness()  # the lane's worker stamp, screen state and longest release
         limit = interval or 0.0
 
         def alive() -> bool:
-            return lane_alive(lane, limit=limit, busy_limit=busy_limit)
+            return lane_alive(
+                live.last_loop_at(), live.screen_state(), limit=limit, busy_limit=live.busy_limit
+            )
 
         def status() -> str:
-            return f"lane {lane.settings.lane_id}: {lane.screen.view.state}"
+            return f"lane {live.lane_id}: {live.screen_state()}"
 
         watchdog = Watchdog(alive=alive, interval=interval, status=status)
     else:

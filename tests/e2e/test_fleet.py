@@ -46,7 +46,7 @@ def lane_system(tmp_path, lane_id: str, office_url: str, key: str):
     fake.write_text("#!/bin/sh\necho yes\n")
     fake.chmod(0o755)
     host = CachedHost(lambda: host_health(config.state_dir, probes=HostProbes(timedatectl=str(fake))))
-    system.lane.heartbeat.build = lambda: build_heartbeat(system.lane, host=host(), site=config.lane.site)
+    system.heartbeat.build = lambda: build_heartbeat(system.lane, host=host(), site=config.lane.site)
     return system
 
 

@@ -10,22 +10,12 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, File, Form, Header, Request, UploadFile
 from fastapi.responses import JSONResponse
 
-from controller.kernel.errors import UploadError
 from controller.office.agency import Push, PushResult
 from web.auth import Principal, require
 from web.deps import AgencyDep, system_of
+from web.uploads import read_upload
 
 router = APIRouter(prefix="/api/v1/agency/documents", tags=["agency"])
-
-
-async def _read_upload(file: UploadFile | None, request: Request) -> bytes | None:
-    if file is None:
-        return None
-    limit = system_of(request).config.office.max_upload_mb * 1024 * 1024
-    data = await file.read(int(limit) + 1)  # never hold more than the limit plus one byte
-    if len(data) > limit:
-        raise UploadError(f"more than {limit / 2**20:.0f} MB", key="upload.too_large")
-    return data
 
 
 @router.post(
@@ -48,7 +38,7 @@ async def push_document(
     idempotency_key: str | None = Header(None, alias="Idempotency-Key", max_length=200),
     who: Principal = Depends(require("agency")),
 ):
-    pdf = await _read_upload(file, request)
+    pdf = await read_upload(file, request)
     push = Push(
         title=title,
         reference=reference,

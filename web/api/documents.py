@@ -6,23 +6,13 @@ import time
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 
-from controller.kernel.errors import UploadError
 from web.auth import Principal, require
-from web.deps import OfficeDep, SystemDep, system_of
+from web.deps import OfficeDep, SystemDep
 from web.issuing import issue_code
+from web.uploads import read_upload
 
 router = APIRouter(prefix="/api/v1/documents", tags=["documents"])
 STAFF = ("staff", "admin")
-
-
-async def _read_upload(file: UploadFile | None, request: Request) -> bytes | None:
-    if file is None:
-        return None
-    limit = system_of(request).config.office.max_upload_mb * 1024 * 1024
-    data = await file.read(int(limit) + 1)  # never hold more than the limit plus one byte
-    if len(data) > limit:
-        raise UploadError(f"more than {limit / 2**20:.0f} MB", key="upload.too_large")
-    return data
 
 
 @router.post("", status_code=201, summary="Register a document (print: with its PDF; locker: a door)")
@@ -38,7 +28,7 @@ async def create_document(
     file: UploadFile | None = File(None, description="the PDF to print (kind=print)"),
     who: Principal = Depends(require(*STAFF)),
 ):
-    pdf = await _read_upload(file, request)
+    pdf = await read_upload(file, request)
     return office.create_document(
         kind=kind,
         title=title,
@@ -59,7 +49,7 @@ async def attach_pdf(
     file: UploadFile = File(...),
     who: Principal = Depends(require(*STAFF)),
 ):
-    pdf = await _read_upload(file, request)
+    pdf = await read_upload(file, request)
     return office.attach_pdf(doc_id, pdf, who.actor)
 
 

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Body, Depends, Request
 from pydantic import BaseModel, Field
 
 from controller.kernel.errors import AmbilError, AuthError
+from controller.lane.selftest import DOOR_TEST, SELF_TESTS
 from web.auth import Principal, require, require_local_or
 from web.deps import FleetDep, SystemDep
 
@@ -39,7 +40,7 @@ def fleet_status(fleet: FleetDep, who: Principal = Depends(require("technician",
 
 
 class SelfTest(BaseModel):
-    test: str = Field(pattern="^(print|door|frame|lights)$")
+    test: str = Field(pattern="^(" + "|".join(SELF_TESTS) + ")$")
     bank: str | None = Field(None, max_length=64)
     door: int | None = Field(None, ge=1, le=128)
 
@@ -48,6 +49,6 @@ class SelfTest(BaseModel):
 def lane_self_test(
     body: SelfTest, system: SystemDep, who: Principal = Depends(require_local_or("technician"))
 ):
-    args = {"bank": body.bank, "door": body.door} if body.test == "door" else {}
+    args = {"bank": body.bank, "door": body.door} if body.test == DOOR_TEST else {}
     # audited in the office where this process has one (the System decides, not the router)
     return system.lane_self_test(body.test, actor=who.actor, **args)

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, StreamingResponse
 
 from controller.kernel.errors import AmbilError
+from controller.lane.selftest import DOOR_TEST, SELF_TESTS
 from controller.office.alerts import rule_text
 from web.auth import Principal, require_page
 from web.csrf import csrf_token, verify_csrf
@@ -100,6 +101,7 @@ def lane_page(
         "pickups": fleet.recent_pickups(lane_id),
         "recent_alerts": fleet.alerts.recent(lane_id),
         "banks": banks,
+        "button_tests": [name for name in SELF_TESTS if name != DOOR_TEST],  # the door one has a form
         "selftest": result if result["selftest"] else None,
         **_helpers(lang),
     }
@@ -133,10 +135,10 @@ def self_test(
     fleet.lane(lane_id)  # lane.not_found for a lane nobody knows
     query = {"selftest": test or "-"}
     try:
-        if test not in ("print", "door", "frame", "lights"):
+        if test not in SELF_TESTS:
             raise AmbilError(f"unknown self-test {test[:20]!r}", key="request.invalid")
         args = {}
-        if test == "door":
+        if test == DOOR_TEST:
             if not bank or not door.isdigit():
                 raise AmbilError("the door test needs a bank and a door", key="request.invalid")
             args = {"bank": bank, "door": int(door)}

@@ -28,6 +28,7 @@ from web.i18n.documents import format_short_code, format_time, history_rows
 from web.issuing import issue_code
 from web.pages.render import render
 from web.pages.staff_lockers import load_panel_context
+from web.uploads import read_upload
 
 log = logging.getLogger(__name__)
 router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
@@ -95,13 +96,9 @@ def new_page(request: Request, who: Principal = Depends(STAFF)):
 
 async def _read_pdf(request: Request, file: UploadFile | None) -> bytes | None:
     """The uploaded bytes, None when no file was chosen; never reads more than the limit + 1."""
-    if file is None or not file.filename:
+    if file is None or not file.filename:  # a form sends an empty part when no file was chosen
         return None
-    limit = int(_system(request).config.office.max_upload_mb * 1024 * 1024)
-    data = await file.read(limit + 1)
-    if len(data) > limit:
-        raise UploadError(f"more than {limit / 2**20:.0f} MB", key="upload.too_large")
-    return data
+    return await read_upload(file, request)
 
 
 # form field -> longest value kept (the column sizes; the form's maxlength says the same)

@@ -113,12 +113,9 @@ def _cups_printers(server: str | None) -> dict:
         try:
             import cups
 
-            if server:
-                host, _, port = server.rpartition(":") if not server.startswith("/") else (server, "", "")
-                cups.setServer(host or server)
-                if port.isdigit():
-                    cups.setPort(int(port))
-            cups.setPasswordCB(lambda *_args: "")
+            from hardware.printer.cups_server import use_server
+
+            use_server(server)  # the driver's own parser: IPv6 "[::1]:631" included
             result["printers"] = cups.Connection().getPrinters()
         except Exception as exc:  # reported by the caller
             result["error"] = exc
@@ -162,28 +159,32 @@ def serial_finding(name: str, port: str, baudrate: int, key: str, what: str) -> 
 
 # -- camera -------------------------------------------------------------------------------------
 def camera_finding(source) -> Finding:
-    import cv2
+    """Open the camera the way the driver does (one parser, one opener) and read one frame."""
+    from hardware.scanner.capture_source import CaptureSource
 
-    src = int(source) if isinstance(source, str) and source.isdigit() else source
-    if isinstance(src, str) and src.startswith("/dev/") and not Path(src).exists():
+    try:
+        parsed = CaptureSource.parse(source)
+    except ValueError as exc:
+        return Finding(FAIL, "scanner", f"camera source: {exc}", "fix lane.scanner.source")
+    name = parsed.describe()  # a stream URL's password is masked
+    if parsed.kind == "device" and isinstance(parsed.target, str) and not Path(parsed.target).exists():
         return Finding(
             FAIL,
             "scanner",
-            f"camera {src} does not exist",
+            f"camera {name} does not exist",
             "plug in the camera (`ls /dev/video*`), or fix lane.scanner.source",
         )
-    params = [cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, 5000, cv2.CAP_PROP_READ_TIMEOUT_MSEC, 5000]
-    capture = cv2.VideoCapture(src, cv2.CAP_ANY, params)
+    capture = parsed.open(timeout_seconds=5.0)
+    if capture is None:
+        return Finding(
+            FAIL,
+            "scanner",
+            f"camera source {name!r} does not open",
+            "check the cable or stream URL, the video group (`sudo usermod -aG video ambil`), "
+            "or stop the running lane first (`sudo systemctl stop ambil-lane`); "
+            "or fix lane.scanner.source",
+        )
     try:
-        if not capture.isOpened():
-            return Finding(
-                FAIL,
-                "scanner",
-                f"camera source {source!r} does not open",
-                "check the cable or stream URL, the video group (`sudo usermod -aG video ambil`), "
-                "or stop the running lane first (`sudo systemctl stop ambil-lane`); "
-                "or fix lane.scanner.source",
-            )
         ok, frame = capture.read()
     finally:
         capture.release()
@@ -191,11 +192,11 @@ def camera_finding(source) -> Finding:
         return Finding(
             FAIL,
             "scanner",
-            f"camera {source!r} opens but gives no frame",
+            f"camera {name!r} opens but gives no frame",
             "replug the camera; try another USB port",
         )
     height, width = frame.shape[:2]
-    return Finding(OK, "scanner", f"camera {source!r} gives {width}x{height} frames")
+    return Finding(OK, "scanner", f"camera {name!r} gives {width}x{height} frames")
 
 
 # -- GPIO ---------------------------------------------------------------------------------------

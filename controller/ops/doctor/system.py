@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import ctypes
 import os
 import shutil
-import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
 
 from controller.ops.doctor.run import FAIL, OK, WARN, Finding
+from controller.ops.host import clock_synchronised
 
 CODE_ROOT = Path(__file__).resolve().parents[3]  # the installed controller/, hardware/, web/
-TIME_ERROR = 5  # adjtimex(2): the kernel clock is not synchronised
 CLOCK_SLACK_S = 120.0  # file times a little ahead of the clock are normal (copies, other hosts)
 
 
@@ -74,8 +72,11 @@ def office_findings(config, *, transport=None) -> list[Finding]:
 
 
 # -- clock --------------------------------------------------------------------------------------
-def clock_findings(*, now: datetime | None = None, state_dir: Path | None = None) -> list[Finding]:
-    """The clock is not behind the software or the state, and the kernel says it is synchronised."""
+def clock_findings(
+    *, now: datetime | None = None, state_dir: Path | None = None, timedatectl: str = "timedatectl"
+) -> list[Finding]:
+    """The clock is not behind the software or the state, and the kernel says it is synchronised
+    (asked the way the lane's heartbeat asks: ``controller.ops.host.clock_synchronised``)."""
     moment = now or datetime.now(UTC)
     findings = []
     landmarks = [("the installed software", newest_mtime(CODE_ROOT, suffix=".py"))]
@@ -99,7 +100,7 @@ def clock_findings(*, now: datetime | None = None, state_dir: Path | None = None
         findings.append(
             Finding(OK, "clock", f"{moment:%Y-%m-%d %H:%M} UTC, not behind the software or the state")
         )
-    synced = clock_synchronised()
+    synced = clock_synchronised(timedatectl)
     if synced is None:
         findings.append(
             Finding(
@@ -146,31 +147,6 @@ def newest_mtime(root: Path, *, suffix: str = "", limit: int = 5000) -> float | 
     except OSError:
         return newest
     return newest
-
-
-def clock_synchronised() -> bool | None:
-    """timedatectl's NTPSynchronized, else the kernel's own flag (adjtimex); None if unknown."""
-    try:
-        result = subprocess.run(
-            ["timedatectl", "show", "-p", "NTPSynchronized", "--value"],
-            capture_output=True,
-            text=True,
-            timeout=5,
-            check=False,
-        )
-        if result.returncode == 0 and result.stdout.strip() in ("yes", "no"):
-            return result.stdout.strip() == "yes"
-    except (OSError, subprocess.TimeoutExpired):
-        pass
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        timex = ctypes.create_string_buffer(512)  # struct timex with modes = 0: read only
-        state = libc.adjtimex(timex)
-    except (OSError, AttributeError):
-        return None
-    if state < 0:
-        return None
-    return state != TIME_ERROR
 
 
 # -- disk ---------------------------------------------------------------------------------------

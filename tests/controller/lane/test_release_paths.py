@@ -124,7 +124,7 @@ def test_office_unreachable_releases_nothing_and_recovers(make_system):
     # period the outcome would hang on whether the lane's sync thread fetched the new pickup
     # before the scan, which a busy machine decides either way.
     system = make_system(
-        drivers={"office_client": flaky},
+        drivers={"office_link": flaky},
         state_dir=probe.config.state_dir,
         dedupe_seconds=0.2,
         offline_grace_seconds=0,

@@ -8,7 +8,7 @@ import time
 import pytest
 
 from controller.kernel.errors import AmbilError
-from controller.lane.staff_doors import SERVICE_PREFIX, service_open
+from controller.lane.staff_doors import SERVICE_PREFIX
 from tests.controller.lane.conftest import issue_locker, wait_done
 
 
@@ -85,8 +85,8 @@ def test_a_real_release_after_a_service_open_is_reported_normally(make_system):
     assert [door for door, _ms, _at in lane.lockers["A"].pulses] == [1, 2]
 
 
-def test_service_open_function_on_an_unstarted_lane(make_system):
+def test_service_opener_on_an_unstarted_lane(make_system):
     system = make_system(start=False)
-    answer = service_open(system.lane, "A", 4, actor="user:1", reason="test")
+    answer = system.lane.opener.open("A", 4, actor="user:1", reason="test")
     assert answer["outcome"] == "opened" and answer["lane_id"] == system.lane.settings.lane_id
     system.lane.journal.close()

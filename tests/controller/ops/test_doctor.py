@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 
-from controller.ops.doctor.run import FAIL, OK, doctor, run_checks
+from controller.ops.doctor.run import FAIL, OK, WARN, doctor, run_checks
 from controller.ops.doctor.system import office_findings
 from tests.rigs.server import LiveServer
 from web.cli import main
@@ -101,3 +101,36 @@ def test_the_office_link_and_the_lane_key(build, tmp_path):
     )
     found = office_findings(config)
     assert found[0].status == FAIL and "not reachable" in found[0].message
+
+
+def fake_tool(path, script: str) -> str:
+    path.write_text("#!/bin/sh\n" + script + "\n")
+    path.chmod(0o755)
+    return str(path)
+
+
+def test_doctor_and_heartbeat_read_clock_sync_with_one_probe(tmp_path):
+    from datetime import UTC, datetime
+
+    from controller.ops.doctor.system import clock_findings
+    from controller.ops.host import HostProbes, host_health
+
+    timedatectl = fake_tool(tmp_path / "timedatectl", "echo no")
+    findings = clock_findings(now=datetime.now(UTC), state_dir=tmp_path, timedatectl=timedatectl)
+    sync = next(f for f in findings if f.name == "clock sync")
+    assert sync.status == WARN
+    assert host_health(tmp_path, probes=HostProbes(timedatectl=timedatectl))["clock_synchronised"] is False
+
+
+def test_a_hanging_timedatectl_costs_the_doctor_the_probes_timeout_not_its_own(tmp_path):
+    # the doctor's copy waited 5 s for timedatectl, the heartbeat's 2 s; one probe, one timeout
+    import time
+    from datetime import UTC, datetime
+
+    from controller.ops.doctor.system import clock_findings
+    from controller.ops.host import COMMAND_TIMEOUT_S
+
+    timedatectl = fake_tool(tmp_path / "timedatectl", "exec sleep 30")
+    started = time.monotonic()
+    clock_findings(now=datetime.now(UTC), state_dir=tmp_path, timedatectl=timedatectl)
+    assert time.monotonic() - started < COMMAND_TIMEOUT_S + 1.5

@@ -121,19 +121,12 @@ def test_watchdog_interval_reads_usec_and_pid():
     assert watchdog_interval({"WATCHDOG_USEC": "0"}) is None
 
 
-class _View:
-    def __init__(self, state):
-        self.state = state
-
-
-class _Lane:
-    def __init__(self, age: float, state: str):
-        self.last_loop_at = time.monotonic() - age
-        self.screen = type("S", (), {"view": _View(state)})()
+def _stamp(age: float) -> float:
+    return time.monotonic() - age
 
 
 def test_a_release_in_progress_may_hold_the_loop_longer_but_not_forever():
-    assert lane_alive(_Lane(0.5, "ready"), limit=15, busy_limit=300)
-    assert not lane_alive(_Lane(20, "ready"), limit=15, busy_limit=300)
-    assert lane_alive(_Lane(120, "printing"), limit=15, busy_limit=300)  # a long print job
-    assert not lane_alive(_Lane(400, "printing"), limit=15, busy_limit=300)
+    assert lane_alive(_stamp(0.5), "ready", limit=15, busy_limit=300)
+    assert not lane_alive(_stamp(20), "ready", limit=15, busy_limit=300)
+    assert lane_alive(_stamp(120), "printing", limit=15, busy_limit=300)  # a long print job
+    assert not lane_alive(_stamp(400), "printing", limit=15, busy_limit=300)
