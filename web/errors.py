@@ -1,4 +1,8 @@
-"""Maps typed errors to HTTP responses, in one place (the statuses live in controller.kernel.errors)."""
+"""Maps typed errors to HTTP responses, in one place: the HTTP status of every error key.
+
+The domain's errors carry a key only (``controller.kernel.errors``); the status each key answers
+with is ``HTTP_STATUS`` here and the text a person reads is ``web/i18n/errors.py``.
+"""
 
 from __future__ import annotations
 
@@ -9,10 +13,88 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from controller.kernel.errors import MESSAGES, AmbilError
+from controller.kernel.errors import AmbilError
 from web.auth import LoginRequired
+from web.i18n.errors import ERROR_TEXTS
 
 log = logging.getLogger(__name__)
+
+HTTP_STATUS: dict[str, int] = {
+    "code.malformed": 400,
+    "code.unknown": 404,
+    "code.expired": 410,
+    "code.revoked": 410,
+    "code.already_released": 409,
+    "code.in_progress": 409,
+    "code.wrong_lane": 409,
+    "code.locked_out": 429,
+    "code.pin_wrong": 401,
+    "code.pin_locked": 423,
+    "code.pin_expired": 408,
+    "code.pin_required": 401,
+    "claim.conflict": 409,
+    "office.unreachable": 503,
+    "document.not_found": 404,
+    "document.bad_state": 409,
+    "document.invalid": 422,
+    "upload.empty": 422,
+    "upload.not_pdf": 415,
+    "upload.too_large": 413,
+    "upload.too_many_pages": 422,
+    "upload.encrypted": 422,
+    "upload.damaged": 422,
+    "locker.unknown_door": 422,
+    "locker.door_taken": 409,
+    "locker.to_retrieve": 409,
+    "locker.awaiting_sync": 409,
+    "locker.not_loaded": 409,
+    "locker.door_open": 409,
+    "locker.out_of_order": 409,
+    "locker.too_small": 422,
+    "lane.unreachable": 503,
+    "lane.busy": 503,
+    "print.not_confirmed": 502,
+    "print.not_printed": 502,
+    "print.media_empty": 502,
+    "print.media_jam": 502,
+    "print.toner_empty": 502,
+    "print.door_open": 502,
+    "print.offline": 503,
+    "print.aborted": 502,
+    "door.not_detected": 502,
+    "door.out_of_service": 503,
+    "device.failed": 503,
+    "auth.missing": 401,
+    "auth.forbidden": 403,
+    "auth.bad_login": 401,
+    "auth.locked": 423,
+    "auth.csrf": 403,
+    "auth.weak_password": 422,
+    "user.exists": 409,
+    "user.not_found": 404,
+    "alert.not_found": 404,
+    "lane.not_found": 404,
+    "scan.bad_image": 422,
+    "request.invalid": 422,
+    "request.too_large": 413,
+    "agency.conflict": 409,
+}
+
+
+def http_status(exc: AmbilError) -> int:
+    """The HTTP status ``exc`` answers a request with."""
+    return HTTP_STATUS[exc.key]
+
+
+def error_body(exc: AmbilError) -> dict:
+    """The JSON body of an error answer: its key, its text in both languages, detail and params."""
+    text_id, text_en = ERROR_TEXTS[exc.key]
+    body = {"error": exc.key, "message": text_id, "message_en": text_en}
+    if exc.detail:
+        body["detail"] = exc.detail
+    if exc.params:
+        body.update(exc.params)
+    return body
 
 
 def is_page(request: Request) -> bool:
@@ -37,9 +119,9 @@ def install_error_handlers(app: FastAPI) -> None:
                 request,
                 "error.html",
                 {"message": t(lang, f"error.{exc.key}"), "detail": exc.detail},
-                status=exc.message.status,
+                status=http_status(exc),
             )
-        return JSONResponse(exc.to_dict(), status_code=exc.message.status)
+        return JSONResponse(error_body(exc), status_code=http_status(exc))
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError):
@@ -47,11 +129,11 @@ def install_error_handlers(app: FastAPI) -> None:
         for err in exc.errors():
             where = ".".join(str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path"))
             problems.append(f"{where}: {err.get('msg')}")
-        msg = MESSAGES["request.invalid"]
+        text_id, text_en = ERROR_TEXTS["request.invalid"]
         body = {
             "error": "request.invalid",
-            "message": msg.id,
-            "message_en": msg.en,
+            "message": text_id,
+            "message_en": text_en,
             "detail": "; ".join(problems),
             "problems": problems,
         }

@@ -1,264 +1,79 @@
-"""Typed errors of the domain, with their HTTP status and lane-screen text in one table.
+"""Typed errors of the domain, each with a key that says what went wrong.
 
-Every error a person can meet has a key in ``MESSAGES``: the HTTP layer maps it to a status and a
-JSON body, and the lane screen shows its Bahasa Indonesia text with the English line below.
+The key is the whole contract: the web layer maps it to an HTTP status (``web/errors.py``) and to
+the text a person reads (``web/i18n/errors.py``, also the lane screen's). The domain speaks
+neither HTTP nor any language; ``detail`` is for logs and API bodies.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-
-@dataclass(frozen=True)
-class Message:
-    status: int  # HTTP status when this error answers a request
-    id: str  # Bahasa Indonesia: what happened and what to do
-    en: str  # English line
-
-
-MESSAGES: dict[str, Message] = {
-    # pickup codes, as the driver meets them at the lane
-    "code.malformed": Message(
-        400,
-        "Kode tidak dikenali. Tunjukkan QR pengambilan dari SMS/e-mail atau slip Anda.",
-        "This is not a pickup code. Show the pickup QR from your message or slip.",
-    ),
-    "code.unknown": Message(
-        404,
-        "Kode tidak terdaftar. Periksa kode Anda atau hubungi petugas.",
-        "Unknown code. Check your code or ask the staff.",
-    ),
-    "code.expired": Message(
-        410,
-        "Kode sudah kedaluwarsa. Silakan hubungi petugas di loket.",
-        "This code has expired. Please see the staff at the counter.",
-    ),
-    "code.revoked": Message(
-        410,
-        "Kode ini sudah dibatalkan atau diganti. Gunakan kode terbaru atau hubungi petugas.",
-        "This code was cancelled or replaced. Use your newest code or ask the staff.",
-    ),
-    "code.already_released": Message(
-        409,
-        "Dokumen ini sudah diambil. Jika belum Anda terima, hubungi petugas.",
-        "This document was already collected. If you did not get it, ask the staff.",
-    ),
-    "code.in_progress": Message(
-        409,
-        "Kode ini sedang diproses. Mohon tunggu sebentar.",
-        "This code is being processed. Please wait a moment.",
-    ),
-    "code.wrong_lane": Message(
-        409,
-        "Dokumen ini diambil di jalur lain. Silakan menuju jalur yang tertera.",
-        "This document is collected at another lane. Please go to the lane shown.",
-    ),
-    "code.locked_out": Message(
-        429,
-        "Terlalu banyak kode salah. Coba lagi beberapa menit lagi atau hubungi petugas.",
-        "Too many wrong codes. Try again in a few minutes or ask the staff.",
-    ),
-    "code.pin_wrong": Message(
-        401,
-        "PIN salah. Tunjukkan QR Anda lagi dan masukkan PIN yang benar.",
-        "Wrong PIN. Show your QR again and enter the right PIN.",
-    ),
-    "code.pin_locked": Message(
-        423,
-        "PIN salah terlalu sering, kode ini dikunci demi keamanan. Silakan hubungi petugas untuk kode baru.",
-        "The PIN was wrong too often, so this code is locked for your safety. Ask the staff for a new code.",
-    ),
-    "code.pin_expired": Message(
-        408,
-        "Waktu memasukkan PIN habis. Tunjukkan QR Anda lagi.",
-        "The time to enter the PIN ran out. Show your QR again.",
-    ),
-    "code.pin_required": Message(
-        401,
-        "Masukkan PIN yang dikirim terpisah kepada Anda.",
-        "Enter the PIN that was sent to you separately.",
-    ),
-    "claim.conflict": Message(
-        409,
-        "Permintaan pengambilan bertentangan dengan yang sudah tercatat. Silakan hubungi petugas.",
-        "This pickup request conflicts with one already recorded. Please ask the staff.",
-    ),
-    # the office as the lane sees it
-    "office.unreachable": Message(
-        503,
-        "Sistem kantor sedang tidak terhubung. Mohon tunggu atau hubungi petugas.",
-        "The office system is not reachable. Please wait or ask the staff.",
-    ),
-    # documents and uploads, as staff and agencies meet them
-    "document.not_found": Message(404, "Dokumen tidak ditemukan.", "Document not found."),
-    "document.bad_state": Message(
-        409,
-        "Dokumen tidak dapat diubah pada status ini.",
-        "The document cannot be changed in its current state.",
-    ),
-    "document.invalid": Message(422, "Data dokumen tidak lengkap atau salah.", "Document data is invalid."),
-    "upload.empty": Message(422, "Berkas kosong (0 byte).", "The file is empty (0 bytes)."),
-    "upload.not_pdf": Message(
-        415, "Berkas bukan PDF. Unggah dokumen dalam format PDF.", "The file is not a PDF. Upload a PDF."
-    ),
-    "upload.too_large": Message(
-        413, "Berkas melebihi batas ukuran.", "The file is larger than the size limit."
-    ),
-    "upload.too_many_pages": Message(
-        422, "Jumlah halaman melebihi batas.", "The PDF has more pages than allowed."
-    ),
-    "upload.encrypted": Message(
-        422,
-        "PDF terkunci kata sandi dan tidak dapat dicetak. Unggah PDF tanpa kata sandi.",
-        "The PDF is password-protected and cannot be printed. Upload it without a password.",
-    ),
-    "upload.damaged": Message(
-        422, "PDF rusak dan tidak dapat dibaca.", "The PDF is damaged and cannot be read."
-    ),
-    "locker.unknown_door": Message(422, "Loker atau pintu tidak dikenal.", "Unknown locker bank or door."),
-    "locker.door_taken": Message(
-        409, "Pintu loker ini sedang dipakai dokumen lain.", "This locker door holds another document."
-    ),
-    "locker.to_retrieve": Message(
-        409,
-        "Barang lama mungkin masih di dalam pintu ini. Keluarkan, lalu tandai pintu kosong.",
-        "The old item may still be inside this door. Take it out, then mark the door empty.",
-    ),
-    "locker.awaiting_sync": Message(
-        409,
-        "Pintu ini menunggu jalur pemiliknya sinkron dengan kantor. Pilih pintu lain atau tunggu sebentar.",
-        "This door waits for its lane to sync with the office. Choose another door or wait a little.",
-    ),
-    "locker.not_loaded": Message(
-        409,
-        "Barang belum dimuat ke loker. Buka pintu, masukkan barang, tutup, lalu konfirmasi.",
-        "The item is not loaded yet. Open the door, put the item in, close it, then confirm.",
-    ),
-    "locker.door_open": Message(
-        409,
-        "Pintu loker masih terbuka. Tutup pintu lalu konfirmasi lagi.",
-        "The locker door still reads open. Close it, then confirm again.",
-    ),
-    "locker.out_of_order": Message(409, "Pintu loker ini sedang rusak.", "This locker door is out of order."),
-    "locker.too_small": Message(
-        422,
-        "Pintu loker ini terlalu kecil untuk dokumen ini.",
-        "This locker door is too small for this item.",
-    ),
-    "lane.unreachable": Message(
-        503,
-        "Jalur pemilik loker ini tidak dapat dihubungi dari kantor ini.",
-        "The lane that owns this locker cannot be reached from this office.",
-    ),
-    "lane.busy": Message(
-        503,
-        "Jalur sedang melayani pengambilan. Coba lagi sebentar lagi.",
-        "The lane is serving a pickup. Try again in a moment.",
-    ),
-    # release outcomes and device faults, as the driver meets them
-    # uncertain: some or all of it may have come out, so staff check the tray (never a reprint)
-    "print.not_confirmed": Message(
-        502,
-        "Hasil cetak belum dapat dipastikan. Mohon hubungi petugas: petugas akan memeriksa "
-        "printer dan menyerahkan dokumen Anda.",
-        "The print could not be confirmed. Please ask the staff: they will check the printer "
-        "and hand you your document.",
-    ),
-    # failed: nothing came out, the code works again
-    "print.not_printed": Message(
-        502,
-        "Dokumen tidak tercetak. Dokumen Anda aman: pindai ulang QR Anda atau hubungi petugas.",
-        "Your document was not printed. It is safe: scan your QR again or ask the staff.",
-    ),
-    "print.media_empty": Message(
-        502,
-        "Kertas printer habis. Dokumen Anda aman: petugas akan mengisi kertas, lalu pindai ulang QR Anda.",
-        "The printer is out of paper. Your document is safe: staff will refill it, then scan again.",
-    ),
-    "print.media_jam": Message(
-        502,
-        "Kertas macet di printer. Dokumen Anda aman: petugas akan membantu, lalu pindai ulang QR Anda.",
-        "Paper jam in the printer. Your document is safe: staff will help, then scan again.",
-    ),
-    "print.toner_empty": Message(
-        502,
-        "Tinta/toner printer habis. Dokumen Anda aman: silakan hubungi petugas.",
-        "The printer is out of toner. Your document is safe: please ask the staff.",
-    ),
-    "print.door_open": Message(
-        502,
-        "Penutup printer terbuka. Petugas akan menutupnya, lalu pindai ulang QR Anda.",
-        "A printer cover is open. Staff will close it, then scan again.",
-    ),
-    "print.offline": Message(
-        503,
-        "Printer tidak terhubung. Dokumen Anda aman: silakan hubungi petugas.",
-        "The printer is offline. Your document is safe: please ask the staff.",
-    ),
-    "print.aborted": Message(
-        502,
-        "Printer membatalkan pencetakan. Dokumen Anda aman: pindai ulang QR Anda atau hubungi petugas.",
-        "The printer cancelled the print. Your document is safe: scan again or ask the staff.",
-    ),
-    "door.not_detected": Message(
-        502,
-        "Pintu loker tidak terdeteksi terbuka. Petugas akan membantu Anda.",
-        "The locker door was not seen opening. Staff will help you.",
-    ),
-    "door.out_of_service": Message(
-        503,
-        "Pintu loker ini sedang rusak. Petugas akan menyerahkan dokumen Anda.",
-        "This locker door is out of order. Staff will hand you your item.",
-    ),
-    "device.failed": Message(
-        503,
-        "Perangkat jalur bermasalah. Mohon hubungi petugas.",
-        "A lane device failed. Please ask the staff.",
-    ),
-    # access
-    "auth.missing": Message(401, "Perlu masuk atau kunci API.", "Login or API key required."),
-    "auth.forbidden": Message(403, "Anda tidak berhak melakukan ini.", "You are not allowed to do this."),
-    "auth.bad_login": Message(401, "Nama pengguna atau kata sandi salah.", "Wrong username or password."),
-    "auth.locked": Message(
-        423,
-        "Akun dikunci sementara karena terlalu banyak percobaan gagal. Coba lagi nanti.",
-        "The account is locked for a while after too many failed attempts. Try again later.",
-    ),
-    "auth.csrf": Message(
-        403,
-        "Formulir kedaluwarsa atau tidak sah. Muat ulang halaman lalu coba lagi.",
-        "The form has expired or is not valid. Reload the page and try again.",
-    ),
-    "auth.weak_password": Message(
-        422,
-        "Kata sandi minimal 10 karakter.",
-        "The password must have at least 10 characters.",
-    ),
-    "user.exists": Message(409, "Nama pengguna sudah dipakai.", "That username is taken."),
-    "user.not_found": Message(404, "Pengguna tidak ditemukan.", "User not found."),
-    "alert.not_found": Message(404, "Peringatan tidak ditemukan.", "Alert not found."),
-    "lane.not_found": Message(404, "Lajur tidak ditemukan.", "Lane not found."),
-    "scan.bad_image": Message(
-        422,
-        "Gambar tidak dapat dibaca. Kirim foto PNG atau JPEG.",
-        "The image cannot be read. Send a PNG or JPEG.",
-    ),
-    "request.invalid": Message(422, "Permintaan tidak valid.", "The request is invalid."),
-    "request.too_large": Message(
-        413,
-        "Permintaan terlalu besar. Kirim berkas atau data yang lebih kecil dari batasnya.",
-        "The request is too large. Send a file or data smaller than the limit.",
-    ),
-    "agency.conflict": Message(
-        409,
-        "Idempotency-Key ini sudah dipakai untuk dokumen dengan referensi lain.",
-        "This Idempotency-Key was already used for a document with another reference.",
-    ),
-}
+# every key a domain error may carry (the web's status and text tables cover exactly these)
+ERROR_KEYS: frozenset[str] = frozenset(
+    {
+        "code.malformed",
+        "code.unknown",
+        "code.expired",
+        "code.revoked",
+        "code.already_released",
+        "code.in_progress",
+        "code.wrong_lane",
+        "code.locked_out",
+        "code.pin_wrong",
+        "code.pin_locked",
+        "code.pin_expired",
+        "code.pin_required",
+        "claim.conflict",
+        "office.unreachable",
+        "document.not_found",
+        "document.bad_state",
+        "document.invalid",
+        "upload.empty",
+        "upload.not_pdf",
+        "upload.too_large",
+        "upload.too_many_pages",
+        "upload.encrypted",
+        "upload.damaged",
+        "locker.unknown_door",
+        "locker.door_taken",
+        "locker.to_retrieve",
+        "locker.awaiting_sync",
+        "locker.not_loaded",
+        "locker.door_open",
+        "locker.out_of_order",
+        "locker.too_small",
+        "lane.unreachable",
+        "lane.busy",
+        "print.not_confirmed",
+        "print.not_printed",
+        "print.media_empty",
+        "print.media_jam",
+        "print.toner_empty",
+        "print.door_open",
+        "print.offline",
+        "print.aborted",
+        "door.not_detected",
+        "door.out_of_service",
+        "device.failed",
+        "auth.missing",
+        "auth.forbidden",
+        "auth.bad_login",
+        "auth.locked",
+        "auth.csrf",
+        "auth.weak_password",
+        "user.exists",
+        "user.not_found",
+        "alert.not_found",
+        "lane.not_found",
+        "scan.bad_image",
+        "request.invalid",
+        "request.too_large",
+        "agency.conflict",
+    }
+)
 
 
 class AmbilError(Exception):
-    """Base of every domain error; ``key`` indexes ``MESSAGES``; ``detail`` is for logs and APIs."""
+    """Base of every domain error; ``key`` is one of ``ERROR_KEYS``; ``detail`` is for logs and APIs."""
 
     key = "request.invalid"
 
@@ -268,19 +83,6 @@ class AmbilError(Exception):
         self.detail = detail
         self.params = params
         super().__init__(detail or self.key)
-
-    @property
-    def message(self) -> Message:
-        return MESSAGES[self.key]
-
-    def to_dict(self) -> dict:
-        msg = self.message
-        body = {"error": self.key, "message": msg.id, "message_en": msg.en}
-        if self.detail:
-            body["detail"] = self.detail
-        if self.params:
-            body.update(self.params)
-        return body
 
 
 class CodeError(AmbilError):

@@ -5,15 +5,17 @@ By job:
   from its parts for the composition root;
 - ``intake.py`` the read queue, repeats dropped (``dedupe.py``), the PIN, the rating;
 - ``release.py`` the release protocol (DESIGN 5), with ``print_outcome.py``;
-- ``actuation.py`` the one door pulse, used by releases, ``service_open.py`` (staff door
+- ``actuation.py`` the one door pulse, used by releases, ``staff_doors.py`` (staff door
   openings) and ``selftest.py`` (a technician's self-tests);
 - ``journal.py``, ``recovery.py``, ``reporter.py``: INTENT/DONE, recovery at start, outcomes to
   the office; ``offline.py``, ``sync.py``, ``reconcile.py``: releases while the office is away;
 - ``screen.py`` what the screen shows, ``screen_timing.py`` for how long, ``outputs.py`` the lights,
   buzzer and door alarms; ``device_health.py`` the polled devices; ``status_document.py`` the
-  status the API, heartbeat (``heartbeat.py``, ``host.py``) and watchdog read;
+  status the API, heartbeat (``heartbeat.py``; host health is ``controller/ops/host.py``) and
+  watchdog read; ``commands.py`` the office's lane commands (``controller.kernel.lane_commands``);
 - ``link/`` the one link to the office (a port, an in-process and an HTTP adapter).
 
-May import ``controller.kernel.errors``, ``controller.kernel.clock`` and ``hardware`` interfaces; devices only
-through the drivers the composition root hands in.
+May import ``controller.kernel``, ``controller.config`` and ``hardware`` interfaces, never
+``controller.office`` (import-linter); devices only through the drivers the composition root
+hands in.
 """

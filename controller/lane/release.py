@@ -71,7 +71,7 @@ class ReleaseSettings:
 class Outcome:
     claim_id: str
     outcome: str  # released | failed | uncertain | refused | abandoned
-    reason: str = ""  # a MESSAGES key when not released
+    reason: str = ""  # an error key (controller.kernel.errors) when not released
     grant: Grant | None = None
     detail: str = ""
 

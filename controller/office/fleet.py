@@ -19,24 +19,21 @@ from sqlalchemy.engine import Connection, Engine
 from controller.kernel.errors import AmbilError
 from controller.kernel.lane_commands import LaneCommands
 from controller.office import audit
-from controller.office.alerts import LANE_OFFLINE, SEVERITY_RANK, Alerts, Thresholds, conditions
+from controller.office.alerts import LANE_OFFLINE, Alerts, Thresholds, conditions
+from controller.office.fleet_reads import FleetReads
 from controller.office.tables import (
-    claims,
-    documents,
     lane_events,
     lane_status,
     lanes,
-    pickups,
     short_code_attempts,
 )
 
 log = logging.getLogger(__name__)
 
-STATE_RANK = {"offline": 0, "unknown": 0, "error": 1, "warning": 2, "ok": 3}
 PRUNE_EVERY_S = 3600.0
 
 
-class Fleet:
+class Fleet(FleetReads):
     """Heartbeats in, fleet status out. ``version`` grows on every change (the dashboard's SSE)."""
 
     def __init__(
@@ -170,71 +167,6 @@ class Fleet:
         with self.engine.begin() as conn:
             return conn.execute(delete(lane_events).where(lane_events.c.minute < oldest)).rowcount or 0
 
-    # -- status out -------------------------------------------------------------------------------
-    def lanes(self) -> list[dict]:
-        """Every lane (known or reporting), worst first: offline, error, warning, ok."""
-        now = self.clock()
-        with self.engine.connect() as conn:
-            known = {row.id: row for row in conn.execute(select(lanes.c.id, lanes.c.name, lanes.c.site))}
-            status = {row.lane_id: row for row in conn.execute(select(lane_status))}
-        open_alerts: dict[str, list[dict]] = {}
-        for alert in self.alerts.open_alerts():
-            open_alerts.setdefault(alert["lane_id"], []).append(alert)
-        result = []
-        for lane_id in sorted(set(known) | set(status)):
-            result.append(_summary(lane_id, known.get(lane_id), status.get(lane_id), open_alerts, now, self))
-        result.sort(key=lambda lane: (STATE_RANK.get(lane["health"], 0), lane["site"], lane["lane_id"]))
-        return result
-
-    def lane(self, lane_id: str) -> dict:
-        """One lane's summary plus its whole last report; ``lane.not_found`` if never heard of."""
-        found = [lane for lane in self.lanes() if lane["lane_id"] == lane_id]
-        if not found:
-            raise AmbilError(f"no lane {lane_id!r}", key="lane.not_found")
-        return found[0]
-
-    def series(self, lane_id: str, *, hours: float = 6.0, buckets: int = 36) -> list[dict]:
-        """Scans, releases and failures of ``lane_id`` over the last ``hours``, in ``buckets``."""
-        now = self.clock()
-        first_minute = int((now - hours * 3600) // 60)
-        with self.engine.connect() as conn:
-            rows = conn.execute(
-                select(lane_events).where(
-                    lane_events.c.lane_id == lane_id, lane_events.c.minute >= first_minute
-                )
-            ).all()
-        width = hours * 60 / buckets  # minutes per bucket
-        out = [
-            {"start": (first_minute + i * width) * 60, "scans": 0, "releases": 0, "failures": 0}
-            for i in range(buckets)
-        ]
-        for row in rows:
-            index = min(buckets - 1, int((row.minute - first_minute) / width))
-            for name in ("scans", "releases", "failures"):
-                out[index][name] += getattr(row, name)
-        return out
-
-    def recent_pickups(self, lane_id: str, limit: int = 15) -> list[dict]:
-        """The lane's latest claims: when, which document, the outcome (never a code)."""
-        query = (
-            select(
-                claims.c.claimed_at,
-                claims.c.finished_at,
-                claims.c.outcome,
-                claims.c.detail,
-                documents.c.id.label("document_id"),
-                documents.c.kind,
-                documents.c.title,
-            )
-            .select_from(claims.join(pickups, claims.c.pickup_id == pickups.c.id).join(
-                documents, pickups.c.document_id == documents.c.id))
-            .where(claims.c.lane_id == lane_id)
-            .order_by(claims.c.claimed_at.desc())
-            .limit(limit)
-        )  # fmt: skip
-        with self.engine.connect() as conn:
-            return [dict(row._mapping) for row in conn.execute(query)]
-
     def self_test(
         self, lane_control: LaneCommands | None, lane_id: str, test: str, *, actor: str, **args
     ) -> dict:
@@ -259,40 +191,6 @@ class Fleet:
         detail.update({k: v for k, v in args.items() if k in ("bank", "door")})
         with self.engine.begin() as conn:
             audit.append(conn, actor=actor, action="lane.selftest", subject=f"lane:{lane_id}", detail=detail)
-
-
-def _summary(lane_id: str, known, status, open_alerts: dict, now: float, fleet: Fleet) -> dict:
-    report = json.loads(status.report) if status is not None else {}
-    age = now - status.received_at if status is not None else None
-    online = age is not None and age <= fleet.offline_seconds
-    alerts = open_alerts.get(lane_id, [])
-    devices = report.get("devices") or {}
-    if not online:
-        health = "offline"
-    else:
-        # an offline device is an error of an online lane; open alerts count with their severity
-        ranks = [max(1, STATE_RANK.get(d.get("state", "ok"), 1)) for d in devices.values()]
-        ranks += [3 - SEVERITY_RANK.get(a["severity"], 0) for a in alerts]
-        health = {1: "error", 2: "warning"}.get(min(ranks, default=3), "ok")
-    return {
-        "lane_id": lane_id,
-        "name": (known.name if known is not None else "") or report.get("name") or lane_id,
-        "site": (known.site if known is not None else "") or report.get("site") or "",
-        "online": online,
-        "reported": status is not None,
-        "health": health,
-        "received_at": status.received_at if status is not None else None,
-        "age_s": round(age, 1) if age is not None else None,
-        "state": report.get("state", ""),
-        "office_online": report.get("office_online"),
-        "version": report.get("version", ""),
-        "devices": devices,
-        "doors": report.get("doors") or {},
-        "host": report.get("host") or {},
-        "counters": report.get("counters") or {},
-        "logs": report.get("logs") or [],
-        "alerts": alerts,
-    }
 
 
 def _totals(counters: dict) -> dict:

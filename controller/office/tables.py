@@ -14,21 +14,18 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
-    MetaData,
     String,
     Table,
     Text,
 )
 
-# Stable constraint names, so later migrations (batch mode on SQLite) can refer to them.
-metadata = MetaData(
-    naming_convention={
-        "ix": "ix_%(table_name)s_%(column_0_name)s",
-        "uq": "uq_%(table_name)s_%(column_0_name)s",
-        "ck": "ck_%(table_name)s_%(constraint_name)s",
-        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-        "pk": "pk_%(table_name)s",
-    }
+from controller.office.table_base import check_in, metadata
+from controller.office.tables_fleet import (  # noqa: F401 - the fleet's tables belong to this schema too
+    ALERT_STATUSES,
+    alerts,
+    lane_events,
+    lane_status,
+    lane_sync,
 )
 
 DOCUMENT_KINDS = ("print", "locker")
@@ -38,10 +35,6 @@ ROLES = ("admin", "staff", "technician", "lane", "agency")
 USER_ROLES = ("admin", "staff", "technician")  # people who log in; lane and agency use API keys
 DOOR_SIZES = ("S", "M", "L")
 LANGUAGES = ("id", "en")
-
-
-def _in(column: str, values: tuple[str, ...]) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
 lanes = Table(
@@ -90,8 +83,8 @@ documents = Table(
     Column("idempotency_key", String(200), nullable=True),
     # 0004: staff confirmed the door of a cancelled or expired loaded item empty (door_release.py)
     Column("retrieved_at", Double, nullable=True),
-    CheckConstraint(_in("kind", DOCUMENT_KINDS), name="kind"),
-    CheckConstraint(_in("state", DOCUMENT_STATES), name="state"),
+    CheckConstraint(check_in("kind", DOCUMENT_KINDS), name="kind"),
+    CheckConstraint(check_in("state", DOCUMENT_STATES), name="state"),
     Index("ix_documents_locker_bank_door", "locker_bank", "door"),
     Index("uq_documents_agency_ref", "agency_key_id", "agency_ref", unique=True),
     Index("uq_documents_idempotency", "agency_key_id", "idempotency_key", unique=True),
@@ -114,7 +107,7 @@ pickups = Table(
     Column("outcome", String(16), nullable=True),
     Column("detail", Text, nullable=True),
     Column("pin_hmac", String(64), nullable=True),  # second factor for sensitive kinds (0002)
-    CheckConstraint(_in("state", PICKUP_STATES), name="state"),
+    CheckConstraint(check_in("state", PICKUP_STATES), name="state"),
 )
 
 # Every claim ever granted, kept after the pickup moves on, so a report or a claim retry that
@@ -204,7 +197,7 @@ api_keys = Table(
     Column("revoked_at", Double, nullable=True),
     Column("webhook_url", String(500), nullable=True),  # agency: told when its document is released
     Column("webhook_secret", String(64), nullable=True),  # signs those webhooks (HMAC-SHA256)
-    CheckConstraint(_in("role", ROLES), name="role"),
+    CheckConstraint(check_in("role", ROLES), name="role"),
 )
 
 # -- 0002: people, sessions, document kinds, doors, notifications, ratings ---------------------
@@ -222,8 +215,8 @@ users = Table(
     Column("locked_until", Double, nullable=True),
     Column("created_at", Double, nullable=False),
     Column("updated_at", Double, nullable=False),
-    CheckConstraint(_in("role", USER_ROLES), name="role"),
-    CheckConstraint(_in("language", LANGUAGES), name="language"),
+    CheckConstraint(check_in("role", USER_ROLES), name="role"),
+    CheckConstraint(check_in("language", LANGUAGES), name="language"),
 )
 
 sessions = Table(
@@ -247,7 +240,7 @@ document_kinds = Table(
     Column("second_factor", Boolean, nullable=False, default=False),
     Column("active", Boolean, nullable=False, default=True),
     Column("created_at", Double, nullable=False),
-    CheckConstraint(_in("delivery", DOCUMENT_KINDS), name="delivery"),
+    CheckConstraint(check_in("delivery", DOCUMENT_KINDS), name="delivery"),
     CheckConstraint("expiry_days >= 1", name="expiry_positive"),
 )
 
@@ -259,7 +252,7 @@ locker_doors = Table(
     Column("size", String(1), nullable=False, default="M"),
     Column("out_of_order", Boolean, nullable=False, default=False),
     Column("note", String(300), nullable=False, default=""),
-    CheckConstraint(_in("size", DOOR_SIZES), name="size"),
+    CheckConstraint(check_in("size", DOOR_SIZES), name="size"),
 )
 
 notifications = Table(
@@ -283,7 +276,7 @@ notifications = Table(
     Column("delivered_at", Double, nullable=True),
     Column("locked_until", Double, nullable=True),  # a worker's lease on the row while it sends
     Column("locked_by", String(64), nullable=True),
-    CheckConstraint(_in("status", ("pending", "sent", "failed")), name="status"),
+    CheckConstraint(check_in("status", ("pending", "sent", "failed")), name="status"),
     Index("ix_notifications_due", "status", "next_attempt_at"),
 )
 
@@ -296,61 +289,6 @@ ratings = Table(
     Column("score", Integer, nullable=False),
     Column("at", Double, nullable=False),
     CheckConstraint("score BETWEEN 1 AND 5", name="score"),
-)
-
-# -- 0003: fleet status and technician alerts ------------------------------------------------
-ALERT_STATUSES = ("open", "cleared")
-
-# The newest heartbeat of each lane (its whole report as JSON), replaced on every heartbeat.
-lane_status = Table(
-    "lane_status",
-    metadata,
-    Column("lane_id", String(64), primary_key=True),
-    Column("received_at", Double, nullable=False),
-    Column("state", String(32), nullable=False, default=""),  # the lane screen's state
-    Column("report", Text, nullable=False),  # canonical JSON of the heartbeat
-    Column("last_counters", Text, nullable=False, default="{}"),  # to turn totals into per-minute counts
-)
-
-# Per lane and minute: what happened, for the dashboard charts (pruned after 7 days).
-lane_events = Table(
-    "lane_events",
-    metadata,
-    Column("lane_id", String(64), primary_key=True),
-    Column("minute", Integer, primary_key=True, autoincrement=False),  # epoch seconds // 60
-    Column("scans", Integer, nullable=False, default=0),
-    Column("releases", Integer, nullable=False, default=0),
-    Column("failures", Integer, nullable=False, default=0),
-)
-
-# One row per raised alert: open until its condition ends (cleared); acknowledging is separate.
-alerts = Table(
-    "alerts",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("lane_id", String(64), nullable=False, index=True),
-    Column("rule", String(64), nullable=False),  # e.g. printer.media_empty, door.left_open:A:3
-    Column("severity", String(16), nullable=False),  # warning | error
-    Column("status", String(16), nullable=False),
-    Column("detail", Text, nullable=False, default=""),
-    Column("raised_at", Double, nullable=False),
-    Column("cleared_at", Double, nullable=True),
-    Column("acked_by", String(200), nullable=True),
-    Column("acked_at", Double, nullable=True),
-    CheckConstraint(_in("status", ALERT_STATUSES), name="status"),
-    Index("ix_alerts_status_lane", "status", "lane_id"),
-)
-
-# -- 0004: what each lane's offline store holds (door_release.py) ------------------------------
-# The newest snapshot served to the lane, the newest one it confirmed it stored, and its grace.
-lane_sync = Table(
-    "lane_sync",
-    metadata,
-    Column("lane_id", String(64), primary_key=True),
-    Column("served_at", Double, nullable=False),  # office time of the newest snapshot served
-    Column("held_at", Double, nullable=True),  # office time of the newest snapshot the lane stored
-    Column("grace_seconds", Double, nullable=True),  # the lane's lane.offline_grace_seconds
-    Column("updated_at", Double, nullable=False),
 )
 
 AUDIT_GENESIS_HASH = "0" * 64

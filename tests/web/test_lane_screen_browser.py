@@ -11,6 +11,7 @@ from controller.lane.screen import LaneState, make_view
 from tests.rigs.browser import screenshot
 from tests.rigs.server import LiveServer
 from tests.rigs.wait import wait_for
+from web.i18n.lane_screen import screen_texts
 
 KIOSK = {"width": 1280, "height": 800}
 
@@ -60,7 +61,11 @@ def test_every_state_in_both_languages(chromium, lane_site, lang):
         page.wait_for_function(f"window.ambilView && window.ambilView.seq === {system.lane.screen.view.seq}")
         primary = page.inner_text("#primary")
         secondary = page.inner_text("#secondary")
-        expected = (view.text_en, view.text_id) if lang == "en" else (view.text_id, view.text_en)
+        expected = (
+            (screen_texts(view.to_dict())[1], screen_texts(view.to_dict())[0])
+            if lang == "en"
+            else (screen_texts(view.to_dict())[0], screen_texts(view.to_dict())[1])
+        )
         assert (primary, secondary) == expected, name
         assert page.evaluate("document.body.dataset.state") == str(view.state)
         # readable from a car: the instruction is big and nothing spills off the kiosk screen

@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from web.auth import Principal, require_local_or
 from web.deps import LaneDep
+from web.i18n.lane_screen import with_texts
 
 router = APIRouter(tags=["lane"])
 
@@ -18,7 +19,9 @@ router = APIRouter(tags=["lane"])
 def lane_status(
     lane: LaneDep, who: Principal = Depends(require_local_or("staff", "technician", "admin", "lane"))
 ):
-    return lane.status()
+    status = lane.status()
+    status["view"] = with_texts(status["view"])  # the lane sends keys; the texts are the web's
+    return status
 
 
 class ScanText(BaseModel):

@@ -1,11 +1,18 @@
-"""The ``ambil`` command line: serve, check config, decode images, drive a simulated lane, keys."""
+"""The ``ambil`` command line: serve, check config, decode images, drive a simulated lane, keys, doctor.
+
+Not HTTP: it parses arguments and calls the controller (``commands``, ``first_key``,
+``selftest``); ``bench/`` holds the benchmarks. May import: ``controller``, ``hardware`` (the
+benchmarks only) and ``web``.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
-from web.cli import bench_commands, bench_load, commands
+from web.cli import commands
+from web.cli.bench import commands as bench_commands
+from web.cli.bench import load_command as bench_load
 
 
 def build_parser() -> argparse.ArgumentParser:

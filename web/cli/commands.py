@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from controller.config import ConfigError, load_config
+from web.i18n.errors import ERROR_TEXTS
 
 
 def _load(path: str | None):
@@ -221,7 +222,7 @@ def user_add(args) -> int:
             actor="cli",
         )
     except AmbilError as exc:
-        print(f"cannot add {args.name!r}: {exc.message.en} ({exc.detail})", file=sys.stderr)
+        print(f"cannot add {args.name!r}: {ERROR_TEXTS[exc.key][1]} ({exc.detail})", file=sys.stderr)
         return 1
     finally:
         engine.dispose()
@@ -240,7 +241,7 @@ def user_passwd(args) -> int:
             return 1
         accounts.set_password(match[0].id, _read_password("New password: "), actor="cli")
     except AmbilError as exc:
-        print(f"cannot set the password: {exc.message.en}", file=sys.stderr)
+        print(f"cannot set the password: {ERROR_TEXTS[exc.key][1]}", file=sys.stderr)
         return 1
     finally:
         engine.dispose()
@@ -272,51 +273,9 @@ def doctor(args) -> int:
 
 
 def lane_safe_off(args) -> int:
-    """Build only the locker banks from the config, switch every relay off, close them.
-
-    systemd runs this after the lane stops, however it stopped (even killed by the watchdog), so
-    a relay can never stay energised. One bank that cannot be reached does not stop the others.
-    """
-    import logging
-
-    from controller.devices import failed_at_start
+    """Switch every locker relay off from the config (systemd's ExecStopPost; controller/ops/safe_off.py)."""
     from controller.ops.logs import setup_logging
-    from controller.system import build_lockers
+    from controller.ops.safe_off import all_relays_off
 
     setup_logging("INFO")
-    log = logging.getLogger("ambil.safe_off")
-    config = _load(args.config)
-    if config.role == "office":
-        return 0
-    failed = 0
-    for bank_cfg in config.lane.lockers:
-        try:
-            banks = build_lockers(_only_bank(config, bank_cfg))
-        except Exception as exc:
-            log.error("locker bank %s: cannot open it to switch relays off: %s", bank_cfg.id, exc)
-            failed += 1
-            continue
-        for bank in banks.values():
-            why = failed_at_start(bank)  # a bank that did not open cannot be said to be off
-            if why is not None:
-                log.error("locker bank %s: cannot open it to switch relays off: %s", bank_cfg.id, why)
-                failed += 1
-                continue
-            try:
-                bank.all_off()
-                log.info("locker bank %s: every relay off", bank.name)
-            except Exception as exc:
-                log.error("locker bank %s: all_off failed: %s", bank.name, exc)
-                failed += 1
-            finally:
-                try:
-                    bank.close()
-                except Exception:
-                    log.exception("locker bank %s: close failed", bank.name)
-    return 1 if failed else 0
-
-
-def _only_bank(config, bank_cfg):
-    """A copy of ``config`` whose lane has just ``bank_cfg`` (so each bank is opened on its own)."""
-    lane = config.lane.model_copy(update={"lockers": [bank_cfg]})
-    return config.model_copy(update={"lane": lane})
+    return 1 if all_relays_off(_load(args.config)) else 0

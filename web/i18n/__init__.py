@@ -1,8 +1,11 @@
-"""User-facing text in Bahasa Indonesia (the default) and English.
+"""User-facing text in Bahasa Indonesia (the default) and English: the one i18n place.
 
 Each area of the web pages keeps its strings in its own module (``common``, ``documents``...),
-each a dict ``key -> (Bahasa Indonesia, English)``. ``t(lang, key, **values)`` looks one up;
-a missing key shows itself (``[key]``) so it is noticed in review, never a crash.
+each a dict ``key -> (Bahasa Indonesia, English)``; ``errors`` holds the text of every error key
+and ``lane_screen`` the lane screen's states. ``t(lang, key, **values)`` looks one up; a missing
+key shows itself (``[key]``) so it is noticed in review, never a crash.
+
+May import: ``controller.kernel`` and FastAPI's Request.
 """
 
 from __future__ import annotations
@@ -11,8 +14,6 @@ import importlib
 import pkgutil
 
 from fastapi import Request
-
-from controller.kernel.errors import MESSAGES
 
 LANGUAGES = ("id", "en")
 DEFAULT = "id"
@@ -24,8 +25,10 @@ def _load() -> dict[str, tuple[str, str]]:
     for module in pkgutil.iter_modules(__path__):
         texts = getattr(importlib.import_module(f"{__name__}.{module.name}"), "TEXTS", {})
         catalog.update(texts)
-    for key, msg in MESSAGES.items():  # typed errors read the same on pages and in the API
-        catalog.setdefault(f"error.{key}", (msg.id, msg.en))
+    from web.i18n.errors import ERROR_TEXTS
+
+    for key, text in ERROR_TEXTS.items():  # typed errors read the same on pages and in the API
+        catalog.setdefault(f"error.{key}", text)
     return catalog
 
 

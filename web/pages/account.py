@@ -9,6 +9,7 @@ from controller.kernel.errors import AmbilError
 from web.auth import PEOPLE, SESSION_COOKIE, Principal, require_page, session_principal
 from web.csrf import verify_csrf
 from web.deps import AccountsDep, SystemDep
+from web.errors import http_status
 from web.i18n import LANG_COOKIE, request_lang, t
 from web.pages.render import render
 
@@ -56,7 +57,7 @@ def login(
             request,
             "login.html",
             {"error": t(lang, f"error.{exc.key}"), "next": _safe_next(next), "username": username},
-            status=exc.message.status,
+            status=http_status(exc),
         )
     target = _safe_next(next) or HOME.get(user.role, "/account")
     response = RedirectResponse(target, status_code=303)
@@ -113,7 +114,7 @@ def change_password(
             request,
             "account.html",
             {"error": t(lang, f"error.{exc.key}")},
-            status=exc.message.status,
+            status=http_status(exc),
             who=who,
         )
     return RedirectResponse("/account?ok=account.changed", status_code=303)

@@ -16,6 +16,7 @@ from controller.office.tables import LANGUAGES, USER_ROLES
 from web.auth import Principal, require_page
 from web.csrf import verify_csrf
 from web.deps import AccountsDep, KindsDep, SystemDep, system_of
+from web.errors import http_status
 from web.i18n import request_lang, t
 from web.pages import admin_keys, admin_lanes
 from web.pages.render import render
@@ -80,7 +81,7 @@ def create_user(
     except AmbilError as exc:
         form = {"username": username, "display_name": display_name, "role": role, "language": language}
         return _users_page(
-            request, who, error=form_error(request, who, exc), form=form, status=exc.message.status
+            request, who, error=form_error(request, who, exc), form=form, status=http_status(exc)
         )
     return RedirectResponse("/admin/users?ok=admin.user_created", status_code=303)
 
@@ -111,7 +112,7 @@ def change_user(
         else:
             raise AmbilError(f"unknown action {action!r}", key="request.invalid")
     except AmbilError as exc:
-        return _users_page(request, who, error=form_error(request, who, exc), status=exc.message.status)
+        return _users_page(request, who, error=form_error(request, who, exc), status=http_status(exc))
     return RedirectResponse(f"/admin/users?ok={done}", status_code=303)
 
 
@@ -147,7 +148,7 @@ def create_kind(
             name, delivery, expiry_days=_days(expiry_days), second_factor=bool(second_factor), actor=who.actor
         )
     except AmbilError as exc:
-        return _kinds_page(request, who, error=form_error(request, who, exc), status=exc.message.status)
+        return _kinds_page(request, who, error=form_error(request, who, exc), status=http_status(exc))
     return RedirectResponse("/admin/kinds?ok=admin.kind_created", status_code=303)
 
 
@@ -172,5 +173,5 @@ def update_kind(
             actor=who.actor,
         )
     except AmbilError as exc:
-        return _kinds_page(request, who, error=form_error(request, who, exc), status=exc.message.status)
+        return _kinds_page(request, who, error=form_error(request, who, exc), status=http_status(exc))
     return RedirectResponse("/admin/kinds?ok=admin.kind_saved", status_code=303)

@@ -17,6 +17,7 @@ from controller.office.tables import ROLES
 from web.auth import Principal, require_page
 from web.csrf import verify_csrf
 from web.deps import LockersDep, OfficeDep, system_of
+from web.errors import http_status
 from web.i18n import request_lang, t
 from web.pages.render import render
 
@@ -71,7 +72,7 @@ def create_key(
         )
     except AmbilError as exc:
         message = t(request_lang(request, who.language), f"error.{exc.key}")
-        return _page(request, who, error=message, status=exc.message.status)
+        return _page(request, who, error=message, status=http_status(exc))
     log.info("api key %d created for role %s", created["id"], role)
     return _page(request, who, created=created)
 

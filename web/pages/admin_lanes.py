@@ -13,6 +13,7 @@ from controller.office.tables import DOOR_SIZES
 from web.auth import Principal, require_page
 from web.csrf import verify_csrf
 from web.deps import LockersDep, system_of
+from web.errors import http_status
 from web.i18n import request_lang, t
 from web.pages.render import render
 
@@ -28,7 +29,7 @@ def _page(request: Request, who: Principal, *, error: str = "", status: int = 20
 
 def _failed(request: Request, who: Principal, exc: AmbilError):
     message = t(request_lang(request, who.language), f"error.{exc.key}")
-    return _page(request, who, error=message, status=exc.message.status)
+    return _page(request, who, error=message, status=http_status(exc))
 
 
 @router.get("/admin/lanes")

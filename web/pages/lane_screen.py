@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, StreamingResponse
 
 from web.deps import LaneDep
+from web.i18n.lane_screen import with_texts
 
 router = APIRouter(tags=["lane"])
 
@@ -22,7 +23,7 @@ def lane_screen(request: Request, lane: LaneDep, lang: str = "id"):
         {
             "lang": "en" if lang == "en" else "id",
             "lane_name": lane.settings.name,
-            "view": lane.screen.view.to_dict(),
+            "view": with_texts(lane.screen.view.to_dict()),
         },
     )
 
@@ -34,13 +35,13 @@ async def lane_events(request: Request, lane: LaneDep):
     updates: asyncio.Queue = asyncio.Queue(maxsize=100)
 
     def notify(view) -> None:  # called from the lane's threads
-        loop.call_soon_threadsafe(_put_latest, updates, view.to_dict())
+        loop.call_soon_threadsafe(_put_latest, updates, with_texts(view.to_dict()))
 
     unsubscribe = lane.screen.subscribe(notify)
 
     async def stream():
         try:
-            yield _event(lane.screen.view.to_dict())
+            yield _event(with_texts(lane.screen.view.to_dict()))
             while True:
                 try:
                     view = await asyncio.wait_for(updates.get(), timeout=15)

@@ -22,6 +22,7 @@ from controller.office.tables import DOCUMENT_KINDS, DOCUMENT_STATES, DOOR_SIZES
 from web.auth import Principal, require_page
 from web.csrf import verify_csrf
 from web.deps import system_of
+from web.errors import http_status
 from web.i18n import request_lang, t
 from web.i18n.documents import format_short_code, format_time, history_rows
 from web.issuing import issue_code
@@ -148,7 +149,7 @@ def _register(request: Request, who: Principal, values: dict, pdf):
         )
     except AmbilError as exc:
         error = t(lang, f"error.{exc.key}")
-        return _new_form(request, who, values=values, error=error, status=exc.message.status)
+        return _new_form(request, who, values=values, error=error, status=http_status(exc))
     return RedirectResponse(f"/staff/documents/{created['id']}?ok=documents.flash.created", status_code=303)
 
 
@@ -186,7 +187,7 @@ def _refused(request: Request, who: Principal, doc_id: int, exc: AmbilError):
     if exc.key == "document.not_found":
         raise exc
     error = t(_lang(request, who), f"error.{exc.key}")
-    return _detail(request, who, doc_id, error=error, status=exc.message.status)
+    return _detail(request, who, doc_id, error=error, status=http_status(exc))
 
 
 @router.get("/staff/documents/{doc_id}")

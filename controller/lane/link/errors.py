@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import httpx
 
-from controller.kernel.errors import MESSAGES, AmbilError, CodeError, OfficeUnreachable
+from controller.kernel.errors import ERROR_KEYS, AmbilError, CodeError, OfficeUnreachable
 
 
 def transport_error(exc: httpx.HTTPError) -> OfficeUnreachable:
@@ -27,9 +27,9 @@ def refusal(response: httpx.Response) -> AmbilError:
         key = body.get("error", "") if isinstance(body, dict) else ""
     except ValueError:
         body, key = {}, ""
-    if key.startswith("code.") and key in MESSAGES:
+    if key.startswith("code.") and key in ERROR_KEYS:
         return CodeError(body.get("detail", ""), key=key)
-    if key in MESSAGES:
+    if key in ERROR_KEYS:
         return AmbilError(body.get("detail", ""), key=key)
     if response.status_code in (401, 403):
         return OfficeUnreachable(f"the office refused the lane's API key (HTTP {response.status_code})")

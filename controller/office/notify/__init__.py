@@ -1,4 +1,7 @@
-"""Notifications to citizens and agencies: log, e-mail, webhook; an outbox in the database, retried."""
+"""Notifications to citizens and agencies: log, e-mail, webhook; an outbox in the database, retried.
+
+May import: ``controller.kernel``, ``controller.config`` and the office's tables and audit.
+"""
 
 from __future__ import annotations
 

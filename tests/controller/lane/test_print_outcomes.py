@@ -11,6 +11,7 @@ from __future__ import annotations
 from hardware.printer.interface import JobState
 from tests.controller.lane.conftest import issue_print, past_repeat_window, wait_done
 from tests.rigs.server import wait_for
+from web.i18n.lane_screen import screen_texts
 
 
 def _show_again(lane, code: str, count: int):
@@ -22,8 +23,13 @@ def _show_again(lane, code: str, count: int):
 def _assert_staff_will_check(lane):
     view = lane.screen.view
     assert (view.state, view.reason) == ("problem", "print.not_confirmed")
-    assert "petugas" in view.text_id.lower() and "staff" in view.text_en.lower()
-    assert "scan" not in view.text_en.lower()  # scanning again cannot help: staff must check
+    assert (
+        "petugas" in screen_texts(view.to_dict())[0].lower()
+        and "staff" in screen_texts(view.to_dict())[1].lower()
+    )
+    assert (
+        "scan" not in screen_texts(view.to_dict())[1].lower()
+    )  # scanning again cannot help: staff must check
 
 
 def test_tray_empty_right_after_the_last_sheet_is_uncertain_and_never_printed_twice(make_system):
@@ -89,7 +95,7 @@ def test_a_job_refused_at_submit_fails_and_the_controlled_reprint_works(make_sys
     (release,) = wait_done(lane)
     assert release.outcome == "failed", release.detail
     view = lane.screen.view
-    assert view.state == "problem" and "scan" in view.text_en.lower()  # try again
+    assert view.state == "problem" and "scan" in screen_texts(view.to_dict())[1].lower()  # try again
     wait_for(lambda: not lane.journal.unreported(), what="failure reported")
     assert office.get_document(doc_id)["state"] == "ready"  # claimable again
     again = _show_again(lane, code, 2)
@@ -108,7 +114,7 @@ def test_a_job_cancelled_before_its_first_sheet_fails_and_the_controlled_reprint
     assert release.detail.startswith("print.media_empty")  # what the screen said
     (job,) = lane.printer.jobs
     assert (job.state, job.pages_done) == (JobState.CANCELLED, 0)
-    assert "scan" in lane.screen.view.text_en.lower()
+    assert "scan" in screen_texts(lane.screen.view.to_dict())[1].lower()
     wait_for(lambda: not lane.journal.unreported(), what="failure reported")
     assert office.get_document(doc_id)["state"] == "ready"
     lane.poll_devices()

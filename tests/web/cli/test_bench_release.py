@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from tests.rigs.wait import wait_for
+from web.cli.bench.commands import serve_on_loopback
 from web.cli.bench.release_bench import bench_release
-from web.cli.bench_commands import serve_on_loopback
 
 
 def test_release_bench_times_relay_and_print_in_process_and_over_http():

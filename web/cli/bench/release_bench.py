@@ -8,7 +8,7 @@ simulated printer returns (a CUPS job would be accepted). Modes:
 - ``loopback-http``: a lane System talking to an office System served by uvicorn on 127.0.0.1;
 - ``postgres``: as ``loopback-http``, with the office on PostgreSQL in a fresh schema.
 Serving over HTTP is the web layer's job, so the caller hands in ``serve`` (see
-``web.cli.bench_commands``): controller code never imports web.
+``web.cli.bench.commands``): controller code never imports web.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""``ambil bench load``: N simulated lanes against one office (web/cli/bench/load.py)."""
+"""``ambil bench load``: N simulated lanes against one office (the run itself: bench/load.py)."""
 
 from __future__ import annotations
 
