@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # One command to set ambil up on a fresh Debian / Raspberry Pi OS machine and then:
 #   ./setup.sh serve [ambil serve options]   run the whole system (all-in-one, SQLite, simulated lane)
-#   ./setup.sh test  [pytest options]        run the test suite (starts its own cupsd; needs PostgreSQL)
+#   ./setup.sh test  [pytest options]        check the import contracts, run the test suite (starts its
+#                                            own cupsd; needs PostgreSQL)
 #   ./setup.sh install                       only install
 # Safe to run again: it installs only what is missing.
 set -euo pipefail
@@ -126,6 +127,10 @@ case "$mode" in
     install_system_packages "${TEST_PACKAGES[@]}"
     check_test_tools
     ensure_postgres
+    # the dependency rules of DESIGN section 3 (import-linter, contracts in pyproject.toml):
+    # a broken contract fails the run before any test starts
+    log "checking the import contracts (lint-imports)"
+    .venv/bin/lint-imports
     log "running the tests (PostgreSQL: ${AMBIL_TEST_POSTGRES})"
     exec .venv/bin/python -m pytest "$@" ;;
   *)

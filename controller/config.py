@@ -14,7 +14,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from controller.clock import OFFLINE_GRACE_MAX_SECONDS
+from controller.kernel.clock import OFFLINE_GRACE_MAX_SECONDS
+from hardware.locker.interface import DOOR_LEFT_OPEN_SECONDS
 from hardware.scanner.frame_budget import DEFAULT_BUDGET_MS, DEFAULT_IDLE_COSTLY_EVERY
 
 
@@ -281,7 +282,12 @@ class LaneConfig(Strict):
     printer: PrinterConfig = Field(default_factory=SimPrinterConfig)
     lockers: list[LockerConfig] = Field(default_factory=lambda: [SimLockerConfig(id="A", doors=12)])
     signals: SignalsConfig = Field(default_factory=SimSignalsConfig)
-    door_left_open_seconds: float = Field(60.0, gt=0, le=3600, description="alarm after this long open")
+    door_left_open_seconds: float = Field(
+        DOOR_LEFT_OPEN_SECONDS,
+        gt=0,
+        le=3600,
+        description="alarm (and the driver's WARNING) after this long open",
+    )
     not_detected_limit: int = Field(2, ge=1, le=10, description="'not detected' in a row -> out of service")
     trust_loopback: bool = Field(True, description="lane endpoints admit requests from the Pi itself")
     heartbeat_seconds: float = Field(3.0, gt=0, le=300, description="how often the lane reports its health")

@@ -1,20 +1,53 @@
 """Device drivers from the config's ``type`` keys: one builder per kind of device.
 
-Part of the composition root (``controller.service``): nothing else picks a driver class.
+Part of the composition root (``controller.system``): nothing else picks a driver class.
+A driver whose constructor raises is replaced by its stand-in from ``hardware.failed`` (OFFLINE,
+reason ``failed-at-start``, the error as detail), so one missing device never takes the process
+down: the office and the lane's other devices keep serving (DESIGN 3 and 6).
 """
 
 from __future__ import annotations
 
+import logging
+import time
+from collections.abc import Callable
+
 from controller.config import Config
-from controller.errors import CodeError
-from controller.office.codes import parse_code
+from controller.kernel.codes import parse_code
+from controller.kernel.errors import CodeError
+from hardware.failed import (
+    FailedLockerBank,
+    FailedPrinter,
+    FailedScanner,
+    FailedSignals,
+    describe_failure,
+)
 from hardware.locker.interface import LockerBank
 from hardware.printer.interface import Printer
 from hardware.scanner.frame_budget import DEFAULT_BUDGET_MS, DEFAULT_IDLE_COSTLY_EVERY
 from hardware.scanner.interface import Scanner
 
+log = logging.getLogger(__name__)
 
-def build_signals(config: Config):
+
+def _started_or_failed(what: str, build: Callable, failed: Callable[[str], object]):
+    """``build()``, or ``failed(why)`` when the driver cannot start (logged once, with the why)."""
+    try:
+        return build()
+    except Exception as exc:  # any driver, any library: the process must keep serving
+        why = describe_failure(exc)
+        log.error("%s failed at start, serving without it: %s", what, why)
+        return failed(why)
+
+
+def build_signals(config: Config, *, pin_factory=None):
+    """The lane's lights, buzzer and vehicle sensor (None: none configured)."""
+    return _started_or_failed(
+        "signals", lambda: _build_signals(config, pin_factory), lambda why: FailedSignals("signals", why)
+    )
+
+
+def _build_signals(config: Config, pin_factory):
     cfg = config.lane.signals
     if cfg.type == "none":
         return None
@@ -33,10 +66,17 @@ def build_signals(config: Config):
         active_high=cfg.active_high,
         vehicle_active_low=cfg.vehicle_active_low,
         vehicle_bounce_s=cfg.vehicle_bounce_s,
+        **({"pin_factory": pin_factory} if pin_factory is not None else {}),
     )
 
 
 def build_scanner(config: Config) -> Scanner | None:
+    return _started_or_failed(
+        "scanner", lambda: _build_scanner(config), lambda why: FailedScanner("scanner", why)
+    )
+
+
+def _build_scanner(config: Config) -> Scanner | None:
     cfg = config.lane.scanner
     if cfg.type == "none":
         return None
@@ -56,11 +96,8 @@ def build_scanner(config: Config) -> Scanner | None:
         costly_readers=cfg.costly_readers,
         idle_costly_every=cfg.idle_costly_every,
     )
-    source = cfg.source
-    if isinstance(source, str) and source.isdigit():
-        source = int(source)
     return CameraScanner(
-        source,
+        cfg.source,  # parsed by the driver (hardware/scanner/capture_source.py), nowhere else
         fps_cap=cfg.fps_cap,
         width=cfg.width,
         height=cfg.height,
@@ -120,6 +157,11 @@ def is_pickup_code(text: str) -> bool:
 
 
 def build_printer(config: Config) -> Printer | None:
+    name = getattr(config.lane.printer, "queue", "printer")
+    return _started_or_failed("printer", lambda: _build_printer(config), lambda why: FailedPrinter(name, why))
+
+
+def _build_printer(config: Config) -> Printer | None:
     cfg = config.lane.printer
     if cfg.type == "none":
         return None
@@ -136,45 +178,60 @@ def build_printer(config: Config) -> Printer | None:
     return CupsPrinter(cfg.queue, server=cfg.server, error_policy=cfg.error_policy)
 
 
-def build_lockers(config: Config) -> dict[str, LockerBank]:
+def build_lockers(
+    config: Config, *, pin_factory=None, clock: Callable[[], float] = time.monotonic
+) -> dict[str, LockerBank]:
+    """Every bank of ``lane.lockers``; ``pin_factory`` (gpiozero) and ``clock`` are for tests."""
     banks: dict[str, LockerBank] = {}
     for cfg in config.lane.lockers:
-        if cfg.type == "sim":
-            from hardware.locker.sim import SimLockerBank
-
-            bank = SimLockerBank(
-                name=cfg.id,
-                doors=cfg.doors,
-                sensors=cfg.sensors,
-                log_path=config.state_dir / "sim" / f"locker-{cfg.id}-pulses.jsonl",
-            )
-            for door in cfg.stuck_doors:
-                bank.set_stuck(door, True)
-        elif cfg.type == "serial":
-            from hardware.locker.serial_board import SerialLockBoardBank
-
-            bank = SerialLockBoardBank(
-                name=cfg.id,
-                port=cfg.port,
-                boards=cfg.boards,
-                doors_per_board=cfg.doors_per_board,
-                baudrate=cfg.baudrate,
-                timeout=cfg.timeout,
-                retries=cfg.retries,
-                sensors=cfg.sensors,
-                max_pulse_ms=cfg.max_pulse_ms,
-            )
-        else:
-            from hardware.locker.gpio_locker import GpioLockerBank
-
-            bank = GpioLockerBank(
-                name=cfg.id,
-                relay_pins=cfg.relay_pins,
-                sensor_pins=cfg.sensor_pins,
-                relay_active_high=cfg.relay_active_high,
-                sensor_pull_up=cfg.sensor_pull_up,
-                sensor_open_when=cfg.sensor_open_when,
-                max_pulse_ms=cfg.max_pulse_ms,
-            )
-        banks[cfg.id] = bank
+        banks[cfg.id] = _started_or_failed(
+            f"locker bank {cfg.id}",
+            lambda cfg=cfg: _build_bank(config, cfg, pin_factory=pin_factory, clock=clock),
+            lambda why, cfg=cfg: FailedLockerBank(cfg.id, cfg.doors, why),
+        )
     return banks
+
+
+def _build_bank(config: Config, cfg, *, pin_factory, clock) -> LockerBank:
+    if cfg.type == "sim":
+        from hardware.locker.sim import SimLockerBank
+
+        bank = SimLockerBank(
+            name=cfg.id,
+            doors=cfg.doors,
+            sensors=cfg.sensors,
+            log_path=config.state_dir / "sim" / f"locker-{cfg.id}-pulses.jsonl",
+        )
+        for door in cfg.stuck_doors:
+            bank.set_stuck(door, True)
+        return bank
+    if cfg.type == "serial":
+        from hardware.locker.serial_board import SerialLockBoardBank
+
+        return SerialLockBoardBank(
+            name=cfg.id,
+            port=cfg.port,
+            boards=cfg.boards,
+            doors_per_board=cfg.doors_per_board,
+            baudrate=cfg.baudrate,
+            timeout=cfg.timeout,
+            retries=cfg.retries,
+            sensors=cfg.sensors,
+            max_pulse_ms=cfg.max_pulse_ms,
+            open_warn_after=config.lane.door_left_open_seconds,
+            clock=clock,
+        )
+    from hardware.locker.gpio_locker import GpioLockerBank
+
+    return GpioLockerBank(
+        name=cfg.id,
+        relay_pins=cfg.relay_pins,
+        sensor_pins=cfg.sensor_pins,
+        relay_active_high=cfg.relay_active_high,
+        sensor_pull_up=cfg.sensor_pull_up,
+        sensor_open_when=cfg.sensor_open_when,
+        max_pulse_ms=cfg.max_pulse_ms,
+        open_warn_after=config.lane.door_left_open_seconds,
+        pin_factory=pin_factory,
+        clock=clock,
+    )

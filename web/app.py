@@ -1,4 +1,4 @@
-"""Builds the FastAPI application around a built System (see controller.service)."""
+"""Builds the FastAPI application around a built System (see controller.system)."""
 
 from __future__ import annotations
 
@@ -11,27 +11,20 @@ from fastapi import FastAPI, Request
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
-from controller.service import System, load_secret
+from controller.system import System, load_secret
+from web.api import agency, claims, documents, health, heartbeats, lane, metrics, qr, sync
 from web.body_guard import BodyGuard
 from web.csrf import set_cookie_if_new
 from web.errors import install_error_handlers
-from web.routers import (
+from web.pages import (
     account,
     admin,
-    agency,
     citizen,
-    claims,
     dashboard,
-    documents,
-    health,
-    heartbeats,
-    lane,
-    metrics,
-    qr,
+    lane_screen,
     reports,
     staff_documents,
     staff_lockers,
-    sync,
 )
 
 log = logging.getLogger(__name__)
@@ -73,6 +66,7 @@ def create_app(system: System, *, manage_lifecycle: bool = True) -> FastAPI:
         claims,
         qr,
         lane,
+        lane_screen,
         metrics,
         account,
         staff_documents,

@@ -14,7 +14,8 @@ from urllib.parse import quote
 
 from fastapi import Request
 
-from controller.errors import AuthError
+from controller.kernel.errors import AuthError
+from web.deps import system_of
 
 LOOPBACK = {"127.0.0.1", "::1", "localhost"}
 SESSION_COOKIE = "ambil_session"
@@ -51,7 +52,7 @@ def key_principal(request: Request) -> Principal | None:
     header = request.headers.get("authorization", "")
     if not header.lower().startswith("bearer "):
         return None
-    office = request.app.state.system.office
+    office = system_of(request).office
     if office is None:
         return None
     found = office.lookup_api_key(header[7:].strip())
@@ -66,7 +67,7 @@ def key_principal(request: Request) -> Principal | None:
 
 
 def session_principal(request: Request) -> Principal | None:
-    accounts = getattr(request.app.state.system, "accounts", None)
+    accounts = system_of(request).accounts
     token = request.cookies.get(SESSION_COOKIE, "")
     if accounts is None or not token:
         return None
@@ -98,7 +99,7 @@ def principal(request: Request) -> Principal | None:
 
 def loopback_trusted(request: Request) -> bool:
     """A request from the Pi itself, where ``lane.trust_loopback`` lets it use the local lane routes."""
-    trusted = request.app.state.system.config.lane.trust_loopback
+    trusted = system_of(request).config.lane.trust_loopback
     return bool(trusted and request.client is not None and request.client.host in LOOPBACK)
 
 

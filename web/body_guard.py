@@ -32,7 +32,7 @@ from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from controller.errors import AmbilError, AuthError
+from controller.kernel.errors import AmbilError, AuthError
 from web.auth import loopback_trusted, principal
 
 log = logging.getLogger(__name__)

@@ -14,7 +14,7 @@ import secrets
 
 from fastapi import Request
 
-from controller.errors import AuthError
+from controller.kernel.errors import AuthError
 
 CSRF_COOKIE = "ambil_csrf"
 FIELD = "csrf_token"

@@ -1,4 +1,4 @@
-"""Maps typed errors to HTTP responses, in one place (the statuses live in controller.errors)."""
+"""Maps typed errors to HTTP responses, in one place (the statuses live in controller.kernel.errors)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from controller.errors import MESSAGES, AmbilError
+from controller.kernel.errors import MESSAGES, AmbilError
 from web.auth import LoginRequired
 
 log = logging.getLogger(__name__)
@@ -30,7 +30,7 @@ def install_error_handlers(app: FastAPI) -> None:
     async def ambil_error(request: Request, exc: AmbilError):
         if is_page(request):
             from web.i18n import request_lang, t
-            from web.pages import render
+            from web.pages.render import render
 
             lang = request_lang(request)
             return render(

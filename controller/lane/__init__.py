@@ -1,1 +1,19 @@
-"""The lane: its state machine, the release protocol, its journal, and its link to the office."""
+"""The lane: reads codes at one drive-thru lane and releases what they stand for, at most once.
+
+By job:
+- ``lane.py`` the life cycle (start, the worker and monitor loops, stop); ``assemble.py`` builds it
+  from its parts for the composition root;
+- ``intake.py`` the read queue, repeats dropped (``dedupe.py``), the PIN, the rating;
+- ``release.py`` the release protocol (DESIGN 5), with ``print_outcome.py``;
+- ``actuation.py`` the one door pulse, used by releases, ``service_open.py`` (staff door
+  openings) and ``selftest.py`` (a technician's self-tests);
+- ``journal.py``, ``recovery.py``, ``reporter.py``: INTENT/DONE, recovery at start, outcomes to
+  the office; ``offline.py``, ``sync.py``, ``reconcile.py``: releases while the office is away;
+- ``screen.py`` what the screen shows, ``screen_timing.py`` for how long, ``outputs.py`` the lights,
+  buzzer and door alarms; ``device_health.py`` the polled devices; ``status_document.py`` the
+  status the API, heartbeat (``heartbeat.py``, ``host.py``) and watchdog read;
+- ``link/`` the one link to the office (a port, an in-process and an HTTP adapter).
+
+May import ``controller.kernel.errors``, ``controller.kernel.clock`` and ``hardware`` interfaces; devices only
+through the drivers the composition root hands in.
+"""

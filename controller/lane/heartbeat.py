@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from controller.logs import recent_log_lines
+from controller.ops.logs import recent_log_lines
 
 if TYPE_CHECKING:
     from controller.lane.lane import Lane
@@ -26,13 +26,7 @@ SCHEMA = 1
 def build_heartbeat(lane: Lane, *, host: dict | None = None, site: str = "") -> dict:
     """One report of ``lane`` (cheap: reads what the lane's monitor already polled)."""
     status = lane.status()
-    devices = dict(status["devices"])
-    signals = getattr(lane.outputs, "signals", None)
-    if signals is not None:
-        try:
-            devices["signals"] = signals.status().to_dict()
-        except Exception as exc:  # noqa: BLE001 - a lamp driver bug must not stop the heartbeat
-            devices["signals"] = {"kind": "signals", "name": "signals", "state": "error", "detail": str(exc)}
+    devices = dict(status["devices"])  # the signals included (the lane's monitor polls them too)
     return {
         "schema": SCHEMA,
         "lane_id": status["lane_id"],

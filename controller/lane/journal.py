@@ -24,6 +24,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from controller.kernel.outcomes import CLAIM_OUTCOMES
+
 # Offline releases (controller/lane/offline.py): the pickups synced from the office (hashes only),
 # the claims released while the office was away (flagged, reported by reconciliation, not by the
 # Reporter), pickups released online since the last sync, and small values (last sync, clock floor).
@@ -77,7 +79,7 @@ CREATE INDEX IF NOT EXISTS releases_open ON releases (stage, reported);
 """
 
 # outcomes the office needs to hear about; 'refused' was the office's own answer
-REPORTABLE = ("released", "failed", "uncertain", "abandoned")
+REPORTABLE = CLAIM_OUTCOMES
 
 
 @dataclass

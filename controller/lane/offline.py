@@ -6,7 +6,7 @@ office's snapshot here; when a claim raises ``OfficeUnreachable`` the Releaser a
 
 A pickup is granted offline only if, all in one journal transaction:
 (a) it is in the synced set, (b) its locker bank is one of this lane's, (c) it has not expired by
-the trusted clock (``controller/clock.py``), (d) the last successful sync is within the grace
+the trusted clock (``controller/kernel/clock.py``), (d) the last successful sync is within the grace
 period, (e) this lane has not released it already (offline, or online since the last sync),
 (f) the pickup's load id is the load id its door held in the same snapshot, and the door was not
 opened for loading since that snapshot (``forget_door``), and it is a locker pickup without a PIN
@@ -23,16 +23,16 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from controller.clock import TrustedClock
+from controller.kernel.clock import TrustedClock
+from controller.kernel.grants import Grant
+from controller.kernel.outcomes import BLOCKING_OUTCOMES
 from controller.lane.journal import Journal
-from controller.lane.office_client import Grant
 
 log = logging.getLogger(__name__)
 
 DEFAULT_GRACE_SECONDS = 4 * 3600.0
 CONSUMED_KEEP_SECONDS = 30 * 86400.0  # online releases remembered this long against old snapshots
 # journal outcomes after which a pickup may not be released offline again
-BLOCKING_OUTCOMES = ("released", "uncertain")
 
 
 @dataclass(frozen=True)

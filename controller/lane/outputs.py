@@ -11,6 +11,7 @@ from collections import deque
 
 from controller.lane.screen import LaneState, LaneView, ScreenBus
 from hardware.locker.door_watch import DoorAlarm, DoorWatch
+from hardware.locker.interface import DOOR_LEFT_OPEN_SECONDS, LockerBank
 from hardware.signals.interface import LaneSignals
 
 log = logging.getLogger(__name__)
@@ -39,13 +40,32 @@ CLEARING = {"closed", "restored", "sensor_ok"}
 
 
 class LaneOutputs:
-    def __init__(self, screen: ScreenBus, signals: LaneSignals | None, door_watches: dict[str, DoorWatch]):
+    """The lights follow ``screen``; one ``DoorWatch`` per bank of ``lockers`` raises door alarms
+    (``open_too_long_s``: "left open"; ``not_detected_limit``: misses in a row -> out of service)."""
+
+    def __init__(
+        self,
+        screen: ScreenBus,
+        signals: LaneSignals | None,
+        lockers: dict[str, LockerBank],
+        *,
+        open_too_long_s: float = DOOR_LEFT_OPEN_SECONDS,
+        not_detected_limit: int = 2,
+    ):
         self.screen = screen
         self.signals = signals
-        self.door_watches = door_watches
         self.alarms: deque[DoorAlarm] = deque(maxlen=50)
         self._lock = threading.Lock()
         self._unsubscribe = None
+        self.door_watches = {
+            bank_id: DoorWatch(
+                bank,
+                open_too_long_s=open_too_long_s,
+                not_detected_limit=not_detected_limit,
+                on_alarm=self.on_alarm,
+            )
+            for bank_id, bank in lockers.items()
+        }
 
     def start(self) -> None:
         if self.signals is not None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 
-from controller.errors import OfficeUnreachable
+from controller.kernel.errors import OfficeUnreachable
 from controller.lane.offline import OfflineStore
 
 log = logging.getLogger(__name__)

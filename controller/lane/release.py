@@ -15,9 +15,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from controller.errors import AmbilError, OfficeUnreachable
+from controller.kernel.errors import AmbilError, OfficeUnreachable
+from controller.lane.actuation import FAILED, NOT_DETECTED, DoorActuator
 from controller.lane.journal import Journal
-from controller.lane.office_client import Grant, OfficeClient
+from controller.lane.link import Grant, OfficeLink
+from controller.lane.offline import OfflineStore
 from controller.lane.print_outcome import (
     QUEUE_BLOCKED_REASONS,
     UNCERTAIN_MESSAGE,
@@ -27,15 +29,11 @@ from controller.lane.print_outcome import (
     printer_problems,
 )
 from controller.lane.screen import LaneState, LaneView, make_view
-from hardware.errors import DeviceError, DeviceOffline
-from hardware.locker.interface import LockerBank
+from hardware.errors import DeviceError
 from hardware.printer.interface import JobState, JobStatus, Printer
 from hardware.status import DeviceState
 
 log = logging.getLogger(__name__)
-
-# locker errors that guarantee the lock was never energised (anything else: maybe it was)
-NOTHING_ACTUATED = frozenset({"no-such-door", "relay-failed", "offline"})
 
 # the journal's code hash of a short-code claim until the grant names the pickup (never a hash)
 SHORT_CODE_MARKER = "short-code"
@@ -61,8 +59,8 @@ class BankPlacement:
 
 @dataclass(frozen=True)
 class ReleaseSettings:
-    pulse_ms: int = 500
-    door_open_timeout: float = 10.0
+    """The print side's limits (the door's are the ``DoorActuator``'s)."""
+
     print_timeout: float = 120.0
     poll_interval: float = 0.3
     fault_grace: float = 3.0  # a printer fault lasting this long during a job ends the wait
@@ -79,27 +77,29 @@ class Outcome:
 
 
 class Releaser:
+    """``doors`` pulses doors (``controller.lane.actuation``); ``offline`` is the lane's offline
+    store (None: this lane never releases offline)."""
+
     def __init__(
         self,
         *,
         journal: Journal,
-        office: OfficeClient,
+        office: OfficeLink,
         printer: Printer | None,
-        lockers: dict[str, LockerBank],
+        doors: DoorActuator,
         spool_dir: Path,
         settings: ReleaseSettings,
         show: Callable[[LaneView], None],
-        door_watches: dict | None = None,
+        offline: OfflineStore | None = None,
     ):
         self.journal = journal
         self.office = office
         self.printer = printer
-        self.lockers = lockers
+        self.doors = doors
         self.spool_dir = spool_dir
         self.settings = settings
         self.show = show
-        self.door_watches = door_watches or {}  # bank id -> hardware.locker.door_watch.DoorWatch
-        self.offline = None  # a controller.lane.offline.OfflineStore, set by the composition root
+        self.offline = offline
         spool_dir.mkdir(parents=True, exist_ok=True)
 
     def release(
@@ -247,37 +247,19 @@ class Releaser:
 
     # -- locker --------------------------------------------------------------------------------
     def _open_door(self, grant: Grant) -> Outcome:
-        cid = grant.claim_id
-        bank = self.lockers.get(grant.locker_bank or "")
-        if bank is None:
-            return self._finish(
-                cid,
-                "failed",
-                "device.failed",
-                grant,
-                f"locker bank {grant.locker_bank!r} is not on this lane",
-            )
-        watch = self.door_watches.get(grant.locker_bank or "")
-        if watch is not None and grant.door in watch.out_of_service():
-            return self._finish(
-                cid, "failed", "door.out_of_service", grant, f"door {grant.door} out of service"
-            )
-        action = {"kind": "door", "bank": grant.locker_bank, "door": grant.door}
-        self.journal.intent(cid, action, code_hash=grant.code_hash)
-        if watch is not None:  # an opening now is ours, not a forced door
-            watch.expect_open(grant.door, within_s=self.settings.door_open_timeout + 2)
-        try:
-            bank.pulse(grant.door, self.settings.pulse_ms)
-        except DeviceError as exc:
-            if isinstance(exc, DeviceOffline) or exc.reason in NOTHING_ACTUATED:
-                return self._finish(cid, "failed", "device.failed", grant, f"pulse: {exc}")
-            return self._finish(cid, "uncertain", "door.not_detected", grant, f"pulse: {exc}")
-        opened = bank.wait_open(grant.door, self.settings.door_open_timeout)
-        if watch is not None:
-            watch.record_result(grant.door, opened)  # repeated "not detected" -> out of service
-        if opened is False:
-            return self._finish(cid, "uncertain", "door.not_detected", grant, "sensor did not read open")
-        return self._finish(cid, "released", "", grant, "door opened" if opened else "no door sensor")
+        cid, bank, door = grant.claim_id, grant.locker_bank or "", grant.door
+        if not self.doors.has_bank(bank):
+            detail = f"locker bank {grant.locker_bank!r} is not on this lane"
+            return self._finish(cid, "failed", "device.failed", grant, detail)
+        if self.doors.out_of_service(bank, door):
+            return self._finish(cid, "failed", "door.out_of_service", grant, f"door {door} out of service")
+        self.journal.intent(cid, {"kind": "door", "bank": bank, "door": door}, code_hash=grant.code_hash)
+        result = self.doors.open(bank, door)
+        if result.outcome == FAILED:  # nothing energised: the pickup stays claimable
+            return self._finish(cid, "failed", "device.failed", grant, result.detail)
+        if result.outcome == NOT_DETECTED:
+            return self._finish(cid, "uncertain", "door.not_detected", grant, result.detail)
+        return self._finish(cid, "released", "", grant, result.detail)
 
     # -- end -----------------------------------------------------------------------------------
     def _finish(

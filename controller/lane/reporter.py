@@ -5,15 +5,15 @@ from __future__ import annotations
 import logging
 import threading
 
-from controller.errors import AmbilError, OfficeUnreachable
+from controller.kernel.errors import AmbilError, OfficeUnreachable
 from controller.lane.journal import Journal
-from controller.lane.office_client import OfficeClient
+from controller.lane.link import OfficeLink
 
 log = logging.getLogger(__name__)
 
 
 class Reporter:
-    def __init__(self, journal: Journal, office: OfficeClient, *, interval: float = 1.0):
+    def __init__(self, journal: Journal, office: OfficeLink, *, interval: float = 1.0):
         self.journal = journal
         self.office = office
         self.interval = interval

@@ -1,7 +1,7 @@
 """What the lane screen shows: one state at a time, its text in both languages, and live updates.
 
 The lane worker publishes a ``LaneView`` on every change; the web layer subscribes and pushes it
-to the screen over SSE. Texts for errors come from ``controller.errors.MESSAGES`` so that a
+to the screen over SSE. Texts for errors come from ``controller.kernel.errors.MESSAGES`` so that a
 refusal reads the same on the screen and in the API.
 """
 
@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 
-from controller.errors import MESSAGES
+from controller.kernel.errors import MESSAGES
 
 
 class LaneState(StrEnum):

@@ -20,7 +20,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
-from controller.errors import MESSAGES, AmbilError, AuthError
+from controller.kernel.errors import MESSAGES, AmbilError, AuthError
 from controller.office import audit
 from controller.office.tables import LANGUAGES, USER_ROLES, sessions, users
 

@@ -16,7 +16,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
-from controller.errors import AmbilError, DocumentError
+from controller.kernel.errors import AmbilError, DocumentError
 from controller.office import audit
 from controller.office.documents import IssuedCode
 from controller.office.tables import api_keys, documents, pickups

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select, update
 from sqlalchemy.engine import Engine
 
-from controller.errors import AmbilError
+from controller.kernel.errors import AmbilError
 from controller.office import audit
 from controller.office.tables import alerts
 from hardware.printer.reasons import split_reason

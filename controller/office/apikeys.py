@@ -8,7 +8,7 @@ import secrets
 from sqlalchemy import func, select, update
 from sqlalchemy.engine import Connection
 
-from controller.errors import AmbilError
+from controller.kernel.errors import AmbilError
 from controller.office import audit
 from controller.office.tables import ROLES, api_keys
 

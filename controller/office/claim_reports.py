@@ -17,10 +17,11 @@ import logging
 from sqlalchemy import select, update
 from sqlalchemy.engine import Connection
 
-from controller.errors import AmbilError, AuthError, CodeError
+from controller.kernel.errors import AmbilError, AuthError, CodeError
+from controller.kernel.outcomes import CLAIM_OUTCOMES
 from controller.office import audit, guessing
 from controller.office.db import insert_ignore
-from controller.office.tables import CLAIM_OUTCOMES, claims, documents, pickups
+from controller.office.tables import claims, documents, pickups
 
 log = logging.getLogger(__name__)
 

@@ -10,14 +10,14 @@ that never end, ``leases.py``.
 from __future__ import annotations
 
 import logging
-from dataclasses import asdict, dataclass
 
 from sqlalchemy import case, select, update
 from sqlalchemy.engine import Connection
 
-from controller.errors import AuthError, CodeError, DocumentError
+from controller.kernel.codes import hash_prefix
+from controller.kernel.errors import AuthError, CodeError, DocumentError
+from controller.kernel.grants import Grant
 from controller.office import audit, guessing
-from controller.office.codes import hash_prefix
 from controller.office.guessing import GuessLimits
 from controller.office.tables import claims, documents, locker_banks, pickups
 
@@ -32,27 +32,6 @@ _REFUSAL_BY_STATE = {
     "revoked": "code.revoked",
     "expired": "code.expired",
 }
-
-
-@dataclass(frozen=True)
-class Grant:
-    """What a lane may release under one claim."""
-
-    claim_id: str
-    pickup_id: int
-    document_id: int
-    kind: str
-    title: str
-    pages: int
-    pdf_sha256: str | None
-    locker_bank: str | None
-    door: int | None
-    expires_at: float
-    # the pickup's code hash, so that the lane's journal names the pickup even for a short code
-    code_hash: str
-
-    def to_dict(self) -> dict:
-        return asdict(self)
 
 
 def _pickup_view():

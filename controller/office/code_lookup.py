@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
-from controller.errors import AuthError, CodeError, DocumentError
-from controller.office.codes import code_hash, derive_short_code, parse_code
+from controller.kernel.codes import code_hash, derive_short_code, parse_code
+from controller.kernel.errors import AuthError, CodeError, DocumentError
 from controller.office.tables import documents, lanes, locker_banks, pickups
 
 log = logging.getLogger(__name__)

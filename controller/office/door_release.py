@@ -21,7 +21,7 @@ from __future__ import annotations
 from sqlalchemy import and_, case, or_, select, update
 from sqlalchemy.engine import Connection
 
-from controller.clock import OFFLINE_GRACE_MAX_SECONDS
+from controller.kernel.clock import OFFLINE_GRACE_MAX_SECONDS
 from controller.office.db import insert_ignore
 from controller.office.tables import documents, lane_sync, locker_banks
 

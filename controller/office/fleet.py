@@ -16,7 +16,8 @@ from collections.abc import Callable
 from sqlalchemy import delete, select, update
 from sqlalchemy.engine import Connection, Engine
 
-from controller.errors import AmbilError
+from controller.kernel.errors import AmbilError
+from controller.kernel.lane_commands import LaneCommands
 from controller.office import audit
 from controller.office.alerts import LANE_OFFLINE, SEVERITY_RANK, Alerts, Thresholds, conditions
 from controller.office.tables import (
@@ -234,7 +235,9 @@ class Fleet:
         with self.engine.connect() as conn:
             return [dict(row._mapping) for row in conn.execute(query)]
 
-    def self_test(self, lane_control, lane_id: str, test: str, *, actor: str, **args) -> dict:
+    def self_test(
+        self, lane_control: LaneCommands | None, lane_id: str, test: str, *, actor: str, **args
+    ) -> dict:
         """Run a self-test through the lane (never a driver from here) and audit it."""
         if lane_control is None:
             raise AmbilError(f"lane {lane_id!r} cannot be reached from this office", key="lane.unreachable")

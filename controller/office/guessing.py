@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.engine import Connection
 
-from controller.errors import CodeError
+from controller.kernel.errors import CodeError
 from controller.office import audit
 from controller.office.db import insert_ignore
 from controller.office.tables import guess_failures, guess_sites, lanes, pickups, short_code_attempts

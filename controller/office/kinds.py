@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
-from controller.errors import AmbilError, DocumentError
+from controller.kernel.errors import AmbilError, DocumentError
 from controller.office import audit
 from controller.office.tables import DOCUMENT_KINDS, document_kinds
 

@@ -19,9 +19,9 @@ import threading
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.engine import Connection
 
+from controller.kernel.codes import hash_prefix
 from controller.office import audit
 from controller.office.claim_reports import LEASE_EXPIRED
-from controller.office.codes import hash_prefix
 from controller.office.tables import documents, pickups
 
 log = logging.getLogger(__name__)

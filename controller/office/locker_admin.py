@@ -13,7 +13,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
-from controller.errors import AmbilError, DocumentError
+from controller.kernel.errors import AmbilError, DocumentError
 from controller.office import audit, door_release
 from controller.office.db import insert_ignore
 from controller.office.tables import DOOR_SIZES, lanes, locker_banks, locker_doors

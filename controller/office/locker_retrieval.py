@@ -7,7 +7,7 @@ import logging
 
 from sqlalchemy import or_, select, update
 
-from controller.errors import DocumentError
+from controller.kernel.errors import DocumentError
 from controller.office import audit, documents, door_release
 from controller.office.tables import documents as documents_table
 

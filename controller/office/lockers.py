@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from sqlalchemy import and_, or_, select
 from sqlalchemy.engine import Connection, Engine
 
-from controller.errors import DocumentError
+from controller.kernel.errors import DocumentError
 from controller.office import audit, documents, door_release
 from controller.office.locker_admin import LockerAdmin, ensure_door_rows
 from controller.office.locker_retrieval import LockerRetrieval

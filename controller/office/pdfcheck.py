@@ -8,7 +8,7 @@ import logging
 from pypdf import PasswordType, PdfReader
 from pypdf.errors import PyPdfError
 
-from controller.errors import UploadError
+from controller.kernel.errors import UploadError
 
 log = logging.getLogger(__name__)
 

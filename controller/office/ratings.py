@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
-from controller.errors import AmbilError
+from controller.kernel.errors import AmbilError
 from controller.office.tables import ratings
 
 

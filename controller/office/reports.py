@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
-from controller.errors import AmbilError
+from controller.kernel.errors import AmbilError
 from controller.office.tables import claims, documents, lanes, pickups, ratings
 
 log = logging.getLogger(__name__)

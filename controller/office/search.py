@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.engine import Connection
 
-from controller.errors import AmbilError
+from controller.kernel.errors import AmbilError
 from controller.office.tables import DOCUMENT_KINDS, DOCUMENT_STATES, documents
 
 log = logging.getLogger(__name__)

@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
-from controller.errors import CodeError
+from controller.kernel.codes import short_code_hmac
+from controller.kernel.errors import CodeError
 from controller.office import audit, guessing
-from controller.office.codes import short_code_hmac
 from controller.office.guessing import GuessLimits
 from controller.office.tables import document_kinds
 

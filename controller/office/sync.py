@@ -1,7 +1,7 @@
 """What the office gives a lane for offline releases, and how it takes those releases back.
 
 ``snapshot``: the ready, unexpired locker pickups whose bank belongs to the lane, as code hashes
-(never codes), plus the office's time (the lane's clock floor, ``controller/clock.py``); the
+(never codes), plus the office's time (the lane's clock floor, ``controller/kernel/clock.py``); the
 office records that it served it, and ``acknowledge`` that the lane stored it (which frees doors
 staff confirmed empty: ``door_release.py``).
 
@@ -25,12 +25,13 @@ import logging
 from sqlalchemy import and_, insert, select, update
 from sqlalchemy.engine import Connection
 
-from controller.errors import AmbilError, CodeError
+from controller.kernel.codes import hash_prefix
+from controller.kernel.errors import AmbilError, CodeError
+from controller.kernel.outcomes import CLAIM_OUTCOMES
 from controller.office import audit, claim_reports, door_release
-from controller.office.codes import hash_prefix
 from controller.office.snapshot import releasable
-from controller.office.tables import CLAIM_OUTCOMES, documents, locker_banks, pickups
 from controller.office.tables import claims as claims_table
+from controller.office.tables import documents, locker_banks, pickups
 
 log = logging.getLogger(__name__)
 

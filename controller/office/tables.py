@@ -34,7 +34,6 @@ metadata = MetaData(
 DOCUMENT_KINDS = ("print", "locker")
 DOCUMENT_STATES = ("draft", "ready", "released", "cancelled", "expired", "uncertain")
 PICKUP_STATES = ("ready", "claimed", "released", "revoked", "expired", "uncertain")
-CLAIM_OUTCOMES = ("released", "failed", "uncertain", "abandoned")
 ROLES = ("admin", "staff", "technician", "lane", "agency")
 USER_ROLES = ("admin", "staff", "technician")  # people who log in; lane and agency use API keys
 DOOR_SIZES = ("S", "M", "L")

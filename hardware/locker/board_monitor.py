@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from hardware.locker import kerong_codec as codec
@@ -25,7 +26,8 @@ class BoardUnreachable(Exception):
 
 @dataclass
 class BoardView:
-    """One board as last seen: ``open_since`` maps a lock whose door reads open to when it opened."""
+    """One board as last seen: ``open_since`` maps a lock whose door reads open to when it opened
+    (on the monitor's ``clock``)."""
 
     addr: int
     online: bool = False
@@ -47,8 +49,10 @@ class BoardMonitor:
         boards: list[int],
         offline_after_misses: int = 2,
         poll_interval: float | None = 1.0,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.name = name
+        self._clock = clock  # times how long a door has stood open
         self.offline_after_misses = offline_after_misses
         self.poll_interval = poll_interval
         self._bus = bus
@@ -141,14 +145,14 @@ class BoardMonitor:
         return self._bus.port_error is None and board.seen and board.misses < self.offline_after_misses
 
     def _record(self, addr: int, status: codec.BoardStatus) -> None:
-        now = time.monotonic()
+        now, opened = time.monotonic(), self._clock()
         with self._lock:
             board = self._boards[addr]
             was_online = self._is_online(board)
             board.status, board.read_at, board.seen, board.misses = status, now, True, 0
             for lock, is_open in enumerate(status.sensors):
                 if is_open:
-                    board.open_since.setdefault(lock, now)
+                    board.open_since.setdefault(lock, opened)
                 else:
                     board.open_since.pop(lock, None)
         if not was_online:

@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from hardware.errors import DeviceOffline
-from hardware.locker.interface import LockerBank
+from hardware.locker.interface import DOOR_LEFT_OPEN_SECONDS, LockerBank
 from hardware.locker.pulse_rules import check_door
 
 log = logging.getLogger(__name__)
@@ -71,7 +71,7 @@ class DoorWatch:
         self,
         bank: LockerBank,
         *,
-        open_too_long_s: float = 60.0,
+        open_too_long_s: float = DOOR_LEFT_OPEN_SECONDS,
         poll_s: float = 0.2,
         on_alarm: Callable[[DoorAlarm], None],
         not_detected_limit: int = 2,

@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
+from collections.abc import Callable
+from functools import partial
 from time import sleep
 
 from gpiozero import DigitalInputDevice, OutputDevice
 from gpiozero.exc import GPIOPinInUse
 
 from hardware.errors import DeviceOffline, LockerError
-from hardware.locker.interface import LockerBank
+from hardware.locker.interface import DOOR_LEFT_OPEN_SECONDS, LockerBank
 from hardware.locker.pulse_rules import check_door, check_max_pulse_ms, clamp_pulse_ms
 from hardware.status import DeviceState, DeviceStatus
 
@@ -31,7 +34,8 @@ class GpioLockerBank(LockerBank):
     input. ``sensor_pins`` may be ``None`` (no sensors) or hold ``None`` for a door without one.
     ``sensor_open_when`` is the pin level ("high" or "low") that means the door is open; with the
     default pull-up and a reed switch to ground that closes when the door shuts, that is "high".
-    A door read open for longer than ``open_warn_after`` seconds turns the status to WARNING.
+    A door read open for longer than ``open_warn_after`` seconds turns the status to WARNING;
+    ``clock`` (monotonic seconds) times that, from the sensor's edges.
 
     Raises ``DeviceOffline`` when the pin factory cannot reach the GPIO hardware and
     ``LockerError`` (reason ``bad-pin``) when a pin does not exist or is already in use.
@@ -47,8 +51,9 @@ class GpioLockerBank(LockerBank):
         sensor_pull_up: bool = True,
         sensor_open_when: str = "high",
         max_pulse_ms: int = 1000,
-        open_warn_after: float = 120.0,
+        open_warn_after: float = DOOR_LEFT_OPEN_SECONDS,
         pin_factory=None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         if not relay_pins:
             raise ValueError(f"locker {name!r}: relay_pins must name at least one pin")
@@ -63,6 +68,8 @@ class GpioLockerBank(LockerBank):
         self.doors = len(relay_pins)
         self.max_pulse_ms = check_max_pulse_ms(max_pulse_ms)
         self.open_warn_after = open_warn_after
+        self._clock = clock
+        self._opened_at: dict[int, float] = {}  # door -> clock() when its sensor last read open
         # gpiozero's DigitalInputDevice is "active" when the pin is low with a pull-up and high
         # without; the door is open when the pin sits at sensor_open_when.
         self._open_is_active = (sensor_open_when == "low") == sensor_pull_up
@@ -94,6 +101,15 @@ class GpioLockerBank(LockerBank):
                 f"locker {name!r}: cannot open GPIO pins ({type(exc).__name__}: {exc}); "
                 "is this a Raspberry Pi with a working pin factory (lgpio)?"
             ) from exc
+        for door, sensor in enumerate(self._sensors, start=1):
+            if sensor is None:
+                continue
+            # the sensor's edges time "left open" on our clock (gpiozero's own times its ticks)
+            opened, shut = partial(self._door_edge, door, True), partial(self._door_edge, door, False)
+            sensor.when_activated = opened if self._open_is_active else shut
+            sensor.when_deactivated = shut if self._open_is_active else opened
+            if self._sensor_reads_open(sensor):
+                self._opened_at[door] = self._clock()
         log.info(
             "locker %s: %d doors, %s sensors, max pulse %d ms",
             name,
@@ -162,7 +178,7 @@ class GpioLockerBank(LockerBank):
         if sensor is None:
             return None
         self._check_not_closed()
-        return sensor.is_active == self._open_is_active
+        return self._sensor_reads_open(sensor)
 
     def wait_open(self, door: int, timeout: float) -> bool | None:
         """Wait up to ``timeout`` s for the door's sensor to read open, on the pin's edge event."""
@@ -174,9 +190,22 @@ class GpioLockerBank(LockerBank):
         wait = sensor.wait_for_active if self._open_is_active else sensor.wait_for_inactive
         return bool(wait(timeout=max(0.0, timeout)))
 
-    def _open_for(self, sensor: DigitalInputDevice) -> float | None:
+    def _sensor_reads_open(self, sensor: DigitalInputDevice) -> bool:
+        return bool(sensor.is_active) == self._open_is_active
+
+    def _door_edge(self, door: int, is_open: bool) -> None:
+        """From gpiozero's event thread: the door's sensor changed."""
+        if is_open:
+            self._opened_at.setdefault(door, self._clock())
+        else:
+            self._opened_at.pop(door, None)
+
+    def _open_for(self, door: int, sensor: DigitalInputDevice) -> float | None:
         """Seconds the door behind ``sensor`` has been open, or None when it is closed."""
-        return sensor.active_time if self._open_is_active else sensor.inactive_time
+        if not self._sensor_reads_open(sensor):
+            return None
+        opened = self._opened_at.setdefault(door, self._clock())  # an edge we missed: open from now
+        return self._clock() - opened
 
     # -- health and shutdown ------------------------------------------------------------------
 
@@ -195,7 +224,7 @@ class GpioLockerBank(LockerBank):
             if sensor is None:
                 doors[n] = "unknown"
                 continue
-            open_for = self._open_for(sensor)
+            open_for = self._open_for(n, sensor)
             doors[n] = "open" if open_for is not None else "closed"
             if open_for is not None and open_for >= self.open_warn_after:
                 left_open.append(n)

@@ -12,6 +12,11 @@ from abc import ABC, abstractmethod
 
 from hardware.status import DeviceStatus
 
+# How long a door may stand open before it counts as "left open" (the drivers' WARNING status and the
+# door watch's alarm). The one default: ``lane.door_left_open_seconds`` in the config overrides it
+# and reaches every driver and the watch through the composition root.
+DOOR_LEFT_OPEN_SECONDS = 60.0
+
 
 class LockerBank(ABC):
     name: str

@@ -37,7 +37,7 @@ import serial
 from hardware.errors import DeviceOffline, LockerError
 from hardware.locker import kerong_codec as codec
 from hardware.locker.board_monitor import BoardMonitor, BoardUnreachable
-from hardware.locker.interface import LockerBank
+from hardware.locker.interface import DOOR_LEFT_OPEN_SECONDS, LockerBank
 from hardware.locker.pulse_rules import check_door, check_max_pulse_ms, clamp_pulse_ms
 from hardware.locker.serial_bus import NoReply, PortDown, SerialBus
 from hardware.status import DeviceState, DeviceStatus
@@ -69,7 +69,8 @@ class SerialLockBoardBank(LockerBank):
         poll_interval: float | None = 1.0,
         offline_after_misses: int = 2,
         sensor_cache_seconds: float = 0.1,
-        open_warn_after: float = 120.0,
+        open_warn_after: float = DOOR_LEFT_OPEN_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         boards = [0] if boards is None else list(boards)
         if not boards or len(set(boards)) != len(boards):
@@ -110,7 +111,9 @@ class SerialLockBoardBank(LockerBank):
             boards=boards,
             offline_after_misses=offline_after_misses,
             poll_interval=poll_interval,
+            clock=clock,
         )
+        self._clock = clock
         self._pulse_lock = threading.Lock()  # one pulse at a time per bank
         self._counter_lock = threading.Lock()
         self._closed = False
@@ -232,7 +235,7 @@ class SerialLockBoardBank(LockerBank):
         """From the poller's cache, never the bus: boards online/offline, door sensors, faults."""
         status = DeviceStatus(kind="locker", name=self.name, info={"max_pulse_ms": self.max_pulse_ms})
         status.info["port"] = self.port
-        now = time.monotonic()
+        now = self._clock()
         boards = self._monitor.snapshot()
         online = {addr: board.online for addr, board in boards.items()}
         doors, left_open = {}, []

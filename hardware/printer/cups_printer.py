@@ -23,6 +23,7 @@ from hardware.printer.cups_attributes import (
     job_status,
     printer_status,
 )
+from hardware.printer.cups_server import use_server
 from hardware.printer.interface import JobStatus, Printer
 from hardware.status import DeviceState, DeviceStatus
 
@@ -44,19 +45,6 @@ _NOT_PERMITTED = _ipp_statuses(
 
 class _Transport(Exception):
     """The connection to cupsd failed inside the worker; carries the cause for the log."""
-
-
-def _split_server(server: str) -> tuple[str, int | None]:
-    """``"host:port"``, ``"[v6]:port"``, ``"host"`` or a socket path -> (host, port)."""
-    if server.startswith("/"):
-        return server, None
-    if server.startswith("["):
-        host, _, rest = server[1:].partition("]")
-        return host, int(rest[1:]) if rest.startswith(":") else None
-    host, sep, port = server.rpartition(":")
-    if sep and port.isdigit() and ":" not in host:
-        return host, int(port)
-    return server, None
 
 
 class CupsPrinter(Printer):
@@ -208,13 +196,7 @@ class CupsPrinter(Printer):
 
     def _init_worker(self) -> None:
         # Runs in the worker: libcups keeps the server and callbacks per thread.
-        if self.server:
-            host, port = _split_server(self.server)
-            cups.setServer(host)
-            if port is not None:
-                cups.setPort(port)
-        # Never let libcups prompt for a password on a terminal: an empty answer cancels.
-        cups.setPasswordCB(lambda *_args: "")
+        use_server(self.server)
 
     def _call(self, op: Callable[[Any], T], *, retry: bool = True) -> T:
         if self._closed:

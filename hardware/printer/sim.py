@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 
 class SimPrinter(Printer):
     """A scriptable printer: ``set_paper``, ``add_reason``/``clear_reason``, ``set_offline``,
-    ``refuse_next_submit``.
+    ``refuse_next_submit``, ``jam_after``.
 
     ``paper=None`` means it never runs out; an int is the number of sheets in the tray.
     """
@@ -53,6 +53,7 @@ class SimPrinter(Printer):
         self._reasons: list[str] = ["media-empty"] if paper == 0 else []
         self._offline = False
         self._refuse_next: str | None = None  # a reason: the next submit is refused with it
+        self._jam_in: int | None = None  # sheets until a media-jam (``jam_after``)
         self._journal = SimJournal(self.outbox / "jobs.json")
         self._jobs: dict[int, SimJob] = {job.status.job_id: job for job in self._journal.load()}
         self._queue: list[int] = []  # only jobs submitted by this process are printed
@@ -135,6 +136,16 @@ class SimPrinter(Printer):
         with self._changed:
             self._refuse_next = reason
 
+    def jam_after(self, sheets: int) -> None:
+        """Jam (``media-jam``, blocking) as sheet number ``sheets`` from now leaves the printer;
+        0 jams at once. ``clear_reason("media-jam")`` clears it."""
+        with self._changed:
+            self._jam_in = sheets
+            if sheets <= 0:
+                self._jam_in = None
+                self._reasons.append("media-jam")
+            self._changed.notify_all()
+
     @property
     def paper(self) -> int | None:
         with self._changed:
@@ -201,6 +212,11 @@ class SimPrinter(Printer):
                         self._discard_reason("media-empty")
                         self._reasons.append("media-empty")
                 job.status.pages_done += 1
+                if self._jam_in is not None:
+                    self._jam_in -= 1
+                    if self._jam_in <= 0:  # the sheet is out, the next one jams
+                        self._jam_in = None
+                        self._reasons.append("media-jam")
                 if job.status.pages_done >= job.pages:
                     self._complete(job)
                 self._save()

@@ -10,10 +10,22 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable
+from pathlib import Path
+from typing import Protocol
 
 from hardware.status import DeviceStatus
 
 OnRead = Callable[[str], None]
+
+
+class ScriptedReads(Protocol):
+    """The scriptable side of a simulated scanner (the demo, tests, ``ambil lane show``)."""
+
+    def inject(self, text: str) -> None:
+        """Read ``text`` as if a code had been scanned."""
+
+    def show_image(self, image: str | Path | bytes) -> list[str]:
+        """Decode ``image`` through the camera's own decoder and read what it finds."""
 
 
 class Scanner(ABC):
@@ -30,3 +42,7 @@ class Scanner(ABC):
     @abstractmethod
     def status(self) -> DeviceStatus:
         """Online/offline, frames per second, time of the last read (``info``)."""
+
+    def scripted(self) -> ScriptedReads | None:
+        """The simulator's scriptable side; None for a real scanner (nothing can be injected)."""
+        return None

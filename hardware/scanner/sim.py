@@ -86,6 +86,9 @@ class SimScanner(Scanner):
 
     # -- script ----------------------------------------------------------------------
 
+    def scripted(self) -> SimScanner:
+        return self
+
     def inject(self, text: str) -> None:
         """Emit ``text`` as if it had just been read (dropped while failed)."""
         with self._lock:

@@ -10,9 +10,9 @@ from sqlalchemy import select
 
 from controller.config import parse_config
 from controller.lane.heartbeat import CachedHost, build_heartbeat
-from controller.lane.host import HostProbes, host_health
 from controller.office.tables import alerts, notifications
-from controller.service import build_system
+from controller.ops.host import HostProbes, host_health
+from controller.system import build_system
 from tests.rigs.browser import screenshot
 from tests.rigs.server import LiveServer
 from tests.rigs.wait import wait_for
@@ -46,7 +46,7 @@ def lane_system(tmp_path, lane_id: str, office_url: str, key: str):
     fake.write_text("#!/bin/sh\necho yes\n")
     fake.chmod(0o755)
     host = CachedHost(lambda: host_health(config.state_dir, probes=HostProbes(timedatectl=str(fake))))
-    system.lane.heartbeat.build = lambda: build_heartbeat(system.lane, host=host(), site=config.lane.site)
+    system.heartbeat.build = lambda: build_heartbeat(system.lane, host=host(), site=config.lane.site)
     return system
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 
 from controller.config import parse_config
-from controller.service import build_system
+from controller.system import build_system
 from tests.conftest import make_pdf
 from tests.rigs.server import LiveServer
 from tests.rigs.wait import wait_for

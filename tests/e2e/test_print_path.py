@@ -101,7 +101,7 @@ def test_a_job_that_completes_with_media_empty_is_uncertain_through_cups(build, 
         (release,) = system.lane.journal.recent(1)
         assert release.outcome == "uncertain" and "media-empty" in release.detail
         assert api.get(f"/api/v1/documents/{doc['id']}").json()["state"] == "uncertain"
-        system.lane._poll_devices()
+        system.lane.poll_devices()
         printer = api.get("/api/v1/lane").json()["devices"]["printer"]
         assert printer["state"] == "error" and "media-empty" in printer["reasons"]
 

@@ -62,7 +62,7 @@ def test_a_fault_after_the_job_ran_is_not_confirmed_and_waits_for_staff(
         if device_reason:
             assert device_reason in release.detail  # what staff and the technician need to know
             if device_reason != "offline":  # cupsd drops offline-report once the job ends
-                lane._poll_devices()
+                lane.poll_devices()
                 printer = lane.status()["devices"]["printer"]
                 assert device_reason in printer["reasons"] and printer["state"] == "error"
     cups_server.clear_fault(queue)
@@ -107,7 +107,7 @@ def test_a_job_that_never_started_fails_and_the_controlled_reprint_works(build, 
         assert office.get_document(doc["id"])["state"] == "ready"  # claimable again
 
         subprocess.run(["cupsenable", "-h", cups_server.server, queue], check=True, timeout=30)
-        lane._poll_devices()
+        lane.poll_devices()
         wait_for(lambda: lane.screen.view.state == "ready", 10, what="the lane ready again")
         lane.simulate_scan(text=code)
         wait_for(lambda: office.get_document(doc["id"])["state"] == "released", 30, what="the reprint")

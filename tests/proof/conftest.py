@@ -13,7 +13,7 @@ import pytest
 from controller.office.blobs import BlobStore
 from controller.office.db import make_engine
 from controller.office.migrations import migrate
-from controller.office.service import Office
+from controller.office.office import Office
 from tests.rigs.postgres import PG_URL
 
 SHORT_KEY = b"proof-short-code-key-0123456789"

@@ -25,7 +25,7 @@ from sqlalchemy import select
 
 from controller.config import load_config
 from controller.office.tables import audit_log, claims, pickups
-from controller.service import build_office
+from controller.system import build_office
 from tests.conftest import make_pdf
 from tests.e2e.test_kill_recovery import free_port
 from tests.rigs.wait import wait_for

@@ -13,7 +13,7 @@ from collections import Counter
 import pytest
 from sqlalchemy import func, select
 
-from controller.errors import CodeError
+from controller.kernel.errors import CodeError
 from controller.office.tables import claims, pickups
 from tests.conftest import make_pdf
 from tests.proof.conftest import make_office
@@ -24,7 +24,7 @@ LOSING_KEYS = {"code.in_progress", "code.already_released"}
 
 def issue_codes(office, count: int) -> list[str]:
     """``count`` print documents marked ready; returns their code hashes."""
-    from controller.office.codes import code_hash
+    from controller.kernel.codes import code_hash
 
     pdf = make_pdf(1)
     hashes = []

@@ -17,8 +17,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from controller.config import Config, ConfigError, load_config, parse_config
-from controller.errors import CodeError
-from controller.office.codes import new_code, parse_code, parse_short_code
+from controller.kernel.codes import new_code, parse_code, parse_short_code
+from controller.kernel.errors import CodeError
 from hardware.locker.kerong_codec import (
     FrameError,
     FrameParser,

@@ -19,12 +19,12 @@ from functools import partial
 import pytest
 from sqlalchemy import select
 
-from controller.errors import CodeError
+from controller.kernel.codes import code_hash
+from controller.kernel.errors import CodeError
 from controller.office.blobs import BlobStore
-from controller.office.codes import code_hash
 from controller.office.guessing import GuessLimits
 from controller.office.kinds import DocumentKinds
-from controller.office.service import Office
+from controller.office.office import Office
 from controller.office.tables import audit_log
 from tests.conftest import make_pdf
 from tests.controller.office.conftest import FakeClock

@@ -22,12 +22,11 @@ from collections import Counter
 from sqlalchemy import func, select
 
 from controller.config import parse_config
-from controller.errors import OfficeUnreachable
-from controller.lane.office_client import InProcessOfficeClient
-from controller.lane.sync import InProcessSyncLink
+from controller.kernel.errors import OfficeUnreachable
+from controller.lane.link.in_process import InProcessOfficeLink
 from controller.office.sync import OfficeSync
 from controller.office.tables import audit_log, claims, documents, pickups
-from controller.service import build_office, build_system
+from controller.system import build_office, build_system
 from hardware.locker.sim import SimLockerBank
 from tests.rigs.server import wait_for
 
@@ -47,9 +46,9 @@ class Link:
             raise OfficeUnreachable("partition (test)")
 
 
-class SwitchedOffice(InProcessOfficeClient):
+class SwitchedOffice(InProcessOfficeLink):
     def __init__(self, office, lane_id, link: Link):
-        super().__init__(office, lane_id)
+        super().__init__(office, lane_id, office_sync=OfficeSync(office))
         self.link = link
 
     def claim(self, **kw):
@@ -63,15 +62,9 @@ class SwitchedOffice(InProcessOfficeClient):
     def ping(self):
         return not self.link.down
 
-
-class SwitchedSync(InProcessSyncLink):
-    def __init__(self, office_sync, lane_id, link: Link):
-        super().__init__(office_sync, lane_id)
-        self.link = link
-
-    def fetch(self):
+    def fetch_snapshot(self):
         self.link.check()
-        snapshot = super().fetch()
+        snapshot = super().fetch_snapshot()
         self.link.check()  # the partition began while the office answered: the answer is lost
         return snapshot
 
@@ -109,10 +102,7 @@ def build_lane(tmp_path, office, lane_id: str, per_lane: int):
         b: SimLockerBank(name=b, doors=DOORS, realtime=False, open_delay=0.0, close_after=None) for b in banks
     }
     link = Link()
-    system = build_system(config, office_client=SwitchedOffice(office, lane_id, link), lockers=lockers)
-    sync = system.lane.sync
-    sync.link.close()
-    sync.link = sync.reconciler.link = SwitchedSync(OfficeSync(office), lane_id, link)
+    system = build_system(config, office_link=SwitchedOffice(office, lane_id, link), lockers=lockers)
     return system, link
 
 

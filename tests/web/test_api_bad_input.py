@@ -90,3 +90,21 @@ def test_health_and_readiness(api):
     ready = api.anonymous.get("/readyz")
     assert ready.status_code == 200 and ready.json()["ready"] is True
     assert api.anonymous.get("/openapi.json").json()["info"]["title"] == "ambil"
+
+
+def test_every_upload_route_keeps_the_one_limit(api):
+    # documents, a draft's PDF and the agency push read uploads through web/uploads.py
+    big = make_pdf(1) + b"%" + b"x" * 60_000
+    draft = api.post("/api/v1/documents", data={"kind": "print", "title": "Draf"})
+    assert draft.status_code == 201, draft.text
+    attach = api.post(f"/api/v1/documents/{draft.json()['id']}/pdf", files={"file": ("x.pdf", big)})
+    assert_error(attach, 413, "upload.too_large")
+    agency_key = api.system.office.create_api_key("agency")
+    with api.anonymous as anonymous:
+        pushed = anonymous.post(
+            "/api/v1/agency/documents",
+            data={"title": "Dokumen", "reference": "R-1"},
+            files={"file": ("x.pdf", big, "application/pdf")},
+            headers={"Authorization": f"Bearer {agency_key}"},
+        )
+    assert_error(pushed, 413, "upload.too_large")

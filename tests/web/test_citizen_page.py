@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from controller.office.codes import code_hash, new_code
+from controller.kernel.codes import code_hash, new_code
 from hardware.scanner.decoder import QrDecoder
 from tests.conftest import make_pdf
 from tests.rigs.server import LiveServer

@@ -8,8 +8,8 @@ import time
 
 import pytest
 
-from controller.lane.http_office_client import HttpOfficeClient
-from controller.office.codes import code_hash
+from controller.kernel.codes import code_hash
+from controller.lane.link.http import HttpOfficeLink
 from tests.conftest import make_pdf
 from tests.rigs.server import LiveServer
 
@@ -62,7 +62,7 @@ def test_a_second_lane_gets_neither_the_grant_nor_the_pdf_of_a_live_claim(site):
 def test_the_grant_carries_the_pickups_code_hash_over_http(site):
     office = site.system.office
     _, issued = _print_pickup(office)
-    client = HttpOfficeClient(site.url, site.keys["lane-1"])
+    client = HttpOfficeLink(site.url, site.keys["lane-1"])
     try:
         grant = client.claim_short(short_code=issued.short_code, claim_id="short-claim-1")
     finally:

@@ -10,7 +10,7 @@ import subprocess
 import pytest
 from pypdf import PdfReader, PdfWriter
 
-from controller.office.codes import code_hash
+from controller.kernel.codes import code_hash
 from hardware.scanner.decoder import QrDecoder
 from tests.conftest import make_pdf
 from tests.rigs.server import LiveServer

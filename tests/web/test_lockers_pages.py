@@ -8,7 +8,7 @@ from contextlib import contextmanager
 
 import pytest
 
-from controller.errors import DocumentError
+from controller.kernel.errors import DocumentError
 from tests.rigs.server import LiveServer
 from tests.web.helpers import browser, csrf_from, login, post_form
 

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from controller.metrics import Counter, Histogram, render
+from controller.ops.metrics import Counter, Histogram, render
 from tests.conftest import make_pdf
 from tests.rigs.server import LiveServer
 from tests.rigs.wait import wait_for

@@ -6,7 +6,7 @@ import subprocess
 import sys
 
 from controller.config import parse_config
-from controller.service import build_system
+from controller.system import build_system
 from tests.rigs.server import LiveServer
 from tests.web.helpers import browser, login, post_form
 

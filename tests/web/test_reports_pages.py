@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from controller.office.codes import code_hash
+from controller.kernel.codes import code_hash
 from tests.conftest import make_pdf
 from tests.rigs.server import LiveServer
 from tests.web.helpers import browser, login

@@ -51,7 +51,7 @@ def app_routes(app) -> set[tuple[str, str]]:
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    from controller.service import build_system
+    from controller.system import build_system
     from tests.conftest import lane_config
 
     config = lane_config(tmp_path_factory.mktemp("matrix") / "state")

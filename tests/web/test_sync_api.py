@@ -6,7 +6,7 @@ from __future__ import annotations
 import httpx
 from sqlalchemy import select
 
-from controller.lane.sync import HttpSyncLink
+from controller.lane.link.http import HttpOfficeLink
 from controller.office.tables import lane_sync
 from tests.rigs.server import LiveServer
 
@@ -21,9 +21,9 @@ def test_a_remote_lane_confirms_the_snapshot_it_holds(build):
     )
     system.office.mark_ready(doc["id"], "test")
     with LiveServer(system) as server:
-        link = HttpSyncLink(server.url, key)
+        link = HttpOfficeLink(server.url, key)
         try:
-            snap = link.fetch()
+            snap = link.fetch_snapshot()
             (row,) = snap["pickups"]
             assert row["load_id"] == row["door_load_id"] == f"{doc['id']}@1.000000"
             link.acknowledge(snapshot_time=snap["office_time"] + 3600, grace_seconds=600)

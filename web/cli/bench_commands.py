@@ -52,7 +52,7 @@ def register(bench_subparsers) -> None:
 
 
 def bench_reader(args: argparse.Namespace) -> int:
-    from controller.bench.reader_bench import run_reader_bench
+    from web.cli.bench.reader_bench import run_reader_bench
 
     result = run_reader_bench(
         args.dirs,
@@ -65,7 +65,7 @@ def bench_reader(args: argparse.Namespace) -> int:
 
 
 def bench_release(args: argparse.Namespace) -> int:
-    from controller.bench.release_bench import bench_release as run
+    from web.cli.bench.release_bench import bench_release as run
 
     modes = ["all-in-one", "loopback-http"]
     if args.postgres and args.postgres.lower() != "none":
@@ -75,7 +75,7 @@ def bench_release(args: argparse.Namespace) -> int:
 
 
 def bench_footprint(args: argparse.Namespace) -> int:
-    from controller.bench.footprint import bench_footprint as run
+    from web.cli.bench.footprint import bench_footprint as run
 
     return _finish(run(frames=args.frames), args)
 

@@ -1,4 +1,4 @@
-"""``ambil bench load``: N simulated lanes against one office (controller/bench/load.py)."""
+"""``ambil bench load``: N simulated lanes against one office (web/cli/bench/load.py)."""
 
 from __future__ import annotations
 
@@ -25,8 +25,8 @@ def register(bench_subparsers) -> None:
 
 
 def bench_load(args: argparse.Namespace) -> int:
-    from controller.bench.load import run_load
     from web.app import create_app
+    from web.cli.bench.load import run_load
 
     results = []
     for database in args.database:

@@ -39,8 +39,8 @@ def config_show(args) -> int:
 def serve(args) -> int:
     import uvicorn
 
-    from controller.logs import setup_logging
-    from controller.service import build_system
+    from controller.ops.logs import setup_logging
+    from controller.system import build_system
     from web.app import create_app
     from web.cli.first_key import first_key_line, make_first_admin_key
 
@@ -79,7 +79,7 @@ def _display_host(host: str) -> str:
 
 
 def apikey_create(args) -> int:
-    from controller.service import build_office
+    from controller.system import build_office
 
     config = _load(args.config)
     if args.role == "lane" and not args.lane:
@@ -96,7 +96,7 @@ def apikey_create(args) -> int:
 
 
 def audit_verify(args) -> int:
-    from controller.service import build_office
+    from controller.system import build_office
 
     config = _load(args.config)
     office, engine = build_office(config)
@@ -200,7 +200,7 @@ def _read_password(prompt: str = "Password: ") -> str:
 
 def _accounts(args):
     from controller.office.accounts import Accounts
-    from controller.service import build_office
+    from controller.system import build_office
 
     config = _load(args.config)
     office, engine = build_office(config)
@@ -208,7 +208,7 @@ def _accounts(args):
 
 
 def user_add(args) -> int:
-    from controller.errors import AmbilError
+    from controller.kernel.errors import AmbilError
 
     accounts, engine = _accounts(args)
     try:
@@ -230,7 +230,7 @@ def user_add(args) -> int:
 
 
 def user_passwd(args) -> int:
-    from controller.errors import AmbilError
+    from controller.kernel.errors import AmbilError
 
     accounts, engine = _accounts(args)
     try:
@@ -260,13 +260,13 @@ def user_list(args) -> int:
 
 
 def bench_idle_camera(args) -> int:
-    from controller.bench.idle_camera import idle_camera
+    from web.cli.bench.idle_camera import idle_camera
 
     return idle_camera(args)
 
 
 def doctor(args) -> int:
-    from controller.doctor import doctor as run_doctor
+    from controller.ops.doctor.run import doctor as run_doctor
 
     return run_doctor(args.config, now=args.now)
 
@@ -279,8 +279,8 @@ def lane_safe_off(args) -> int:
     """
     import logging
 
-    from controller.logs import setup_logging
-    from controller.service import build_lockers
+    from controller.ops.logs import setup_logging
+    from controller.system import build_lockers
 
     setup_logging("INFO")
     log = logging.getLogger("ambil.safe_off")

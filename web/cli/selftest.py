@@ -9,13 +9,13 @@ from __future__ import annotations
 import json
 import sys
 
-TESTS = ("print", "door", "frame", "lights")
+from controller.lane.selftest import DOOR_TEST, SELF_TESTS
 
 
 def register(subparsers) -> None:
     """Add the ``selftest`` subcommand to the ``ambil`` parser's subparsers."""
     cmd = subparsers.add_parser("selftest", help="run a self-test on the running lane (technician)")
-    cmd.add_argument("test", choices=TESTS)
+    cmd.add_argument("test", choices=SELF_TESTS)
     cmd.add_argument("--bank", help="locker bank id (door test)")
     cmd.add_argument("--door", type=int, help="door number (door test)")
     cmd.add_argument("--url", default="http://127.0.0.1:8080", help="the lane's base URL")
@@ -27,11 +27,11 @@ def run(args) -> int:
     """Print the lane's answer; exit 0 when the test passed, 1 when not, 2 when unreachable."""
     import httpx
 
-    if args.test == "door" and (not args.bank or args.door is None):
+    if args.test == DOOR_TEST and (not args.bank or args.door is None):
         print("the door test needs --bank and --door", file=sys.stderr)
         return 2
     body = {"test": args.test}
-    if args.test == "door":
+    if args.test == DOOR_TEST:
         body.update(bank=args.bank, door=args.door)
     headers = {"Authorization": f"Bearer {args.key}"} if args.key else {}
     try:

@@ -12,7 +12,7 @@ import pkgutil
 
 from fastapi import Request
 
-from controller.errors import MESSAGES
+from controller.kernel.errors import MESSAGES
 
 LANGUAGES = ("id", "en")
 DEFAULT = "id"

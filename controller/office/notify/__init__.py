@@ -13,7 +13,7 @@ from controller.office.notify.channels import (
     mask_target,
 )
 from controller.office.notify.messages import SIGNATURE_HEADER, sign, verify_signature
-from controller.office.notify.service import Notifications
+from controller.office.notify.notifications import Notifications
 from controller.office.notify.worker import KEY_LOST
 
 __all__ = [

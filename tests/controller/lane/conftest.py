@@ -6,9 +6,10 @@ import time
 
 import pytest
 
-from controller.errors import OfficeUnreachable
-from controller.lane.office_client import InProcessOfficeClient
-from controller.service import build_system
+from controller.kernel.errors import OfficeUnreachable
+from controller.lane.link.in_process import InProcessOfficeLink
+from controller.office.sync import OfficeSync
+from controller.system import build_system
 from tests.conftest import lane_config, make_pdf
 from tests.rigs.wait import wait_for
 
@@ -79,10 +80,13 @@ def all_reads_handled(lane, before: int = 0) -> None:
     wait_for(lambda: lane.counters.malformed > before, what="the sentinel read handled")
 
 
-class FlakyOffice(InProcessOfficeClient):
+class FlakyOffice(InProcessOfficeLink):
     """The real office behind a switch that makes it unreachable (claims, reports, sync)."""
 
     down = False
+
+    def __init__(self, office, lane_id: str):
+        super().__init__(office, lane_id, office_sync=OfficeSync(office))
 
     def _check(self):
         if self.down:
@@ -98,3 +102,11 @@ class FlakyOffice(InProcessOfficeClient):
 
     def ping(self):
         return not self.down
+
+    def fetch_snapshot(self):
+        self._check()
+        return super().fetch_snapshot()
+
+    def report_offline(self, releases):
+        self._check()
+        return super().report_offline(releases)

@@ -7,8 +7,8 @@ import logging
 import time
 
 from controller.lane.heartbeat import HeartbeatSender, build_heartbeat
-from controller.lane.host import HostProbes, host_health
-from controller.logs import RecentLines
+from controller.ops.host import HostProbes, host_health
+from controller.ops.logs import RecentLines
 from tests.rigs.wait import wait_for
 
 

@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import time
 
+from controller.kernel.codes import code_hash
 from controller.lane.offline import Refusal
-from controller.office.codes import code_hash
-from controller.office.sync import OfficeSync
 from tests.controller.lane.conftest import FlakyOffice, wait_done
-from tests.controller.lane.test_offline import FlakySync
 
 
 class Killed(BaseException):
@@ -19,11 +17,7 @@ class Killed(BaseException):
 def _lane_on(make_system, state_dir, office):
     """A lane on ``state_dir`` whose office (claims, reports and sync) can be switched off."""
     flaky = FlakyOffice(office, "lane-1")
-    system = make_system(
-        start=False, state_dir=state_dir, drivers={"office_client": flaky}, dedupe_seconds=0.1
-    )
-    lane = system.lane
-    lane.sync.link = lane.sync.reconciler.link = FlakySync(OfficeSync(office), "lane-1", flaky)
+    system = make_system(start=False, state_dir=state_dir, drivers={"office_link": flaky}, dedupe_seconds=0.1)
     return system, flaky
 
 

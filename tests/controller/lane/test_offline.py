@@ -8,13 +8,11 @@ import uuid
 
 import pytest
 
-from controller.clock import TrustedClock
-from controller.errors import DocumentError
+from controller.kernel.clock import TrustedClock
+from controller.kernel.errors import DocumentError
+from controller.kernel.grants import Grant
 from controller.lane.journal import Journal
-from controller.lane.office_client import Grant
 from controller.lane.offline import OfflineStore, Refusal
-from controller.lane.sync import InProcessSyncLink
-from controller.office.sync import OfficeSync
 from tests.controller.lane.conftest import (
     FlakyOffice,
     issue_locker,
@@ -174,32 +172,17 @@ def test_the_synced_set_in_the_journal_holds_hashes_not_codes(make_system):
     assert status["offline"]["synced_pickups"] == 1
 
 
-class FlakySync(InProcessSyncLink):
-    def __init__(self, office_sync, lane_id, flaky: FlakyOffice):
-        super().__init__(office_sync, lane_id)
-        self.flaky = flaky
-
-    def fetch(self):
-        self.flaky._check()
-        return super().fetch()
-
-    def report_offline(self, releases):
-        self.flaky._check()
-        return super().report_offline(releases)
-
-
 def test_lane_releases_offline_and_reconciles_when_the_office_returns(make_system):
     probe = make_system(start=False)
     office = probe.office
     flaky = FlakyOffice(office, "lane-1")
     system = make_system(
-        drivers={"office_client": flaky},
+        drivers={"office_link": flaky},
         state_dir=probe.config.state_dir,
         dedupe_seconds=0.1,
         sync_seconds=0.2,
     )
     lane = system.lane
-    lane.sync.link = lane.sync.reconciler.link = FlakySync(OfficeSync(office), "lane-1", flaky)
     doc_id, code = issue_locker(office, door=2)
     print_doc, print_code = issue_print(office)
     wait_for(lambda: lane.status()["offline"]["synced_pickups"] == 1, what="synced")
@@ -243,13 +226,12 @@ def _offline_lane(make_system, **lane):
     office = probe.office
     flaky = FlakyOffice(office, "lane-1")
     system = make_system(
-        drivers={"office_client": flaky},
+        drivers={"office_link": flaky},
         state_dir=probe.config.state_dir,
         dedupe_seconds=0.1,
         sync_seconds=0.2,
         **lane,
     )
-    system.lane.sync.link = system.lane.sync.reconciler.link = FlakySync(OfficeSync(office), "lane-1", flaky)
     return system, flaky
 
 

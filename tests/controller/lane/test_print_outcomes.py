@@ -111,12 +111,12 @@ def test_a_job_cancelled_before_its_first_sheet_fails_and_the_controlled_reprint
     assert "scan" in lane.screen.view.text_en.lower()
     wait_for(lambda: not lane.journal.unreported(), what="failure reported")
     assert office.get_document(doc_id)["state"] == "ready"
-    lane._poll_devices()
+    lane.poll_devices()
     printer = lane.status()["devices"]["printer"]
     assert "media-empty" in printer["reasons"] and printer["state"] == "error"
     lane.printer.set_paper(10)  # refilled: the same code now prints, once
     wait_for(  # the lane's device poll sees the printer healthy again
-        lambda: lane._poll_devices() or lane.status()["devices"]["printer"]["state"] != "error",
+        lambda: lane.poll_devices() or lane.status()["devices"]["printer"]["state"] != "error",
         what="printer healthy again on the lane",
     )
     again = _show_again(lane, code, 2)

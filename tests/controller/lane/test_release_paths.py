@@ -71,7 +71,7 @@ def test_same_code_again_is_refused_and_nothing_moves(make_system):
 
 
 def test_unknown_expired_and_cancelled_codes_are_refused_with_their_reason(make_system):
-    from controller.office.codes import new_code
+    from controller.kernel.codes import new_code
 
     system = make_system(dedupe_seconds=0.05)
     lane, office = system.lane, system.office
@@ -124,7 +124,7 @@ def test_office_unreachable_releases_nothing_and_recovers(make_system):
     # period the outcome would hang on whether the lane's sync thread fetched the new pickup
     # before the scan, which a busy machine decides either way.
     system = make_system(
-        drivers={"office_client": flaky},
+        drivers={"office_link": flaky},
         state_dir=probe.config.state_dir,
         dedupe_seconds=0.2,
         offline_grace_seconds=0,

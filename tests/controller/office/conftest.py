@@ -11,7 +11,7 @@ from pypdf import PdfWriter
 from controller.office.blobs import BlobStore
 from controller.office.db import make_engine
 from controller.office.migrations import migrate
-from controller.office.service import Office
+from controller.office.office import Office
 from tests.rigs.postgres import PG_URL
 
 SHORT_KEY = b"test-short-code-key-0123456789ab"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from controller.errors import AuthError
+from controller.kernel.errors import AuthError
 from controller.office.accounts import Accounts
 
 PASSWORD = "kata-sandi-rahasia"

@@ -8,9 +8,9 @@ import threading
 import pytest
 
 from controller.config import NotifyConfig
-from controller.errors import AmbilError, DocumentError
+from controller.kernel.codes import code_hash
+from controller.kernel.errors import AmbilError, DocumentError
 from controller.office.agency import AgencyDocuments, Push
-from controller.office.codes import code_hash
 from controller.office.kinds import DocumentKinds
 from controller.office.notify import Notifications, verify_signature
 from tests.rigs.webhook_receiver import WebhookReceiver

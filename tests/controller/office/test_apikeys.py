@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from controller.errors import AmbilError
+from controller.kernel.errors import AmbilError
 from controller.office.tables import api_keys
 
 

@@ -8,8 +8,8 @@ import threading
 import pytest
 from sqlalchemy import select, text
 
-from controller.errors import CodeError, DocumentError
-from controller.office.codes import code_hash
+from controller.kernel.codes import code_hash
+from controller.kernel.errors import CodeError, DocumentError
 from controller.office.tables import pickups
 from tests.rigs.server import wait_for
 

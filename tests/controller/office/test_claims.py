@@ -5,8 +5,8 @@ import uuid
 
 import pytest
 
-from controller.errors import AmbilError, CodeError
-from controller.office.codes import code_hash, new_code
+from controller.kernel.codes import code_hash, new_code
+from controller.kernel.errors import AmbilError, CodeError
 
 LANE = "lane-1"
 

@@ -5,8 +5,7 @@ import hashlib
 
 import pytest
 
-from controller.errors import CodeError
-from controller.office.codes import (
+from controller.kernel.codes import (
     code_hash,
     format_short_code,
     new_code,
@@ -15,6 +14,7 @@ from controller.office.codes import (
     parse_short_code,
     short_code_hmac,
 )
+from controller.kernel.errors import CodeError
 
 
 def _malformed(text) -> None:

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from controller.errors import DocumentError, UploadError
-from controller.office.codes import code_hash, parse_code
+from controller.kernel.codes import code_hash, parse_code
+from controller.kernel.errors import DocumentError, UploadError
 from tests.controller.office.conftest import make_pdf
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from controller.errors import DocumentError
+from controller.kernel.errors import DocumentError
 from controller.office.lockers import Lockers
 from controller.office.sync import OfficeSync
 

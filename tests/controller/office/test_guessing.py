@@ -9,8 +9,8 @@ import uuid
 import pytest
 from sqlalchemy import update
 
-from controller.errors import CodeError
-from controller.office.codes import code_hash
+from controller.kernel.codes import code_hash
+from controller.kernel.errors import CodeError
 from controller.office.kinds import DocumentKinds
 from controller.office.tables import lanes
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from controller.errors import AmbilError, DocumentError
+from controller.kernel.errors import AmbilError, DocumentError
 from controller.office import audit
 from controller.office.lockers import Lockers
 
@@ -161,6 +161,6 @@ def test_lanes_and_banks_admin_is_audited(office, lockers, engine):
 
 
 def _hash(code):
-    from controller.office.codes import code_hash
+    from controller.kernel.codes import code_hash
 
     return code_hash(code)

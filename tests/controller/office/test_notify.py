@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from controller.config import NotifyConfig
-from controller.errors import CodeError
+from controller.kernel.errors import CodeError
 from controller.office.notify import Notifications, mask_target
 from controller.office.tables import notifications
 from tests.rigs.smtp_server import SmtpServer

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from controller.config import NotifyConfig, parse_config
 from controller.office.notify import KEY_LOST, Notifications, verify_signature
 from controller.office.tables import notifications
-from controller.service import build_system
+from controller.system import build_system
 from tests.conftest import make_pdf
 from tests.rigs.postgres import PG_URL
 from tests.rigs.server import wait_for

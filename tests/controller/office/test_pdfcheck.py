@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from controller.errors import UploadError
+from controller.kernel.errors import UploadError
 from controller.office.pdfcheck import check_pdf
 from tests.controller.office.conftest import make_pdf
 

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import zxingcpp
 
-from controller.office.codes import new_code
+from controller.kernel.codes import new_code
 from controller.office.qr import qr_matrix_size, qr_png, qr_svg
 
 

@@ -10,8 +10,8 @@ from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 
-from controller.errors import AmbilError
-from controller.office.codes import code_hash
+from controller.kernel.codes import code_hash
+from controller.kernel.errors import AmbilError
 from controller.office.reports import Reports, percentile, to_csv
 from controller.office.tables import ratings
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from controller.errors import AmbilError
+from controller.kernel.errors import AmbilError
 from controller.office.kinds import DocumentKinds
 from controller.office.search import escape_like, phone_digits
 

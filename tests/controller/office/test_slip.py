@@ -10,8 +10,8 @@ import subprocess
 import pytest
 from pypdf import PdfReader
 
-from controller.errors import AmbilError
-from controller.office.codes import code_hash, new_code
+from controller.kernel.codes import code_hash, new_code
+from controller.kernel.errors import AmbilError
 from controller.office.slip import format_short_code, render_slip
 from hardware.scanner.decoder import QrDecoder
 from tests.rigs.unavailable import rig_unavailable

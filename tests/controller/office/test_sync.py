@@ -7,7 +7,7 @@ import time
 
 from sqlalchemy import func, select
 
-from controller.office.codes import code_hash
+from controller.kernel.codes import code_hash
 from controller.office.sync import OfficeSync
 from controller.office.tables import audit_log, claims, documents, pickups
 

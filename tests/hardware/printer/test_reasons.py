@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from hardware.printer.cups_attributes import job_status, printer_status
-from hardware.printer.cups_printer import _split_server
 from hardware.printer.interface import JobState
 from hardware.printer.reasons import classify, normalize_reasons, split_reason
 from hardware.status import DeviceState
@@ -61,10 +60,3 @@ def test_job_status_from_attributes():
     )
     assert (job.job_id, job.name, job.state, job.pages_done) == (7, "claim-1", JobState.STOPPED, 3)
     assert job.reasons == ["printer-stopped"]
-
-
-def test_split_server():
-    assert _split_server("127.0.0.1:8631") == ("127.0.0.1", 8631)
-    assert _split_server("/run/cups/cups.sock") == ("/run/cups/cups.sock", None)
-    assert _split_server("[::1]:631") == ("::1", 631)
-    assert _split_server("printhost") == ("printhost", None)

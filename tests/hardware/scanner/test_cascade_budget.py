@@ -6,12 +6,12 @@ import cv2
 import numpy as np
 import pytest
 
-from controller.bench.lane_frames import render_qr
 from hardware.scanner.confirm import Confirmation
 from hardware.scanner.costly_stage import CostlyStage
 from hardware.scanner.decoder import QrDecoder, ReaderResult, only_when_likely
 from hardware.scanner.frame_budget import FrameBudget, FrameContext, PassCosts, budget_seconds
 from tests.hardware.scanner.helpers import pickup_code
+from tests.rigs.frames import render_qr
 
 FRAME = np.full((720, 1280), 200, np.uint8)  # a camera-sized frame: no finder check on it
 RIGHT = "https://example.org/ambil/doc/4711"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from controller.bench.raw_decoders import all_readers
-from controller.bench.reader_bench import TOTAL, bench_corpus, reader_targets
+from web.cli.bench.raw_decoders import all_readers
+from web.cli.bench.reader_bench import TOTAL, bench_corpus, reader_targets
 
 CORPUS = Path(__file__).resolve().parents[2] / "data" / "qr-corpus"
 

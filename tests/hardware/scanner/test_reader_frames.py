@@ -5,9 +5,9 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from controller.bench.lane_frames import CODE_VARIANTS, lane_frame
 from hardware.scanner.decoder import QrDecoder, read_with_zxing
 from hardware.scanner.frame_retries import prepared_versions, regions_around
+from web.cli.bench.lane_frames import CODE_VARIANTS, lane_frame
 
 
 def test_frame_set_is_fixed_by_its_seed_and_alternates_code_and_empty():

@@ -1,1 +1,0 @@
-"""Benchmarks that print the figures the issues ask for (run through `ambil bench ...`)."""

@@ -1,0 +1,29 @@
+"""The port through which the office asks a lane to act for staff (DESIGN section 3).
+
+The office depends on this protocol only; the lane implements it (``controller/lane/commands.py``,
+in process). A technician's "pulse door 3" goes through the lane, so it takes the same locks and
+leaves the same journal record as a real pickup.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+
+class LaneCommands(Protocol):
+    """Lane actions the office can ask for, by lane id."""
+
+    def reachable(self, lane_id: str) -> bool:
+        """True when this office can reach the lane."""
+
+    def open_door(self, lane_id: str, bank_id: str, door: int, *, actor: str, reason: str) -> dict:
+        """Open one door for staff; the answer's ``outcome`` is opened | not_detected | failed.
+
+        Raises ``lane.unreachable`` or ``lane.busy``.
+        """
+
+    def self_test(self, lane_id: str, test: str, *, actor: str, **args) -> dict:
+        """Run a technician's self-test on the lane."""
+
+    def door_state(self, lane_id: str, bank_id: str, door: int) -> bool | None:
+        """The door sensor: True open, False closed, None unknown (no sensor, unreadable, remote)."""

@@ -1,0 +1,111 @@
+"""The lane assembled from its parts: called by the composition root (``controller.system``)
+with the drivers it built, so that every part is complete when constructed and nothing is wired
+in afterwards. Reads the lane's section of the config; opens no device itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from controller.config import Config
+from controller.lane.actuation import DoorActuator
+from controller.lane.journal import Journal
+from controller.lane.lane import Lane, LaneSettings, OutcomeListener
+from controller.lane.link import OfficeLink
+from controller.lane.offline import OfflineStore
+from controller.lane.outputs import LaneOutputs
+from controller.lane.release import BankPlacement, Releaser, ReleaseSettings
+from controller.lane.screen import ScreenBus
+from controller.lane.selftest import SelfTests
+from controller.lane.staff_doors import ServiceOpener
+from controller.lane.sync import SyncWorker
+from hardware.signals.interface import LaneSignals
+
+
+def build_lane(
+    config: Config,
+    office_link: OfficeLink,
+    *,
+    scanner,
+    printer,
+    lockers,
+    signals: LaneSignals | None = None,
+    outcome_listeners: Iterable[OutcomeListener] = (),
+) -> Lane:
+    """The lane of ``config`` on these drivers, every part complete when constructed."""
+    lane_cfg = config.lane
+    screen = ScreenBus()
+    journal = Journal(config.state_dir / "lane" / f"{lane_cfg.id}-journal.db")
+    outputs = LaneOutputs(
+        screen,
+        signals,
+        lockers,
+        open_too_long_s=lane_cfg.door_left_open_seconds,
+        not_detected_limit=lane_cfg.not_detected_limit,
+    )
+    doors = DoorActuator(
+        lockers,
+        outputs.door_watches,
+        pulse_ms=lane_cfg.pulse_ms,
+        door_open_timeout=lane_cfg.door_open_timeout,
+    )
+    # the offline store (in the journal DB) and its sync worker (DESIGN 5)
+    offline = OfflineStore(journal, banks=lockers.keys(), grace_seconds=lane_cfg.offline_grace_seconds)
+    sync = SyncWorker(offline, office_link, interval=lane_cfg.sync_seconds)
+    spool_dir = config.state_dir / "lane" / "spool"
+    releaser = Releaser(
+        journal=journal,
+        office=office_link,
+        printer=printer,
+        doors=doors,
+        spool_dir=spool_dir,
+        settings=ReleaseSettings(
+            print_timeout=lane_cfg.print_timeout,
+            placements={
+                bank.id: BankPlacement(bank.columns, bank.where, bank.where_en) for bank in lane_cfg.lockers
+            },
+        ),
+        show=screen.publish,
+        offline=offline,
+    )
+    opener = ServiceOpener(lane_id=lane_cfg.id, journal=journal, doors=doors, offline=offline)
+    self_tests = SelfTests(
+        lane_id=lane_cfg.id,
+        lane_name=lane_cfg.name,
+        printer=printer,
+        scanner=scanner,
+        signals=outputs.signals,
+        opener=opener,
+        spool_dir=spool_dir,
+        print_timeout=lane_cfg.print_timeout,
+        screen_state=lambda: screen.view.state,
+    )
+    signals_out = outputs.signals
+    if (
+        getattr(lane_cfg.scanner, "wake_on_vehicle", False)
+        and signals_out is not None
+        and scanner is not None
+    ):
+        # the camera decodes only while a car is at the lane (idle lanes cost next to nothing)
+        signals_out.on_vehicle(scanner.set_awake)
+        scanner.set_awake(bool(signals_out.vehicle_present()))
+    return Lane(
+        settings=LaneSettings(
+            lane_id=lane_cfg.id,
+            name=lane_cfg.name,
+            dedupe_seconds=lane_cfg.dedupe_seconds,
+            result_seconds=lane_cfg.result_seconds,
+        ),
+        journal=journal,
+        office=office_link,
+        releaser=releaser,
+        scanner=scanner,
+        printer=printer,
+        lockers=lockers,
+        screen=screen,
+        outputs=outputs,
+        opener=opener,
+        self_tests=self_tests,
+        sync=sync,
+        outcome_listeners=outcome_listeners,
+    )

@@ -1,0 +1,36 @@
+"""The one mapping of the office's HTTP answers to the lane's typed errors (both adapters raise
+the same errors: the in-process office raises them itself)."""
+
+from __future__ import annotations
+
+import httpx
+
+from controller.kernel.errors import MESSAGES, AmbilError, CodeError, OfficeUnreachable
+
+
+def transport_error(exc: httpx.HTTPError) -> OfficeUnreachable:
+    """No answer at all: refused connection, timeout, broken TLS..."""
+    return OfficeUnreachable(f"{type(exc).__name__}: {exc}")
+
+
+def refusal(response: httpx.Response) -> AmbilError:
+    """An answer of 400 and up, as the typed error the office raised.
+
+    5xx is the office unwell (unreachable for the lane's purposes); the office's typed error body
+    becomes the same typed error again (``auth.missing`` for a refused key); an answer without one
+    is named by its status.
+    """
+    if response.status_code >= 500:
+        return OfficeUnreachable(f"office answered HTTP {response.status_code}")
+    try:
+        body = response.json()
+        key = body.get("error", "") if isinstance(body, dict) else ""
+    except ValueError:
+        body, key = {}, ""
+    if key.startswith("code.") and key in MESSAGES:
+        return CodeError(body.get("detail", ""), key=key)
+    if key in MESSAGES:
+        return AmbilError(body.get("detail", ""), key=key)
+    if response.status_code in (401, 403):
+        return OfficeUnreachable(f"the office refused the lane's API key (HTTP {response.status_code})")
+    return OfficeUnreachable(f"unexpected HTTP {response.status_code} from the office")

@@ -1,0 +1,169 @@
+"""The faults a history injects, each at the point where a real one would strike.
+
+- ``Link``: the lane's whole network path to the office (claims, reports, PDFs, sync); a
+  partition is ``down = True``, its end ``down = False``.
+- ``FaultyOffice``: the lane's real in-process office link (claims, reports, PDFs, sync), with
+  one-shot faults: an answer lost *after* the office committed, and a slow commit (the lane's
+  request times out, the office commits it later, when the history says so).
+- ``JournalKiller``: the lane process dies right after its N-th journal write from now (each
+  write is committed first, as with kill -9 between two fsyncs), or right after the next door
+  pulse or print submit (between INTENT and DONE); ``LaneKilled`` unwinds the
+  lane's stack without running any of its error handling, like a dead process would.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from contextlib import contextmanager
+from functools import partial
+
+from controller.kernel.errors import OfficeUnreachable
+from controller.lane.link.in_process import InProcessOfficeLink
+from controller.office.sync import OfficeSync
+
+
+class LaneKilled(BaseException):
+    """The lane process was killed here (BaseException: no ``except Exception`` catches it)."""
+
+
+class Link:
+    """One switch for a lane's network path to the office."""
+
+    def __init__(self):
+        self.down = False
+
+    def check(self) -> None:
+        if self.down:
+            raise OfficeUnreachable("partition (history checker)")
+
+
+class OneShots:
+    """Armed one-shot faults of one lane, and a count of those that struck, by kind."""
+
+    def __init__(self, struck: Counter):
+        self.armed: set[str] = set()
+        self.struck = struck
+
+    def arm(self, kind: str) -> None:
+        self.armed.add(kind)
+
+    def take(self, kind: str) -> bool:
+        if kind in self.armed:
+            self.armed.discard(kind)
+            self.struck[kind] += 1
+            return True
+        return False
+
+
+class FaultyOffice(InProcessOfficeLink):
+    """The in-process office client behind a ``Link`` and one-shot faults.
+
+    ``slow_commit``: the request times out at the lane; the office's commit is kept in
+    ``pending`` (a list shared by the history) and lands when the history runs it.
+    ``lose_answer``: the office commits, the answer never reaches the lane.
+    """
+
+    def __init__(self, office, lane_id: str, link: Link, shots: OneShots, pending: list):
+        super().__init__(office, lane_id, office_sync=OfficeSync(office))
+        self.link, self.shots, self.pending = link, shots, pending
+
+    def _call(self, call, *args, **kw):
+        self.link.check()
+        if self.shots.take("slow_commit"):
+            self.pending.append(partial(call, *args, **kw))
+            raise OfficeUnreachable("timed out (history checker: the commit is slow)")
+        result = call(*args, **kw)
+        if self.shots.take("lose_answer"):
+            raise OfficeUnreachable("answer lost after commit (history checker)")
+        return result
+
+    def claim(self, **kw):
+        return self._call(super().claim, **kw)
+
+    def claim_short(self, **kw):
+        return self._call(super().claim_short, **kw)
+
+    def fetch_pdf(self, claim_id):
+        return self._call(super().fetch_pdf, claim_id)
+
+    def report(self, **kw):
+        return self._call(super().report, **kw)
+
+    def rate(self, **kw):
+        self.link.check()
+        return super().rate(**kw)
+
+    def ping(self) -> bool:
+        return not self.link.down
+
+    # -- sync: a snapshot computed while the link went down is lost on the way, and a
+    # reconciliation answer can be lost after commit
+    def fetch_snapshot(self):
+        self.link.check()
+        return super().fetch_snapshot()
+
+    def report_offline(self, releases):
+        self.link.check()
+        verdicts = super().report_offline(releases)
+        if self.shots.take("lose_answer"):
+            raise OfficeUnreachable("reconciliation answer lost after commit (history checker)")
+        return verdicts
+
+    def acknowledge(self, **kw):
+        self.link.check()
+        return super().acknowledge(**kw)
+
+
+class JournalKiller:
+    """Kills the lane right after the N-th journal write (``_write`` or ``transaction``) from
+    the moment it is armed. Installed on a lane's ``Journal`` instance, so every holder of that
+    journal (releaser, reporter, offline store) goes through it."""
+
+    def __init__(self):
+        self.countdown: int | None = None
+        self.at_actuation = False
+        self.kills = 0
+
+    def arm(self, writes: int) -> None:
+        """Kill after ``writes`` journal writes; 0: right after the next door pulse or print
+        submit (a power cut between INTENT and DONE, after the device acted)."""
+        if writes <= 0:
+            self.at_actuation = True
+        else:
+            self.countdown = writes
+
+    def disarm(self) -> None:
+        self.countdown = None
+        self.at_actuation = False
+
+    def actuated(self) -> None:
+        """Called by the devices right after they acted for this lane."""
+        if self.at_actuation:
+            self.at_actuation = False
+            self.kills += 1
+            raise LaneKilled()
+
+    def install(self, journal) -> None:
+        write, transaction = journal._write, journal.transaction
+
+        def killing_write(sql, args):
+            write(sql, args)
+            self._tick()
+
+        @contextmanager
+        def killing_transaction():
+            with transaction() as db:
+                yield db
+            self._tick()
+
+        journal._write = killing_write
+        journal.transaction = killing_transaction
+
+    def _tick(self) -> None:
+        if self.countdown is None:
+            return
+        self.countdown -= 1
+        if self.countdown <= 0:
+            self.countdown = None
+            self.kills += 1
+            raise LaneKilled()

@@ -1,0 +1,54 @@
+"""Fleet API: lanes report their health (heartbeats), technicians read the fleet, and the lane
+Pi's own CLI runs a self-test (``ambil selftest``)."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import APIRouter, Body, Depends, Request
+from pydantic import BaseModel, Field
+
+from controller.kernel.errors import AmbilError, AuthError
+from controller.lane.selftest import DOOR_TEST, SELF_TESTS
+from web.auth import Principal, require, require_local_or
+from web.deps import FleetDep, SystemDep
+
+log = logging.getLogger(__name__)
+router = APIRouter(tags=["fleet"])
+MAX_HEARTBEAT_BYTES = 256 * 1024
+
+
+@router.post("/api/v1/lanes/{lane_id}/heartbeat", summary="A lane reports its state, devices and host health")
+def heartbeat(
+    lane_id: str,
+    request: Request,
+    fleet: FleetDep,
+    report: dict = Body(...),
+    who: Principal = Depends(require("lane")),
+):
+    if who.lane_id != lane_id:
+        raise AuthError(f"this key belongs to lane {who.lane_id!r}", key="auth.forbidden")
+    if int(request.headers.get("content-length") or 0) > MAX_HEARTBEAT_BYTES:
+        raise AmbilError("heartbeat too large", key="request.invalid")
+    raised = fleet.record(lane_id, report)
+    return {"ok": True, "raised": raised}
+
+
+@router.get("/api/v1/fleet", summary="Every lane's status, worst first, with open alerts")
+def fleet_status(fleet: FleetDep, who: Principal = Depends(require("technician", "admin", "staff"))):
+    return {"lanes": fleet.lanes(), "alerts": fleet.alerts.counts()}
+
+
+class SelfTest(BaseModel):
+    test: str = Field(pattern="^(" + "|".join(SELF_TESTS) + ")$")
+    bank: str | None = Field(None, max_length=64)
+    door: int | None = Field(None, ge=1, le=128)
+
+
+@router.post("/api/v1/lane/selftest", summary="Run a self-test on this lane (technician, or the Pi itself)")
+def lane_self_test(
+    body: SelfTest, system: SystemDep, who: Principal = Depends(require_local_or("technician"))
+):
+    args = {"bank": body.bank, "door": body.door} if body.test == DOOR_TEST else {}
+    # audited in the office where this process has one (the System decides, not the router)
+    return system.lane_self_test(body.test, actor=who.actor, **args)

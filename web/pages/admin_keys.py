@@ -1,0 +1,84 @@
+"""Admin page for API keys: list, create (the key and any webhook secret shown once), revoke.
+
+Included by ``web.pages.admin`` (same CSRF and admin-only rules). Only hashes are stored, so a
+new key is rendered in the POST's own answer (never put in a URL) with ``Cache-Control: no-store``.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse
+
+from controller.kernel.errors import AmbilError
+from controller.office.tables import ROLES
+from web.auth import Principal, require_page
+from web.csrf import verify_csrf
+from web.deps import LockersDep, OfficeDep, system_of
+from web.i18n import request_lang, t
+from web.pages.render import render
+
+log = logging.getLogger(__name__)
+
+ADMIN = require_page("admin")
+router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
+
+
+def _page(request: Request, who: Principal, *, error: str = "", created: dict | None = None, status=200):
+    system = system_of(request)
+    context = {
+        "keys": [
+            {**key, "created_text": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(key["created_at"]))}
+            for key in system.office.list_api_keys()
+        ],
+        "roles": ROLES,
+        "lanes": system.lockers.lanes(),
+        "error": error,
+        "created": created,
+    }
+    response = render(request, "admin/keys.html", context, status=status, who=who)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@router.get("/admin/keys")
+def keys_page(request: Request, who: Principal = Depends(ADMIN)):
+    return _page(request, who)
+
+
+@router.post("/admin/keys")
+def create_key(
+    request: Request,
+    lockers: LockersDep,
+    office: OfficeDep,
+    role: str = Form(""),
+    lane_id: str = Form(""),
+    label: str = Form(""),
+    webhook_url: str = Form(""),
+    who: Principal = Depends(ADMIN),
+):
+    try:
+        if role == "lane" and lane_id not in {lane.id for lane in lockers.lanes()}:
+            raise AmbilError(f"lane {lane_id!r}", key="request.invalid")
+        created = office.issue_api_key(
+            role,
+            lane_id=lane_id.strip() if role == "lane" else None,
+            label=label.strip()[:200],
+            webhook_url=webhook_url.strip() if role == "agency" and webhook_url.strip() else None,
+            actor=who.actor,
+        )
+    except AmbilError as exc:
+        message = t(request_lang(request, who.language), f"error.{exc.key}")
+        return _page(request, who, error=message, status=exc.message.status)
+    log.info("api key %d created for role %s", created["id"], role)
+    return _page(request, who, created=created)
+
+
+@router.post("/admin/keys/{key_id}/revoke")
+def revoke_key(request: Request, office: OfficeDep, key_id: int, who: Principal = Depends(ADMIN)):
+    done = office.revoke_api_key(key_id, actor=who.actor)
+    return RedirectResponse(
+        f"/admin/keys?ok={'admin.key_revoked' if done else 'admin.key_unchanged'}", status_code=303
+    )

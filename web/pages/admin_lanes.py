@@ -1,0 +1,90 @@
+"""Admin pages for lanes, their locker banks, and each door's size and out-of-order flag.
+
+Included by ``web.pages.admin`` (same CSRF and admin-only rules).
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse
+
+from controller.kernel.errors import AmbilError
+from controller.office.tables import DOOR_SIZES
+from web.auth import Principal, require_page
+from web.csrf import verify_csrf
+from web.deps import LockersDep, system_of
+from web.i18n import request_lang, t
+from web.pages.render import render
+
+ADMIN = require_page("admin")
+router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
+
+
+def _page(request: Request, who: Principal, *, error: str = "", status: int = 200):
+    lockers = system_of(request).lockers
+    context = {"lanes": lockers.lanes(), "banks": lockers.banks(), "sizes": DOOR_SIZES, "error": error}
+    return render(request, "admin/lanes.html", context, status=status, who=who)
+
+
+def _failed(request: Request, who: Principal, exc: AmbilError):
+    message = t(request_lang(request, who.language), f"error.{exc.key}")
+    return _page(request, who, error=message, status=exc.message.status)
+
+
+@router.get("/admin/lanes")
+def lanes_page(request: Request, who: Principal = Depends(ADMIN)):
+    return _page(request, who)
+
+
+@router.post("/admin/lanes")
+def create_lane(
+    request: Request,
+    lockers: LockersDep,
+    lane_id: str = Form(""),
+    name: str = Form(""),
+    url: str = Form(""),
+    who: Principal = Depends(ADMIN),
+):
+    try:
+        lockers.create_lane(lane_id, name, url=url, actor=who.actor)
+    except AmbilError as exc:
+        return _failed(request, who, exc)
+    return RedirectResponse("/admin/lanes?ok=admin.lane_created", status_code=303)
+
+
+@router.post("/admin/banks")
+def save_bank(
+    request: Request,
+    lockers: LockersDep,
+    bank_id: str = Form(""),
+    lane_id: str = Form(""),
+    doors: str = Form(""),
+    who: Principal = Depends(ADMIN),
+):
+    try:
+        if not doors.strip().isdigit():
+            raise AmbilError("doors must be a whole number", key="request.invalid")
+        done = lockers.save_bank(bank_id, lane_id, int(doors), actor=who.actor)
+    except AmbilError as exc:
+        return _failed(request, who, exc)
+    return RedirectResponse(f"/admin/lanes?ok=admin.bank_{done}#bank-{bank_id.strip()}", status_code=303)
+
+
+@router.post("/admin/banks/{bank_id}/doors/{door}")
+def save_door(
+    request: Request,
+    lockers: LockersDep,
+    bank_id: str,
+    door: int,
+    size: str = Form("M"),
+    out_of_order: str = Form(""),
+    note: str = Form(""),
+    who: Principal = Depends(ADMIN),
+):
+    try:
+        lockers.set_door(
+            bank_id, door, size=size, out_of_order=bool(out_of_order), note=note, actor=who.actor
+        )
+    except AmbilError as exc:
+        return _failed(request, who, exc)
+    return RedirectResponse(f"/admin/lanes?ok=admin.door_saved#bank-{bank_id}", status_code=303)

@@ -1,0 +1,183 @@
+"""The technicians' dashboard: every lane of every site, live over SSE, worst first; a page per
+lane with devices, pickups, alerts, log lines and charts; acknowledging alerts; self-tests."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import datetime
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse, StreamingResponse
+
+from controller.kernel.errors import AmbilError
+from controller.lane.selftest import DOOR_TEST, SELF_TESTS
+from controller.office.alerts import rule_text
+from web.auth import Principal, require_page
+from web.csrf import csrf_token, verify_csrf
+from web.deps import SystemDep, system_of
+from web.i18n import request_lang, t
+from web.pages.render import render
+
+router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
+VIEWERS = ("technician", "admin")
+SSE_REFRESH_S = 5.0  # re-send at least this often: "last heard" ages move on
+CHART_W, CHART_H, CHART_TOP, CHART_BOTTOM, CHART_LEFT = 720, 240, 16, 36, 40
+SERIES = (("scans", "#0b4ea2"), ("releases", "#1d7a36"), ("failures", "#b3261e"))
+
+
+def _fleet(request: Request):
+    fleet = system_of(request).fleet
+    if fleet is None:
+        raise AmbilError("this process has no office (role = lane)", key="request.invalid")
+    return fleet
+
+
+def _helpers(lang: str) -> dict:
+    def when(ts: float | None) -> str:
+        return datetime.fromtimestamp(ts).strftime("%d-%m-%Y %H:%M:%S") if ts else "-"
+
+    return {"when": when, "alert_text": lambda alert: rule_text(alert["rule"], alert["lane_id"], lang)}
+
+
+@router.get("/dashboard")
+def dashboard(request: Request, who: Principal = Depends(require_page(*VIEWERS))):
+    lang = request_lang(request, who.language)
+    lanes = _fleet(request).lanes()
+    return render(request, "dashboard/index.html", {"lanes": lanes, **_helpers(lang)}, who=who)
+
+
+@router.get("/dashboard/events")
+async def dashboard_events(request: Request, who: Principal = Depends(require_page(*VIEWERS))):
+    """Server-sent events: the lane cards as HTML at once, then on every change (EventSource reconnects)."""
+    fleet = _fleet(request)
+    lang = request_lang(request, who.language)
+    template = request.app.state.templates.get_template("dashboard/_lanes.html")
+    context = {
+        "t": lambda key, **v: t(lang, key, **v),
+        "lang": lang,
+        "csrf_token": csrf_token(request),
+        "who": who,
+    }
+    context.update(_helpers(lang))
+
+    async def stream():
+        seen = -1
+        while True:
+            lanes = await asyncio.to_thread(fleet.lanes)
+            html = template.render(lanes=lanes, **context)
+            yield f"event: fleet\ndata: {json.dumps({'version': seen, 'html': html})}\n\n"
+            seen = await asyncio.to_thread(fleet.wait_change, max(seen, fleet.version), SSE_REFRESH_S)
+            if await request.is_disconnected():
+                break
+
+    return StreamingResponse(
+        stream(),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+    )
+
+
+@router.get("/dashboard/lanes/{lane_id}")
+def lane_page(
+    request: Request,
+    lane_id: str,
+    hours: float = 6.0,
+    who: Principal = Depends(require_page(*VIEWERS)),
+):
+    fleet = _fleet(request)
+    lang = request_lang(request, who.language)
+    hours = min(max(hours, 1.0), 24.0 * 7)
+    lane = fleet.lane(lane_id)
+    series = fleet.series(lane_id, hours=hours, buckets=36)
+    banks = {key.split(":", 1)[1]: d for key, d in lane["devices"].items() if key.startswith("locker:")}
+    result = {k: request.query_params.get(k) for k in ("selftest", "outcome", "error", "detail")}
+    context = {
+        "lane": lane,
+        "hours": hours,
+        "chart": chart(series),
+        "series": series,
+        "pickups": fleet.recent_pickups(lane_id),
+        "recent_alerts": fleet.alerts.recent(lane_id),
+        "banks": banks,
+        "button_tests": [name for name in SELF_TESTS if name != DOOR_TEST],  # the door one has a form
+        "selftest": result if result["selftest"] else None,
+        **_helpers(lang),
+    }
+    return render(request, "dashboard/lane.html", context, who=who)
+
+
+@router.post("/dashboard/alerts/{alert_id}/ack")
+def acknowledge(
+    request: Request,
+    alert_id: int,
+    next: str = Form("/dashboard"),
+    who: Principal = Depends(require_page(*VIEWERS)),
+):
+    _fleet(request).alerts.acknowledge(alert_id, actor=who.actor)
+    target = next if next.startswith("/dashboard") and "//" not in next else "/dashboard"
+    sep = "&" if "?" in target else "?"
+    return RedirectResponse(f"{target}{sep}ok=dashboard.acked", status_code=303)
+
+
+@router.post("/dashboard/lanes/{lane_id}/selftest")
+def self_test(
+    request: Request,
+    system: SystemDep,
+    lane_id: str,
+    test: str = Form(""),
+    bank: str = Form(""),
+    door: str = Form(""),
+    who: Principal = Depends(require_page("technician")),
+):
+    fleet = _fleet(request)
+    fleet.lane(lane_id)  # lane.not_found for a lane nobody knows
+    query = {"selftest": test or "-"}
+    try:
+        if test not in SELF_TESTS:
+            raise AmbilError(f"unknown self-test {test[:20]!r}", key="request.invalid")
+        args = {}
+        if test == DOOR_TEST:
+            if not bank or not door.isdigit():
+                raise AmbilError("the door test needs a bank and a door", key="request.invalid")
+            args = {"bank": bank, "door": int(door)}
+        result = fleet.self_test(system.lane_control, lane_id, test, actor=who.actor, **args)
+        query.update(outcome=result.get("outcome", "failed"), detail=str(result.get("detail", ""))[:200])
+    except AmbilError as exc:
+        query.update(outcome="failed", error=exc.key)
+    return RedirectResponse(f"/dashboard/lanes/{lane_id}?{urlencode(query)}", status_code=303)
+
+
+def chart(series: list[dict]) -> dict:
+    """Three lines (scans, releases, failures) per bucket, laid out for an inline SVG."""
+    top = max([b[name] for b in series for name, _ in SERIES] + [1])
+    plot_w = CHART_W - CHART_LEFT - 8
+    plot_h = CHART_H - CHART_TOP - CHART_BOTTOM
+    step = plot_w / max(len(series) - 1, 1)
+    baseline = CHART_TOP + plot_h
+    lines = []
+    for name, colour in SERIES:
+        points = " ".join(
+            f"{CHART_LEFT + i * step:.1f},{baseline - plot_h * b[name] / top:.1f}"
+            for i, b in enumerate(series)
+        )
+        lines.append(
+            {"name": name, "colour": colour, "points": points, "total": sum(b[name] for b in series)}
+        )
+    label_every = max(1, len(series) // 6)
+    labels = [
+        {"x": round(CHART_LEFT + i * step, 1), "text": datetime.fromtimestamp(b["start"]).strftime("%H:%M")}
+        for i, b in enumerate(series)
+        if i % label_every == 0
+    ]
+    return {
+        "width": CHART_W,
+        "height": CHART_H,
+        "top": CHART_TOP,
+        "left": CHART_LEFT,
+        "baseline": baseline,
+        "max": top,
+        "lines": lines,
+        "labels": labels,
+    }

@@ -1,0 +1,69 @@
+"""The lane screen (``/lane``) and its live events (``/lane/events``, server-sent events)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, StreamingResponse
+
+from web.deps import LaneDep
+
+router = APIRouter(tags=["lane"])
+
+
+@router.get("/lane", response_class=HTMLResponse, include_in_schema=False)
+def lane_screen(request: Request, lane: LaneDep, lang: str = "id"):
+    templates = request.app.state.templates
+    return templates.TemplateResponse(
+        request,
+        "lane.html",
+        {
+            "lang": "en" if lang == "en" else "id",
+            "lane_name": lane.settings.name,
+            "view": lane.screen.view.to_dict(),
+        },
+    )
+
+
+@router.get("/lane/events", include_in_schema=False)
+async def lane_events(request: Request, lane: LaneDep):
+    """Server-sent events: the current view at once, then every change (EventSource reconnects)."""
+    loop = asyncio.get_running_loop()
+    updates: asyncio.Queue = asyncio.Queue(maxsize=100)
+
+    def notify(view) -> None:  # called from the lane's threads
+        loop.call_soon_threadsafe(_put_latest, updates, view.to_dict())
+
+    unsubscribe = lane.screen.subscribe(notify)
+
+    async def stream():
+        try:
+            yield _event(lane.screen.view.to_dict())
+            while True:
+                try:
+                    view = await asyncio.wait_for(updates.get(), timeout=15)
+                    yield _event(view)
+                except TimeoutError:
+                    yield ": keep-alive\n\n"
+                if await request.is_disconnected():
+                    break
+        finally:
+            unsubscribe()
+
+    return StreamingResponse(
+        stream(),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+    )
+
+
+def _put_latest(queue: asyncio.Queue, item: dict) -> None:
+    if queue.full():  # a slow screen only needs the newest state
+        queue.get_nowait()
+    queue.put_nowait(item)
+
+
+def _event(view: dict) -> str:
+    return f"event: view\ndata: {json.dumps(view)}\n\n"
