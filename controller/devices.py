@@ -16,6 +16,7 @@ from controller.config import Config
 from controller.kernel.codes import parse_code
 from controller.kernel.errors import CodeError
 from hardware.failed import (
+    FailedDevice,
     FailedLockerBank,
     FailedPrinter,
     FailedScanner,
@@ -38,6 +39,11 @@ def _started_or_failed(what: str, build: Callable, failed: Callable[[str], objec
         why = describe_failure(exc)
         log.error("%s failed at start, serving without it: %s", what, why)
         return failed(why)
+
+
+def failed_at_start(device) -> str | None:
+    """Why ``device`` is a stand-in for a driver that did not start (``hardware.failed``), or None."""
+    return device.error if isinstance(device, FailedDevice) else None
 
 
 def build_signals(config: Config, *, pin_factory=None):

@@ -27,7 +27,9 @@ def describe_failure(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
 
 
-class _Failed:
+class FailedDevice:
+    """What every stand-in shares: ``error`` says why the real driver did not start."""
+
     kind = "device"
 
     def __init__(self, name: str, error: str) -> None:
@@ -50,7 +52,7 @@ class _Failed:
         pass
 
 
-class FailedLockerBank(_Failed, LockerBank):
+class FailedLockerBank(FailedDevice, LockerBank):
     """A locker bank whose driver did not start; it keeps the configured door count."""
 
     kind = "locker"
@@ -72,7 +74,7 @@ class FailedLockerBank(_Failed, LockerBank):
         pass  # no relay was ever driven
 
 
-class FailedPrinter(_Failed, Printer):
+class FailedPrinter(FailedDevice, Printer):
     kind = "printer"
 
     def submit(self, pdf: Path, job_name: str) -> int:
@@ -88,7 +90,7 @@ class FailedPrinter(_Failed, Printer):
         self._refuse()
 
 
-class FailedScanner(_Failed, Scanner):
+class FailedScanner(FailedDevice, Scanner):
     kind = "scanner"
 
     def start(self, on_read: OnRead) -> None:
@@ -101,7 +103,7 @@ class FailedScanner(_Failed, Scanner):
         pass  # a camera's wake-on-vehicle has nothing to wake
 
 
-class FailedSignals(_Failed, LaneSignals):
+class FailedSignals(FailedDevice, LaneSignals):
     """Lights, buzzer and vehicle sensor that did not start: silent, and no car is ever seen."""
 
     kind = "signals"

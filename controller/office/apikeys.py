@@ -19,34 +19,6 @@ def key_hash(key: str) -> str:
     return hashlib.sha256(key.encode("utf-8")).hexdigest()
 
 
-def create(
-    conn: Connection,
-    role: str,
-    *,
-    lane_id: str | None,
-    label: str,
-    actor: str,
-    now: float,
-    webhook_url: str | None = None,
-    webhook_secret: str | None = None,
-) -> str:
-    """Store a new key and return it in plaintext (the only time it is seen).
-
-    An agency key may carry the webhook URL it is told about releases at, and the secret that
-    signs those webhooks.
-    """
-    return create_with_id(
-        conn,
-        role,
-        lane_id=lane_id,
-        label=label,
-        actor=actor,
-        now=now,
-        webhook_url=webhook_url,
-        webhook_secret=webhook_secret,
-    )[1]
-
-
 def create_with_id(
     conn: Connection,
     role: str,
@@ -58,7 +30,11 @@ def create_with_id(
     webhook_url: str | None = None,
     webhook_secret: str | None = None,
 ) -> tuple[int, str]:
-    """Like ``create``, returning (key id, plaintext key)."""
+    """Store a new key; return (key id, the key in plaintext: the only time it is seen).
+
+    An agency key may carry the webhook URL it is told about releases at, and the secret that
+    signs those webhooks.
+    """
     if role not in ROLES:
         raise AmbilError(f"role must be one of {', '.join(ROLES)}", key="request.invalid")
     if role == "lane" and not lane_id:

@@ -35,6 +35,53 @@ def ensure_door_rows(conn: Connection, bank_id: str, doors: int) -> None:
             )
 
 
+def save_bank(conn: Connection, bank_id: str, lane_id: str, doors: int, *, actor: str, now: float) -> str:
+    """Create a bank, or move/resize an existing one; returns 'created' or 'updated'.
+
+    The one path for banks, from the admin page and from the config at start alike: the id and
+    door count are checked, the lane must exist, a bank never shrinks below a door that still holds
+    a document, and every door gets its row.
+    """
+    bank_id = check_ident(bank_id, "bank id")
+    if isinstance(doors, bool) or not isinstance(doors, int) or not 1 <= doors <= MAX_DOORS:
+        raise AmbilError(f"doors must be 1..{MAX_DOORS}", key="request.invalid")
+    if conn.execute(select(lanes.c.id).where(lanes.c.id == lane_id)).first() is None:
+        raise AmbilError(f"lane {lane_id!r}", key="request.invalid")
+    exists = conn.execute(
+        select(locker_banks.c.id).where(locker_banks.c.id == bank_id).with_for_update()
+    ).first()
+    if exists is None:
+        conn.execute(locker_banks.insert().values(id=bank_id, lane_id=lane_id, doors=doors, created_at=now))
+        action = "locker_bank.created"
+    else:
+        _check_shrink(conn, bank_id, doors)
+        conn.execute(
+            update(locker_banks).where(locker_banks.c.id == bank_id).values(lane_id=lane_id, doors=doors)
+        )
+        action = "locker_bank.updated"
+    ensure_door_rows(conn, bank_id, doors)
+    audit.append(
+        conn,
+        at=now,
+        actor=actor,
+        action=action,
+        subject=f"locker_bank:{bank_id}",
+        detail={"lane_id": lane_id, "doors": doors},
+    )
+    return action.rsplit(".", 1)[1]
+
+
+def _check_shrink(conn: Connection, bank_id: str, doors: int) -> None:
+    held = conn.execute(
+        select(func.max(documents_table.c.door)).where(
+            documents_table.c.locker_bank == bank_id,
+            door_release.in_door(),  # an item to take back out counts too
+        )
+    ).scalar_one_or_none()
+    if held is not None and held > doors:
+        raise DocumentError(f"door {held} still holds a document", key="locker.door_taken")
+
+
 @dataclass(frozen=True)
 class LaneRow:
     id: str
@@ -43,7 +90,7 @@ class LaneRow:
     banks: list[tuple[str, int]]  # (bank id, doors)
 
 
-def _check_ident(value: str, what: str) -> str:
+def check_ident(value: str, what: str) -> str:
     value = (value or "").strip()
     if not IDENT.match(value):
         raise AmbilError(f"{what}: letters, digits, '.', '-' or '_' (max 64)", key="request.invalid")
@@ -77,7 +124,7 @@ class LockerAdmin:
 
     def create_lane(self, lane_id: str, name: str, *, url: str | None = None, actor: str) -> None:
         """Add a lane; an existing id is refused (lanes are never silently overwritten)."""
-        lane_id = _check_ident(lane_id, "lane id")
+        lane_id = check_ident(lane_id, "lane id")
         name = (name or "").strip()[:200] or lane_id
         url = (url or "").strip() or None
         if url is not None and not url.startswith(("http://", "https://")):
@@ -108,50 +155,8 @@ class LockerAdmin:
 
     def save_bank(self, bank_id: str, lane_id: str, doors: int, *, actor: str) -> str:
         """Create a bank, or move/resize an existing one; returns 'created' or 'updated'."""
-        bank_id = _check_ident(bank_id, "bank id")
-        if isinstance(doors, bool) or not isinstance(doors, int) or not 1 <= doors <= MAX_DOORS:
-            raise AmbilError(f"doors must be 1..{MAX_DOORS}", key="request.invalid")
-        now = self.clock()
         with self.engine.begin() as conn:
-            if conn.execute(select(lanes.c.id).where(lanes.c.id == lane_id)).first() is None:
-                raise AmbilError(f"lane {lane_id!r}", key="request.invalid")
-            exists = conn.execute(
-                select(locker_banks.c.id).where(locker_banks.c.id == bank_id).with_for_update()
-            ).first()
-            if exists is None:
-                conn.execute(
-                    locker_banks.insert().values(id=bank_id, lane_id=lane_id, doors=doors, created_at=now)
-                )
-                action = "locker_bank.created"
-            else:
-                self._check_shrink(conn, bank_id, doors)
-                conn.execute(
-                    update(locker_banks)
-                    .where(locker_banks.c.id == bank_id)
-                    .values(lane_id=lane_id, doors=doors)
-                )
-                action = "locker_bank.updated"
-            ensure_door_rows(conn, bank_id, doors)
-            audit.append(
-                conn,
-                at=now,
-                actor=actor,
-                action=action,
-                subject=f"locker_bank:{bank_id}",
-                detail={"lane_id": lane_id, "doors": doors},
-            )
-        return action.rsplit(".", 1)[1]
-
-    @staticmethod
-    def _check_shrink(conn: Connection, bank_id: str, doors: int) -> None:
-        held = conn.execute(
-            select(func.max(documents_table.c.door)).where(
-                documents_table.c.locker_bank == bank_id,
-                door_release.in_door(),  # an item to take back out counts too
-            )
-        ).scalar_one_or_none()
-        if held is not None and held > doors:
-            raise DocumentError(f"door {held} still holds a document", key="locker.door_taken")
+            return save_bank(conn, bank_id, lane_id, doors, actor=actor, now=self.clock())
 
     def set_door(
         self, bank_id: str, door: int, *, size: str, out_of_order: bool, note: str = "", actor: str

@@ -28,6 +28,7 @@ from controller.office import (
     documents,
     guessing,
     leases,
+    locker_admin,
     search,
 )
 from controller.office.blobs import BlobStore
@@ -36,7 +37,7 @@ from controller.office.documents import IssuedCode
 from controller.office.guessing import GuessLimits
 from controller.office.pdfcheck import check_pdf
 from controller.office.tables import documents as documents_table
-from controller.office.tables import lanes, locker_banks
+from controller.office.tables import lanes
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +87,9 @@ class Office:
     # -- lanes and lockers (from config at start) -------------------------------------------
 
     def ensure_lane(self, lane_id: str, name: str | None = None, *, site: str | None = None) -> None:
-        """Create the lane if missing, or update its name (and site, if given)."""
+        """Create the lane if missing, or update its name (and site, if given); the id follows the
+        admin page's rule (``locker_admin.check_ident``)."""
+        lane_id = locker_admin.check_ident(lane_id, "lane id")
         now = self.clock()
         values = {"name": name} if name is not None else {}
         if site is not None:
@@ -99,29 +102,10 @@ class Office:
                 conn.execute(update(lanes).where(lanes.c.id == lane_id).values(**values))
 
     def ensure_locker_bank(self, bank_id: str, lane_id: str, doors: int) -> None:
-        """Create the locker bank if missing, or update its lane and door count."""
-        if not isinstance(doors, int) or doors < 1:
-            raise ValueError("doors must be a positive integer")
-        now = self.clock()
+        """Create the locker bank if missing, or update its lane and door count: the admin page's
+        path (``locker_admin.save_bank``) with its checks, as the system."""
         with self.engine.begin() as conn:
-            values = {"id": bank_id, "lane_id": lane_id, "doors": doors, "created_at": now}
-            if insert_ignore(conn, locker_banks, values):
-                action = "locker_bank.created"
-            else:
-                conn.execute(
-                    update(locker_banks)
-                    .where(locker_banks.c.id == bank_id)
-                    .values(lane_id=lane_id, doors=doors)
-                )
-                action = "locker_bank.updated"
-            audit.append(
-                conn,
-                at=now,
-                actor="system",
-                action=action,
-                subject=f"locker_bank:{bank_id}",
-                detail={"lane_id": lane_id, "doors": doors},
-            )
+            locker_admin.save_bank(conn, bank_id, lane_id, doors, actor="system", now=self.clock())
 
     # -- documents (staff and agencies) -----------------------------------------------------
 
@@ -414,9 +398,9 @@ class Office:
     def create_api_key(
         self, role: str, *, lane_id: str | None = None, label: str = "", actor="system"
     ) -> str:
-        """Create an API key and return it (shown once; only its SHA-256 is stored)."""
-        with self.engine.begin() as conn:
-            return apikeys.create(conn, role, lane_id=lane_id, label=label, actor=actor, now=self.clock())
+        """Create an API key and return it (shown once; only its SHA-256 is stored): ``issue_api_key``
+        without the webhook, so both follow one set of rules."""
+        return self.issue_api_key(role, lane_id=lane_id, label=label, actor=actor)["key"]
 
     def issue_api_key(
         self,

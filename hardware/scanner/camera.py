@@ -19,32 +19,30 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections import deque
 
 import cv2
 import numpy as np
 
 from hardware.errors import ScannerError
+from hardware.scanner.camera_health import (
+    ASLEEP,
+    CANNOT_OPEN,
+    CONNECTING,
+    EOF,
+    READ_FAILED,
+    STOPPED,
+    CameraHealth,
+)
 from hardware.scanner.capture_source import CaptureSource
 from hardware.scanner.decode_pacer import DecodePacer
 from hardware.scanner.decoder import QrDecoder
+from hardware.scanner.frame_check import check_frame
 from hardware.scanner.frame_region import Roi, check_roi, gray_region
 from hardware.scanner.interface import OnRead, Scanner
 from hardware.scanner.latest_frame import LatestFrame, grab_frames
-from hardware.status import DeviceState, DeviceStatus
+from hardware.status import DeviceStatus
 
 log = logging.getLogger(__name__)
-
-# Worker phases, and what each means for the device state when reported.
-_STOPPED, _CONNECTING, _CANNOT_OPEN, _READING, _READ_FAILED, _EOF, _ASLEEP = (
-    "stopped",
-    "connecting",
-    "cannot-open",
-    "reading",
-    "no-frames",
-    "eof",
-    "asleep",
-)
 
 
 class CameraScanner(Scanner):
@@ -115,18 +113,7 @@ class CameraScanner(Scanner):
         self._on_read: OnRead | None = None
         self._thread: threading.Thread | None = None
         self._stopping = threading.Event()
-        self._lock = threading.Lock()  # guards the counters below, read by status()
-        self._phase = _STOPPED
-        self._detail = "not started"
-        self._since = time.time()
-        self._opened_at = 0.0  # monotonic
-        self._last_frame_at = 0.0  # monotonic
-        self._frame_times: deque[float] = deque(maxlen=30)
-        self._frames = 0
-        self._scanned = 0
-        self._skipped = 0
-        self._decoded = 0
-        self._last_read_at: float | None = None  # wall clock, for people
+        self._health = CameraHealth(kind=self.kind, name=name, stall_seconds=stall_seconds)
 
     # -- Scanner interface ---------------------------------------------------------------
 
@@ -136,7 +123,7 @@ class CameraScanner(Scanner):
         self._on_read = on_read
         self._stopping.clear()
         self._pacer.wake(time.monotonic())
-        self._set_phase(_CONNECTING, f"opening {self.source.describe()}")
+        self._health.set_phase(CONNECTING, f"opening {self.source.describe()}")
         self._thread = threading.Thread(target=self._run, name=f"scanner-{self.name}", daemon=True)
         self._thread.start()
 
@@ -148,8 +135,8 @@ class CameraScanner(Scanner):
             thread.join(timeout=self.stall_seconds + 2.0)
             if thread.is_alive():
                 log.warning("scanner %s: worker did not stop in time", self.name)
-        if self._phase != _EOF:
-            self._set_phase(_STOPPED, "stopped")
+        if self._health.phase != EOF:
+            self._health.set_phase(STOPPED, "stopped")
 
     def set_awake(self, awake: bool) -> None:
         """Vehicle-present input: while not awake nothing is decoded (or the camera is released)."""
@@ -162,45 +149,9 @@ class CameraScanner(Scanner):
         self._awake_changed.set()
 
     def status(self) -> DeviceStatus:
-        now = time.monotonic()
-        with self._lock:
-            phase, detail, since = self._phase, self._detail, self._since
-            last_frame = self._last_frame_at or self._opened_at
-            times = list(self._frame_times)
-            info = {
-                "source": self.source.describe(),
-                "source_kind": self.source.kind,
-                "fps": 0.0,
-                "frames": self._frames,
-                "scanned": self._scanned,
-                "skipped": self._skipped,
-                "decoded": self._decoded,
-                "last_read_at": self._last_read_at,
-                "eof": phase == _EOF,
-                "awake": self._awake,
-                "idle": self._pacer.is_idle(now),
-            }
-        if len(times) >= 2 and now - times[-1] < 2.0 and times[-1] > times[0]:
-            info["fps"] = round((len(times) - 1) / (times[-1] - times[0]), 1)
-
-        state, reasons = DeviceState.OFFLINE, [phase]
-        if phase == _READING:
-            silent_for = now - last_frame
-            if silent_for <= self.stall_seconds:
-                state, reasons = DeviceState.OK, []
-            else:
-                reasons, detail = [_READ_FAILED], f"no frame for {silent_for:.0f} s"
-                since = time.time() - silent_for + self.stall_seconds
-        elif phase in (_EOF, _ASLEEP):
-            state, reasons = DeviceState.OK, []
-        return DeviceStatus(
-            kind=self.kind,
-            name=self.name,
-            state=state,
-            reasons=reasons,
-            detail=detail,
-            info=info,
-            since=since,
+        source = {"source": self.source.describe(), "source_kind": self.source.kind}
+        return self._health.status(
+            source=source, awake=self._awake, idle=self._pacer.is_idle(time.monotonic())
         )
 
     # -- worker ------------------------------------------------------------------------
@@ -219,9 +170,9 @@ class CameraScanner(Scanner):
                     auto_exposure=self.auto_exposure,
                 )
                 if capture is None:
-                    if self._phase != _CANNOT_OPEN:
+                    if self._health.phase != CANNOT_OPEN:
                         log.warning("scanner %s: cannot open %s", self.name, self.source.describe())
-                    self._set_phase(_CANNOT_OPEN, f"cannot open {self.source.describe()}")
+                    self._health.set_phase(CANNOT_OPEN, f"cannot open {self.source.describe()}")
                     self._stopping.wait(self.reconnect_seconds)
                     continue
                 self._connected()
@@ -232,34 +183,30 @@ class CameraScanner(Scanner):
                         outcome = self._read_live(capture)
                 finally:
                     capture.release()
-                if outcome == _EOF:
+                if outcome == EOF:
                     log.info("scanner %s: end of %s", self.name, self.source.describe())
-                    self._set_phase(_EOF, "end of file reached")
+                    self._health.set_phase(EOF, "end of file reached")
                     return
-                if outcome == _READ_FAILED:
+                if outcome == READ_FAILED:
                     log.warning("scanner %s: frames stopped; reconnecting", self.name)
-                    self._set_phase(_READ_FAILED, f"frames stopped from {self.source.describe()}")
+                    self._health.set_phase(READ_FAILED, f"frames stopped from {self.source.describe()}")
                     self._stopping.wait(self.reconnect_seconds)
         except Exception:  # keep the reason visible on the dashboard instead of a silent dead thread
             log.exception("scanner %s: worker crashed", self.name)
-            self._set_phase("failed", "worker crashed; see the log")
+            self._health.set_phase("failed", "worker crashed; see the log")
 
     def _connected(self) -> None:
-        with self._lock:
-            self._opened_at = time.monotonic()
-            self._last_frame_at = 0.0
-            self._frame_times.clear()  # fps of this connection only
         log.info("scanner %s: reading %s", self.name, self.source.describe())
-        self._set_phase(_READING, "")
+        self._health.connected()
 
     def _sleep_released(self) -> None:
-        self._set_phase(_ASLEEP, "asleep: camera released until the lane wakes")
+        self._health.set_phase(ASLEEP, "asleep: camera released until the lane wakes")
         while not self._awake and not self._stopping.is_set():
             self._awake_changed.wait(0.5)
             self._awake_changed.clear()
 
     def _play_file(self, capture: cv2.VideoCapture) -> str:
-        """Decode every frame at ``fps_cap``; return ``_EOF``, ``_READ_FAILED`` or ``_STOPPED``."""
+        """Decode every frame at ``fps_cap``; return ``EOF``, ``READ_FAILED`` or ``STOPPED``."""
         interval = 1.0 / self.fps_cap
         next_decode = 0.0
         frames_since_rewind = 0
@@ -269,24 +216,24 @@ class CameraScanner(Scanner):
             ok, frame = capture.read()
             if not ok:
                 if not self.loop:
-                    return _EOF
+                    return EOF
                 if frames_since_rewind == 0 or not capture.set(cv2.CAP_PROP_POS_FRAMES, 0):
-                    return _READ_FAILED  # nothing to loop over, or not seekable: reopen
+                    return READ_FAILED  # nothing to loop over, or not seekable: reopen
                 frames_since_rewind = 0
                 continue
             frames_since_rewind += 1
-            self._count_frame()
+            self._health.count_frame()
             next_decode = time.monotonic() + interval
             if self._awake:
                 self._decode_and_emit(gray_region(frame, self.roi))
-        return _STOPPED
+        return STOPPED
 
     def _read_live(self, capture: cv2.VideoCapture) -> str:
         """Grab in a capture thread, decode the freshest frame in this one; return the outcome."""
         slot = LatestFrame()
         grabber = threading.Thread(
             target=grab_frames,
-            args=(capture, slot, self._count_frame),
+            args=(capture, slot, self._health.count_frame),
             name=f"scanner-{self.name}-capture",
             daemon=True,
         )
@@ -304,10 +251,10 @@ class CameraScanner(Scanner):
         next_look = 0.0
         while not self._stopping.is_set():
             if slot.failed:
-                return _READ_FAILED
+                return READ_FAILED
             if not self._awake:
                 if self.release_when_asleep:
-                    return _ASLEEP
+                    return ASLEEP
                 self._awake_changed.wait(0.5)  # the capture thread keeps grabbing meanwhile
                 self._awake_changed.clear()
                 continue
@@ -324,53 +271,19 @@ class CameraScanner(Scanner):
                 if self._decode_and_emit(gray):
                     self._pacer.wake(now)
             else:
-                with self._lock:
-                    self._skipped += 1
-        return _STOPPED
+                self._health.count_skip()
+        return STOPPED
 
     def read_once(self) -> dict:
-        """Decode the freshest frame now, for a technician's self-test; nothing is passed to the lane.
-
-        Returns the frame size, its age and how many codes it holds (never their text).
-        """
-        snapshot = getattr(self, "_snapshot", None)
-        if snapshot is None:
-            return {"frame": False, "detail": "no frame received yet"}
-        frame, at = snapshot
-        started = time.perf_counter()
-        texts = self.decoder.decode(gray_region(frame, self.roi))
-        return {
-            "frame": True,
-            "width": int(frame.shape[1]),
-            "height": int(frame.shape[0]),
-            "age_s": round(time.monotonic() - at, 2),
-            "codes": len(texts),
-            "decode_ms": round((time.perf_counter() - started) * 1000, 1),
-        }
+        """Decode the freshest frame now, for a technician's self-test (``frame_check``)."""
+        return check_frame(getattr(self, "_snapshot", None), self.decoder, self.roi)
 
     def _decode_and_emit(self, frame: np.ndarray) -> bool:
         texts = self.decoder.decode(frame)
-        with self._lock:
-            self._scanned += 1
-            if texts:
-                self._decoded += len(texts)
-                self._last_read_at = time.time()
+        self._health.count_scan(len(texts))
         for text in texts:
             try:
                 self._on_read(text)
             except Exception:  # the lane's problem, but it must not kill the camera
                 log.exception("scanner %s: on_read callback failed", self.name)
         return bool(texts)
-
-    def _count_frame(self) -> None:
-        now = time.monotonic()
-        with self._lock:
-            self._frames += 1
-            self._last_frame_at = now
-            self._frame_times.append(now)
-
-    def _set_phase(self, phase: str, detail: str) -> None:
-        with self._lock:
-            if phase != self._phase:
-                self._since = time.time()
-            self._phase, self._detail = phase, detail

@@ -101,3 +101,27 @@ def test_apikey_create_and_audit_verify(tmp_path):
     verify = ambil("audit", "verify", "--config", str(config))
     assert verify.returncode == 0 and verify.stdout.startswith("ok")
     assert Path(tmp_path / "state" / "office.db").exists()
+
+
+def test_safe_off_fails_for_a_bank_it_cannot_open(tmp_path, monkeypatch):
+    # a bank that did not start is a stand-in (hardware/failed.py) whose all_off() does nothing:
+    # safe-off must not report it switched off
+    import gpiozero
+    from gpiozero.pins.mock import MockFactory
+
+    from web.cli import main
+
+    class NoGpioAccess(MockFactory):
+        def pin(self, spec, **kwargs):
+            raise PermissionError(13, "Permission denied", "/dev/gpiochip0")
+
+    config = tmp_path / "lane.toml"
+    config.write_text(
+        f'state_dir = "{tmp_path / "state"}"\n'
+        '[[lane.lockers]]\ntype = "sim"\nid = "A"\ndoors = 2\n'
+        '[[lane.lockers]]\ntype = "gpio"\nid = "G"\nrelay_pins = [17]\n'
+    )
+    monkeypatch.setattr(gpiozero.Device, "pin_factory", NoGpioAccess())
+    assert main(["lane", "safe-off", "--config", str(config)]) == 1
+    monkeypatch.setattr(gpiozero.Device, "pin_factory", MockFactory())
+    assert main(["lane", "safe-off", "--config", str(config)]) == 0

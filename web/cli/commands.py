@@ -279,6 +279,7 @@ def lane_safe_off(args) -> int:
     """
     import logging
 
+    from controller.devices import failed_at_start
     from controller.ops.logs import setup_logging
     from controller.system import build_lockers
 
@@ -296,6 +297,11 @@ def lane_safe_off(args) -> int:
             failed += 1
             continue
         for bank in banks.values():
+            why = failed_at_start(bank)  # a bank that did not open cannot be said to be off
+            if why is not None:
+                log.error("locker bank %s: cannot open it to switch relays off: %s", bank_cfg.id, why)
+                failed += 1
+                continue
             try:
                 bank.all_off()
                 log.info("locker bank %s: every relay off", bank.name)

@@ -1,13 +1,16 @@
-"""``ambil doctor``: the configured devices (printer queue, serial ports, camera, GPIO)."""
+"""``ambil doctor``: the configured devices (printer queue, serial ports, camera, GPIO).
+
+The devices are asked through the probes in ``hardware/`` (the drivers' own parsers and openers);
+this module only turns their answers into findings with a fix.
+"""
 
 from __future__ import annotations
 
-import glob
-import os
-import threading
 from pathlib import Path
 
 from controller.ops.doctor.run import FAIL, OK, WARN, Finding
+from hardware.ports import gpio_chips, gpio_pin_factory, open_serial_port
+from hardware.printer.probe import cups_queues
 
 CUPS_STOPPED = 5  # IPP printer-state "stopped"
 
@@ -55,7 +58,7 @@ def printer_findings(cfg) -> list[Finding]:
         return [Finding(OK, "printer", "simulated (lane.printer.type = 'sim')")]
     where = cfg.server or "the local CUPS"
     try:
-        printers = _cups_printers(cfg.server)
+        printers = cups_queues(cfg.server)
     except Exception as exc:
         return [
             Finding(
@@ -105,31 +108,6 @@ def printer_findings(cfg) -> list[Finding]:
     return [Finding(OK, "printer", f"queue '{queue}' on {where} accepts jobs")]
 
 
-def _cups_printers(server: str | None) -> dict:
-    """The queues on ``server``, asked from a fresh thread (libcups keeps the server per thread)."""
-    result: dict = {}
-
-    def ask() -> None:
-        try:
-            import cups
-
-            from hardware.printer.cups_server import use_server
-
-            use_server(server)  # the driver's own parser: IPv6 "[::1]:631" included
-            result["printers"] = cups.Connection().getPrinters()
-        except Exception as exc:  # reported by the caller
-            result["error"] = exc
-
-    thread = threading.Thread(target=ask, name="doctor-cups", daemon=True)
-    thread.start()
-    thread.join(timeout=15)
-    if thread.is_alive():
-        raise TimeoutError("no answer within 15 s")
-    if "error" in result:
-        raise result["error"]
-    return result["printers"]
-
-
 # -- serial ports -------------------------------------------------------------------------------
 def serial_finding(name: str, port: str, baudrate: int, key: str, what: str) -> Finding:
     if not Path(port).exists():
@@ -142,10 +120,7 @@ def serial_finding(name: str, port: str, baudrate: int, key: str, what: str) -> 
             f"udevadm trigger`; or fix {key}",
         )
     try:
-        import serial
-
-        with serial.Serial(port, baudrate=baudrate, timeout=0):
-            pass
+        open_serial_port(port, baudrate)
     except PermissionError:
         return Finding(
             FAIL, name, f"no permission to open {port}", "sudo usermod -aG dialout ambil (then restart)"
@@ -160,22 +135,21 @@ def serial_finding(name: str, port: str, baudrate: int, key: str, what: str) -> 
 # -- camera -------------------------------------------------------------------------------------
 def camera_finding(source) -> Finding:
     """Open the camera the way the driver does (one parser, one opener) and read one frame."""
-    from hardware.scanner.capture_source import CaptureSource
+    from hardware.scanner.probe import probe_camera  # OpenCV loads only when a camera is configured
 
     try:
-        parsed = CaptureSource.parse(source)
+        probe = probe_camera(source, timeout_seconds=5.0)
     except ValueError as exc:
         return Finding(FAIL, "scanner", f"camera source: {exc}", "fix lane.scanner.source")
-    name = parsed.describe()  # a stream URL's password is masked
-    if parsed.kind == "device" and isinstance(parsed.target, str) and not Path(parsed.target).exists():
+    name = probe.name  # a stream URL's password is masked
+    if probe.problem == "missing":
         return Finding(
             FAIL,
             "scanner",
             f"camera {name} does not exist",
             "plug in the camera (`ls /dev/video*`), or fix lane.scanner.source",
         )
-    capture = parsed.open(timeout_seconds=5.0)
-    if capture is None:
+    if probe.problem == "no-open":
         return Finding(
             FAIL,
             "scanner",
@@ -184,41 +158,30 @@ def camera_finding(source) -> Finding:
             "or stop the running lane first (`sudo systemctl stop ambil-lane`); "
             "or fix lane.scanner.source",
         )
-    try:
-        ok, frame = capture.read()
-    finally:
-        capture.release()
-    if not ok or frame is None:
+    if probe.problem == "no-frame":
         return Finding(
             FAIL,
             "scanner",
             f"camera {name!r} opens but gives no frame",
             "replug the camera; try another USB port",
         )
-    height, width = frame.shape[:2]
-    return Finding(OK, "scanner", f"camera {name!r} gives {width}x{height} frames")
+    return Finding(OK, "scanner", f"camera {name!r} gives {probe.width}x{probe.height} frames")
 
 
 # -- GPIO ---------------------------------------------------------------------------------------
 def gpio_finding(users: list[str]) -> Finding:
     who = ", ".join(users)
-    chips = sorted(glob.glob("/dev/gpiochip*"))
+    chips, writable = gpio_chips()
     if not chips:
         return Finding(
             FAIL, "gpio", f"no /dev/gpiochip* for {who}", "run ambil on a Raspberry Pi (GPIO lockers/signals)"
         )
-    if not all(os.access(chip, os.R_OK | os.W_OK) for chip in chips):
+    if not writable:
         return Finding(
             FAIL, "gpio", f"no access to {chips[0]} for {who}", "sudo usermod -aG gpio ambil (then restart)"
         )
     try:
-        import warnings
-
-        from gpiozero import Device
-
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            factory = Device.pin_factory or Device._default_pin_factory()
+        factory = gpio_pin_factory()
     except Exception as exc:
         return Finding(
             FAIL,
@@ -226,4 +189,4 @@ def gpio_finding(users: list[str]) -> Finding:
             f"no GPIO pin library: {exc}",
             "sudo apt install python3-lgpio (or .venv/bin/pip install lgpio)",
         )
-    return Finding(OK, "gpio", f"{type(factory).__name__} drives {who}")
+    return Finding(OK, "gpio", f"{factory} drives {who}")

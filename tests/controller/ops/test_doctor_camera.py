@@ -7,7 +7,7 @@ from pathlib import Path
 from controller.ops.doctor.devices import camera_finding
 from controller.ops.doctor.run import FAIL, OK
 
-CORPUS = Path(__file__).parents[1] / "data" / "qr-corpus"
+CORPUS = Path(__file__).parents[2] / "data" / "qr-corpus"
 
 
 def test_an_image_file_gives_its_frame():
