@@ -98,9 +98,10 @@ class CostlyStage:
         with context.budget.spend("super-resolution"):
             enlarged = self.cnn.upscale(np.ascontiguousarray(small))
         for reader in _SR_READERS:
-            if context.budget.expired():
+            if not context.budget.affords("sr-read"):
                 return []
-            texts = reader(enlarged)
+            with context.budget.spend("sr-read"):
+                texts = reader(enlarged)
             if texts:
                 confirmed = context.confirmation.offer(texts, ("sr", index, reader.__name__))
                 if confirmed:
@@ -121,9 +122,10 @@ class CostlyStage:
         for quad in corners:
             square = _rectified(region, quad)
             for reader in _SR_READERS:
-                if context.budget.expired():
+                if not context.budget.affords("sr-read"):
                     return []
-                found = reader(square)
+                with context.budget.spend("sr-read"):
+                    found = reader(square)
                 confirmed = context.confirmation.offer(found, ("rectified", index, reader.__name__))
                 if confirmed:
                     return confirmed

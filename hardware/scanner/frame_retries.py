@@ -107,16 +107,19 @@ def retry_reads(
     """Try each reader on each prepared version of each region; the first confirmed texts win.
 
     A pass's texts count only once ``confirmation`` (the misdecode guard, ``confirm.py``)
-    confirms them: by default when two passes (reader, version, region) agree. No pass starts
-    once ``clock()`` reaches ``deadline``.
+    confirms them: by default when two passes (reader, version, region) agree. A pass starts
+    only if it would end before ``deadline`` were it as slow as the slowest pass so far.
     """
     confirmation = confirmation or Confirmation()
+    slowest = 0.0  # the slowest pass so far: the next one may take as long, so it must fit
     for index, region in enumerate(gray_regions):
         for version_name, version in prepared_versions(region):
             for reader in readers:
-                if deadline is not None and clock() >= deadline:
+                started = clock()
+                if deadline is not None and started + slowest >= deadline:
                     return []
                 texts = reader(version)
+                slowest = max(slowest, clock() - started)
                 if texts:
                     source = (index, version_name, getattr(reader, "__name__", repr(reader)))
                     confirmed = confirmation.offer(texts, source)

@@ -11,7 +11,7 @@ from hardware.scanner.costly_stage import CostlyStage
 from hardware.scanner.decoder import QrDecoder, ReaderResult, only_when_likely
 from hardware.scanner.frame_budget import FrameBudget, FrameContext, PassCosts, budget_seconds
 from tests.hardware.scanner.helpers import pickup_code
-from web.cli.bench.lane_frames import render_qr
+from tests.rigs.frames import render_qr
 
 FRAME = np.full((720, 1280), 200, np.uint8)  # a camera-sized frame: no finder check on it
 RIGHT = "https://example.org/ambil/doc/4711"

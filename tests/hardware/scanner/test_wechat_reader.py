@@ -13,7 +13,7 @@ from hardware.errors import ScannerError
 from hardware.scanner import wechat_reader
 from hardware.scanner.wechat_reader import MODEL_FILES, MODEL_PACKAGE, WeChatReader
 from tests.hardware.scanner.helpers import pickup_code
-from web.cli.bench.lane_frames import blank_frame, phone_frame, render_qr
+from tests.rigs.frames import blank_frame, phone_frame, render_qr
 
 
 @pytest.fixture(scope="module")

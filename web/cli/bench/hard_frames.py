@@ -71,13 +71,13 @@ def _code_frame(variant: str, code: str, rng: np.random.Generator) -> np.ndarray
     else:
         face, box = _phone_face(qr, qr_side, rng, inverted=rng.random() < 0.15)
     if variant == "glare":
-        face = fx.glare_blobs(face, rng, strength=rng.uniform(0.7, 1.3))
+        face = fx.glare_blobs(face, rng, strength=rng.uniform(0.5, 1.0))
     elif variant == "sky":
         face = fx.sky_reflection(face, rng, alpha=rng.uniform(0.68, 0.84))
     elif variant == "thumb":
         face = fx.thumb_over_corner(face, box, rng, cover=rng.uniform(0.2, 0.34))
     elif variant == "cracked":
-        face = fx.cracked_screen(face, rng, cracks=int(rng.integers(3, 8)))
+        face = fx.cracked_screen(face, rng, cracks=int(rng.integers(2, 6)))
     elif variant == "crumpled":
         face = fx.crumple(face, rng, amount=rng.uniform(0.8, 1.6))
     frame, mask = _place(face, rng)
@@ -86,7 +86,7 @@ def _code_frame(variant: str, code: str, rng: np.random.Generator) -> np.ndarray
     elif variant == "defocus":
         frame = fx.defocus(frame, radius=rng.uniform(1.6, 2.6))
     elif variant == "moire":
-        frame = fx.moire(frame, mask, rng, depth=rng.uniform(0.55, 0.85))
+        frame = fx.moire(frame, mask, rng, depth=rng.uniform(0.45, 0.75))
     elif variant == "night":
         frame = fx.night(frame, rng, light=rng.uniform(0.05, 0.12), infrared=rng.random() < 0.4)
     return _camera(frame, rng)
