@@ -107,8 +107,10 @@ def test_slow_decoding_always_gets_the_freshest_frame(scanners):
         scanner = scanners(server.url, fps_cap=30, decoder=decoder)
         scanner.start(Reads())
         wait_for(lambda: len(decoder.lags) >= 6)
-        # Each decode takes 9 frame times; a queue of old frames would lag 9, 18, 27 ... behind.
-        assert max(decoder.lags) <= 4, decoder.lags
+        # Each decode takes 9 frame times; a queue of old frames would lag 9, 18, 27 ... behind
+        # (45 by the sixth decode). The freshest frame lags only what capture itself delays, a few
+        # frames, more on a busy machine: under one decode's worth (9), and never growing.
+        assert max(decoder.lags) < 9, decoder.lags
         info = scanner.status().info
         assert info["frames"] > 5 * info["scanned"]
     finally:
