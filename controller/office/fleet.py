@@ -20,6 +20,7 @@ from controller.kernel.errors import AmbilError
 from controller.kernel.lane_commands import LaneCommands
 from controller.office import audit
 from controller.office.alerts import LANE_OFFLINE, Alerts, Thresholds, conditions
+from controller.office.background import BackgroundJob
 from controller.office.fleet_reads import FleetReads
 from controller.office.tables import (
     lane_events,
@@ -33,8 +34,10 @@ log = logging.getLogger(__name__)
 PRUNE_EVERY_S = 3600.0
 
 
-class Fleet(FleetReads):
+class Fleet(FleetReads, BackgroundJob):
     """Heartbeats in, fleet status out. ``version`` grows on every change (the dashboard's SSE)."""
+
+    thread_name = "fleet-timer"
 
     def __init__(
         self,
@@ -61,19 +64,6 @@ class Fleet(FleetReads):
         self._pruned_at = float("-inf")
 
     # -- life cycle: the timer that notices silent lanes --------------------------------------
-    def start(self) -> None:
-        if self._thread is not None and self._thread.is_alive():
-            return
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name="fleet-timer", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
-
     def _run(self) -> None:
         interval = max(0.2, min(2.0, self.offline_seconds / 4))
         while not self._stop.wait(interval):

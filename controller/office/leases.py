@@ -21,6 +21,7 @@ from sqlalchemy.engine import Connection
 
 from controller.kernel.codes import hash_prefix
 from controller.office import audit
+from controller.office.background import BackgroundJob
 from controller.office.claim_reports import LEASE_EXPIRED
 from controller.office.tables import documents, pickups
 
@@ -76,11 +77,13 @@ def expire_stale_claims(
     return changed
 
 
-class LeaseSweeper:
+class LeaseSweeper(BackgroundJob):
     """Runs ``office.expire_stale_claims()`` every ``interval`` seconds on its own thread.
 
     One per office process for now; when background jobs move to one elected process (many
     office workers on one PostgreSQL), this is one of them. Running it twice at once is safe."""
+
+    thread_name = "claim-leases"
 
     def __init__(self, office, *, interval: float = 30.0):
         self.office = office
@@ -93,19 +96,6 @@ class LeaseSweeper:
         swept = self.office.expire_stale_claims()
         self.office.prune_guesses()
         return swept
-
-    def start(self) -> None:
-        if self._thread is not None and self._thread.is_alive():
-            return
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name="claim-leases", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
 
     def _run(self) -> None:
         while not self._stop.wait(self.interval):
