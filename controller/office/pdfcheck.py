@@ -5,9 +5,6 @@ from __future__ import annotations
 import io
 import logging
 
-from pypdf import PasswordType, PdfReader
-from pypdf.errors import PyPdfError
-
 from controller.kernel.errors import UploadError
 
 log = logging.getLogger(__name__)
@@ -33,6 +30,11 @@ def check_pdf(data: bytes, *, max_bytes: int, max_pages: int) -> int:
         raise UploadError(f"{_mb(len(data))} > {_mb(max_bytes)} limit", key="upload.too_large")
     if b"%PDF-" not in data[:_HEADER_WINDOW]:
         raise UploadError("no %PDF- header", key="upload.not_pdf")
+    # imported here: pypdf costs 15 MB of memory, and a lane process imports this module but
+    # never checks an upload (the lane's footprint budget, docs/benchmarks.md)
+    from pypdf import PasswordType, PdfReader
+    from pypdf.errors import PyPdfError
+
     try:
         reader = PdfReader(io.BytesIO(data), strict=False)
         if reader.is_encrypted:

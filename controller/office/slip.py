@@ -10,16 +10,17 @@ from __future__ import annotations
 import io
 import logging
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import segno
-from reportlab.lib.pagesizes import A6
-from reportlab.lib.units import mm
-from reportlab.pdfbase.pdfmetrics import stringWidth
-from reportlab.pdfgen.canvas import Canvas
+
+if TYPE_CHECKING:  # reportlab is imported when a slip is drawn: a lane process never draws one
+    from reportlab.pdfgen.canvas import Canvas
 
 log = logging.getLogger(__name__)
 
-PAGE_WIDTH, PAGE_HEIGHT = A6  # points, portrait
+mm = 72 / 25.4  # points per millimetre (reportlab.lib.units.mm)
+PAGE_WIDTH, PAGE_HEIGHT = 105 * mm, 148 * mm  # A6 in points, portrait (reportlab's A6)
 MARGIN = 7 * mm
 QR_QUIET_MODULES = 4  # the quiet zone the QR standard asks for
 QR_SIDE = 70 * mm  # 29 + 8 modules: about 1.9 mm per module, easy for a lane camera
@@ -52,6 +53,8 @@ def format_expiry(expires_at: float) -> str:
 
 def _fit(text: str, font: str, size: float, width: float) -> str:
     """``text`` cut with an ellipsis so that it fits ``width`` points."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
     if stringWidth(text, font, size) <= width:
         return text
     while text and stringWidth(text + "...", font, size) > width:
@@ -98,8 +101,10 @@ def render_slip(
     lane_hint: str | None,
 ) -> bytes:
     """The slip as PDF bytes: one A6 portrait page."""
+    from reportlab.pdfgen.canvas import Canvas
+
     buffer = io.BytesIO()
-    canvas = Canvas(buffer, pagesize=A6, pageCompression=1)
+    canvas = Canvas(buffer, pagesize=(PAGE_WIDTH, PAGE_HEIGHT), pageCompression=1)
     canvas.setTitle("Slip pengambilan dokumen")
     canvas.setAuthor("ambil")
     canvas.setFillColorRGB(0, 0, 0)
