@@ -168,7 +168,8 @@ class History(RuleBasedStateMachine):
         if fault in ("lose_answer", "slow_commit"):
             rig.shots.arm(fault)  # counted when it strikes
         elif fault == "kill":
-            rig.killer.arm(n)  # counted when it strikes; 0: right after the next actuation
+            # counted when it strikes; half of them right after the next pulse or print submit
+            rig.killer.arm(0 if n % 2 else n // 2 + 1)
         elif fault == "partition":
             rig.link.down = not rig.link.down
             world.struck["partition" if rig.link.down else "partition_end"] += 1
