@@ -19,7 +19,7 @@ from tests.proof.history.machine import History
 from tests.proof.history.world import World
 
 SEED = int(os.environ.get("AMBIL_HISTORY_SEED", "20261202"))
-CI_HISTORIES = int(os.environ.get("AMBIL_HISTORIES", "12"))
+CI_HISTORIES = int(os.environ.get("AMBIL_HISTORIES", "20"))
 STEPS = 60
 
 
