@@ -98,8 +98,8 @@ class FaultyOffice(InProcessOfficeClient):
 
 
 class FaultySync(InProcessSyncLink):
-    """The in-process sync link behind the same ``Link``; a snapshot computed while the link
-    went down is lost on the way, and a reconciliation answer can be lost after commit."""
+    """The in-process sync link behind the same ``Link``; a reconciliation answer can be lost
+    after the office committed it (the lane sends those releases again: they must be duplicates)."""
 
     def __init__(self, office_sync, lane_id: str, link: Link, shots: OneShots):
         super().__init__(office_sync, lane_id)
