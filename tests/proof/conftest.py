@@ -85,7 +85,9 @@ def make_db(request, tmp_path):
                 made.append(engine)
                 return engine
 
-        migrate(factory())
+        migrated = factory()
+        migrate(migrated)
+        migrated.dispose()  # its pooled connections back now: a suite may make hundreds of databases
         return factory
 
     yield make

@@ -260,3 +260,17 @@ def test_job_is_reported_as_last_recorded_after_kill_9(outbox, pdf_file):
         assert printer.printed == [outbox / f"job-{marker}.pdf"]
     finally:
         printer.close()
+
+
+def test_jam_after_a_given_sheet_stops_the_job_until_cleared(make_printer, pdf_file):
+    printer = make_printer()
+    printer.jam_after(2)  # the second sheet comes out, then the printer jams
+
+    job_id = printer.submit(pdf_file(4), "claim-jam")
+    wait_state(printer, job_id, JobState.STOPPED)
+
+    assert printer.job(job_id).pages_done == 2
+    assert "media-jam" in printer.status().reasons
+    printer.clear_reason("media-jam")  # staff clear the jam: the job goes on to its end
+    wait_state(printer, job_id, JobState.COMPLETED)
+    assert printer.job(job_id).pages_done == 4

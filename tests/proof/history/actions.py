@@ -186,9 +186,10 @@ def show(
     if not rig.alive:
         return None
     world.at += 0.5 if repeat else 10.0
-    pulses, late = len(rig.bank.pulses), rig.faults.pop("late", False)
+    # an armed door fault waits for the next pulse, a slow printer for the next job
+    pulses, late = len(rig.bank.pulses), rig.faults.get("late", False)
     jobs = set(rig.printer.given)
-    if rig.faults.pop("stuck", False) or late:
+    if rig.faults.get("stuck") or late:
         for door in range(1, rig.bank.doors + 1):
             rig.bank.set_stuck(door)
     outcome = None
@@ -201,6 +202,8 @@ def show(
         rig.lane.reporter.flush()  # what the lane's Reporter thread does when the release pokes it
     for door in range(1, rig.bank.doors + 1):
         rig.bank.set_stuck(door, False)
+    if len(rig.bank.pulses) > pulses:
+        rig.faults.clear()
     for door, _ms, _at in rig.bank.pulses[pulses:]:
         wait_for(lambda door=door: door not in rig.bank._timers, timeout=10, what="the sim door's movement")
         opened = rig.bank.door_open(door)
@@ -211,9 +214,11 @@ def show(
             rig.bank.close_door(door)
     for job_id in set(rig.printer.given) - jobs:
         world.job_doc[(rig.lane_id, job_id)] = doc
-    if rig.printer.seconds_per_page != FAST_PAGE:
+    if set(rig.printer.given) - jobs:
         rig.printer.seconds_per_page = FAST_PAGE
     reason = None if outcome is None else outcome.reason
+    if reason == "" and doc is not None and label is None:
+        doc.told_released = True
     world.answers.append((rig.lane_id, doc, label or kind, reason, world.clock()))
     return reason
 

@@ -97,7 +97,8 @@ class FaultyOffice(InProcessOfficeLink):
         return not self.link.down
 
     # -- sync: a snapshot computed while the link went down is lost on the way, and a
-    # reconciliation answer can be lost after commit
+    # reconciliation answer can be lost after the office committed it (the lane sends those
+    # releases again: they must be duplicates)
     def fetch_snapshot(self):
         self.link.check()
         return super().fetch_snapshot()

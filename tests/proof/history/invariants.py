@@ -75,7 +75,15 @@ def nothing_lost(world: World) -> list[str]:
     behind a door, every staff action's audit record present, the chain intact."""
     problems = []
     office = world.office
-    state = {doc.id: office.get_document(doc.id)["state"] for doc in world.docs}
+    described = {doc.id: office.get_document(doc.id) for doc in world.docs}
+    state = {doc_id: d["state"] for doc_id, d in described.items()}
+    for doc_id, d in described.items():
+        pickup = d.get("pickup") or {}
+        if pickup.get("state") not in (None, "ready", "released", "revoked", "expired"):
+            problems.append(
+                f"document {doc_id}: its pickup is still {pickup.get('state')!r} after every lane reported "
+                "and the lease sweep ran (the citizen hears code.in_progress)"
+            )
     for doc_id, now in state.items():
         if now not in SETTLED:
             problems.append(

@@ -35,9 +35,9 @@ class History(RuleBasedStateMachine):
     def _doc(self, pick: int, *, ready: bool = False):
         """A document by a drawn number (None when there is none): rules never depend on
         preconditions, so hypothesis draws the same data whatever the lanes' timing did.
-        ``ready``: one with a code, mostly one its citizen has not collected yet."""
+        ``ready``: one with a code, mostly one whose citizen the lanes have not yet told "take it"."""
         docs = [d for d in self.world.docs if d.codes] if ready else self.world.docs
-        waiting = [d for d in docs if not actions.citizen_has(self.world, d)]
+        waiting = [d for d in docs if not d.told_released]
         if ready and waiting and pick % 4:
             docs = waiting
         return docs[pick % len(docs)] if docs else None
@@ -168,7 +168,8 @@ class History(RuleBasedStateMachine):
         if fault in ("lose_answer", "slow_commit"):
             rig.shots.arm(fault)  # counted when it strikes
         elif fault == "kill":
-            rig.killer.arm(n)  # counted when it strikes; 0: right after the next actuation
+            # counted when it strikes; half of them right after the next pulse or print submit
+            rig.killer.arm(0 if n % 2 else n // 2 + 1)
         elif fault == "partition":
             rig.link.down = not rig.link.down
             world.struck["partition" if rig.link.down else "partition_end"] += 1

@@ -18,8 +18,15 @@ from hypothesis.stateful import get_state_machine_test
 from tests.proof.history.machine import History
 from tests.proof.history.world import World
 
-SEED = int(os.environ.get("AMBIL_HISTORY_SEED", "20261202"))
-CI_HISTORIES = int(os.environ.get("AMBIL_HISTORIES", "12"))
+DEFAULT_SEED, DEFAULT_HISTORIES = 11, 20
+SEED = int(os.environ.get("AMBIL_HISTORY_SEED", DEFAULT_SEED))
+CI_HISTORIES = int(os.environ.get("AMBIL_HISTORIES", DEFAULT_HISTORIES))
+# Every fault the checker can inject. The CI size must strike each of them and kill lanes, or it
+# proves less than it says (the seed before 11 struck no lane kill in its first 20 histories).
+FAULT_KINDS = {
+    "clock_jump", "door_late", "door_stuck", "lose_answer", "partition", "partition_end",
+    "printer_jam", "printer_paper", "printer_slow", "slow_commit",
+}  # fmt: skip
 STEPS = 60
 
 
@@ -52,6 +59,10 @@ def run_histories(backend, make_db, tmp_path, figures, histories: int) -> None:
     logging.getLogger("controller").setLevel(logging.WARNING)
     try:
         test()
+        if (SEED, histories) == (DEFAULT_SEED, DEFAULT_HISTORIES):  # the draws are the seed's alone
+            struck = {k.split(":", 1)[1] for k, v in History.totals.items() if k.startswith("fault:") and v}
+            assert FAULT_KINDS <= struck, f"the CI histories never struck {sorted(FAULT_KINDS - struck)}"
+            assert History.totals["kills"] > 0, "the CI histories killed no lane"
         if os.environ.get("AMBIL_HISTORY_ANSWERS"):
             print({k: v for k, v in sorted(History.totals.items()) if k.startswith("answer:")})
     finally:
