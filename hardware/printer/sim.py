@@ -17,9 +17,6 @@ import threading
 from dataclasses import replace
 from pathlib import Path
 
-from pypdf import PdfReader
-from pypdf.errors import PdfReadError
-
 from hardware.errors import DeviceOffline, PrinterError
 from hardware.printer.interface import JobState, JobStatus, Printer
 from hardware.printer.reasons import blocking, classify
@@ -269,6 +266,10 @@ class SimPrinter(Printer):
 
 
 def _count_pages(pdf: Path) -> int:
+    # imported at the first print: pypdf costs a lane process ~10 MB resident (docs/benchmarks.md)
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
     try:
         pages = len(PdfReader(pdf).pages)
     except FileNotFoundError:
