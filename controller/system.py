@@ -205,7 +205,7 @@ def build_system(
 def build_office(config: Config):
     from controller.office.blobs import BlobStore
     from controller.office.db import make_engine
-    from controller.office.migrations import migrate
+    from controller.office.db.migrations import migrate
     from controller.office.office import GuessLimits, Office
 
     config.state_dir.mkdir(parents=True, exist_ok=True)

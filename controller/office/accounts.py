@@ -18,8 +18,8 @@ from sqlalchemy.exc import IntegrityError
 from controller.kernel.errors import AmbilError, AuthError
 from controller.office import audit
 from controller.office.credentials import HASHER, check_password, token_hash, verify_password
+from controller.office.db.tables import LANGUAGES, USER_ROLES, sessions, users
 from controller.office.sessions import AccountSessions, User
-from controller.office.tables import LANGUAGES, USER_ROLES, sessions, users
 
 
 class Accounts(AccountSessions):

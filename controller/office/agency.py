@@ -18,8 +18,8 @@ from sqlalchemy.exc import IntegrityError
 
 from controller.kernel.errors import AmbilError, DocumentError
 from controller.office import audit
+from controller.office.db.tables import api_keys, documents, pickups
 from controller.office.documents import IssuedCode
-from controller.office.tables import api_keys, documents, pickups
 
 log = logging.getLogger(__name__)
 

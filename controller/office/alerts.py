@@ -20,7 +20,7 @@ from sqlalchemy.engine import Engine
 
 from controller.kernel.errors import AmbilError
 from controller.office import audit
-from controller.office.tables import alerts
+from controller.office.db.tables import alerts
 from hardware.printer.reasons import split_reason
 
 log = logging.getLogger(__name__)

@@ -10,7 +10,7 @@ from sqlalchemy.engine import Connection
 
 from controller.kernel.errors import AmbilError
 from controller.office import audit
-from controller.office.tables import ROLES, api_keys
+from controller.office.db.tables import ROLES, api_keys
 
 KEY_PREFIX = "amk_"
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from sqlalchemy import select, update
 from sqlalchemy.engine import Connection
 
-from controller.office.tables import AUDIT_GENESIS_HASH, audit_head, audit_log
+from controller.office.db.tables import AUDIT_GENESIS_HASH, audit_head, audit_log
 
 log = logging.getLogger(__name__)
 

@@ -21,7 +21,7 @@ from controller.kernel.errors import AmbilError, AuthError, CodeError
 from controller.kernel.outcomes import CLAIM_OUTCOMES
 from controller.office import audit, guessing
 from controller.office.db import insert_ignore
-from controller.office.tables import claims, documents, pickups
+from controller.office.db.tables import claims, documents, pickups
 
 log = logging.getLogger(__name__)
 

@@ -18,8 +18,8 @@ from controller.kernel.codes import hash_prefix
 from controller.kernel.errors import AuthError, CodeError, DocumentError
 from controller.kernel.grants import Grant
 from controller.office import audit, guessing
+from controller.office.db.tables import claims, documents, locker_banks, pickups
 from controller.office.guessing import GuessLimits
-from controller.office.tables import claims, documents, locker_banks, pickups
 
 log = logging.getLogger(__name__)
 

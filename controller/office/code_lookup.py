@@ -14,7 +14,7 @@ from sqlalchemy.engine import Connection
 
 from controller.kernel.codes import code_hash, derive_short_code, parse_code
 from controller.kernel.errors import AuthError, CodeError, DocumentError
-from controller.office.tables import documents, lanes, locker_banks, pickups
+from controller.office.db.tables import documents, lanes, locker_banks, pickups
 
 log = logging.getLogger(__name__)
 

@@ -15,8 +15,8 @@ from sqlalchemy.engine import Connection
 from controller.kernel.codes import code_hash, derive_short_code, hash_prefix, new_code, short_code_hmac
 from controller.kernel.errors import DocumentError
 from controller.office import audit, door_release
+from controller.office.db.tables import DOCUMENT_KINDS, DOOR_SIZES, documents, locker_banks, pickups
 from controller.office.second_factor import kind_requires_pin, new_pin, pin_hmac
-from controller.office.tables import DOCUMENT_KINDS, DOOR_SIZES, documents, locker_banks, pickups
 
 log = logging.getLogger(__name__)
 

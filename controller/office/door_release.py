@@ -23,7 +23,7 @@ from sqlalchemy.engine import Connection
 
 from controller.kernel.clock import OFFLINE_GRACE_MAX_SECONDS
 from controller.office.db import insert_ignore
-from controller.office.tables import documents, lane_sync, locker_banks
+from controller.office.db.tables import documents, lane_sync, locker_banks
 
 # states whose document keeps its door taken (its item is in it, or is being put in)
 DOOR_HOLDING_STATES = ("draft", "ready", "uncertain", "expired")

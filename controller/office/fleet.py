@@ -21,13 +21,13 @@ from controller.kernel.lane_commands import LaneCommands
 from controller.office import audit
 from controller.office.alerts import LANE_OFFLINE, Alerts, Thresholds, conditions
 from controller.office.background import BackgroundJob
-from controller.office.fleet_reads import FleetReads
-from controller.office.tables import (
+from controller.office.db.tables import (
     lane_events,
     lane_status,
     lanes,
     short_code_attempts,
 )
+from controller.office.fleet_reads import FleetReads
 
 log = logging.getLogger(__name__)
 

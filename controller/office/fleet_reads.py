@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from controller.kernel.errors import AmbilError
 from controller.office.alerts import SEVERITY_RANK
-from controller.office.tables import claims, documents, lane_events, lane_status, lanes, pickups
+from controller.office.db.tables import claims, documents, lane_events, lane_status, lanes, pickups
 
 # worst first: a lane's health and its devices' states ranked
 STATE_RANK = {"offline": 0, "unknown": 0, "error": 1, "warning": 2, "ok": 3}

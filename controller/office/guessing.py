@@ -23,7 +23,7 @@ from sqlalchemy.engine import Connection
 from controller.kernel.errors import CodeError
 from controller.office import audit
 from controller.office.db import insert_ignore
-from controller.office.tables import guess_failures, guess_sites, lanes, pickups, short_code_attempts
+from controller.office.db.tables import guess_failures, guess_sites, lanes, pickups, short_code_attempts
 
 log = logging.getLogger(__name__)
 

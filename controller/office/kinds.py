@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from controller.kernel.errors import AmbilError, DocumentError
 from controller.office import audit
-from controller.office.tables import DOCUMENT_KINDS, document_kinds
+from controller.office.db.tables import DOCUMENT_KINDS, document_kinds
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from controller.kernel.codes import hash_prefix
 from controller.office import audit
 from controller.office.background import BackgroundJob
 from controller.office.claim_reports import LEASE_EXPIRED
-from controller.office.tables import documents, pickups
+from controller.office.db.tables import documents, pickups
 
 log = logging.getLogger(__name__)
 

@@ -16,8 +16,8 @@ from sqlalchemy.exc import IntegrityError
 from controller.kernel.errors import AmbilError, DocumentError
 from controller.office import audit, door_release
 from controller.office.db import insert_ignore
-from controller.office.tables import DOOR_SIZES, lanes, locker_banks, locker_doors
-from controller.office.tables import documents as documents_table
+from controller.office.db.tables import DOOR_SIZES, lanes, locker_banks, locker_doors
+from controller.office.db.tables import documents as documents_table
 
 IDENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 MAX_DOORS = 200

@@ -9,7 +9,7 @@ from sqlalchemy import or_, select, update
 
 from controller.kernel.errors import DocumentError
 from controller.office import audit, documents, door_release
-from controller.office.tables import documents as documents_table
+from controller.office.db.tables import documents as documents_table
 
 log = logging.getLogger(__name__)
 

@@ -22,10 +22,10 @@ from sqlalchemy.engine import Connection, Engine
 
 from controller.kernel.errors import DocumentError
 from controller.office import audit, documents, door_release
+from controller.office.db.tables import DOOR_SIZES, locker_banks, locker_doors
+from controller.office.db.tables import documents as documents_table
 from controller.office.locker_admin import LockerAdmin, ensure_door_rows
 from controller.office.locker_retrieval import LockerRetrieval
-from controller.office.tables import DOOR_SIZES, locker_banks, locker_doors
-from controller.office.tables import documents as documents_table
 
 log = logging.getLogger(__name__)
 

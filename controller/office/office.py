@@ -24,11 +24,11 @@ from controller.office import (
 )
 from controller.office.blobs import BlobStore
 from controller.office.db import insert_ignore
+from controller.office.db.tables import lanes
 from controller.office.documents import IssuedCode
 from controller.office.guessing import GuessLimits
 from controller.office.office_claims import OfficeClaims
 from controller.office.office_documents import OfficeDocuments
-from controller.office.tables import lanes
 
 log = logging.getLogger(__name__)
 
@@ -170,7 +170,7 @@ class Office(OfficeClaims, OfficeDocuments):
         Raises ``code.unknown`` unless ``code`` is the code of a pickup that is ready or claimed.
         """
         from controller.kernel.codes import code_hash, derive_short_code, parse_code
-        from controller.office.tables import pickups
+        from controller.office.db.tables import pickups
 
         code = parse_code(code)
         with self.engine.connect() as conn:
@@ -186,7 +186,7 @@ class Office(OfficeClaims, OfficeDocuments):
         return record_rating(self.engine, lane_id=lane_id, claim_id=claim_id, score=score, now=self.clock())
 
     def _check_kind(self, kind_id: int, delivery: str) -> None:
-        from controller.office.tables import document_kinds
+        from controller.office.db.tables import document_kinds
 
         with self.engine.connect() as conn:
             row = conn.execute(

@@ -16,9 +16,9 @@ from controller.office import (
     documents,
     search,
 )
+from controller.office.db.tables import documents as documents_table
 from controller.office.documents import IssuedCode
 from controller.office.pdfcheck import check_pdf
-from controller.office.tables import documents as documents_table
 
 log = logging.getLogger(__name__)
 
@@ -113,7 +113,7 @@ class OfficeDocuments:
 
     def _issue(self, conn, doc, actor, expiry_days, now) -> IssuedCode:
         if expiry_days is None and doc.kind_id is not None:  # the kind's own validity, if it has one
-            from controller.office.tables import document_kinds
+            from controller.office.db.tables import document_kinds
 
             expiry_days = conn.execute(
                 select(document_kinds.c.expiry_days).where(document_kinds.c.id == doc.kind_id)

@@ -6,7 +6,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
 from controller.kernel.errors import AmbilError
-from controller.office.tables import ratings
+from controller.office.db.tables import ratings
 
 
 def record_rating(engine: Engine, *, lane_id: str, claim_id: str | None, score: int, now: float) -> bool:

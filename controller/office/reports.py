@@ -22,7 +22,7 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
 from controller.kernel.errors import AmbilError
-from controller.office.tables import claims, documents, lanes, pickups, ratings
+from controller.office.db.tables import claims, documents, lanes, pickups, ratings
 
 log = logging.getLogger(__name__)
 

@@ -16,7 +16,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.engine import Connection
 
 from controller.kernel.errors import AmbilError
-from controller.office.tables import DOCUMENT_KINDS, DOCUMENT_STATES, documents
+from controller.office.db.tables import DOCUMENT_KINDS, DOCUMENT_STATES, documents
 
 log = logging.getLogger(__name__)
 

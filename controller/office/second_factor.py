@@ -20,8 +20,8 @@ from sqlalchemy.engine import Connection
 from controller.kernel.codes import short_code_hmac
 from controller.kernel.errors import CodeError
 from controller.office import audit, guessing
+from controller.office.db.tables import document_kinds
 from controller.office.guessing import GuessLimits
-from controller.office.tables import document_kinds
 
 PIN_DIGITS = 6
 

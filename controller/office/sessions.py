@@ -14,7 +14,7 @@ from sqlalchemy import delete, select, update
 from controller.kernel.errors import AuthError
 from controller.office import audit
 from controller.office.credentials import DUMMY_HASH, HASHER, token_hash, verify_password
-from controller.office.tables import sessions, users
+from controller.office.db.tables import sessions, users
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,8 @@ import hashlib
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
+from controller.office.db.tables import documents, locker_banks, pickups
 from controller.office.door_release import door_loads, load_id
-from controller.office.tables import documents, locker_banks, pickups
 
 
 def _version(row) -> str:

@@ -29,9 +29,9 @@ from controller.kernel.codes import hash_prefix
 from controller.kernel.errors import AmbilError, CodeError
 from controller.kernel.outcomes import CLAIM_OUTCOMES
 from controller.office import audit, claim_reports, door_release
+from controller.office.db.tables import claims as claims_table
+from controller.office.db.tables import documents, locker_banks, pickups
 from controller.office.snapshot import releasable
-from controller.office.tables import claims as claims_table
-from controller.office.tables import documents, locker_banks, pickups
 
 log = logging.getLogger(__name__)
 

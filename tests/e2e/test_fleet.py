@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from controller.config import parse_config
 from controller.lane.heartbeat import CachedHost, build_heartbeat
-from controller.office.tables import alerts, notifications
+from controller.office.db.tables import alerts, notifications
 from controller.ops.host import HostProbes, host_health
 from controller.system import build_system
 from tests.rigs.browser import screenshot

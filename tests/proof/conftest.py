@@ -12,7 +12,7 @@ import pytest
 
 from controller.office.blobs import BlobStore
 from controller.office.db import make_engine
-from controller.office.migrations import migrate
+from controller.office.db.migrations import migrate
 from controller.office.office import Office
 from tests.rigs.postgres import PG_URL
 

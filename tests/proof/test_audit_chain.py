@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import delete, select, update
 
 from controller.office import audit
-from controller.office.tables import audit_head, audit_log
+from controller.office.db.tables import audit_head, audit_log
 
 FIELDS = ("at", "actor", "action", "subject", "detail", "prev_hash", "hash")
 
@@ -90,7 +90,7 @@ def tamper_reorder(conn, rng, last):
 
 
 def audit_log_genesis() -> str:
-    from controller.office.tables import AUDIT_GENESIS_HASH
+    from controller.office.db.tables import AUDIT_GENESIS_HASH
 
     return AUDIT_GENESIS_HASH
 

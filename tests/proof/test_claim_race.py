@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import func, select
 
 from controller.kernel.errors import CodeError
-from controller.office.tables import claims, pickups
+from controller.office.db.tables import claims, pickups
 from tests.conftest import make_pdf
 from tests.proof.conftest import make_office
 

@@ -22,10 +22,10 @@ from sqlalchemy import select
 from controller.kernel.codes import code_hash
 from controller.kernel.errors import CodeError
 from controller.office.blobs import BlobStore
+from controller.office.db.tables import audit_log
 from controller.office.guessing import GuessLimits
 from controller.office.kinds import DocumentKinds
 from controller.office.office import Office
-from controller.office.tables import audit_log
 from tests.conftest import make_pdf
 from tests.controller.office.conftest import FakeClock
 from tests.proof.conftest import SHORT_KEY

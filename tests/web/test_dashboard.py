@@ -6,7 +6,7 @@ import json
 
 from sqlalchemy import select
 
-from controller.office.tables import audit_log
+from controller.office.db.tables import audit_log
 from tests.rigs.server import LiveServer
 from tests.rigs.wait import wait_for
 from tests.web.helpers import browser, login, post_form

@@ -111,7 +111,7 @@ def test_the_keypad_releases_by_short_code(chromium, lane_site):
     with office.engine.connect() as conn:
         from sqlalchemy import select
 
-        from controller.office.tables import ratings
+        from controller.office.db.tables import ratings
 
         rows = conn.execute(select(ratings.c.score, ratings.c.lane_id)).all()
     assert [(r.score, r.lane_id) for r in rows] == [(5, "lane-1")]

@@ -7,7 +7,7 @@ import httpx
 from sqlalchemy import select
 
 from controller.lane.link.http import HttpOfficeLink
-from controller.office.tables import lane_sync
+from controller.office.db.tables import lane_sync
 from tests.rigs.server import LiveServer
 
 

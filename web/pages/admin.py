@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse
 
 from controller.kernel.errors import AmbilError
-from controller.office.tables import LANGUAGES, USER_ROLES
+from controller.office.db.tables import LANGUAGES, USER_ROLES
 from web.auth import Principal, require_page
 from web.csrf import verify_csrf
 from web.deps import AccountsDep, KindsDep, SystemDep, system_of

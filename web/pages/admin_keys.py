@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse
 
 from controller.kernel.errors import AmbilError
-from controller.office.tables import ROLES
+from controller.office.db.tables import ROLES
 from web.auth import Principal, require_page
 from web.csrf import verify_csrf
 from web.deps import LockersDep, OfficeDep, system_of

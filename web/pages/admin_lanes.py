@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse
 
 from controller.kernel.errors import AmbilError
-from controller.office.tables import DOOR_SIZES
+from controller.office.db.tables import DOOR_SIZES
 from web.auth import Principal, require_page
 from web.csrf import verify_csrf
 from web.deps import LockersDep, system_of

@@ -15,10 +15,10 @@ from starlette.concurrency import run_in_threadpool
 
 from controller.kernel.errors import AmbilError, DocumentError, UploadError
 from controller.office import documents, door_release
+from controller.office.db.tables import DOCUMENT_KINDS, DOCUMENT_STATES, DOOR_SIZES
 from controller.office.preview import PreviewCache, PreviewUnavailable
 from controller.office.search import PAGE_SIZE
 from controller.office.slip import render_slip
-from controller.office.tables import DOCUMENT_KINDS, DOCUMENT_STATES, DOOR_SIZES
 from web.auth import Principal, require_page
 from web.csrf import verify_csrf
 from web.deps import system_of

@@ -26,6 +26,7 @@ from sqlalchemy.engine import Engine
 
 from controller.kernel.codes import code_hash, parse_code
 from controller.kernel.errors import CodeError
+from controller.office.db.tables import api_keys, documents, pickups
 from controller.office.notify import outbox
 from controller.office.notify.channels import Channel, build_channel, mask_target
 from controller.office.notify.messages import (
@@ -37,7 +38,6 @@ from controller.office.notify.messages import (
 )
 from controller.office.notify.sealing import Sealer
 from controller.office.notify.worker import POLL_SECONDS, OutboxWorker
-from controller.office.tables import api_keys, documents, pickups
 
 log = logging.getLogger(__name__)
 

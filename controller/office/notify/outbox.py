@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.engine import Engine
 
-from controller.office.tables import notifications
+from controller.office.db.tables import notifications
 
 LEASE_SECONDS = 300.0  # longer than any channel's timeout (15 s) times its connection attempts
 CLAIM_BATCH = 20  # due rows read per look; each still needs its own winning UPDATE

@@ -77,7 +77,7 @@ def test_unknown_expired_and_cancelled_codes_are_refused_with_their_reason(make_
     lane, office = system.lane, system.office
     expired_doc, expired = issue_print(office)
     with office.engine.begin() as conn:  # age the pickup past its expiry
-        from controller.office.tables import pickups
+        from controller.office.db.tables import pickups
 
         conn.execute(pickups.update().where(pickups.c.document_id == expired_doc).values(expires_at=1.0))
     cancelled_doc, cancelled = issue_print(office)

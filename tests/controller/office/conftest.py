@@ -10,7 +10,7 @@ from pypdf import PdfWriter
 
 from controller.office.blobs import BlobStore
 from controller.office.db import make_engine
-from controller.office.migrations import migrate
+from controller.office.db.migrations import migrate
 from controller.office.office import Office
 from tests.rigs.postgres import PG_URL
 

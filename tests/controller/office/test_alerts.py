@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from controller.office.alerts import LANE_OFFLINE, Alerts, Thresholds, conditions, rule_text
-from controller.office.tables import alerts, audit_log
+from controller.office.db.tables import alerts, audit_log
 
 
 def report(**host) -> dict:

@@ -4,7 +4,7 @@ import pytest
 from sqlalchemy import select
 
 from controller.kernel.errors import AmbilError
-from controller.office.tables import api_keys
+from controller.office.db.tables import api_keys
 
 
 def test_create_lookup_revoke(office, engine):

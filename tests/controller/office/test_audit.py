@@ -3,7 +3,7 @@ from __future__ import annotations
 from sqlalchemy import delete, select, update
 
 from controller.office import audit
-from controller.office.tables import audit_head, audit_log
+from controller.office.db.tables import audit_head, audit_log
 
 
 def _fill(engine, n: int = 6) -> None:

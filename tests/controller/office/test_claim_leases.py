@@ -10,7 +10,7 @@ from sqlalchemy import select, text
 
 from controller.kernel.codes import code_hash
 from controller.kernel.errors import CodeError, DocumentError
-from controller.office.tables import pickups
+from controller.office.db.tables import pickups
 from tests.rigs.server import wait_for
 
 LANE = "lane-1"

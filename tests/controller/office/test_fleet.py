@@ -7,8 +7,8 @@ import time
 from sqlalchemy import update
 
 from controller.office.alerts import Alerts
+from controller.office.db.tables import short_code_attempts
 from controller.office.fleet import Fleet
-from controller.office.tables import short_code_attempts
 
 
 class Clock:

@@ -11,8 +11,8 @@ from sqlalchemy import update
 
 from controller.kernel.codes import code_hash
 from controller.kernel.errors import CodeError
+from controller.office.db.tables import lanes
 from controller.office.kinds import DocumentKinds
-from controller.office.tables import lanes
 
 LANE = "lane-1"
 

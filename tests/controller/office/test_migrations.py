@@ -4,8 +4,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect, select
 
-from controller.office.migrations import migrate
-from controller.office.tables import AUDIT_GENESIS_HASH, audit_head, metadata
+from controller.office.db.migrations import migrate
+from controller.office.db.tables import AUDIT_GENESIS_HASH, audit_head, metadata
 
 
 def test_migrated_schema_matches_tables(engine):
@@ -28,7 +28,7 @@ def test_0004_asks_staff_only_about_cancelled_doors_nobody_emptied_or_reused(tmp
     from sqlalchemy import insert
 
     from controller.office.db import make_engine
-    from controller.office.tables import audit_log, documents, lanes, locker_banks, notifications
+    from controller.office.db.tables import audit_log, documents, lanes, locker_banks, notifications
 
     engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
     migrate(engine, "0003")

@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from controller.config import NotifyConfig
 from controller.kernel.errors import CodeError
+from controller.office.db.tables import notifications
 from controller.office.notify import Notifications, mask_target
-from controller.office.tables import notifications
 from tests.rigs.smtp_server import SmtpServer
 from tests.rigs.webhook_receiver import WebhookReceiver
 

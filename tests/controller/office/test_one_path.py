@@ -7,8 +7,8 @@ import pytest
 from sqlalchemy import select
 
 from controller.kernel.errors import AmbilError, DocumentError
+from controller.office.db.tables import locker_doors
 from controller.office.lockers import Lockers
-from controller.office.tables import locker_doors
 
 
 def door_rows(engine, bank_id):

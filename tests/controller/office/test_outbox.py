@@ -13,8 +13,8 @@ import pytest
 from sqlalchemy import select
 
 from controller.config import NotifyConfig, parse_config
+from controller.office.db.tables import notifications
 from controller.office.notify import KEY_LOST, Notifications, verify_signature
-from controller.office.tables import notifications
 from controller.system import build_system
 from tests.conftest import make_pdf
 from tests.rigs.postgres import PG_URL

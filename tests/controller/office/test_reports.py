@@ -12,8 +12,8 @@ import pytest
 
 from controller.kernel.codes import code_hash
 from controller.kernel.errors import AmbilError
+from controller.office.db.tables import ratings
 from controller.office.reports import Reports, percentile, to_csv
-from controller.office.tables import ratings
 
 WITA = timezone(timedelta(hours=8))
 _numbers = itertools.count(1)

@@ -8,8 +8,8 @@ import time
 from sqlalchemy import func, select
 
 from controller.kernel.codes import code_hash
+from controller.office.db.tables import audit_log, claims, documents, pickups
 from controller.office.sync import OfficeSync
-from controller.office.tables import audit_log, claims, documents, pickups
 
 
 def locker_doc(office, door: int, bank: str = "bank-a") -> tuple[int, str]:

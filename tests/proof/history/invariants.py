@@ -10,7 +10,7 @@ from collections import Counter, defaultdict
 
 from sqlalchemy import func, select
 
-from controller.office.tables import audit_log
+from controller.office.db.tables import audit_log
 from tests.proof.history.physical import print_record
 from tests.proof.history.world import LIMITS, SITE, World
 

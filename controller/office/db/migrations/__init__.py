@@ -1,7 +1,7 @@
 """Alembic migrations of the office database, driven from code (no alembic.ini at runtime).
 
 ``versions/`` holds one revision per schema change. May import: alembic, sqlalchemy and
-``controller.office.tables``.
+``controller.office.db.tables``.
 """
 
 from __future__ import annotations

@@ -19,8 +19,8 @@ from sqlalchemy import (
     Text,
 )
 
-from controller.office.table_base import check_in, metadata
-from controller.office.tables_fleet import (  # noqa: F401 - the fleet's tables belong to this schema too
+from controller.office.db.table_base import check_in, metadata
+from controller.office.db.tables_fleet import (  # noqa: F401 - the fleet's tables belong to this schema too
     ALERT_STATUSES,
     alerts,
     lane_events,

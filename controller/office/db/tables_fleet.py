@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import CheckConstraint, Column, Double, Index, Integer, String, Table, Text
 
-from controller.office.table_base import check_in, metadata
+from controller.office.db.table_base import check_in, metadata
 
 # -- 0003: fleet status and technician alerts ------------------------------------------------
 ALERT_STATUSES = ("open", "cleared")

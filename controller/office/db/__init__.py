@@ -1,0 +1,9 @@
+"""The office database: engines (engine.py), the schema (tables*.py) and its Alembic migrations.
+
+May import sqlalchemy, alembic and :mod:`controller.kernel`; nothing else of the office, so every
+office module can import the schema without a cycle.
+"""
+
+from .engine import insert_ignore, make_engine
+
+__all__ = ["insert_ignore", "make_engine"]
