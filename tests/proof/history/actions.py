@@ -96,6 +96,11 @@ def load(world: World, doc: Doc) -> None:
     """Open a draft locker document's door, put its item in, close it and confirm the loading."""
     if doc.kind != "locker" or doc.loaded:
         return
+    try:  # as the staff page does: the office first confirms the door is still this document's
+        world.lockers.assign_door(doc.id, doc.bank, doc.door, actor=STAFF)
+    except AmbilError as exc:
+        world.refusals[exc.key] += 1  # e.g. cancelled meanwhile: the page offers no door to open
+        return
     if not _open_for_staff(world, doc.bank, doc.door, "load"):
         return
     world.doors.put(doc.bank, doc.door, doc.id)
