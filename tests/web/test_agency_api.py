@@ -141,3 +141,12 @@ def test_release_at_the_lane_fires_one_signed_webhook(site):
     assert verify_signature(secret, hits[-1].body, hits[-1].headers["X-Ambil-Signature"])
     with site.client(key) as api:
         assert api.get(f"{PUSH}/PASPOR-1").json()["state"] == "released"
+
+
+def test_an_unknown_push_field_is_refused(site):
+    key, _ = _agency_key(site.system)
+    with site.client(key) as api:
+        response = _push(api, reference="R-unknown", phone="0812")  # the field is citizen_phone
+    assert response.status_code == 422, response.text
+    assert response.json()["error"] == "request.invalid"
+    assert "phone" in response.json()["detail"]

@@ -16,6 +16,7 @@ def api(build):
     with LiveServer(system) as server, server.client(key) as client:
         client.anonymous = server.client()
         client.system = system
+        client.server = server
         yield client
 
 
@@ -108,3 +109,33 @@ def test_every_upload_route_keeps_the_one_limit(api):
             headers={"Authorization": f"Bearer {agency_key}"},
         )
     assert_error(pushed, 413, "upload.too_large")
+
+
+def test_an_unknown_field_is_refused_not_dropped(api):
+    response = upload(api, make_pdf(1), kind_idd="3")  # a misspelt field once vanished silently
+    assert_error(response, 422, "request.invalid")
+    assert "kind_idd" in response.json()["detail"]
+
+
+def test_the_api_honours_kind_id_so_its_pin_rule_applies(api):
+    kind = api.system.kinds.create("Paspor", "print", second_factor=True, actor="admin")
+    created = upload(api, make_pdf(1), kind_id=str(kind.id), citizen_phone="+62 812 0000 1111")
+    assert created.status_code == 201, created.text
+    assert created.json()["kind_id"] == kind.id
+    issued = api.post(f"/api/v1/documents/{created.json()['id']}/ready")
+    assert issued.status_code == 200, issued.text
+    assert issued.json().get("pin"), issued.json()  # the kind asks for a second factor
+
+
+def test_a_kind_id_that_does_not_exist_is_refused(api):
+    response = upload(api, make_pdf(1), kind_id="9999")
+    assert response.status_code in (404, 422), response.text
+    assert response.json()["error"].startswith(("document.", "kind."))
+
+
+def test_an_unknown_json_key_is_refused(api):
+    lane_key = api.system.office.create_api_key("lane", lane_id=api.system.config.lane.id)
+    with api.server.client(lane_key) as client:
+        response = client.post("/api/v1/claims", json={"code_hash": "0" * 64, "claim_id": "c1", "pinn": "1"})
+    assert_error(response, 422, "request.invalid")
+    assert "pinn" in response.json()["detail"]

@@ -11,11 +11,17 @@ from fastapi import APIRouter, Depends, File, Form, Header, Request, UploadFile
 from fastapi.responses import JSONResponse
 
 from controller.office.agency import Push, PushResult
+from controller.office.db.tables import DOOR_SIZES
+from web.api.strict import one_of, refuse_unknown_form_fields
 from web.auth import Principal, require
 from web.deps import AgencyDep, system_of
 from web.uploads import read_upload
 
 router = APIRouter(prefix="/api/v1/agency/documents", tags=["agency"])
+PUSH_FIELDS = (
+    "title", "reference", "kind", "door_size", "citizen_name", "citizen_phone", "citizen_email",
+    "ready", "file",
+)  # fmt: skip
 
 
 @router.post(
@@ -29,7 +35,7 @@ async def push_document(
     title: str = Form(..., min_length=1, max_length=200, description="document title or locker item"),
     reference: str = Form(..., min_length=1, max_length=200, description="the agency's own reference"),
     kind: str | None = Form(None, max_length=200, description="document kind name or id, or print/locker"),
-    door_size: str | None = Form(None, pattern="^[SML]$", description="locker item: door size S, M or L"),
+    door_size: str | None = Form(None, pattern=one_of(DOOR_SIZES), description="locker item: door size"),
     citizen_name: str | None = Form(None, max_length=200),
     citizen_phone: str | None = Form(None, max_length=40),
     citizen_email: str | None = Form(None, max_length=200),
@@ -38,6 +44,7 @@ async def push_document(
     idempotency_key: str | None = Header(None, alias="Idempotency-Key", max_length=200),
     who: Principal = Depends(require("agency")),
 ):
+    await refuse_unknown_form_fields(request, PUSH_FIELDS)
     pdf = await read_upload(file, request)
     push = Push(
         title=title,

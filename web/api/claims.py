@@ -6,27 +6,28 @@ import dataclasses
 from typing import Literal
 
 from fastapi import APIRouter, Depends, Response
-from pydantic import BaseModel, Field
+from pydantic import Field
 
+from web.api.strict import StrictBody
 from web.auth import Principal, require
 from web.deps import OfficeDep
 
 router = APIRouter(prefix="/api/v1/claims", tags=["lane protocol"])
 
 
-class ClaimRequest(BaseModel):
+class ClaimRequest(StrictBody):
     code_hash: str = Field(pattern="^[0-9a-f]{64}$", description="hex SHA-256 of the pickup code")
     claim_id: str = Field(pattern="^[0-9A-Za-z_-]{8,64}$", description="idempotency key")
     pin: str | None = Field(None, pattern="^[0-9]{4,8}$", description="second factor, when required")
 
 
-class ShortClaimRequest(BaseModel):
+class ShortClaimRequest(StrictBody):
     short_code: str = Field(min_length=1, max_length=32)
     claim_id: str = Field(pattern="^[0-9A-Za-z_-]{8,64}$")
     pin: str | None = Field(None, pattern="^[0-9]{4,8}$", description="second factor, when required")
 
 
-class ReportRequest(BaseModel):
+class ReportRequest(StrictBody):
     outcome: Literal["released", "failed", "uncertain", "abandoned"]
     detail: str = Field("", max_length=2000)
 
@@ -63,7 +64,7 @@ def report(claim_id: str, body: ReportRequest, office: OfficeDep, who: Principal
     return {"claim_id": claim_id, "outcome": body.outcome, "acknowledged": True}
 
 
-class RatingRequest(BaseModel):
+class RatingRequest(StrictBody):
     claim_id: str | None = Field(None, pattern="^[0-9A-Za-z_-]{8,64}$")
     score: int = Field(ge=1, le=5)
 

@@ -6,6 +6,8 @@ import time
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 
+from controller.office.db.tables import DOCUMENT_KINDS, DOCUMENT_STATES, DOOR_SIZES
+from web.api.strict import one_of, refuse_unknown_form_fields
 from web.auth import Principal, require
 from web.deps import OfficeDep, SystemDep
 from web.issuing import issue_code
@@ -19,16 +21,32 @@ STAFF = ("staff", "admin")
 async def create_document(
     request: Request,
     office: OfficeDep,
-    kind: str = Form(..., pattern="^(print|locker)$", description="print or locker"),
+    kind: str = Form(..., pattern=one_of(DOCUMENT_KINDS), description="print or locker"),
     title: str = Form(..., min_length=1, max_length=200),
     reference: str | None = Form(None, max_length=100),
     locker_bank: str | None = Form(None),
     door: int | None = Form(None, ge=1),
     loaded: bool = Form(False, description="locker: the item is already in the door (ready can follow)"),
+    kind_id: int | None = Form(None, ge=1, description="the document kind (its PIN rule, its delivery)"),
+    citizen_name: str | None = Form(None, max_length=200),
+    citizen_phone: str | None = Form(None, max_length=40, description="notified when the code is issued"),
+    citizen_email: str | None = Form(None, max_length=200),
+    door_size: str | None = Form(None, pattern=one_of(DOOR_SIZES), description="locker: the door size"),
     file: UploadFile | None = File(None, description="the PDF to print (kind=print)"),
     who: Principal = Depends(require(*STAFF)),
 ):
+    await refuse_unknown_form_fields(request, CREATE_FIELDS)
     pdf = await read_upload(file, request)
+    given = {
+        "kind_id": kind_id,
+        "citizen_name": citizen_name,
+        "citizen_phone": citizen_phone,
+        "citizen_email": citizen_email,
+        "door_size": door_size,
+    }
+    extra = {name: value for name, value in given.items() if value is not None}
+    if loaded and kind == "locker":
+        extra["loaded_at"] = time.time()
     return office.create_document(
         kind=kind,
         title=title,
@@ -37,8 +55,14 @@ async def create_document(
         locker_bank=locker_bank,
         door=door,
         actor=who.actor,
-        **({"loaded_at": time.time()} if loaded and kind == "locker" else {}),
+        **extra,
     )
+
+
+CREATE_FIELDS = (
+    "kind", "title", "reference", "locker_bank", "door", "loaded", "kind_id",
+    "citizen_name", "citizen_phone", "citizen_email", "door_size", "file",
+)  # fmt: skip
 
 
 @router.post("/{doc_id}/pdf", summary="Upload or replace the PDF of a draft print document")
@@ -87,7 +111,7 @@ def cancel(office: OfficeDep, doc_id: int, who: Principal = Depends(require(*STA
 def list_documents(
     office: OfficeDep,
     q: str | None = Query(None, max_length=200, description="title, reference or citizen's phone"),
-    state: str | None = Query(None, pattern="^(draft|ready|released|cancelled|expired|uncertain)$"),
+    state: str | None = Query(None, pattern=f"^({'|'.join(DOCUMENT_STATES)})$"),
     kind: str | None = Query(None, pattern="^(print|locker|[0-9]{1,9})$", description="delivery or kind id"),
     limit: int = Query(25, ge=1, le=200),
     offset: int = Query(0, ge=0),

@@ -6,10 +6,11 @@ from __future__ import annotations
 import logging
 
 from fastapi import APIRouter, Body, Depends, Request
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from controller.kernel.errors import AmbilError, AuthError
 from controller.lane.selftest import DOOR_TEST, SELF_TESTS
+from web.api.strict import StrictBody
 from web.auth import Principal, require, require_local_or
 from web.deps import FleetDep, SystemDep
 
@@ -39,7 +40,7 @@ def fleet_status(fleet: FleetDep, who: Principal = Depends(require("technician",
     return {"lanes": fleet.lanes(), "alerts": fleet.alerts.counts()}
 
 
-class SelfTest(BaseModel):
+class SelfTest(StrictBody):
     test: str = Field(pattern="^(" + "|".join(SELF_TESTS) + ")$")
     bank: str | None = Field(None, max_length=64)
     door: int | None = Field(None, ge=1, le=128)

@@ -6,8 +6,9 @@ The screen itself is web/pages/lane_screen.py.
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, File, UploadFile
-from pydantic import BaseModel, Field
+from pydantic import Field
 
+from web.api.strict import StrictBody
 from web.auth import Principal, require_local_or
 from web.deps import LaneDep
 from web.i18n.lane_screen import with_texts
@@ -24,7 +25,7 @@ def lane_status(
     return status
 
 
-class ScanText(BaseModel):
+class ScanText(StrictBody):
     text: str = Field(min_length=1, max_length=4096)
 
 
@@ -45,7 +46,7 @@ async def scan_image(
     return {"read": lane.simulate_scan(image=data)}
 
 
-class ShortCode(BaseModel):
+class ShortCode(StrictBody):
     digits: str = Field(min_length=1, max_length=32)
 
 
@@ -57,7 +58,7 @@ def short_code(
     return {"accepted": True}
 
 
-class Pin(BaseModel):
+class Pin(StrictBody):
     digits: str = Field(min_length=1, max_length=16)
 
 
@@ -67,7 +68,7 @@ def pin(body: Pin, lane: LaneDep, who: Principal = Depends(require_local_or("tec
     return {"accepted": True}
 
 
-class Rating(BaseModel):
+class Rating(StrictBody):
     score: int = Field(ge=1, le=5)
 
 

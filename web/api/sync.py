@@ -6,16 +6,17 @@ from __future__ import annotations
 from typing import Literal
 
 from fastapi import APIRouter, Depends
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from controller.kernel.clock import OFFLINE_GRACE_MAX_SECONDS
+from web.api.strict import StrictBody
 from web.auth import Principal, require
 from web.deps import OfficeSyncDep
 
 router = APIRouter(prefix="/api/v1/sync", tags=["lane protocol"])
 
 
-class OfflineRelease(BaseModel):
+class OfflineRelease(StrictBody):
     claim_id: str = Field(pattern="^[0-9A-Za-z_-]{8,64}$")
     code_hash: str = Field(pattern="^[0-9a-f]{64}$", description="hex SHA-256 of the pickup code")
     outcome: Literal["released", "failed", "uncertain", "abandoned"]
@@ -23,11 +24,11 @@ class OfflineRelease(BaseModel):
     released_at: float = Field(description="when the lane released it (its trusted clock), epoch s")
 
 
-class OfflineReleases(BaseModel):
+class OfflineReleases(StrictBody):
     releases: list[OfflineRelease] = Field(max_length=500)
 
 
-class SnapshotHeld(BaseModel):
+class SnapshotHeld(StrictBody):
     snapshot_time: float = Field(description="office_time of the snapshot the lane stored, epoch s")
     grace_seconds: float = Field(ge=0, le=OFFLINE_GRACE_MAX_SECONDS, description="lane.offline_grace_seconds")
 
