@@ -78,7 +78,13 @@ HTTP_STATUS: dict[str, int] = {
     "request.invalid": 422,
     "request.too_large": 413,
     "agency.conflict": 409,
+    "http.not_found": 404,
+    "http.method_not_allowed": 405,
+    "http.error": 400,
+    "server.error": 500,
 }
+# Starlette's own errors (no route, wrong method...) by status; any other status is http.error
+HTTP_KEYS = {404: "http.not_found", 405: "http.method_not_allowed"}
 
 
 def http_status(exc: AmbilError) -> int:
@@ -110,18 +116,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(AmbilError)
     async def ambil_error(request: Request, exc: AmbilError):
-        if is_page(request):
-            from web.i18n import request_lang, t
-            from web.pages.render import render
-
-            lang = request_lang(request)
-            return render(
-                request,
-                "error.html",
-                {"message": t(lang, f"error.{exc.key}"), "detail": exc.detail},
-                status=http_status(exc),
-            )
-        return JSONResponse(error_body(exc), status_code=http_status(exc))
+        return _answer(request, exc.key, http_status(exc), detail=exc.detail, body=error_body(exc))
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError):
@@ -129,34 +124,43 @@ def install_error_handlers(app: FastAPI) -> None:
         for err in exc.errors():
             where = ".".join(str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path"))
             problems.append(f"{where}: {err.get('msg')}")
-        text_id, text_en = ERROR_TEXTS["request.invalid"]
-        body = {
-            "error": "request.invalid",
-            "message": text_id,
-            "message_en": text_en,
-            "detail": "; ".join(problems),
-            "problems": problems,
-        }
-        return JSONResponse(body, status_code=422)
+        detail = "; ".join(problems)
+        body = {**_texts("request.invalid"), "detail": detail, "problems": problems}
+        return _answer(request, "request.invalid", 422, detail=detail, body=body)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException):
-        return JSONResponse(
-            {"error": f"http.{exc.status_code}", "message": str(exc.detail), "message_en": str(exc.detail)},
-            status_code=exc.status_code,
-        )
+        key = HTTP_KEYS.get(exc.status_code, "http.error")
+        detail = "" if exc.detail in (None, "Not Found", "Method Not Allowed") else str(exc.detail)
+        body = {**_texts(key), **({"detail": detail} if detail else {})}
+        return _answer(request, key, exc.status_code, detail=detail, body=body, headers=exc.headers)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception):
         log.exception("unexpected error on %s %s", request.method, _route(request))
-        return JSONResponse(
-            {
-                "error": "server.error",
-                "message": "Terjadi kesalahan pada server.",
-                "message_en": "Internal server error; see the server log.",
-            },
-            status_code=500,
-        )
+        return _answer(request, "server.error", 500, body=_texts("server.error"))
+
+
+def _texts(key: str) -> dict:
+    text_id, text_en = ERROR_TEXTS[key]
+    return {"error": key, "message": text_id, "message_en": text_en}
+
+
+def _answer(request: Request, key: str, status: int, *, body: dict, detail: str = "", headers=None):
+    """An error as a page for a browser's page (every error a person can reach reads as a page,
+    in their language), as JSON for the API, health and event streams."""
+    if not is_page(request):
+        return JSONResponse(body, status_code=status, headers=headers)
+    from web.i18n import request_lang, t
+    from web.pages.render import render
+
+    lang = request_lang(request)
+    response = render(
+        request, "error.html", {"message": t(lang, f"error.{key}"), "detail": detail}, status=status
+    )
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
 
 
 def _route(request: Request) -> str:

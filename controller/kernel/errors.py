@@ -68,6 +68,10 @@ ERROR_KEYS: frozenset[str] = frozenset(
         "request.invalid",
         "request.too_large",
         "agency.conflict",
+        "http.not_found",
+        "http.method_not_allowed",
+        "http.error",
+        "server.error",
     }
 )
 

@@ -51,7 +51,7 @@ def _office_families(system) -> list[MetricFamily]:
         return []
     from sqlalchemy import func, select
 
-    from controller.office import tables
+    from controller.office.db import tables
 
     documents = MetricFamily("ambil_office_documents", "gauge", "Documents by state.")
     claims = MetricFamily(

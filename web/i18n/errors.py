@@ -201,4 +201,24 @@ ERROR_TEXTS: dict[str, tuple[str, str]] = {
         "Idempotency-Key ini sudah dipakai untuk dokumen dengan referensi lain.",
         "This Idempotency-Key was already used for a document with another reference.",
     ),
+    "http.not_found": (
+        "Halaman atau alamat ini tidak ada. Periksa alamatnya, atau kembali ke halaman sebelumnya.",
+        "This page or address does not exist. Check the address, or go back to the previous page.",
+    ),
+    "http.method_not_allowed": (
+        "Alamat ini tidak dapat dibuka langsung (misalnya setelah memuat ulang). Kembali ke halaman "
+        "sebelumnya dan gunakan tombolnya.",
+        "This address cannot be opened directly (for example after a reload). Go back to the previous "
+        "page and use its button.",
+    ),
+    "http.error": (
+        "Permintaan ini tidak dapat dilayani. Kembali ke halaman sebelumnya dan coba lagi.",
+        "This request cannot be served. Go back to the previous page and try again.",
+    ),
+    "server.error": (
+        "Terjadi kesalahan pada server. Coba lagi; bila berulang, hubungi teknisi (rincian ada di log "
+        "server).",
+        "Something went wrong on the server. Try again; if it happens again, call a technician (the "
+        "server log has the details).",
+    ),
 }
