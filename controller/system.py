@@ -157,6 +157,7 @@ def build_system(
     if config.role in ("all-in-one", "office"):
         from controller.office.accounts import Accounts
         from controller.office.agency import AgencyDocuments
+        from controller.office.db.job_lock import JobLock
         from controller.office.kinds import DocumentKinds
         from controller.office.leases import LeaseSweeper
         from controller.office.lockers import Lockers
@@ -175,7 +176,7 @@ def build_system(
         system.office.on_released.append(system.notifications.document_changed)
         system.reports = Reports(system.engine)
         system.alerts, system.fleet = build_fleet(config, system.engine, system.notifications)
-        system.leases = LeaseSweeper(system.office)
+        system.leases = LeaseSweeper(system.office, job_lock=JobLock(system.engine, "claim-leases"))
         system.agency = AgencyDocuments(
             system.engine, system.office, system.kinds, system.notifications.code_issued
         )
@@ -246,7 +247,15 @@ def build_fleet(config: Config, engine, notifications):
         disk_free_mb=cfg.disk_free_mb,
         temperature_c=cfg.temperature_c,
     )
-    fleet = Fleet(engine, alerts, offline_seconds=config.office.lane_offline_seconds, limits=limits)
+    from controller.office.db.job_lock import JobLock
+
+    fleet = Fleet(
+        engine,
+        alerts,
+        offline_seconds=config.office.lane_offline_seconds,
+        limits=limits,
+        job_lock=JobLock(engine, "fleet-timer"),
+    )
     return alerts, fleet
 
 

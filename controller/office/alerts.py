@@ -20,6 +20,7 @@ from sqlalchemy.engine import Engine
 
 from controller.kernel.errors import AmbilError
 from controller.office import audit
+from controller.office.db import dialect_insert
 from controller.office.db.tables import alerts
 from hardware.printer.reasons import split_reason
 
@@ -151,18 +152,17 @@ class Alerts:
                 if rule in open_rules:
                     continue
                 severity = RULES.get(family(rule), ("warning",))[0]
-                alert_id = conn.execute(
-                    alerts.insert()
-                    .values(
-                        lane_id=lane_id,
-                        rule=rule,
-                        severity=severity,
-                        status="open",
-                        detail=(detail or "")[:500],
-                        raised_at=now,
-                    )
-                    .returning(alerts.c.id)
-                ).scalar_one()
+                alert_id = _insert_open(
+                    conn,
+                    lane_id=lane_id,
+                    rule=rule,
+                    severity=severity,
+                    status="open",
+                    detail=(detail or "")[:500],
+                    raised_at=now,
+                )
+                if alert_id is None:
+                    continue  # another office worker raised it a moment ago: it is open once
                 audit.append(
                     conn, actor="system", action="alert.raised", subject=f"alert:{alert_id}",
                     detail={"lane_id": lane_id, "rule": rule}, at=now,
@@ -260,3 +260,15 @@ def _message(rule: str, lane_id: str, detail: str) -> tuple[str, str]:
     subject = f"[ambil] {line_id}"
     text = f"{line_id}\n{line_en}\n" + (f"({detail[:200]})\n" if detail else "")
     return subject, text
+
+
+def _insert_open(conn, **values) -> int | None:
+    """Insert an open alert unless one is open for its lane and rule (the ``uq_alerts_open``
+    index: several office workers may raise it at once); its id, or None when another won."""
+    statement = (
+        dialect_insert(conn, alerts)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["lane_id", "rule"], index_where=alerts.c.status == "open")
+        .returning(alerts.c.id)
+    )
+    return conn.execute(statement).scalar()

@@ -21,6 +21,7 @@ from controller.kernel.lane_commands import LaneCommands
 from controller.office import audit
 from controller.office.alerts import LANE_OFFLINE, Alerts, Thresholds, conditions
 from controller.office.background import BackgroundJob
+from controller.office.db import insert_ignore
 from controller.office.db.tables import (
     lane_events,
     lane_status,
@@ -48,9 +49,11 @@ class Fleet(FleetReads, BackgroundJob):
         limits: Thresholds | None = None,
         keep_days: float = 7.0,
         clock: Callable[[], float] = time.time,
+        job_lock=None,
     ):
         self.engine = engine
         self.alerts = alerts
+        self.job_lock = job_lock  # several office workers: one runs the offline timer and pruning
         self.offline_seconds = offline_seconds
         self.limits = limits or Thresholds()
         self.keep_days = keep_days
@@ -68,6 +71,8 @@ class Fleet(FleetReads, BackgroundJob):
         interval = max(0.2, min(2.0, self.offline_seconds / 4))
         while not self._stop.wait(interval):
             try:
+                if not self._mine():
+                    continue
                 self.check_offline()
                 if time.monotonic() - self._pruned_at > PRUNE_EVERY_S:
                     self.prune()
@@ -107,9 +112,9 @@ class Fleet(FleetReads, BackgroundJob):
                 "report": json.dumps(report, default=str, sort_keys=True),
                 "last_counters": json.dumps(counters),
             }
-            if row is None:
-                conn.execute(lane_status.insert().values(lane_id=lane_id, **values))
-            else:
+            # two workers may take this lane's first heartbeats at once: insert-or-nothing, then update
+            inserted = row is None and insert_ignore(conn, lane_status, {"lane_id": lane_id, **values})
+            if not inserted:
                 conn.execute(update(lane_status).where(lane_status.c.lane_id == lane_id).values(**values))
             if before is not None:
                 _add_events(conn, lane_id, int(now // 60), _delta(before, counters))

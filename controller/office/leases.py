@@ -80,14 +80,15 @@ def expire_stale_claims(
 class LeaseSweeper(BackgroundJob):
     """Runs ``office.expire_stale_claims()`` every ``interval`` seconds on its own thread.
 
-    One per office process for now; when background jobs move to one elected process (many
-    office workers on one PostgreSQL), this is one of them. Running it twice at once is safe."""
+    With several office workers on one PostgreSQL, ``job_lock`` lets one of them sweep (running it
+    twice at once would be safe, only wasteful)."""
 
     thread_name = "claim-leases"
 
-    def __init__(self, office, *, interval: float = 30.0):
+    def __init__(self, office, *, interval: float = 30.0, job_lock=None):
         self.office = office
         self.interval = interval
+        self.job_lock = job_lock
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -100,6 +101,7 @@ class LeaseSweeper(BackgroundJob):
     def _run(self) -> None:
         while not self._stop.wait(self.interval):
             try:
-                self.run_once()
+                if self._mine():
+                    self.run_once()
             except Exception:  # noqa: BLE001 - a database blip must not end the sweeps
                 log.exception("claim lease sweep failed")

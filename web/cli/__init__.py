@@ -11,6 +11,7 @@ import argparse
 import sys
 
 from web.cli import commands
+from web.cli import serve as serve_command
 from web.cli.bench import commands as bench_commands
 from web.cli.bench import load_command as bench_load
 
@@ -23,7 +24,13 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--config", "-c", help="TOML config file")
     serve.add_argument("--host", help="listen address (overrides http.host)")
     serve.add_argument("--port", type=int, help="listen port (overrides http.port)")
-    serve.set_defaults(func=commands.serve)
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="office processes sharing the port (role = office on PostgreSQL only; default 1)",
+    )
+    serve.set_defaults(func=serve_command.serve)
 
     config = sub.add_parser("config", help="configuration tools")
     config_sub = config.add_subparsers(dest="config_command", required=True)

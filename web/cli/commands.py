@@ -10,7 +10,7 @@ from controller.config import ConfigError, load_config
 from web.i18n.errors import ERROR_TEXTS
 
 
-def _load(path: str | None):
+def load_or_exit(path: str | None):
     try:
         return load_config(Path(path) if path else None)
     except ConfigError as exc:
@@ -32,57 +32,15 @@ def config_check(args) -> int:
 
 
 def config_show(args) -> int:
-    config = _load(args.file)
+    config = load_or_exit(args.file)
     print(json.dumps(config.model_dump(mode="json"), indent=2))
     return 0
-
-
-def serve(args) -> int:
-    import uvicorn
-
-    from controller.ops.logs import setup_logging
-    from controller.system import build_system
-    from web.app import create_app
-    from web.cli.first_key import first_key_line, make_first_admin_key
-
-    config = _load(args.config)
-    if args.host:
-        config.http.host = args.host
-    if args.port:
-        config.http.port = args.port
-    setup_logging(config.log_level)
-    system = build_system(config)
-    first_key = make_first_admin_key(system)
-    base = f"http://{_display_host(config.http.host)}:{config.http.port}"
-    print(f"ambil {config.role} on {base}  (state: {config.state_dir})")
-    if system.lane is not None:
-        print(f"  lane screen:   {base}/lane   (English: {base}/lane?lang=en)")
-    print(f"  API and docs:  {base}/docs")
-    print(f"  health:        {base}/healthz  {base}/readyz")
-    if first_key:  # never into the journal: to a terminal, or to a file only we can read
-        print(first_key_line(first_key, config.state_dir))
-    sys.stdout.flush()
-    app = create_app(system)
-    # open lane-screen event streams never end by themselves: give them 3 s at shutdown
-    uvicorn.run(
-        app,
-        host=config.http.host,
-        port=config.http.port,
-        log_config=None,
-        access_log=False,
-        timeout_graceful_shutdown=3,
-    )
-    return 0
-
-
-def _display_host(host: str) -> str:
-    return "127.0.0.1" if host in ("0.0.0.0", "::") else host
 
 
 def apikey_create(args) -> int:
     from controller.system import build_office
 
-    config = _load(args.config)
+    config = load_or_exit(args.config)
     if args.role == "lane" and not args.lane:
         print("a lane key needs --lane LANE_ID", file=sys.stderr)
         return 2
@@ -99,7 +57,7 @@ def apikey_create(args) -> int:
 def audit_verify(args) -> int:
     from controller.system import build_office
 
-    config = _load(args.config)
+    config = load_or_exit(args.config)
     office, engine = build_office(config)
     try:
         result = office.verify_audit()
@@ -203,7 +161,7 @@ def _accounts(args):
     from controller.office.accounts import Accounts
     from controller.system import build_office
 
-    config = _load(args.config)
+    config = load_or_exit(args.config)
     office, engine = build_office(config)
     return Accounts(engine), engine
 
@@ -278,4 +236,4 @@ def lane_safe_off(args) -> int:
     from controller.ops.safe_off import all_relays_off
 
     setup_logging("INFO")
-    return 1 if all_relays_off(_load(args.config)) else 0
+    return 1 if all_relays_off(load_or_exit(args.config)) else 0

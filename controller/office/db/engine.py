@@ -148,8 +148,8 @@ def _leave(holders: dict, connection) -> None:
         gate.release()
 
 
-def insert_ignore(conn, table, values: dict) -> int:
-    """``INSERT ... ON CONFLICT DO NOTHING`` on SQLite and PostgreSQL; returns rows inserted (0 or 1)."""
+def dialect_insert(conn, table):
+    """The dialect's ``INSERT`` (SQLite or PostgreSQL), which knows ``ON CONFLICT``."""
     name = conn.dialect.name
     if name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
@@ -157,6 +157,11 @@ def insert_ignore(conn, table, values: dict) -> int:
         from sqlalchemy.dialects.sqlite import insert
     else:  # pragma: no cover - make_engine admits only these two
         raise ValueError(f"unsupported dialect {name}")
+    return insert(table)
+
+
+def insert_ignore(conn, table, values: dict) -> int:
+    """``INSERT ... ON CONFLICT DO NOTHING`` on SQLite and PostgreSQL; returns rows inserted (0 or 1)."""
     # RETURNING, not rowcount: psycopg reports -1 for a skipped conflicting row
-    statement = insert(table).values(**values).on_conflict_do_nothing()
+    statement = dialect_insert(conn, table).values(**values).on_conflict_do_nothing()
     return len(conn.execute(statement.returning(*table.primary_key.columns)).fetchall())

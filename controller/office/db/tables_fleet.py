@@ -3,7 +3,7 @@ alerts, and what each lane's offline store holds. Re-exported by ``tables.py``."
 
 from __future__ import annotations
 
-from sqlalchemy import CheckConstraint, Column, Double, Index, Integer, String, Table, Text
+from sqlalchemy import CheckConstraint, Column, Double, Index, Integer, String, Table, Text, text
 
 from controller.office.db.table_base import check_in, metadata
 
@@ -48,6 +48,15 @@ alerts = Table(
     Column("acked_at", Double, nullable=True),
     CheckConstraint(check_in("status", ALERT_STATUSES), name="status"),
     Index("ix_alerts_status_lane", "status", "lane_id"),
+    # 0007: open at most once per lane and rule, whichever worker raises it (alerts.evaluate)
+    Index(
+        "uq_alerts_open",
+        "lane_id",
+        "rule",
+        unique=True,
+        sqlite_where=text("status = 'open'"),
+        postgresql_where=text("status = 'open'"),
+    ),
 )
 
 # -- 0004: what each lane's offline store holds (door_release.py) ------------------------------

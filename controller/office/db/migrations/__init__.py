@@ -29,6 +29,9 @@ def alembic_config(connection=None) -> Config:
 
 def migrate(engine: Engine, revision: str = "head") -> None:
     """Upgrade the database behind ``engine`` to ``revision`` (default: the newest) in one transaction."""
+    from controller.office.db.job_lock import serialise_migrations
+
     with engine.begin() as conn:
+        serialise_migrations(conn)
         command.upgrade(alembic_config(conn), revision)
     log.info("office database migrated to %s", revision)
