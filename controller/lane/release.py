@@ -1,8 +1,11 @@
 """The release protocol of DESIGN section 5: claim, INTENT, act, DONE (at most once).
 
 ``Releaser.release`` runs one release to its end on the calling (worker) thread and returns the
-outcome. The journal is written before every step that could actuate anything, and nothing in
-here ever repeats an actuation: a retry is always a new claim decided by the office.
+outcome; it shows only its progress (checking, page x of y) and tells ``on_outcome`` how each
+release ended, right after DONE: what the screen shows for an outcome is the screen's to say
+(``controller.lane.screen.result_view``). The journal is written
+before every step that could actuate anything, and nothing in here ever repeats an actuation: a
+retry is always a new claim decided by the office.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ import logging
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from controller.kernel.errors import AmbilError, OfficeUnreachable
@@ -40,35 +43,18 @@ SHORT_CODE_MARKER = "short-code"
 
 
 @dataclass(frozen=True)
-class BankPlacement:
-    columns: int = 4
-    where: str = ""
-    where_en: str = ""
-
-    def describe(self, bank: str, door: int) -> dict:
-        """Where door N is, in both languages, for the lane screen."""
-        row, col = (door - 1) // self.columns + 1, (door - 1) % self.columns + 1
-        where_id = f"loker {bank}, baris {row} dari atas, kolom {col} dari kiri"
-        where_en = f"locker {bank}, row {row} from the top, column {col} from the left"
-        if self.where:
-            where_id += f", {self.where}"
-        if self.where_en:
-            where_en += f", {self.where_en}"
-        return {"row": row, "column": col, "where_id": where_id, "where_en": where_en}
-
-
-@dataclass(frozen=True)
 class ReleaseSettings:
     """The print side's limits (the door's are the ``DoorActuator``'s)."""
 
     print_timeout: float = 120.0
     poll_interval: float = 0.3
     fault_grace: float = 3.0  # a printer fault lasting this long during a job ends the wait
-    placements: dict = field(default_factory=dict)  # bank id -> BankPlacement
 
 
 @dataclass(frozen=True)
 class Outcome:
+    """How one release ended; the lane screen shows it (``controller.lane.screen.result_view``)."""
+
     claim_id: str
     outcome: str  # released | failed | uncertain | refused | abandoned
     reason: str = ""  # an error key (controller.kernel.errors) when not released
@@ -78,7 +64,8 @@ class Outcome:
 
 class Releaser:
     """``doors`` pulses doors (``controller.lane.actuation``); ``offline`` is the lane's offline
-    store (None: this lane never releases offline)."""
+    store (None: this lane never releases offline); ``show`` takes the progress views and
+    ``on_outcome`` each outcome once it is journaled (the lane screen shows it)."""
 
     def __init__(
         self,
@@ -90,6 +77,7 @@ class Releaser:
         spool_dir: Path,
         settings: ReleaseSettings,
         show: Callable[[LaneView], None],
+        on_outcome: Callable[[Outcome], None],
         offline: OfflineStore | None = None,
     ):
         self.journal = journal
@@ -99,6 +87,7 @@ class Releaser:
         self.spool_dir = spool_dir
         self.settings = settings
         self.show = show
+        self.on_outcome = on_outcome
         self.offline = offline
         spool_dir.mkdir(parents=True, exist_ok=True)
 
@@ -269,19 +258,6 @@ class Releaser:
             self.offline.note_consumed(grant.pickup_id)  # an older snapshot may still list it
         self.journal.done(claim_id, outcome, detail if not reason else f"{reason}: {detail}")
         log.info("claim %s %s %s %s", claim_id, outcome, reason, detail)
-        if outcome == "released":
-            if grant and grant.kind == "locker":
-                placement = self.settings.placements.get(grant.locker_bank, BankPlacement())
-                where = placement.describe(grant.locker_bank, grant.door)
-                self.show(make_view(LaneState.DOOR_OPEN, door=grant.door, bank=grant.locker_bank, **where))
-            else:
-                self.show(make_view(LaneState.TAKE_DOCUMENT))
-        elif reason == "office.unreachable":
-            self.show(make_view(LaneState.OFFLINE))
-        elif reason == "code.pin_required":
-            self.show(make_view(LaneState.PIN_ENTRY))
-        elif outcome == "refused":
-            self.show(make_view(LaneState.REFUSED, reason=reason))
-        else:
-            self.show(make_view(LaneState.PROBLEM, reason=reason))
-        return Outcome(claim_id, outcome, reason, grant, detail)
+        result = Outcome(claim_id, outcome, reason, grant, detail)
+        self.on_outcome(result)
+        return result
