@@ -253,10 +253,12 @@ def build_fleet(config: Config, engine, notifications):
 def build_heartbeat_sender(config: Config, lane: Lane, office_link: OfficeLink):
     from controller.lane.heartbeat import CachedHost, HeartbeatSender, build_heartbeat
     from controller.ops.host import host_health
+    from controller.ops.logs import recent_log_lines
 
     host = CachedHost(lambda: host_health(config.state_dir), max_age=max(10.0, config.lane.heartbeat_seconds))
+    site = config.lane.site
     return HeartbeatSender(
-        lambda: build_heartbeat(lane, host=host(), site=config.lane.site),
+        lambda: build_heartbeat(lane, host=host(), site=site, recent_lines=recent_log_lines),
         office_link.heartbeat,
         interval=config.lane.heartbeat_seconds,
     )
