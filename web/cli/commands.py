@@ -80,7 +80,7 @@ def _display_host(host: str) -> str:
 
 
 def apikey_create(args) -> int:
-    from controller.system import build_office
+    from controller.office.assemble import build_office
 
     config = _load(args.config)
     if args.role == "lane" and not args.lane:
@@ -97,7 +97,7 @@ def apikey_create(args) -> int:
 
 
 def audit_verify(args) -> int:
-    from controller.system import build_office
+    from controller.office.assemble import build_office
 
     config = _load(args.config)
     office, engine = build_office(config)
@@ -201,7 +201,7 @@ def _read_password(prompt: str = "Password: ") -> str:
 
 def _accounts(args):
     from controller.office.accounts import Accounts
-    from controller.system import build_office
+    from controller.office.assemble import build_office
 
     config = _load(args.config)
     office, engine = build_office(config)
