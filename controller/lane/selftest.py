@@ -125,9 +125,8 @@ class SelfTests:
             "detail": status.detail or str(status.state),
             "scanner": status.to_dict(),
         }
-        read_once = getattr(scanner, "read_once", None)
-        if read_once is not None:  # a camera: decode its freshest frame now
-            frame = read_once()
+        frame = scanner.read_once()
+        if frame is not None:  # a camera: its freshest frame, decoded now
             result["frame"] = frame
             if not frame.get("frame"):
                 result.update(outcome="failed", detail=frame.get("detail", "no frame"))
