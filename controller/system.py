@@ -7,10 +7,7 @@ their own Config (and may hand in drivers, e.g. a GPIO bank on gpiozero's MockFa
 from __future__ import annotations
 
 import logging
-import os
-import secrets
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from controller.config import Config
@@ -42,16 +39,7 @@ if TYPE_CHECKING:  # the office parts are imported only by the roles that run th
     from controller.office.sync import OfficeSync
     from controller.ops.watchdog import Watchdog
 
-__all__ = [
-    "System",
-    "build_system",
-    "build_office",
-    "build_lockers",
-    "build_printer",
-    "build_scanner",
-    "build_signals",
-    "load_secret",
-]
+__all__ = ["System", "build_system", "build_lockers", "build_printer", "build_scanner", "build_signals"]
 
 log = logging.getLogger(__name__)
 
@@ -153,119 +141,50 @@ def build_system(
     Drivers passed in replace the ones the config would build (tests, benchmarks).
     """
     config.state_dir.mkdir(parents=True, exist_ok=True)
-    system = System(config=config)
+    office = None  # every part is built complete before the System that holds it
     if config.role in ("all-in-one", "office"):
-        from controller.office.accounts import Accounts
-        from controller.office.agency import AgencyDocuments
-        from controller.office.db.job_lock import JobLock
-        from controller.office.kinds import DocumentKinds
-        from controller.office.leases import LeaseSweeper
-        from controller.office.lockers import Lockers
-        from controller.office.notify import Notifications
-        from controller.office.reports import Reports
-        from controller.office.sync import OfficeSync
+        from controller.office.assemble import build_office_parts
 
-        system.office, system.engine = build_office(config)
-        url = config.public_url
-        system.accounts = Accounts(system.engine)
-        system.kinds = DocumentKinds(system.engine)
-        system.kinds.ensure_defaults()
-        system.lockers = Lockers(system.engine)
-        outbox_key = load_secret(config.state_dir / "secrets" / "outbox.key")  # seals codes in the outbox
-        system.notifications = Notifications(system.engine, config.notify, key=outbox_key, public_url=url)
-        system.office.on_released.append(system.notifications.document_changed)
-        system.reports = Reports(system.engine)
-        system.alerts, system.fleet = build_fleet(config, system.engine, system.notifications)
-        system.leases = LeaseSweeper(system.office, job_lock=JobLock(system.engine, "claim-leases"))
-        system.agency = AgencyDocuments(
-            system.engine, system.office, system.kinds, system.notifications.code_issued
-        )
-        system.office_sync = OfficeSync(system.office)
+        office = build_office_parts(config)
+    lane = heartbeat = lane_control = None
+    metrics = ProcessMetrics()
     if config.role in ("all-in-one", "lane"):
         if office_link is None:
             office_link = build_office_link(
-                config, system.office, office_sync=system.office_sync, fleet=system.fleet
+                config,
+                office and office.office,
+                office_sync=office and office.office_sync,
+                fleet=office and office.fleet,
             )
-        system.lane = build_lane(
+        lane = build_lane(
             config,
             office_link,
             scanner=scanner if scanner is not None else build_scanner(config),
             printer=printer if printer is not None else build_printer(config),
             lockers=lockers if lockers is not None else build_lockers(config),
             signals=build_signals(config),
-            outcome_listeners=[system.metrics.observe_release],
+            outcome_listeners=[metrics.observe_release],
         )
-        system.heartbeat = build_heartbeat_sender(config, system.lane, office_link)
-    if system.office is not None and system.lane is not None:
-        from controller.lane.commands import InProcessLaneControl
+        heartbeat = build_heartbeat_sender(config, lane, office_link)
+        if office is not None:
+            from controller.lane.commands import InProcessLaneControl
 
-        system.lane_control = InProcessLaneControl({config.lane.id: system.lane})
-    return system
-
-
-def build_office(config: Config):
-    from controller.office.blobs import BlobStore
-    from controller.office.db import make_engine
-    from controller.office.db.migrations import migrate
-    from controller.office.office import GuessLimits, Office
-
-    config.state_dir.mkdir(parents=True, exist_ok=True)
-    engine = make_engine(config.database_url)
-    migrate(engine)
-    office = Office(
-        engine,
-        BlobStore(config.state_dir / "blobs"),
-        load_secret(config.state_dir / "secrets" / "short_code.key"),
-        max_upload_bytes=int(config.office.max_upload_mb * 1024 * 1024),
-        max_pages=config.office.max_pages,
-        default_expiry_days=config.office.default_expiry_days,
-        guess_limits=GuessLimits.from_config(config.office),
-        claim_lease_minutes=config.office.claim_lease_minutes,
-        print_claim_lease_minutes=config.office.print_claim_lease_minutes,
+            lane_control = InProcessLaneControl({config.lane.id: lane})
+    parts = {} if office is None else vars(office)  # OfficeParts' fields are System fields
+    return System(
+        config=config, lane=lane, heartbeat=heartbeat, lane_control=lane_control, metrics=metrics, **parts
     )
-    if config.role == "all-in-one":
-        lane = config.lane
-        office.ensure_lane(lane.id, lane.name, site=lane.site)
-        for bank in lane.lockers:
-            office.ensure_locker_bank(bank.id, lane.id, bank.doors)
-    return office, engine
-
-
-def build_fleet(config: Config, engine, notifications):
-    """Technician alerts (sent through the office's notifier) and the fleet store."""
-    from controller.office.alerts import Alerts, Thresholds
-    from controller.office.fleet import Fleet
-
-    cfg = config.alerts
-
-    def notify(subject: str, text: str) -> None:
-        notifications.send_alert(subject, text, to=cfg.notify_to)
-
-    alerts = Alerts(engine, notify=notify if notifications is not None else None)
-    limits = Thresholds(
-        disk_free_percent=cfg.disk_free_percent,
-        disk_free_mb=cfg.disk_free_mb,
-        temperature_c=cfg.temperature_c,
-    )
-    from controller.office.db.job_lock import JobLock
-
-    fleet = Fleet(
-        engine,
-        alerts,
-        offline_seconds=config.office.lane_offline_seconds,
-        limits=limits,
-        job_lock=JobLock(engine, "fleet-timer"),
-    )
-    return alerts, fleet
 
 
 def build_heartbeat_sender(config: Config, lane: Lane, office_link: OfficeLink):
     from controller.lane.heartbeat import CachedHost, HeartbeatSender, build_heartbeat
     from controller.ops.host import host_health
+    from controller.ops.logs import recent_log_lines
 
     host = CachedHost(lambda: host_health(config.state_dir), max_age=max(10.0, config.lane.heartbeat_seconds))
+    site = config.lane.site
     return HeartbeatSender(
-        lambda: build_heartbeat(lane, host=host(), site=config.lane.site),
+        lambda: build_heartbeat(lane, host=host(), site=site, recent_lines=recent_log_lines),
         office_link.heartbeat,
         interval=config.lane.heartbeat_seconds,
     )
@@ -280,15 +199,3 @@ def build_office_link(config: Config, office, *, office_sync=None, fleet=None) -
     from controller.lane.link.http import HttpOfficeLink
 
     return HttpOfficeLink(config.lane.office_url, config.lane.api_key)
-
-
-def load_secret(path: Path) -> bytes:
-    """A 32-byte key kept in its own file (mode 600), made on first start."""
-    if path.exists():
-        return path.read_bytes()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_bytes(32)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as f:
-        f.write(key)
-    return key

@@ -11,7 +11,8 @@ from fastapi import FastAPI, Request
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
-from controller.system import System, load_secret
+from controller.kernel.keyfile import load_secret
+from controller.system import System
 from web.api import agency, claims, documents, health, heartbeats, lane, metrics, qr, sync
 from web.body_guard import BodyGuard
 from web.csrf import set_cookie_if_new

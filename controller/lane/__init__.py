@@ -5,17 +5,20 @@ By job:
   from its parts for the composition root;
 - ``intake.py`` the read queue, repeats dropped (``dedupe.py``), the PIN, the rating;
 - ``release.py`` the release protocol (DESIGN 5), with ``print_outcome.py``;
-- ``actuation.py`` the one door pulse, used by releases, ``staff_doors.py`` (staff door
-  openings) and ``selftest.py`` (a technician's self-tests);
+- ``actuation.py`` the one door pulse and the one print follow-up, used by releases,
+  ``staff_doors.py`` (staff door openings) and ``selftest.py`` (a technician's self-tests);
 - ``journal.py``, ``recovery.py``, ``reporter.py``: INTENT/DONE, recovery at start, outcomes to
   the office; ``offline.py``, ``sync.py``, ``reconcile.py``: releases while the office is away;
 - ``screen.py`` what the screen shows, ``screen_timing.py`` for how long, ``outputs.py`` the lights,
   buzzer and door alarms; ``device_health.py`` the polled devices; ``status_document.py`` the
-  status the API, heartbeat (``heartbeat.py``; host health is ``controller/ops/host.py``) and
-  watchdog read; ``commands.py`` the office's lane commands (``controller.kernel.lane_commands``);
+  status the API, heartbeat (``heartbeat.py``: the Pi's health and the recent log lines are handed
+  in by the composition root from ``controller/ops/``) and watchdog read; the lane's readiness
+  facts (``Lane.ready``, ``office_online``, ``failed_devices``), judged for the whole process by
+  ``controller/ops/readiness.py``; ``commands.py`` the office's lane commands
+  (``controller.kernel.lane_commands``);
 - ``link/`` the one link to the office (a port, an in-process and an HTTP adapter).
 
 May import ``controller.kernel``, ``controller.config`` and ``hardware`` interfaces, never
-``controller.office`` (import-linter); devices only through the drivers the composition root
-hands in.
+``controller.office``, ``controller.ops`` or ``controller.system`` (import-linter); devices only
+through the drivers the composition root hands in.
 """

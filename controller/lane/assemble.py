@@ -8,14 +8,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from controller.config import Config
-from controller.lane.actuation import DoorActuator
+from controller.lane.actuation import DoorActuator, PrintActuator, PrintSettings
 from controller.lane.journal import Journal
 from controller.lane.lane import Lane, LaneSettings, OutcomeListener
 from controller.lane.link import OfficeLink
 from controller.lane.offline import OfflineStore
 from controller.lane.outputs import LaneOutputs
-from controller.lane.release import BankPlacement, Releaser, ReleaseSettings
-from controller.lane.screen import ScreenBus
+from controller.lane.release import Releaser
+from controller.lane.screen import BankPlacement, ScreenBus, result_view
 from controller.lane.selftest import SelfTests
 from controller.lane.staff_doors import ServiceOpener
 from controller.lane.sync import SyncWorker
@@ -52,32 +52,28 @@ def build_lane(
     # the offline store (in the journal DB) and its sync worker (DESIGN 5)
     offline = OfflineStore(journal, banks=lockers.keys(), grace_seconds=lane_cfg.offline_grace_seconds)
     sync = SyncWorker(offline, office_link, interval=lane_cfg.sync_seconds)
-    spool_dir = config.state_dir / "lane" / "spool"
+    prints = PrintActuator(
+        printer, config.state_dir / "lane" / "spool", PrintSettings(print_timeout=lane_cfg.print_timeout)
+    )
+    # where each bank stands, for the screen's "door N is here"
+    placements = {b.id: BankPlacement(b.columns, b.where, b.where_en) for b in lane_cfg.lockers}
     releaser = Releaser(
         journal=journal,
         office=office_link,
-        printer=printer,
         doors=doors,
-        spool_dir=spool_dir,
-        settings=ReleaseSettings(
-            print_timeout=lane_cfg.print_timeout,
-            placements={
-                bank.id: BankPlacement(bank.columns, bank.where, bank.where_en) for bank in lane_cfg.lockers
-            },
-        ),
+        prints=prints,
         show=screen.publish,
+        on_outcome=lambda outcome: screen.publish(result_view(outcome, placements)),
         offline=offline,
     )
     opener = ServiceOpener(lane_id=lane_cfg.id, journal=journal, doors=doors, offline=offline)
     self_tests = SelfTests(
         lane_id=lane_cfg.id,
         lane_name=lane_cfg.name,
-        printer=printer,
+        prints=prints,
         scanner=scanner,
         signals=outputs.signals,
         opener=opener,
-        spool_dir=spool_dir,
-        print_timeout=lane_cfg.print_timeout,
         screen_state=lambda: screen.view.state,
     )
     signals_out = outputs.signals

@@ -3,6 +3,9 @@
 A heartbeat is a plain JSON-able dict: the lane's screen state, its office link, counters, every
 device's ``DeviceStatus``, door alarms, the Pi's health, the software version and the latest
 WARNING+ log lines (codes already redacted). It holds no code, no code hash and no personal data.
+
+The lane knows neither how the Pi's health is probed nor where log lines are kept: the
+composition root (``controller.system``) hands both in (``controller.ops.host``, ``.logs``).
 """
 
 from __future__ import annotations
@@ -13,8 +16,6 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from controller.ops.logs import recent_log_lines
-
 if TYPE_CHECKING:
     from controller.lane.lane import Lane
 
@@ -23,8 +24,15 @@ log = logging.getLogger(__name__)
 SCHEMA = 1
 
 
-def build_heartbeat(lane: Lane, *, host: dict | None = None, site: str = "") -> dict:
-    """One report of ``lane`` (cheap: reads what the lane's monitor already polled)."""
+def build_heartbeat(
+    lane: Lane,
+    *,
+    host: dict | None = None,
+    site: str = "",
+    recent_lines: Callable[[], list[dict]] = list,
+) -> dict:
+    """One report of ``lane`` (cheap: reads what the lane's monitor already polled);
+    ``recent_lines`` gives the latest WARNING+ log lines, already redacted (default: none)."""
     status = lane.status()
     devices = dict(status["devices"])  # the signals included (the lane's monitor polls them too)
     return {
@@ -41,7 +49,7 @@ def build_heartbeat(lane: Lane, *, host: dict | None = None, site: str = "") -> 
         "doors": status["doors"],
         "host": host or {},
         "version": (host or {}).get("version", ""),
-        "logs": recent_log_lines(),
+        "logs": recent_lines(),
     }
 
 

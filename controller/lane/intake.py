@@ -138,7 +138,7 @@ class Intake:
         if outcome.outcome == "released":
             self._last_release = (outcome.claim_id, self._clock() + RATING_SECONDS)
         self.counters.outcomes[outcome.outcome] = self.counters.outcomes.get(outcome.outcome, 0) + 1
-        self.timing.show_result()  # the release published its own last view: hold it
+        self.timing.show_result()  # the screen already shows the outcome (Releaser.on_outcome): hold it
         return outcome
 
     # -- the rating ----------------------------------------------------------------------------

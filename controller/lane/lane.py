@@ -108,7 +108,7 @@ class Lane:
         for lockers in self.lockers.values():
             lockers.all_off()
         # a print still running from before the crash is followed briefly, not for a whole job
-        follow = min(10.0, self.releaser.settings.print_timeout)
+        follow = min(10.0, self.releaser.prints.settings.print_timeout)
         settled = recover(self.journal, self.printer, self.lockers, follow_seconds=follow)
         if settled:
             log.warning("recovered %d interrupted release(s)", len(settled))
@@ -149,7 +149,7 @@ class Lane:
 
     def liveness(self) -> Liveness:
         # a release may hold the worker for a whole print job or door wait, plus the office calls
-        busy = self.releaser.settings.print_timeout + self.releaser.doors.door_open_timeout + 60.0
+        busy = self.releaser.prints.settings.print_timeout + self.releaser.doors.door_open_timeout + 60.0
         return Liveness(
             lane_id=self.settings.lane_id,
             last_loop_at=lambda: self.last_loop_at,

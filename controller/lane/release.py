@@ -1,37 +1,28 @@
 """The release protocol of DESIGN section 5: claim, INTENT, act, DONE (at most once).
 
 ``Releaser.release`` runs one release to its end on the calling (worker) thread and returns the
-outcome. The journal is written before every step that could actuate anything, and nothing in
-here ever repeats an actuation: a retry is always a new claim decided by the office.
+outcome; it shows only its progress (checking, page x of y) and tells ``on_outcome`` how each
+release ended, right after DONE: what the screen shows for an outcome is the screen's to say
+(``controller.lane.screen.result_view``). The journal is written
+before every step that could actuate anything, and nothing in here ever repeats an actuation: a
+retry is always a new claim decided by the office.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 
 from controller.kernel.errors import AmbilError, OfficeUnreachable
-from controller.lane.actuation import FAILED, NOT_DETECTED, DoorActuator
+from controller.lane.actuation import FAILED, NOT_DETECTED, DoorActuator, PrintActuator
 from controller.lane.journal import Journal
 from controller.lane.link import Grant, OfficeLink
 from controller.lane.offline import OfflineStore
-from controller.lane.print_outcome import (
-    QUEUE_BLOCKED_REASONS,
-    UNCERTAIN_MESSAGE,
-    describe,
-    fault_message,
-    judge,
-    printer_problems,
-)
+from controller.lane.print_outcome import fault_message
 from controller.lane.screen import LaneState, LaneView, make_view
-from hardware.errors import DeviceError
-from hardware.printer.interface import JobState, JobStatus, Printer
-from hardware.status import DeviceState
 
 log = logging.getLogger(__name__)
 
@@ -40,35 +31,9 @@ SHORT_CODE_MARKER = "short-code"
 
 
 @dataclass(frozen=True)
-class BankPlacement:
-    columns: int = 4
-    where: str = ""
-    where_en: str = ""
-
-    def describe(self, bank: str, door: int) -> dict:
-        """Where door N is, in both languages, for the lane screen."""
-        row, col = (door - 1) // self.columns + 1, (door - 1) % self.columns + 1
-        where_id = f"loker {bank}, baris {row} dari atas, kolom {col} dari kiri"
-        where_en = f"locker {bank}, row {row} from the top, column {col} from the left"
-        if self.where:
-            where_id += f", {self.where}"
-        if self.where_en:
-            where_en += f", {self.where_en}"
-        return {"row": row, "column": col, "where_id": where_id, "where_en": where_en}
-
-
-@dataclass(frozen=True)
-class ReleaseSettings:
-    """The print side's limits (the door's are the ``DoorActuator``'s)."""
-
-    print_timeout: float = 120.0
-    poll_interval: float = 0.3
-    fault_grace: float = 3.0  # a printer fault lasting this long during a job ends the wait
-    placements: dict = field(default_factory=dict)  # bank id -> BankPlacement
-
-
-@dataclass(frozen=True)
 class Outcome:
+    """How one release ended; the lane screen shows it (``controller.lane.screen.result_view``)."""
+
     claim_id: str
     outcome: str  # released | failed | uncertain | refused | abandoned
     reason: str = ""  # an error key (controller.kernel.errors) when not released
@@ -77,30 +42,28 @@ class Outcome:
 
 
 class Releaser:
-    """``doors`` pulses doors (``controller.lane.actuation``); ``offline`` is the lane's offline
-    store (None: this lane never releases offline)."""
+    """``doors`` pulses doors and ``prints`` prints (``controller.lane.actuation``); ``offline``
+    is the lane's offline store (None: this lane never releases offline); ``show`` takes the
+    progress views and ``on_outcome`` each outcome once it is journaled (the screen shows it)."""
 
     def __init__(
         self,
         *,
         journal: Journal,
         office: OfficeLink,
-        printer: Printer | None,
         doors: DoorActuator,
-        spool_dir: Path,
-        settings: ReleaseSettings,
+        prints: PrintActuator,
         show: Callable[[LaneView], None],
+        on_outcome: Callable[[Outcome], None],
         offline: OfflineStore | None = None,
     ):
         self.journal = journal
         self.office = office
-        self.printer = printer
         self.doors = doors
-        self.spool_dir = spool_dir
-        self.settings = settings
+        self.prints = prints
         self.show = show
+        self.on_outcome = on_outcome
         self.offline = offline
-        spool_dir.mkdir(parents=True, exist_ok=True)
 
     def release(
         self, *, code_hash: str | None = None, short_code: str | None = None, pin: str | None = None
@@ -143,7 +106,7 @@ class Releaser:
     # -- print ---------------------------------------------------------------------------------
     def _print(self, grant: Grant) -> Outcome:
         cid = grant.claim_id
-        if self.printer is None:
+        if not self.prints.available:
             return self._finish(cid, "failed", "device.failed", grant, "this lane has no printer")
         try:
             pdf = self.office.fetch_pdf(cid)
@@ -153,97 +116,28 @@ class Releaser:
             return self._finish(cid, "failed", "device.failed", grant, f"fetch pdf: {exc.key}")
         if grant.pdf_sha256 and hashlib.sha256(pdf).hexdigest() != grant.pdf_sha256:
             return self._finish(cid, "failed", "device.failed", grant, "pdf checksum mismatch")
-        blocked = self._printer_blocked()
+        blocked = self.prints.blocked()
         if blocked:  # nothing actuated yet: the pickup simply stays claimable
             detail = f"printer not ready: {','.join(blocked)}"
             return self._finish(cid, "failed", fault_message(blocked), grant, detail)
-        spool = self.spool_dir / f"{cid}.pdf"
-        spool.write_bytes(pdf)
+        spool = self.prints.spool(cid, pdf)
         pages = grant.pages or 0
-        action = {"kind": "print", "job_name": cid, "pages": pages}
-        self.journal.intent(cid, action, code_hash=grant.code_hash)
-        self.show(make_view(LaneState.PRINTING, page=0, pages=pages or "?"))
-        try:
-            job_id = self.printer.submit(spool, cid)
-        except DeviceError as exc:
-            return self._settle_failed_submit(grant, exc)
-        finally:
-            spool.unlink(missing_ok=True)
-        self.journal.update_action(cid, {"kind": "print", "job_name": cid, "job_id": job_id, "pages": pages})
-        return self._follow_print(grant, job_id)
-
-    def _fault_persists(self, since: float | None) -> bool:
-        """Check the printer while a job runs: True once a blocking reason has lasted
-        ``fault_grace`` seconds (a reason left over from the previous job clears when ours starts)."""
-        status = self.printer.status()
-        self._last_fault = bool(printer_problems(status))
-        return (
-            self._last_fault and since is not None and time.monotonic() - since >= self.settings.fault_grace
+        self.journal.intent(
+            cid, {"kind": "print", "job_name": cid, "pages": pages}, code_hash=grant.code_hash
         )
+        self.show(make_view(LaneState.PRINTING, page=0, pages=pages or "?"))
 
-    def _printer_blocked(self) -> list[str]:
-        """Why the queue cannot take a job at all ([] when it can). Paper and toner reasons don't
-        count here: CUPS only refreshes them while a job runs, so only a new job can clear them."""
-        status = self.printer.status()
-        blocked = sorted(set(status.reasons) & QUEUE_BLOCKED_REASONS)
-        if status.state == DeviceState.OFFLINE and not blocked:
-            blocked = ["offline"]
-        return blocked
+        def submitted(job_id: int) -> None:
+            self.journal.update_action(
+                cid, {"kind": "print", "job_name": cid, "job_id": job_id, "pages": pages}
+            )
 
-    def _settle_failed_submit(self, grant: Grant, exc: DeviceError) -> Outcome:
-        """A submit that raised may still have queued the job: look before calling it failed."""
-        cid = grant.claim_id
-        try:
-            jobs = self.printer.find_jobs(cid)
-        except DeviceError:
-            return self._finish(cid, "uncertain", UNCERTAIN_MESSAGE, grant, f"submit: {exc}")
-        if not jobs:  # refused: nothing can have come out
-            return self._finish(cid, "failed", fault_message([exc.reason]), grant, f"submit: {exc}")
-        return self._follow_print(grant, jobs[-1].job_id)
+        def progress(pages_done: int) -> None:
+            page = min(pages_done + 1, grant.pages or 10**6)
+            self.show(make_view(LaneState.PRINTING, page=page, pages=grant.pages or "?"))
 
-    def _follow_print(self, grant: Grant, job_id: int) -> Outcome:
-        cid = grant.claim_id
-        deadline = time.monotonic() + self.settings.print_timeout
-        last_pages = -1
-        job: JobStatus | None = None
-        fault_since: float | None = None
-        self._last_fault = False
-        while True:
-            try:
-                job = self.printer.job(job_id)
-            except DeviceError as exc:
-                return self._finish(cid, "uncertain", UNCERTAIN_MESSAGE, grant, f"follow: {exc}")
-            if job.pages_done != last_pages:
-                last_pages = job.pages_done
-                total = grant.pages or "?"
-                self.show(
-                    make_view(
-                        LaneState.PRINTING, page=min(job.pages_done + 1, grant.pages or 10**6), pages=total
-                    )
-                )
-            if job.state.final or job.state == JobState.STOPPED or time.monotonic() > deadline:
-                break
-            if job.state == JobState.PROCESSING and self._fault_persists(fault_since):
-                break  # out of paper, jammed, offline...: tell the driver now, not at the timeout
-            fault_since = fault_since if self._last_fault else None
-            if self._last_fault and fault_since is None:
-                fault_since = time.monotonic()
-            time.sleep(self.settings.poll_interval)
-        status = self.printer.status()
-        problems = printer_problems(status)
-        if job.state == JobState.COMPLETED and not problems:
-            return self._finish(cid, "released", "", grant, f"job {job_id} completed")
-        cancelled = False
-        if not job.state.final:  # stopped, or past its timeout: never let it resume by itself
-            try:
-                self.printer.cancel(job_id)
-                job = self.printer.job(job_id)  # a sheet may have come out since the last look
-            except DeviceError as exc:
-                detail = f"{describe(job, status, problems)}; cancel: {exc}"
-                return self._finish(cid, "uncertain", UNCERTAIN_MESSAGE, grant, detail)
-            cancelled = True
-        outcome, reason = judge(job, problems, cancelled=cancelled)
-        return self._finish(cid, outcome, reason, grant, describe(job, status, problems))
+        result = self.prints.print(spool, cid, on_submitted=submitted, on_progress=progress)
+        return self._finish(cid, result.outcome, result.reason, grant, result.detail)
 
     # -- locker --------------------------------------------------------------------------------
     def _open_door(self, grant: Grant) -> Outcome:
@@ -269,19 +163,6 @@ class Releaser:
             self.offline.note_consumed(grant.pickup_id)  # an older snapshot may still list it
         self.journal.done(claim_id, outcome, detail if not reason else f"{reason}: {detail}")
         log.info("claim %s %s %s %s", claim_id, outcome, reason, detail)
-        if outcome == "released":
-            if grant and grant.kind == "locker":
-                placement = self.settings.placements.get(grant.locker_bank, BankPlacement())
-                where = placement.describe(grant.locker_bank, grant.door)
-                self.show(make_view(LaneState.DOOR_OPEN, door=grant.door, bank=grant.locker_bank, **where))
-            else:
-                self.show(make_view(LaneState.TAKE_DOCUMENT))
-        elif reason == "office.unreachable":
-            self.show(make_view(LaneState.OFFLINE))
-        elif reason == "code.pin_required":
-            self.show(make_view(LaneState.PIN_ENTRY))
-        elif outcome == "refused":
-            self.show(make_view(LaneState.REFUSED, reason=reason))
-        else:
-            self.show(make_view(LaneState.PROBLEM, reason=reason))
-        return Outcome(claim_id, outcome, reason, grant, detail)
+        result = Outcome(claim_id, outcome, reason, grant, detail)
+        self.on_outcome(result)
+        return result

@@ -1,18 +1,25 @@
 """What the lane screen shows: one state at a time, with its reason and details, and live updates.
 
 The lane worker publishes a ``LaneView`` on every change; the web layer subscribes and pushes it
-to the screen over SSE. The lane speaks no language: the texts of each state and error key are in
-``web/i18n/lane_screen.py`` and ``web/i18n/errors.py``, so a refusal reads the same on the screen
-and in the API.
+to the screen over SSE. ``result_view`` is the one place that says which screen a release's
+outcome shows (the release protocol only returns the outcome). The lane speaks no language: the
+texts of each state and error key are in ``web/i18n/lane_screen.py`` and ``web/i18n/errors.py``,
+so a refusal reads the same on the screen and in the API.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from controller.kernel.outcomes import RELEASED
+
+if TYPE_CHECKING:
+    from controller.lane.release import Outcome
 
 
 class LaneState(StrEnum):
@@ -49,6 +56,44 @@ class LaneView:
 def make_view(state: LaneState, *, reason: str = "", **detail) -> LaneView:
     """A view of ``state``; ``reason`` is the error key of a refusal or problem, ``detail`` fills its text."""
     return LaneView(state=state, reason=reason, detail=detail)
+
+
+@dataclass(frozen=True)
+class BankPlacement:
+    """How a locker bank is built and where it stands, so the screen can say where door N is."""
+
+    columns: int = 4
+    where: str = ""
+    where_en: str = ""
+
+    def describe(self, bank: str, door: int) -> dict:
+        """Where door N is, in both languages, for the lane screen."""
+        row, col = (door - 1) // self.columns + 1, (door - 1) % self.columns + 1
+        where_id = f"loker {bank}, baris {row} dari atas, kolom {col} dari kiri"
+        where_en = f"locker {bank}, row {row} from the top, column {col} from the left"
+        if self.where:
+            where_id += f", {self.where}"
+        if self.where_en:
+            where_en += f", {self.where_en}"
+        return {"row": row, "column": col, "where_id": where_id, "where_en": where_en}
+
+
+def result_view(outcome: Outcome, placements: Mapping[str, BankPlacement]) -> LaneView:
+    """The screen that shows how a release ended (``placements``: bank id -> BankPlacement)."""
+    grant, reason = outcome.grant, outcome.reason
+    if outcome.outcome == RELEASED:
+        if grant is not None and grant.kind == "locker":
+            bank = grant.locker_bank or ""
+            where = placements.get(bank, BankPlacement()).describe(bank, grant.door)
+            return make_view(LaneState.DOOR_OPEN, door=grant.door, bank=bank, **where)
+        return make_view(LaneState.TAKE_DOCUMENT)
+    if reason == "office.unreachable":
+        return make_view(LaneState.OFFLINE)
+    if reason == "code.pin_required":
+        return make_view(LaneState.PIN_ENTRY)
+    if outcome.outcome == "refused":
+        return make_view(LaneState.REFUSED, reason=reason)
+    return make_view(LaneState.PROBLEM, reason=reason)
 
 
 class ScreenBus:

@@ -1,7 +1,8 @@
 """A technician's self-tests, run by the lane itself (never a driver called from the web):
 print a test page, pulse one door, read the scanner, cycle the lights.
 
-Each test returns ``{"test", "outcome": "ok" | "failed" | "not_confirmed", "detail", ...}``.
+Each test returns ``{"test", "outcome": "ok" | "failed" | "not_confirmed", "detail", ...}``; the
+print test adds ``reason``, the lane-screen message key a release would have shown.
 The caller (``Lane.self_test``) holds the lane's action lock, so a test never overlaps a release.
 """
 
@@ -12,14 +13,14 @@ import logging
 import time
 import uuid
 from collections.abc import Callable
-from pathlib import Path
 
 from controller.kernel.errors import AmbilError
-from controller.lane.actuation import NOT_DETECTED, OPENED
+from controller.kernel.outcomes import FAILED, RELEASED, UNCERTAIN
+from controller.lane.actuation import NOT_DETECTED, OPENED, PrintActuator
 from controller.lane.outputs import LIGHT
+from controller.lane.print_outcome import fault_message
 from controller.lane.staff_doors import ServiceOpener
 from hardware.errors import DeviceError
-from hardware.printer.interface import JobState, Printer
 from hardware.scanner.interface import Scanner
 from hardware.signals.interface import LaneSignals
 from hardware.status import DeviceState
@@ -32,13 +33,17 @@ DOOR_TEST = "door"  # the one that needs a bank and a door
 JOB_PREFIX = "selftest-"
 LIGHT_STEP_S = 0.6
 PRINT_FOLLOW_S = 60.0
+# a print's outcome as a self-test verdict: the same judgement a release makes
+VERDICTS = {RELEASED: "ok", FAILED: "failed", UNCERTAIN: "not_confirmed"}
 
 
 class SelfTests:
     """The self-tests of one lane, on the parts they test.
 
-    ``opener`` runs the door test as a staff opening (same journal, same pulse); ``screen_state``
-    says what the screen shows, so the lights go back to it after the lights test.
+    ``opener`` runs the door test as a staff opening (same journal, same pulse); ``prints`` is the
+    lane's one print follow-up (``controller.lane.actuation``), so a test page is judged as a
+    release's print is; ``screen_state`` says what the screen shows, so the lights go back to it
+    after the lights test.
     """
 
     def __init__(
@@ -46,22 +51,18 @@ class SelfTests:
         *,
         lane_id: str,
         lane_name: str,
-        printer: Printer | None,
+        prints: PrintActuator,
         scanner: Scanner | None,
         signals: LaneSignals | None,
         opener: ServiceOpener,
-        spool_dir: Path,
-        print_timeout: float,
         screen_state: Callable[[], str],
     ) -> None:
         self.lane_id = lane_id
         self.lane_name = lane_name
-        self.printer = printer
+        self.prints = prints
         self.scanner = scanner
         self.signals = signals
         self.opener = opener
-        self.spool_dir = spool_dir
-        self.print_timeout = print_timeout
         self.screen_state = screen_state
 
     def run(self, test: str, *, actor: str, bank: str | None = None, door: int | None = None) -> dict:
@@ -83,35 +84,25 @@ class SelfTests:
         return {"test": test, "lane_id": self.lane_id, **result}
 
     def _print_test(self) -> dict:
-        printer = self.printer
-        if printer is None:
-            return {"outcome": "failed", "detail": "this lane has no printer"}
-        job_name = JOB_PREFIX + uuid.uuid4().hex[:12]
-        path = self.spool_dir / f"{job_name}.pdf"
-        path.write_bytes(test_page_pdf(self.lane_id, self.lane_name))
+        """A test page through the lane's one print follow-up, judged as a release is judged."""
+        prints = self.prints
+        if not prints.available:
+            return {"outcome": "failed", "reason": "device.failed", "detail": "this lane has no printer"}
         try:
-            job_id = printer.submit(path, job_name)
-            deadline = time.monotonic() + min(PRINT_FOLLOW_S, self.print_timeout)
-            job = printer.job(job_id)
-            while not job.state.final and time.monotonic() < deadline:
-                time.sleep(0.1)
-                job = printer.job(job_id)
-            if not job.state.final:
-                printer.cancel(job_id)
-                return {"outcome": "not_confirmed", "detail": f"job still {job.state} after the timeout"}
-            status = printer.status()
+            blocked = prints.blocked()
         except DeviceError as exc:
-            return {"outcome": "failed", "detail": f"printer: {exc}"}
-        finally:
-            path.unlink(missing_ok=True)
-        # like a release: CUPS says "completed" when the data left, so the printer's reasons decide
-        if job.state is JobState.COMPLETED and status.state in (DeviceState.OK, DeviceState.WARNING):
-            return {"outcome": "ok", "detail": "test page printed", "reasons": status.reasons}
-        return {
-            "outcome": "not_confirmed" if job.state is JobState.COMPLETED else "failed",
-            "detail": f"job {job.state}; printer {status.state}",
-            "reasons": status.reasons,
-        }
+            return {"outcome": "failed", "reason": "print.offline", "detail": f"printer: {exc}"}
+        if blocked:  # a release would refuse here too, before submitting anything
+            return {
+                "outcome": "failed",
+                "reason": fault_message(blocked),
+                "detail": f"printer not ready: {','.join(blocked)}",
+            }
+        job_name = JOB_PREFIX + uuid.uuid4().hex[:12]
+        spool = prints.spool(job_name, test_page_pdf(self.lane_id, self.lane_name))
+        result = prints.print(spool, job_name, timeout=min(PRINT_FOLLOW_S, prints.settings.print_timeout))
+        detail = "test page printed" if result.outcome == RELEASED else result.detail
+        return {"outcome": VERDICTS[result.outcome], "reason": result.reason, "detail": detail}
 
     def _door_test(self, bank: str | None, door: int | None, *, actor: str) -> dict:
         if not bank or door is None:
@@ -134,9 +125,8 @@ class SelfTests:
             "detail": status.detail or str(status.state),
             "scanner": status.to_dict(),
         }
-        read_once = getattr(scanner, "read_once", None)
-        if read_once is not None:  # a camera: decode its freshest frame now
-            frame = read_once()
+        frame = scanner.read_once()
+        if frame is not None:  # a camera: its freshest frame, decoded now
             result["frame"] = frame
             if not frame.get("frame"):
                 result.update(outcome="failed", detail=frame.get("detail", "no frame"))

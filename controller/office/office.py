@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from sqlalchemy import select, text, update
 from sqlalchemy.engine import Engine
@@ -53,6 +53,7 @@ class Office(OfficeClaims, OfficeDocuments):
         guess_limits: GuessLimits | None = None,
         claim_lease_minutes: float = 5,
         print_claim_lease_minutes: float = 30,
+        on_released: Iterable[Callable[[int, str], None]] = (),
     ):
         if len(short_code_key) < 16:
             raise ValueError("short_code_key must be at least 16 bytes")
@@ -73,7 +74,7 @@ class Office(OfficeClaims, OfficeDocuments):
         # Called after commit with (document_id, new state) when a release, an uncertain release
         # or a staff resolution changes a document (agency webhooks). A failing hook is logged,
         # never raised: the lane's report is already recorded.
-        self.on_released: list[Callable[[int, str], None]] = []
+        self.on_released: list[Callable[[int, str], None]] = list(on_released)
 
     # -- lanes and lockers (from config at start) -------------------------------------------
 

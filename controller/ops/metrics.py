@@ -1,155 +1,63 @@
-"""Prometheus metrics kept in-process, written in the text exposition format 0.0.4.
+"""Prometheus metrics of one ambil process, on ``prometheus-client`` (the library Prometheus users
+know), exposed in the text format 0.0.4 by ``metrics_collect.metrics_text``.
 
-No extra package: a counter and a histogram with labels are a few lines each. Events that happen
-once (a release and how long it took from the read) are recorded as they happen; what a running
-System already knows (lane counters, device states, office claims) is read at scrape time.
+Events that happen once (a release and how long it took from the read) are recorded as they
+happen, in a ``CollectorRegistry`` of the System's own (never the library's global default
+registry: tests build many Systems in one process, and each must count only its own releases).
+What a running System already knows (lane counters, device states, office claims) is read at
+scrape time by the collectors of ``metrics_collect``.
+
+Several office processes (``PROMETHEUS_MULTIPROC_DIR`` set before ambil starts): the library then
+keeps every counter and histogram in files in that directory, one per process, and a scrape sums
+them with ``prometheus_client.multiprocess.MultiProcessCollector`` (README, "Operating").
 """
 
 from __future__ import annotations
 
-import logging
-import math
-import threading
-from collections.abc import Iterable, Sequence
+import os
 
-log = logging.getLogger(__name__)
+from prometheus_client import CollectorRegistry, Counter, Histogram
 
+# the text format 0.0.4, which every Prometheus reads (``generate_latest`` writes it)
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 # seconds from read to outcome: a refusal takes tens of ms, a locker a second, a print minutes
 RELEASE_BUCKETS = (0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0)
 DEVICE_STATE_VALUES = {"ok": 0, "warning": 1, "error": 2, "offline": 3}
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
 
-def escape_label(value: object) -> str:
-    return str(value).replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"')
-
-
-def format_value(value: float) -> str:
-    if math.isnan(value):
-        return "NaN"
-    if math.isinf(value):
-        return "+Inf" if value > 0 else "-Inf"
-    if float(value).is_integer() and abs(value) < 1e15:
-        return str(int(value))
-    return repr(float(value))
-
-
-def sample(name: str, labels: dict[str, object], value: float) -> str:
-    if not labels:
-        return f"{name} {format_value(value)}"
-    inner = ",".join(f'{key}="{escape_label(val)}"' for key, val in labels.items())
-    return f"{name}{{{inner}}} {format_value(value)}"
-
-
-class MetricFamily:
-    """One metric name: its HELP, TYPE and samples, written as one block."""
-
-    def __init__(self, name: str, kind: str, help_text: str):
-        self.name = name
-        self.kind = kind
-        self.help = help_text
-        self.lines: list[str] = []
-
-    def add(self, value: float, suffix: str = "", **labels: object) -> MetricFamily:
-        self.lines.append(sample(self.name + suffix, labels, value))
-        return self
-
-    def render(self) -> str:
-        help_text = self.help.replace("\\", "\\\\").replace("\n", "\\n")
-        head = [f"# HELP {self.name} {help_text}", f"# TYPE {self.name} {self.kind}"]
-        return "\n".join(head + self.lines)
-
-
-class Counter:
-    """A monotonic count per label set (thread-safe)."""
-
-    def __init__(self, name: str, help_text: str, labelnames: Sequence[str] = ()):
-        self.name, self.help, self.labelnames = name, help_text, tuple(labelnames)
-        self._values: dict[tuple, float] = {}
-        self._lock = threading.Lock()
-
-    def inc(self, amount: float = 1.0, **labels: object) -> None:
-        if amount < 0:
-            raise ValueError("a counter only goes up")
-        key = tuple(str(labels[name]) for name in self.labelnames)
-        with self._lock:
-            self._values[key] = self._values.get(key, 0.0) + amount
-
-    def value(self, **labels: object) -> float:
-        return self._values.get(tuple(str(labels[name]) for name in self.labelnames), 0.0)
-
-    def family(self) -> MetricFamily:
-        family = MetricFamily(self.name, "counter", self.help)
-        with self._lock:
-            for key, value in sorted(self._values.items()):
-                family.add(value, **dict(zip(self.labelnames, key, strict=True)))
-        return family
-
-
-class Histogram:
-    """Observations in cumulative buckets per label set (thread-safe)."""
-
-    def __init__(
-        self,
-        name: str,
-        help_text: str,
-        labelnames: Sequence[str] = (),
-        buckets: Iterable[float] = RELEASE_BUCKETS,
-    ):
-        self.name, self.help, self.labelnames = name, help_text, tuple(labelnames)
-        self.buckets = tuple(sorted(buckets))
-        self._series: dict[tuple, list] = {}  # key -> [bucket counts..., sum, count]
-        self._lock = threading.Lock()
-
-    def observe(self, value: float, **labels: object) -> None:
-        key = tuple(str(labels[name]) for name in self.labelnames)
-        with self._lock:
-            series = self._series.setdefault(key, [0] * len(self.buckets) + [0.0, 0])
-            for index, bound in enumerate(self.buckets):
-                if value <= bound:
-                    series[index] += 1
-            series[-2] += value
-            series[-1] += 1
-
-    def count(self, **labels: object) -> int:
-        series = self._series.get(tuple(str(labels[name]) for name in self.labelnames))
-        return series[-1] if series else 0
-
-    def family(self) -> MetricFamily:
-        family = MetricFamily(self.name, "histogram", self.help)
-        with self._lock:
-            for key, series in sorted(self._series.items()):
-                labels = dict(zip(self.labelnames, key, strict=True))
-                for bound, count in zip(self.buckets, series, strict=False):
-                    family.add(count, "_bucket", **labels, le=format_value(bound))
-                family.add(series[-1], "_bucket", **labels, le="+Inf")
-                family.add(series[-2], "_sum", **labels)
-                family.add(series[-1], "_count", **labels)
-        return family
+def multiprocess_dir() -> str | None:
+    """The directory the office processes share their metrics in, or None (one process)."""
+    return os.environ.get(MULTIPROC_ENV) or None
 
 
 class ProcessMetrics:
-    """What one ambil process records as it happens (the rest is read at scrape time)."""
+    """What one ambil process records as it happens (the rest is read at scrape time).
+
+    A collector (``collect``) of its own registry, so a scrape can gather it with the
+    scrape-time collectors into one document.
+    """
 
     def __init__(self) -> None:
+        self.registry = CollectorRegistry(auto_describe=True)
         self.release_latency = Histogram(
             "ambil_release_latency_seconds",
             "Time from a code being read to the release outcome, per lane and outcome.",
             ("lane", "outcome"),
+            buckets=RELEASE_BUCKETS,
+            registry=self.registry,
         )
         self.releases = Counter(
-            "ambil_releases_total", "Release attempts finished by the lane, per outcome.", ("lane", "outcome")
+            "ambil_releases",
+            "Release attempts finished by the lane, per outcome.",
+            ("lane", "outcome"),
+            registry=self.registry,
         )
 
     def observe_release(self, lane_id: str, outcome: str, seconds: float) -> None:
-        self.release_latency.observe(max(0.0, seconds), lane=lane_id, outcome=outcome)
-        self.releases.inc(lane=lane_id, outcome=outcome)
+        """A release finished with ``outcome`` ``seconds`` after its read (the lane's listener)."""
+        self.release_latency.labels(lane=lane_id, outcome=outcome).observe(max(0.0, seconds))
+        self.releases.labels(lane=lane_id, outcome=outcome).inc()
 
-    def families(self) -> list[MetricFamily]:
-        return [self.release_latency.family(), self.releases.family()]
-
-
-def render(families: Iterable[MetricFamily]) -> str:
-    """The exposition text: one block per family that has samples, ending in a newline."""
-    blocks = [family.render() for family in families if family.lines]
-    return "\n".join(blocks) + "\n"
+    def collect(self):
+        return self.registry.collect()

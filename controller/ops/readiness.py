@@ -1,5 +1,10 @@
 """Readiness: can this process serve a pickup now, and if not, why (``/readyz``).
 
+The readiness of the whole process (office + lane + devices), which is why it lives in ops/ and
+not in lane/ (DESIGN section 3 lists it under the lane): an office-only process has no lane, an
+all-in-one one has both. The lane supplies its own facts (started, office link, device states,
+failed devices); the rules that turn them into a verdict are written here once.
+
 The rules: the office's database answers; the lane has started, reaches the office and has a
 release device it can use. Each device's state is listed. A probe that fails is reported, never
 raised: readiness is a document, not a crash.

@@ -20,6 +20,10 @@ import socket
 import threading
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from controller.system import System
 
 log = logging.getLogger(__name__)
 
@@ -147,12 +151,12 @@ class Watchdog:
             self.send(f"STATUS={text}")
 
 
-def start_watchdog(system) -> Watchdog | None:
+def start_watchdog(system: System) -> Watchdog | None:
     """Start notifying systemd for a started System; None when not run under Type=notify."""
     if not os.environ.get("NOTIFY_SOCKET"):
         return None
     interval = watchdog_interval()
-    lane = getattr(system, "lane", None)
+    lane = system.lane
     if lane is not None:
         live = lane.liveness()  # the lane's worker stamp, screen state and longest release
         limit = interval or 0.0

@@ -46,3 +46,9 @@ class Scanner(ABC):
     def scripted(self) -> ScriptedReads | None:
         """The simulator's scriptable side; None for a real scanner (nothing can be injected)."""
         return None
+
+    def read_once(self) -> dict | None:
+        """For a technician's frame test: decode the freshest frame now and say what was seen
+        (``{"frame": bool, "width", "height", "age_s", "codes", "decode_ms"}`` or ``{"frame": False,
+        "detail"}``); None for a scanner that has no frames (serial, simulated)."""
+        return None

@@ -22,7 +22,7 @@ import httpx
 import pytest
 
 from controller.config import load_config
-from controller.system import build_office
+from controller.office.assemble import build_office
 from tests.conftest import make_pdf
 from tests.rigs.wait import wait_for
 

@@ -24,8 +24,8 @@ import httpx
 from sqlalchemy import select
 
 from controller.config import load_config
+from controller.office.assemble import build_office
 from controller.office.db.tables import audit_log, claims, pickups
-from controller.system import build_office
 from tests.conftest import make_pdf
 from tests.e2e.test_kill_recovery import free_port
 from tests.rigs.wait import wait_for

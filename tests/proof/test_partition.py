@@ -24,9 +24,10 @@ from sqlalchemy import func, select
 from controller.config import parse_config
 from controller.kernel.errors import OfficeUnreachable
 from controller.lane.link.in_process import InProcessOfficeLink
+from controller.office.assemble import build_office
 from controller.office.db.tables import audit_log, claims, documents, pickups
 from controller.office.sync import OfficeSync
-from controller.system import build_office, build_system
+from controller.system import build_system
 from hardware.locker.sim import SimLockerBank
 from tests.rigs.server import wait_for
 

@@ -146,7 +146,7 @@ def test_no_secret_in_any_log_record(build, capture_all, figures):
 
 def test_no_secret_in_a_serve_process_output(tmp_path, figures):
     from controller.config import load_config
-    from controller.system import build_office
+    from controller.office.assemble import build_office
 
     lane = Lane(tmp_path)
     office, engine = build_office(load_config(lane.config))

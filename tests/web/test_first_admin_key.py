@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 from controller.config import load_config
-from controller.system import build_office
+from controller.office.assemble import build_office
 
 KEY = re.compile(rb"amk_[A-Za-z0-9_-]+")
 

@@ -1,57 +1,36 @@
-"""``GET /metrics``: Prometheus text format 0.0.4, parsed strictly, on a lane that released a print."""
+"""``GET /metrics``: Prometheus text format 0.0.4 from ``prometheus-client``, read back with the
+library's own parser, on a lane that released a print; one registry per System; multiprocess mode."""
 
 from __future__ import annotations
 
 import math
-import re
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
 
 import pytest
+from prometheus_client import generate_latest
+from prometheus_client.parser import text_string_to_metric_families
 
-from controller.ops.metrics import Counter, Histogram, render
+from controller.ops.metrics import ProcessMetrics
 from tests.conftest import make_pdf
 from tests.rigs.server import LiveServer
 from tests.rigs.wait import wait_for
 
-NAME = r"[a-zA-Z_:][a-zA-Z0-9_:]*"
-LABEL = r'[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\\\|\\"|\\n)*"'
-SAMPLE = re.compile(rf"^({NAME})(?:\{{((?:{LABEL})(?:,{LABEL})*)?\}})? (\S+)$")
-TYPES = {"counter", "gauge", "histogram", "summary", "untyped"}
-
 
 def parse_exposition(text: str) -> dict[str, dict]:
-    """A strict reader of the text format: every sample belongs to a declared family."""
+    """The document read by ``prometheus_client``'s own parser: family name -> type and samples
+    (a counter family is named without ``_total``, its samples with it)."""
     assert text.endswith("\n"), "the document must end with a newline"
     families: dict[str, dict] = {}
-    current = None
-    for line in text.splitlines():
-        if not line:
-            continue
-        if line.startswith("# HELP "):
-            name = line.split(" ", 3)[2]
-            assert name not in families, f"{name} declared twice"
-            families[name] = {"type": None, "samples": []}
-            current = name
-        elif line.startswith("# TYPE "):
-            _, _, name, kind = line.split(" ")
-            assert name == current and kind in TYPES, line
-            families[name]["type"] = kind
-        else:
-            match = SAMPLE.match(line)
-            assert match, f"not a sample line: {line!r}"
-            name, labels, value = match.groups()
-            base = (
-                re.sub(r"_(bucket|sum|count)$", "", name)
-                if families.get(current, {}).get("type") == ("histogram")
-                else name
-            )
-            assert base == current, f"{name} outside its family block ({current})"
-            parsed = dict(re.findall(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"', labels or ""))
-            number = float(value.replace("+Inf", "inf").replace("-Inf", "-inf"))
-            families[current]["samples"].append((name, parsed, number))
-    for name, family in families.items():
-        assert family["type"], f"{name} has no TYPE"
-        if family["type"] == "histogram":
-            check_histogram(name, family["samples"])
+    for family in text_string_to_metric_families(text):
+        assert family.name not in families, f"{family.name} declared twice"
+        samples = [(s.name, dict(s.labels), s.value) for s in family.samples]
+        families[family.name] = {"type": family.type, "samples": samples}
+        if family.type == "histogram":
+            check_histogram(family.name, samples)
     return families
 
 
@@ -61,7 +40,7 @@ def check_histogram(name: str, samples: list) -> None:
         key = tuple(sorted((k, v) for k, v in labels.items() if k != "le"))
         series.setdefault(key, []).append((sample_name, labels.get("le"), value))
     for key, rows in series.items():
-        buckets = [(float(le.replace("+Inf", "inf")), v) for n, le, v in rows if n.endswith("_bucket")]
+        buckets = [(float(le), v) for n, le, v in rows if n.endswith("_bucket")]
         assert buckets and math.isinf(buckets[-1][0]), f"{name}{key}: no +Inf bucket"
         assert [b for b, _ in buckets] == sorted(b for b, _ in buckets)
         counts = [v for _, v in buckets]
@@ -113,7 +92,7 @@ def test_metrics_from_loopback_in_the_text_format(lane_with_a_release):
     assert value_of(families, "ambil_office_claims", lane="lane-1", outcome="released") == 1
     assert value_of(families, "ambil_office_documents", state="released") == 1
     if getattr(system, "alerts", None) is not None:  # the fleet's alerts, where this tree has them
-        assert families["ambil_alerts_raised_total"]["type"] == "counter"
+        assert families["ambil_alerts_raised"]["type"] == "counter"  # samples: ..._total
 
 
 def test_a_device_in_trouble_shows_in_its_state_gauge(build):
@@ -140,16 +119,63 @@ def test_from_elsewhere_a_technician_key_is_needed(build):
                 assert http.get("/metrics").status_code == expected, role
 
 
-def test_the_primitives_render_what_the_parser_accepts():
-    counter = Counter("x_total", "A count\nwith a newline.", ("a",))
-    counter.inc(a='quote " and \\ back')
-    histogram = Histogram("y_seconds", "Times.", ("a",), buckets=(0.1, 1.0))
-    for value in (0.05, 0.5, 5.0):
-        histogram.observe(value, a="b")
-    families = parse_exposition(render([counter.family(), histogram.family()]))
-    assert value_of(families, "x_total", a='quote \\" and \\\\ back') == 1
-    assert value_of(families, "y_seconds_bucket", a="b", le="0.1") == 1
-    assert value_of(families, "y_seconds_bucket", a="b", le="1") == 2
-    assert value_of(families, "y_seconds_bucket", a="b", le="+Inf") == 3
-    with pytest.raises(ValueError):
-        counter.inc(-1, a="x")
+def test_each_system_counts_only_its_own_releases(build, tmp_path):
+    # tests build many Systems in one process: none may share the library's global registry
+    first, second = ProcessMetrics(), ProcessMetrics()
+    first.observe_release("lane-1", "released", 0.4)
+    first.observe_release("lane-1", "failed", 2.0)
+    second.observe_release("lane-1", "released", 0.2)
+    text = generate_latest(first.registry).decode()
+    families = parse_exposition(text)
+    assert value_of(families, "ambil_releases_total", lane="lane-1", outcome="released") == 1
+    assert value_of(families, "ambil_release_latency_seconds_bucket", outcome="failed", le="2.5") == 1
+    assert value_of(families, "ambil_release_latency_seconds_bucket", outcome="failed", le="1.0") == 0
+    system = build()
+    from controller.ops.metrics_collect import metrics_text
+
+    families = parse_exposition(metrics_text(system).decode())
+    assert families["ambil_releases"]["samples"] == []  # a new System has released nothing
+    system.stop()
+
+
+WORKER = textwrap.dedent(
+    """
+    import sys
+    from controller.ops.metrics import ProcessMetrics
+    ProcessMetrics().observe_release("lane-1", sys.argv[1], float(sys.argv[2]))
+    """
+)
+SCRAPE = textwrap.dedent(
+    """
+    import sys
+    from types import SimpleNamespace
+    from controller.ops.metrics import ProcessMetrics
+    from controller.ops.metrics_collect import metrics_text
+    system = SimpleNamespace(
+        config=SimpleNamespace(role="office"), office=None, engine=None, lane=None, alerts=None,
+        metrics=ProcessMetrics(),
+    )
+    sys.stdout.write(metrics_text(system).decode())
+    """
+)
+
+
+def test_several_processes_are_summed_in_multiprocess_mode(tmp_path):
+    # two office workers record releases in their own processes; a third one answers the scrape
+    env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(tmp_path), "PYTHONPATH": str(Path.cwd())}
+    for outcome, seconds in (("released", "0.3"), ("released", "40")):
+        subprocess.run([sys.executable, "-c", WORKER, outcome, seconds], env=env, check=True, timeout=60)
+    scraped = subprocess.run(
+        [sys.executable, "-c", SCRAPE], env=env, check=True, timeout=60, capture_output=True, text=True
+    ).stdout
+    families = parse_exposition(scraped)
+    assert value_of(families, "ambil_info", role="office") == 1
+    assert value_of(families, "ambil_releases_total", lane="lane-1", outcome="released") == 2
+    assert value_of(families, "ambil_release_latency_seconds_count", outcome="released") == 2
+    assert value_of(families, "ambil_release_latency_seconds_bucket", outcome="released", le="30.0") == 1
+    # one process alone (no directory): only its own, i.e. none here
+    alone = {k: v for k, v in env.items() if k != "PROMETHEUS_MULTIPROC_DIR"}
+    scraped = subprocess.run(
+        [sys.executable, "-c", SCRAPE], env=alone, check=True, timeout=60, capture_output=True, text=True
+    ).stdout
+    assert parse_exposition(scraped)["ambil_releases"]["samples"] == []

@@ -14,7 +14,7 @@ from controller.office.agency import Push, PushResult
 from controller.office.db.tables import DOOR_SIZES
 from web.api.strict import one_of, refuse_unknown_form_fields
 from web.auth import Principal, require
-from web.deps import AgencyDep, system_of
+from web.deps import AgencyDep, ConfigDep
 from web.uploads import read_upload
 
 router = APIRouter(prefix="/api/v1/agency/documents", tags=["agency"])
@@ -32,6 +32,7 @@ PUSH_FIELDS = (
 async def push_document(
     request: Request,
     agency: AgencyDep,
+    config: ConfigDep,
     title: str = Form(..., min_length=1, max_length=200, description="document title or locker item"),
     reference: str = Form(..., min_length=1, max_length=200, description="the agency's own reference"),
     kind: str | None = Form(None, max_length=200, description="document kind name or id, or print/locker"),
@@ -59,7 +60,7 @@ async def push_document(
         idempotency_key=idempotency_key or None,
     )
     result = agency.push(who.key_id, push, actor=who.actor)
-    return JSONResponse(_push_body(request, result), status_code=201 if result.created else 200)
+    return JSONResponse(_push_body(config.public_url, result), status_code=201 if result.created else 200)
 
 
 @router.get("/{ref}", summary="The state of one of this agency's documents, by its reference")
@@ -86,13 +87,12 @@ def _public(doc: dict) -> dict:
     }
 
 
-def _push_body(request: Request, result: PushResult) -> dict:
+def _push_body(public_url: str, result: PushResult) -> dict:
     body = _public(result.document)
     body["created"] = result.created
     # a code exists but this answer does not carry it: an earlier answer did
     body["code_delivered_before"] = result.issued is None and result.document.get("pickup") is not None
     if result.issued is not None:
-        public_url = system_of(request).config.public_url
         code = result.issued.code
         body.update(
             code=code,

@@ -38,7 +38,7 @@ def config_show(args) -> int:
 
 
 def apikey_create(args) -> int:
-    from controller.system import build_office
+    from controller.office.assemble import build_office
 
     config = load_or_exit(args.config)
     if args.role == "lane" and not args.lane:
@@ -55,7 +55,7 @@ def apikey_create(args) -> int:
 
 
 def audit_verify(args) -> int:
-    from controller.system import build_office
+    from controller.office.assemble import build_office
 
     config = load_or_exit(args.config)
     office, engine = build_office(config)
@@ -159,7 +159,7 @@ def _read_password(prompt: str = "Password: ") -> str:
 
 def _accounts(args):
     from controller.office.accounts import Accounts
-    from controller.system import build_office
+    from controller.office.assemble import build_office
 
     config = load_or_exit(args.config)
     office, engine = build_office(config)

@@ -15,7 +15,7 @@ from controller.kernel.errors import AmbilError
 from controller.office.db.tables import LANGUAGES, USER_ROLES
 from web.auth import Principal, require_page
 from web.csrf import verify_csrf
-from web.deps import AccountsDep, KindsDep, SystemDep, system_of
+from web.deps import AccountsDep, KindsDep, SystemDep
 from web.errors import http_status
 from web.i18n import request_lang, t
 from web.pages import admin_keys, admin_lanes
@@ -46,8 +46,10 @@ def overview(request: Request, system: SystemDep, who: Principal = Depends(ADMIN
 
 
 # -- users ------------------------------------------------------------------------------------
-def _users_page(request: Request, who: Principal, *, error: str = "", form: dict | None = None, status=200):
-    users = system_of(request).accounts.list_users()
+def _users_page(
+    request: Request, who: Principal, accounts, *, error: str = "", form: dict | None = None, status=200
+):
+    users = accounts.list_users()
     context = {
         "users": users,
         "roles": USER_ROLES,
@@ -59,8 +61,8 @@ def _users_page(request: Request, who: Principal, *, error: str = "", form: dict
 
 
 @router.get("/admin/users")
-def users_page(request: Request, who: Principal = Depends(ADMIN)):
-    return _users_page(request, who)
+def users_page(request: Request, accounts: AccountsDep, who: Principal = Depends(ADMIN)):
+    return _users_page(request, who, accounts)
 
 
 @router.post("/admin/users")
@@ -81,7 +83,7 @@ def create_user(
     except AmbilError as exc:
         form = {"username": username, "display_name": display_name, "role": role, "language": language}
         return _users_page(
-            request, who, error=form_error(request, who, exc), form=form, status=http_status(exc)
+            request, who, accounts, error=form_error(request, who, exc), form=form, status=http_status(exc)
         )
     return RedirectResponse("/admin/users?ok=admin.user_created", status_code=303)
 
@@ -112,19 +114,21 @@ def change_user(
         else:
             raise AmbilError(f"unknown action {action!r}", key="request.invalid")
     except AmbilError as exc:
-        return _users_page(request, who, error=form_error(request, who, exc), status=http_status(exc))
+        return _users_page(
+            request, who, accounts, error=form_error(request, who, exc), status=http_status(exc)
+        )
     return RedirectResponse(f"/admin/users?ok={done}", status_code=303)
 
 
 # -- document kinds ---------------------------------------------------------------------------
-def _kinds_page(request: Request, who: Principal, *, error: str = "", status=200):
-    kinds = system_of(request).kinds.list()
-    return render(request, "admin/kinds.html", {"kinds": kinds, "error": error}, status=status, who=who)
+def _kinds_page(request: Request, who: Principal, kinds, *, error: str = "", status=200):
+    context = {"kinds": kinds.list(), "error": error}
+    return render(request, "admin/kinds.html", context, status=status, who=who)
 
 
 @router.get("/admin/kinds")
-def kinds_page(request: Request, who: Principal = Depends(ADMIN)):
-    return _kinds_page(request, who)
+def kinds_page(request: Request, kinds: KindsDep, who: Principal = Depends(ADMIN)):
+    return _kinds_page(request, who, kinds)
 
 
 def _days(value: str) -> int:
@@ -148,7 +152,7 @@ def create_kind(
             name, delivery, expiry_days=_days(expiry_days), second_factor=bool(second_factor), actor=who.actor
         )
     except AmbilError as exc:
-        return _kinds_page(request, who, error=form_error(request, who, exc), status=http_status(exc))
+        return _kinds_page(request, who, kinds, error=form_error(request, who, exc), status=http_status(exc))
     return RedirectResponse("/admin/kinds?ok=admin.kind_created", status_code=303)
 
 
@@ -173,5 +177,5 @@ def update_kind(
             actor=who.actor,
         )
     except AmbilError as exc:
-        return _kinds_page(request, who, error=form_error(request, who, exc), status=http_status(exc))
+        return _kinds_page(request, who, kinds, error=form_error(request, who, exc), status=http_status(exc))
     return RedirectResponse("/admin/kinds?ok=admin.kind_saved", status_code=303)

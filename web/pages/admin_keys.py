@@ -16,7 +16,7 @@ from controller.kernel.errors import AmbilError
 from controller.office.db.tables import ROLES
 from web.auth import Principal, require_page
 from web.csrf import verify_csrf
-from web.deps import LockersDep, OfficeDep, system_of
+from web.deps import LockersDep, OfficeDep
 from web.errors import http_status
 from web.i18n import request_lang, t
 from web.pages.render import render
@@ -27,15 +27,23 @@ ADMIN = require_page("admin")
 router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
 
 
-def _page(request: Request, who: Principal, *, error: str = "", created: dict | None = None, status=200):
-    system = system_of(request)
+def _page(
+    request: Request,
+    who: Principal,
+    office,
+    lockers,
+    *,
+    error: str = "",
+    created: dict | None = None,
+    status=200,
+):
     context = {
         "keys": [
             {**key, "created_text": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(key["created_at"]))}
-            for key in system.office.list_api_keys()
+            for key in office.list_api_keys()
         ],
         "roles": ROLES,
-        "lanes": system.lockers.lanes(),
+        "lanes": lockers.lanes(),
         "error": error,
         "created": created,
     }
@@ -45,8 +53,8 @@ def _page(request: Request, who: Principal, *, error: str = "", created: dict | 
 
 
 @router.get("/admin/keys")
-def keys_page(request: Request, who: Principal = Depends(ADMIN)):
-    return _page(request, who)
+def keys_page(request: Request, office: OfficeDep, lockers: LockersDep, who: Principal = Depends(ADMIN)):
+    return _page(request, who, office, lockers)
 
 
 @router.post("/admin/keys")
@@ -72,9 +80,9 @@ def create_key(
         )
     except AmbilError as exc:
         message = t(request_lang(request, who.language), f"error.{exc.key}")
-        return _page(request, who, error=message, status=http_status(exc))
+        return _page(request, who, office, lockers, error=message, status=http_status(exc))
     log.info("api key %d created for role %s", created["id"], role)
-    return _page(request, who, created=created)
+    return _page(request, who, office, lockers, created=created)
 
 
 @router.post("/admin/keys/{key_id}/revoke")

@@ -12,7 +12,7 @@ from controller.kernel.errors import AmbilError
 from controller.office.db.tables import DOOR_SIZES
 from web.auth import Principal, require_page
 from web.csrf import verify_csrf
-from web.deps import LockersDep, system_of
+from web.deps import LockersDep
 from web.errors import http_status
 from web.i18n import request_lang, t
 from web.pages.render import render
@@ -21,20 +21,19 @@ ADMIN = require_page("admin")
 router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
 
 
-def _page(request: Request, who: Principal, *, error: str = "", status: int = 200):
-    lockers = system_of(request).lockers
+def _page(request: Request, who: Principal, lockers, *, error: str = "", status: int = 200):
     context = {"lanes": lockers.lanes(), "banks": lockers.banks(), "sizes": DOOR_SIZES, "error": error}
     return render(request, "admin/lanes.html", context, status=status, who=who)
 
 
-def _failed(request: Request, who: Principal, exc: AmbilError):
+def _failed(request: Request, who: Principal, lockers, exc: AmbilError):
     message = t(request_lang(request, who.language), f"error.{exc.key}")
-    return _page(request, who, error=message, status=http_status(exc))
+    return _page(request, who, lockers, error=message, status=http_status(exc))
 
 
 @router.get("/admin/lanes")
-def lanes_page(request: Request, who: Principal = Depends(ADMIN)):
-    return _page(request, who)
+def lanes_page(request: Request, lockers: LockersDep, who: Principal = Depends(ADMIN)):
+    return _page(request, who, lockers)
 
 
 @router.post("/admin/lanes")
@@ -49,7 +48,7 @@ def create_lane(
     try:
         lockers.create_lane(lane_id, name, url=url, actor=who.actor)
     except AmbilError as exc:
-        return _failed(request, who, exc)
+        return _failed(request, who, lockers, exc)
     return RedirectResponse("/admin/lanes?ok=admin.lane_created", status_code=303)
 
 
@@ -67,7 +66,7 @@ def save_bank(
             raise AmbilError("doors must be a whole number", key="request.invalid")
         done = lockers.save_bank(bank_id, lane_id, int(doors), actor=who.actor)
     except AmbilError as exc:
-        return _failed(request, who, exc)
+        return _failed(request, who, lockers, exc)
     return RedirectResponse(f"/admin/lanes?ok=admin.bank_{done}#bank-{bank_id.strip()}", status_code=303)
 
 
@@ -87,5 +86,5 @@ def save_door(
             bank_id, door, size=size, out_of_order=bool(out_of_order), note=note, actor=who.actor
         )
     except AmbilError as exc:
-        return _failed(request, who, exc)
+        return _failed(request, who, lockers, exc)
     return RedirectResponse(f"/admin/lanes?ok=admin.door_saved#bank-{bank_id}", status_code=303)

@@ -16,7 +16,7 @@ from controller.lane.selftest import DOOR_TEST, SELF_TESTS
 from controller.office.alerts import rule_text
 from web.auth import Principal, require_page
 from web.csrf import csrf_token, verify_csrf
-from web.deps import SystemDep, system_of
+from web.deps import FleetDep, SystemDep
 from web.i18n import request_lang, t
 from web.pages.render import render
 
@@ -27,13 +27,6 @@ CHART_W, CHART_H, CHART_TOP, CHART_BOTTOM, CHART_LEFT = 720, 240, 16, 36, 40
 SERIES = (("scans", "#0b4ea2"), ("releases", "#1d7a36"), ("failures", "#b3261e"))
 
 
-def _fleet(request: Request):
-    fleet = system_of(request).fleet
-    if fleet is None:
-        raise AmbilError("this process has no office (role = lane)", key="request.invalid")
-    return fleet
-
-
 def _helpers(lang: str) -> dict:
     def when(ts: float | None) -> str:
         return datetime.fromtimestamp(ts).strftime("%d-%m-%Y %H:%M:%S") if ts else "-"
@@ -42,16 +35,17 @@ def _helpers(lang: str) -> dict:
 
 
 @router.get("/dashboard")
-def dashboard(request: Request, who: Principal = Depends(require_page(*VIEWERS))):
+def dashboard(request: Request, fleet: FleetDep, who: Principal = Depends(require_page(*VIEWERS))):
     lang = request_lang(request, who.language)
-    lanes = _fleet(request).lanes()
+    lanes = fleet.lanes()
     return render(request, "dashboard/index.html", {"lanes": lanes, **_helpers(lang)}, who=who)
 
 
 @router.get("/dashboard/events")
-async def dashboard_events(request: Request, who: Principal = Depends(require_page(*VIEWERS))):
+async def dashboard_events(
+    request: Request, fleet: FleetDep, who: Principal = Depends(require_page(*VIEWERS))
+):
     """Server-sent events: the lane cards as HTML at once, then on every change (EventSource reconnects)."""
-    fleet = _fleet(request)
     lang = request_lang(request, who.language)
     template = request.app.state.templates.get_template("dashboard/_lanes.html")
     context = {
@@ -82,11 +76,11 @@ async def dashboard_events(request: Request, who: Principal = Depends(require_pa
 @router.get("/dashboard/lanes/{lane_id}")
 def lane_page(
     request: Request,
+    fleet: FleetDep,
     lane_id: str,
     hours: float = 6.0,
     who: Principal = Depends(require_page(*VIEWERS)),
 ):
-    fleet = _fleet(request)
     lang = request_lang(request, who.language)
     hours = min(max(hours, 1.0), 24.0 * 7)
     lane = fleet.lane(lane_id)
@@ -111,11 +105,12 @@ def lane_page(
 @router.post("/dashboard/alerts/{alert_id}/ack")
 def acknowledge(
     request: Request,
+    fleet: FleetDep,
     alert_id: int,
     next: str = Form("/dashboard"),
     who: Principal = Depends(require_page(*VIEWERS)),
 ):
-    _fleet(request).alerts.acknowledge(alert_id, actor=who.actor)
+    fleet.alerts.acknowledge(alert_id, actor=who.actor)
     target = next if next.startswith("/dashboard") and "//" not in next else "/dashboard"
     sep = "&" if "?" in target else "?"
     return RedirectResponse(f"{target}{sep}ok=dashboard.acked", status_code=303)
@@ -125,13 +120,13 @@ def acknowledge(
 def self_test(
     request: Request,
     system: SystemDep,
+    fleet: FleetDep,
     lane_id: str,
     test: str = Form(""),
     bank: str = Form(""),
     door: str = Form(""),
     who: Principal = Depends(require_page("technician")),
 ):
-    fleet = _fleet(request)
     fleet.lane(lane_id)  # lane.not_found for a lane nobody knows
     query = {"selftest": test or "-"}
     try:

@@ -11,7 +11,7 @@ from controller.kernel.errors import AmbilError
 from controller.office.reports import Report, to_csv
 from web.auth import Principal, require_page
 from web.csrf import verify_csrf
-from web.deps import ReportsDep, system_of
+from web.deps import ReportsDep
 from web.pages.render import render
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
@@ -30,10 +30,7 @@ def _date(value: str | None) -> date | None:
         raise AmbilError(f"not a date (YYYY-MM-DD): {value[:20]!r}", key="request.invalid") from None
 
 
-def _report(request: Request, start: str | None, end: str | None, lane: str | None) -> Report:
-    reports = system_of(request).reports
-    if reports is None:
-        raise AmbilError("this process has no office (role = lane)", key="request.invalid")
+def _report(reports, start: str | None, end: str | None, lane: str | None) -> Report:
     return reports.build(_date(start), _date(end), (lane or "").strip() or None)
 
 
@@ -80,7 +77,7 @@ def reports_page(
     lane: str | None = None,
     who: Principal = Depends(require_page(*READERS)),
 ):
-    report = _report(request, start, end, lane)
+    report = _report(reports, start, end, lane)
     query = f"start={report.start.isoformat()}&end={report.end.isoformat()}"
     if report.lane:
         query += f"&lane={report.lane}"
@@ -100,12 +97,13 @@ def reports_page(
 @router.get("/staff/reports.csv")
 def reports_csv(
     request: Request,
+    reports: ReportsDep,
     start: str | None = None,
     end: str | None = None,
     lane: str | None = None,
     who: Principal = Depends(require_page(*READERS)),
 ):
-    report = _report(request, start, end, lane)
+    report = _report(reports, start, end, lane)
     name = f"ambil-report-{report.start.isoformat()}-{report.end.isoformat()}.csv"
     return Response(
         to_csv(report),

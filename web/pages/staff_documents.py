@@ -177,7 +177,7 @@ def _detail(request: Request, who: Principal, doc_id: int, *, error: str = "", s
         "to_retrieve": door_release.needs_retrieval(doc),
         "error": error,
         "when": lambda ts: format_time(ts, lang),
-        **load_panel_context(request, doc),  # a locker item is loaded right from this page
+        **load_panel_context(system.lockers, doc),  # a locker item is loaded right from this page
     }
     return render(request, "documents/detail.html", context, status=status, who=who)
 

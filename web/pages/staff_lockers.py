@@ -19,7 +19,7 @@ from fastapi.responses import RedirectResponse
 from controller.kernel.errors import AmbilError
 from web.auth import Principal, require_page
 from web.csrf import verify_csrf
-from web.deps import LockersDep, SystemDep, system_of
+from web.deps import LockersDep, SystemDep
 from web.pages.render import render
 
 log = logging.getLogger(__name__)
@@ -34,9 +34,9 @@ OPEN_RESULT = {
 }
 
 
-def load_panel_context(request: Request, doc: dict) -> dict:
-    """What ``lockers/_load_panel.html`` needs besides ``doc``: the doors to choose from."""
-    lockers = system_of(request).lockers
+def load_panel_context(lockers, doc: dict) -> dict:
+    """What ``lockers/_load_panel.html`` needs besides ``doc``: the doors to choose from
+    (``lockers``: the office's ``Lockers``)."""
     if doc.get("kind") != "locker" or doc.get("state") != "draft" or doc.get("loaded_at") is not None:
         return {"load_doors": [], "load_suggestion": None}
     size = doc.get("door_size")
@@ -73,7 +73,7 @@ def lockers_page(
         except AmbilError:
             context["doc"] = None
         if context["doc"] is not None:
-            context.update(load_panel_context(request, context["doc"]))
+            context.update(load_panel_context(lockers, context["doc"]))
     return render(request, "lockers/index.html", context, who=who)
 
 

@@ -14,7 +14,10 @@ import sys
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
+
+if TYPE_CHECKING:
+    from controller.config import Config
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +34,7 @@ class Finding:
     fix: str = ""
 
 
-def check_config(path: Path | None) -> tuple[object | None, list[Finding]]:
+def check_config(path: Path | None) -> tuple[Config | None, list[Finding]]:
     """Load and validate the config; the Config (None when unusable) and what was found."""
     from controller.config import ConfigError, load_config
 

@@ -125,3 +125,18 @@ def test_cli_selftest_runs_through_the_lane(build, capsys):
         assert '"outcome": "ok"' in capsys.readouterr().out
         args = parser.parse_args(["selftest", "door", "--bank", "A", "--door", "1", "--url", server.url])
         assert args.func(args) == 0
+
+
+def test_the_composition_root_hands_the_heartbeat_the_recent_log_lines(build):
+    # the lane imports nothing of controller/ops/: system.py wires the log ring buffer in
+    root = logging.getLogger()
+    ring = RecentLines()
+    root.addHandler(ring)
+    system = build()
+    try:
+        logging.getLogger("tests.heartbeat.wiring").warning("printer lid open on %s", "lane-1")
+        report = system.heartbeat.build()
+    finally:
+        root.removeHandler(ring)
+    assert [line["message"] for line in report["logs"]][-1:] == ["printer lid open on lane-1"]
+    assert build_heartbeat(system.lane)["logs"] == []  # nothing handed in: no lines

@@ -1,13 +1,16 @@
 """The screen's result timing lives in one place (controller/lane/screen_timing.py), on an
-injectable clock; and a scanner says through its interface whether it can be scripted."""
+injectable clock; which view a release's outcome shows is said in one place
+(``screen.result_view``); and a scanner says through its interface whether it can be scripted."""
 
 from __future__ import annotations
 
 import pytest
 
 from controller.kernel.errors import AmbilError
+from controller.kernel.grants import Grant
 from controller.lane.intake import scripted_read
-from controller.lane.screen import LaneState, ScreenBus, make_view
+from controller.lane.release import Outcome
+from controller.lane.screen import BankPlacement, LaneState, ScreenBus, make_view, result_view
 from controller.lane.screen_timing import ScreenTiming, idle_view
 from hardware.scanner.interface import Scanner
 from hardware.scanner.sim import SimScanner
@@ -43,6 +46,31 @@ def test_a_result_stays_for_result_seconds_then_the_idle_view_returns():
     assert screen.view.state == LaneState.OFFLINE
 
 
+@pytest.mark.parametrize(
+    ("outcome", "reason", "kind", "state"),
+    [
+        ("released", "", "locker", LaneState.DOOR_OPEN),
+        ("released", "", "print", LaneState.TAKE_DOCUMENT),
+        ("refused", "code.expired", None, LaneState.REFUSED),
+        ("refused", "code.pin_required", None, LaneState.PIN_ENTRY),
+        ("abandoned", "office.unreachable", None, LaneState.OFFLINE),
+        ("failed", "print.media_empty", "print", LaneState.PROBLEM),
+        ("uncertain", "door.not_detected", "locker", LaneState.PROBLEM),
+    ],
+)
+def test_the_screen_says_which_view_an_outcome_shows(outcome, reason, kind, state):
+    grant = None
+    if kind is not None:
+        grant = Grant(claim_id="c1", pickup_id=1, document_id=1, kind=kind, locker_bank="A", door=6)
+    view = result_view(Outcome("c1", outcome, reason, grant), {"A": BankPlacement(columns=4, where="kiri")})
+    assert view.state == state
+    if state in (LaneState.REFUSED, LaneState.PROBLEM):
+        assert view.reason == reason
+    if state == LaneState.DOOR_OPEN:  # door 6 of a 4-column bank: second row, second column
+        assert view.detail["door"] == 6 and (view.detail["row"], view.detail["column"]) == (2, 2)
+        assert view.detail["where_id"].endswith(", kiri")
+
+
 def test_the_releases_own_last_view_is_held_too():
     screen, clock = ScreenBus(), Clock()
     timing = ScreenTiming(
@@ -51,7 +79,7 @@ def test_the_releases_own_last_view_is_held_too():
         idle=lambda: idle_view(office_online=True, can_release=True, vehicle_present=True),
         clock=clock,
     )
-    screen.publish(make_view(LaneState.TAKE_DOCUMENT))  # what the release showed last
+    screen.publish(result_view(Outcome("c1", "released", ""), {}))  # what the release's outcome showed
     timing.show_result()
     clock.now += 4.0
     timing.expire()

@@ -136,8 +136,8 @@ class LaneRig:
             config, office_link=client, printer=self.printer, lockers={self.bank_id: self.bank}
         )
         lane = self.system.lane
-        lane.releaser.settings = dataclasses.replace(
-            lane.releaser.settings, poll_interval=0.005, fault_grace=0.05
+        lane.releaser.prints.settings = dataclasses.replace(
+            lane.releaser.prints.settings, poll_interval=0.005, fault_grace=0.05
         )
         self.killer.install(lane.journal)
         self.alive = True

@@ -147,7 +147,7 @@ def _run(app_factory, lanes: int, claims: int, url: str | None, state: Path, lab
     import httpx
 
     from controller.config import parse_config
-    from controller.system import build_office
+    from controller.office.assemble import build_office
 
     data = {"role": "office", "state_dir": str(state)}
     if url is not None:

@@ -188,7 +188,9 @@ def _run_mode(mode: str, n: int, state: Path, *, serve: Serve | None, database_u
             stack.callback(system.stop)
         lane = system.lane
         # follow each print job closely: the clock has stopped at submit, this only shortens the run
-        lane.releaser.settings = dataclasses.replace(lane.releaser.settings, poll_interval=0.005)
+        lane.releaser.prints.settings = dataclasses.replace(
+            lane.releaser.prints.settings, poll_interval=0.005
+        )
         _wait(lambda: lane.screen.view.state == "ready", 20, "lane ready")
         pdf = blank_pdf()
         relay, printed = [], []
