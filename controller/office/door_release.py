@@ -112,7 +112,9 @@ def door_state_of(doc, clearing: float | None) -> str | None:
     if needs_retrieval(doc):
         return "to_retrieve"
     if doc.state == "cancelled" and doc.retrieved_at is not None and clearing is not None:
-        if doc.retrieved_at > clearing:
+        # a snapshot taken at the very time of the confirmation may have been read before it
+        # (a coarse or frozen clock): only a strictly newer snapshot frees the door
+        if doc.retrieved_at >= clearing:
             return "awaiting_sync"
     return None
 
@@ -124,7 +126,7 @@ def door_blocker(conn: Connection, bank_id: str, door: int, now: float):
     at_door = [documents.c.locker_bank == bank_id, documents.c.door == door]
     waiting = [in_door()]
     if clearing is not None:
-        waiting.append(and_(documents.c.state == "cancelled", documents.c.retrieved_at > clearing))
+        waiting.append(and_(documents.c.state == "cancelled", documents.c.retrieved_at >= clearing))
     for doc in conn.execute(select(documents).where(*at_door, or_(*waiting)).order_by(documents.c.id)):
         state = door_state_of(doc, clearing)
         if state == "to_retrieve":

@@ -80,6 +80,26 @@ def test_a_cancelled_loaded_door_waits_for_staff_and_is_not_offered(office, lock
     assert "locker.item_retrieved" in history
 
 
+def test_a_snapshot_of_the_same_instant_as_the_confirmation_does_not_free_the_door(office, lockers, clock):
+    """Found by the history checker (its office clock stands still between steps): a lane synced,
+    lost its link, staff cancelled X and confirmed its door empty at the same clock reading as
+    that snapshot, the door was offered at once, Y went in, and X's code opened it offline."""
+    doc_x = ready_in(office, lockers, 2)
+    lane_syncs(office)  # the snapshot lists X as releasable offline
+    office.cancel(doc_x, "staff")
+    lockers.mark_retrieved(doc_x, actor="staff")  # no clock tick since the snapshot
+    assert door(lockers, 2).state == "awaiting_sync"
+    assert ("bank-a", 2) not in [(d.bank_id, d.door) for d in lockers.usable_doors("M")]
+    assert refused_key(
+        lambda: office.create_document(
+            kind="locker", title="STNK", actor="api", locker_bank="bank-a", door=2, loaded_at=clock()
+        )
+    ) == ("locker.awaiting_sync")
+    clock.advance(1)
+    lane_syncs(office)  # a snapshot strictly after the confirmation
+    assert door(lockers, 2).state == "free"
+
+
 def test_a_snapshot_served_but_not_confirmed_does_not_free_the_door(office, lockers, clock):
     lane_syncs(office)
     doc_x = ready_in(office, lockers, 3)

@@ -67,6 +67,18 @@ def register(world: World, kind: str, pin: bool, pages: int, door_pick: int = 0)
         world.docs.append(Doc(created["id"], "locker", bank=door.bank_id, door=door.door))
 
 
+def register_at(world: World, bank_id: str, door: int) -> Doc | None:
+    """Staff register a locker item for one named door (the office refuses a door not free)."""
+    number = len(world.docs) + 1
+    with staff(world, "document.created"):
+        created = world.office.create_document(
+            kind="locker", title=f"Barang {number}", actor=STAFF, locker_bank=bank_id, door=door
+        )
+        world.docs.append(Doc(created["id"], "locker", bank=bank_id, door=door))
+        return world.docs[-1]
+    return None
+
+
 def _pin_kind(world: World) -> int:
     if world.pin_kind is None:
         world.pin_kind = (
@@ -129,10 +141,13 @@ def cancel(world: World, doc: Doc) -> None:
         world.office.cancel(doc.id, STAFF)
 
 
-def retrieve(world: World, pick: int) -> None:
-    """Staff take an item the office lists for retrieval out of its door and confirm it."""
+def retrieve(world: World, pick: int, doc: Doc | None = None) -> None:
+    """Staff take an item the office lists for retrieval (``doc``'s, if given) out of its door
+    and confirm it."""
     lockers = world.lockers
     listed = getattr(lockers, "items_to_retrieve", lambda: [])()
+    if doc is not None:
+        listed = [item for item in listed if item["id"] == doc.id]
     if not listed:
         return
     item = listed[pick % len(listed)]
@@ -224,6 +239,8 @@ def show(
     reason = None if outcome is None else outcome.reason
     if reason == "" and doc is not None and label is None:
         doc.told_released = True
+    if doc is not None and label is None and (not rig.alive or reason == "office.unreachable"):
+        world.interrupted.append((rig.lane_id, doc, text))  # no answer: they will come back
     world.answers.append((rig.lane_id, doc, label or kind, reason, world.clock()))
     return reason
 

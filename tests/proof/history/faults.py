@@ -9,6 +9,8 @@
   write is committed first, as with kill -9 between two fsyncs), or right after the next door
   pulse or print submit (between INTENT and DONE); ``LaneKilled`` unwinds the
   lane's stack without running any of its error handling, like a dead process would.
+- the rogue lane key (``rogue.py``), when armed, sees the next claim the office grants a lane on
+  the wire and misuses it at once.
 """
 
 from __future__ import annotations
@@ -63,9 +65,9 @@ class FaultyOffice(InProcessOfficeLink):
     ``lose_answer``: the office commits, the answer never reaches the lane.
     """
 
-    def __init__(self, office, lane_id: str, link: Link, shots: OneShots, pending: list):
+    def __init__(self, office, lane_id: str, link: Link, shots: OneShots, pending: list, rogue=None):
         super().__init__(office, lane_id, office_sync=OfficeSync(office))
-        self.link, self.shots, self.pending = link, shots, pending
+        self.link, self.shots, self.pending, self.rogue = link, shots, pending, rogue
 
     def _call(self, call, *args, **kw):
         self.link.check()
@@ -78,10 +80,21 @@ class FaultyOffice(InProcessOfficeLink):
         return result
 
     def claim(self, **kw):
-        return self._call(super().claim, **kw)
+        return self._call(self._sniffed(super().claim), **kw)
 
     def claim_short(self, **kw):
-        return self._call(super().claim_short, **kw)
+        return self._call(self._sniffed(super().claim_short), **kw)
+
+    def _sniffed(self, call):
+        """``call``, after which an armed rogue sees the grant (before any answer can be lost)."""
+
+        def sniffed(**kw):
+            grant = call(**kw)
+            if self.rogue is not None:
+                self.rogue.sniffed(grant, self._lane_id)
+            return grant
+
+        return sniffed
 
     def fetch_pdf(self, claim_id):
         return self._call(super().fetch_pdf, claim_id)

@@ -12,9 +12,10 @@ from __future__ import annotations
 from collections import Counter
 
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
+from hypothesis.stateful import invariant, rule
 
 from tests.proof.history import actions, invariants
+from tests.proof.history.chains import Chains
 from tests.proof.history.world import LANE_IDS, World
 from tests.rigs.wait import wait_for
 
@@ -22,7 +23,7 @@ lanes = st.sampled_from(LANE_IDS)
 picks = st.integers(0, 63)
 
 
-class History(RuleBasedStateMachine):
+class History(Chains):
     make_world = None  # () -> World, set by the test
     totals: Counter = Counter()  # figures over all histories of a run
     first_failure: int | None = None  # the number of the first history that failed (1-based)
@@ -158,6 +159,9 @@ class History(RuleBasedStateMachine):
                 "stuck",
                 "late",
                 "clock",
+                "rogue_sniff",
+                "rogue_replay",
+                "rogue_offline",
             ]
         ),
         n=st.integers(0, 5),
@@ -167,6 +171,12 @@ class History(RuleBasedStateMachine):
         rig, world = self._rig(lane), self.world
         if fault in ("lose_answer", "slow_commit"):
             rig.shots.arm(fault)  # counted when it strikes
+        elif fault == "rogue_sniff":
+            world.rogue.armed = True  # counted (rogue_retry) when it strikes
+        elif fault == "rogue_replay":
+            world.rogue.replay(n * 11 + jump)
+        elif fault == "rogue_offline":
+            world.rogue.report_offline(n * 11 + jump)
         elif fault == "kill":
             # counted when it strikes; half of them right after the next pulse or print submit
             rig.killer.arm(0 if n % 2 else n // 2 + 1)
@@ -203,7 +213,7 @@ class History(RuleBasedStateMachine):
     def handed_out_at_most_once(self):
         """Checked after every step (the end of the history checks it again)."""
         self.world.steps += 1
-        problems = invariants.handed_out(self.world)
+        problems = invariants.handed_out(self.world) + self.world.rogue.problems
         if problems:
             self._failed(problems)
         assert not problems, "\n".join(problems)
@@ -221,6 +231,7 @@ class History(RuleBasedStateMachine):
             settle(world)
             problems = (
                 invariants.handed_out(world)
+                + world.rogue.problems
                 + invariants.nothing_lost(world)
                 + invariants.guessing_bounded(world)
             )
@@ -238,12 +249,26 @@ class History(RuleBasedStateMachine):
                 totals[f"answer:{answer[2]}:{answer[3]}"] += 1
             totals["kills"] += sum(r.killer.kills for r in world.lanes.values())
             totals["restarts"] += sum(r.restarts for r in world.lanes.values())
+            totals["offline_grants"] += sum(
+                r.lane.journal.query("SELECT COUNT(*) FROM offline_claims")[0][0]
+                for r in world.lanes.values()
+                if r.alive
+            )
             totals.update({f"fault:{k}": v for k, v in world.struck.items()})
             world.close()
 
 
+def _printer_at_rest(printer) -> bool:
+    """No job prints any more: each ended or stopped, or waits behind a printer fault."""
+    jobs = [j.state for j in printer.jobs]
+    if all(state.final or state.name == "STOPPED" for state in jobs):
+        return True
+    return "PROCESSING" not in {state.name for state in jobs} and bool(printer.status().reasons)
+
+
 def settle(world: World) -> None:
     """Bring the history to rest: what a working office and lanes do once the faults stop."""
+    world.rogue.armed = False
     for rig in world.lanes.values():
         rig.killer.disarm()
         rig.shots.armed.clear()
@@ -252,11 +277,7 @@ def settle(world: World) -> None:
         if not rig.alive:
             rig.restart()
     for rig in world.lanes.values():  # a job a killed lane left printing goes on to its end
-        wait_for(
-            lambda rig=rig: all(j.state.final or j.state.name == "STOPPED" for j in rig.printer.jobs),
-            timeout=30,
-            what="jobs",
-        )
+        wait_for(lambda rig=rig: _printer_at_rest(rig.printer), timeout=30, what="jobs")
     for rig in world.lanes.values():
         actions.report(rig)
     while world.pending:  # slow commits land after the lanes' reports (defect 1's order)

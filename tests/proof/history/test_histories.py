@@ -25,6 +25,7 @@ CI_HISTORIES = int(os.environ.get("AMBIL_HISTORIES", "20"))
 FAULT_KINDS = {
     "clock_jump", "door_late", "door_stuck", "lose_answer", "partition", "partition_end",
     "printer_jam", "printer_paper", "printer_slow", "slow_commit",
+    "rogue_retry", "rogue_pdf", "rogue_offline",
 }  # fmt: skip
 STEPS = 60
 
@@ -72,14 +73,15 @@ def run_histories(backend, make_db, tmp_path, figures, histories: int, *, cover:
         if cover:
             missing = _uncovered(History.totals)
             assert not missing, f"seeds {used}: the CI histories never struck {missing}"
-        if os.environ.get("AMBIL_HISTORY_ANSWERS"):
-            print({k: v for k, v in sorted(History.totals.items()) if k.startswith("answer:")})
     finally:
         totals = History.totals
+        if os.environ.get("AMBIL_HISTORY_ANSWERS"):
+            print({k: v for k, v in sorted(totals.items()) if k.startswith("answer:")})
         faults = {k.split(":", 1)[1]: v for k, v in sorted(totals.items()) if k.startswith("fault:")}
         figures(
             f"{backend}: seeds {used}, {totals['histories']} histories, {totals['steps']} steps, "
-            f"{totals['showings']} lane answers ({totals['released']} releases), "
+            f"{totals['showings']} lane answers ({totals['released']} releases, "
+            f"{totals['offline_grants']} granted offline), "
             f"{totals['kills']} lane kills ({totals['restarts']} restarts), "
             f"faults {faults}; {time.monotonic() - started:.1f} s"
             + (f"; FIRST FAILING HISTORY: {History.first_failure}" if History.first_failure else "")

@@ -26,6 +26,7 @@ from hardware.locker.sim import SimLockerBank
 from tests.proof.conftest import SHORT_KEY
 from tests.proof.history.faults import FaultyOffice, JournalKiller, LaneKilled, Link, OneShots
 from tests.proof.history.physical import Doors, HookedBank, RecordingPrinter
+from tests.proof.history.rogue import ROGUE_ID, Rogue
 
 SITE = "MPP Riwayat"
 LANE_IDS = ("h-1", "h-2")
@@ -131,7 +132,7 @@ class LaneRig:
             }
         )
         world = self.world
-        client = FaultyOffice(world.office, self.lane_id, self.link, self.shots, world.pending)
+        client = FaultyOffice(world.office, self.lane_id, self.link, self.shots, world.pending, world.rogue)
         self.system = build_system(
             config, office_link=client, printer=self.printer, lockers={self.bank_id: self.bank}
         )
@@ -177,6 +178,7 @@ class World:
         self.doors = Doors()
         self.staff_done: Counter = Counter()  # successful staff actions, by audit action
         self.answers: list[tuple] = []  # (lane_id, doc or None, kind, reason, office time)
+        self.interrupted: list[tuple] = []  # (lane_id, doc, code shown): showings with no answer
         self.refusals: Counter = Counter()  # staff actions and late commits the office refused
         self.events: Counter = Counter()
         self.pin_kind: int | None = None
@@ -185,8 +187,9 @@ class World:
         self.steps = 0
         self.at = 0.0  # the lanes' read times (monotonic seconds): repeats are 0.5 s apart
         sites = "site" in inspect.signature(self.office.ensure_lane).parameters  # not before issue 11
-        for lane_id in LANE_IDS:
+        for lane_id in (*LANE_IDS, ROGUE_ID):  # the rogue: a third lane key of the site (rogue.py)
             self.office.ensure_lane(lane_id, lane_id, **({"site": SITE} if sites else {}))
+        self.rogue = Rogue(self.office, self.struck)
         self.lanes = {lane_id: LaneRig(self, lane_id) for lane_id in LANE_IDS}
         for rig in self.lanes.values():
             self.office.ensure_locker_bank(rig.bank_id, rig.lane_id, DOORS)

@@ -1,0 +1,144 @@
+"""Rules for the longer chains a history needs to reach the defects that hide behind them.
+
+The plain rules of ``machine.py`` make each step equally likely, so a chain of four or five
+particular steps (a sync, then a partition, then a staff change at the office, then an old code
+at the offline lane) almost never happens in CI-size histories. Each rule here is still one
+ordinary thing that happens, with random (drawn, shrinkable) targets; it only makes the common
+orders common:
+
+- ``link_flaps``: a lane's link goes down right after a sync (the snapshot got through, the next
+  request does not), so an offline lane holds a fresh snapshot; or, when it is down, it comes
+  back and the lane syncs at once (what its sync worker's poke does);
+- ``staff_reuse_door``: staff cancel a loaded ready item, mostly one behind a lane the office
+  cannot reach, take it out when the office lists it, and register and load a new item into the
+  very same door (the office may refuse that door);
+- ``stale_slip``: a citizen who was not told that their document was cancelled, expired or
+  reissued comes with the slip they hold;
+- ``citizen_at_offline_lane``: a citizen with a locker slip (live or not) comes to its lane while
+  the office cannot reach that lane (what the offline snapshot is for);
+- ``power_cut_release``: the lane dies right after the next door pulse or print submit, and a
+  citizen shows a code there (a power cut between INTENT and DONE);
+- ``citizen_returns``: a citizen whose showing got no answer (the lane died, or the office was
+  unreachable) comes back to the same lane, once it runs again, mostly with the other form of
+  the same slip (the QR instead of the short code, or the other way round).
+"""
+
+from __future__ import annotations
+
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, rule
+
+from tests.proof.history import actions
+from tests.proof.history.world import LANE_IDS, World
+
+lanes = st.sampled_from(LANE_IDS)
+picks = st.integers(0, 63)
+forms = st.sampled_from(["qr", "short"])
+
+
+def _lane_of(world: World, doc) -> str | None:
+    return next((r.lane_id for r in world.lanes.values() if r.bank_id == doc.bank), None)
+
+
+class Chains(RuleBasedStateMachine):
+    """The chain rules; ``History`` (``machine.py``) inherits them."""
+
+    world: World
+
+    @rule(lane=lanes)
+    def link_flaps(self, lane):
+        rig = self.world.lanes[lane]
+        if rig.link.down:
+            rig.link.down = False
+            self.world.struck["partition_end"] += 1
+            actions.sync(rig)
+        else:
+            actions.sync(rig)
+            rig.link.down = True
+            self.world.struck["partition"] += 1
+
+    @rule(pick=picks, ready=st.booleans())
+    def staff_reuse_door(self, pick, ready):
+        world = self.world
+        loaded = [
+            d
+            for d in world.docs
+            if d.kind == "locker" and d.loaded and world.office.get_document(d.id)["state"] == "ready"
+        ]
+        cut = [d for d in loaded if world.lanes[_lane_of(world, d)].link.down]
+        pool = cut if cut and pick % 4 else loaded
+        if not pool:
+            return
+        doc = pool[pick % len(pool)]
+        actions.cancel(world, doc)
+        actions.retrieve(world, 0, doc)
+        new = actions.register_at(world, doc.bank, doc.door)
+        if new is not None:
+            actions.load(world, new)
+            if ready:
+                actions.mark_ready(world, new)
+
+    @rule(pick=picks, lane=lanes, by=forms)
+    def stale_slip(self, pick, lane, by):
+        world = self.world
+        stale = []
+        for doc in world.docs:
+            if not doc.codes or doc.told_released:
+                continue
+            state = world.office.get_document(doc.id)["state"]
+            if state in ("cancelled", "expired"):
+                stale.append((doc, doc.codes[-1]))
+            stale.extend((doc, issued) for issued in doc.codes[:-1])  # an old slip of a reissue
+        if not stale:
+            return
+        doc, issued = stale[pick % len(stale)]
+        if doc.bank is not None and pick % 5 != 1:  # mostly at the lane with the item's locker
+            lane = _lane_of(world, doc)
+        text = issued.code if by == "qr" else issued.short_code
+        actions.show(world, world.lanes[lane], doc, by, text, pin=issued.pin)
+
+    @rule(pick=picks, by=st.sampled_from(["qr", "qr", "short"]))
+    def citizen_at_offline_lane(self, pick, by):
+        world = self.world
+        slips = [
+            (doc, issued)
+            for doc in world.docs
+            if doc.bank is not None and not doc.told_released and world.lanes[_lane_of(world, doc)].link.down
+            for issued in doc.codes
+        ]
+        if not slips:
+            return
+        doc, issued = slips[pick % len(slips)]
+        text = issued.code if by == "qr" else issued.short_code
+        actions.show(world, world.lanes[_lane_of(world, doc)], doc, by, text, pin=issued.pin)
+
+    @rule(pick=picks, by=forms)
+    def power_cut_release(self, pick, by):
+        world = self.world
+        docs = [d for d in world.docs if d.codes and not d.told_released]
+        if not docs:
+            return
+        doc = docs[pick % len(docs)]
+        lane = _lane_of(world, doc) or LANE_IDS[pick % len(LANE_IDS)]
+        rig = world.lanes[lane]
+        if rig.alive:
+            rig.killer.arm(0)  # counted as a kill when it strikes
+        issued = doc.codes[-1]
+        actions.show(world, rig, doc, by, issued.code if by == "qr" else issued.short_code, pin=issued.pin)
+
+    @rule(pick=picks, other_form=st.sampled_from([True, True, True, False]))
+    def citizen_returns(self, pick, other_form):
+        world = self.world
+        if not world.interrupted:
+            return
+        lane, doc, text = world.interrupted.pop(pick % len(world.interrupted))
+        issued = next((c for c in doc.codes if text in (c.code, c.short_code)), None)
+        if issued is None:
+            return
+        was_qr = text == issued.code
+        qr = was_qr != other_form
+        rig = world.lanes[lane]
+        if not rig.alive:
+            rig.restart()  # by the time they come back, the lane runs again
+        kind, text = ("qr", issued.code) if qr else ("short", issued.short_code)
+        actions.show(world, rig, doc, kind, text, pin=issued.pin)
