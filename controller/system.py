@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from controller.config import Config
 from controller.devices import build_lockers, build_printer, build_scanner, build_signals
 from controller.kernel.errors import AmbilError
-from controller.lane.assemble import build_lane
+from controller.lane.assemble import build_heartbeat_sender, build_lane, build_office_link
 from controller.lane.lane import Lane
 from controller.lane.link import OfficeLink
 from controller.ops.metrics import ProcessMetrics
@@ -28,12 +28,15 @@ if TYPE_CHECKING:  # the office parts are imported only by the roles that run th
     from sqlalchemy.engine import Engine
 
     from controller.kernel.lane_commands import LaneCommands
+    from controller.lane.commands import CommandPoller
     from controller.lane.heartbeat import HeartbeatSender
     from controller.office.accounts import Accounts
     from controller.office.agency import AgencyDocuments
     from controller.office.alerts import Alerts
     from controller.office.fleet import Fleet
     from controller.office.kinds import DocumentKinds
+    from controller.office.lane_commands import OfficeLaneCommands
+    from controller.office.lane_join import LaneJoin
     from controller.office.leases import LeaseSweeper
     from controller.office.lockers import Lockers
     from controller.office.notify import Notifications
@@ -72,6 +75,8 @@ class System:
     notifications: Notifications | None = None  # citizen and agency notifications (a worker)
     reports: Reports | None = None
     lane_control: LaneCommands | None = None  # the office asking its lanes to act for staff
+    commands: OfficeLaneCommands | None = None  # the command queue behind lane_control
+    lane_join: LaneJoin | None = None  # lanes' announcements of their banks (admin accepts)
     fleet: Fleet | None = None  # lane heartbeats, fleet status (controller/office/fleet.py)
     leases: LeaseSweeper | None = None  # the claim-lease sweep (controller/office/leases.py)
     alerts: Alerts | None = None  # technician alerts (controller/office/alerts.py)
@@ -79,6 +84,7 @@ class System:
     office_sync: OfficeSync | None = None  # the office's side of lane sync (controller/office/sync.py)
     lane: Lane | None = None
     heartbeat: HeartbeatSender | None = None  # the lane's heartbeats to the office
+    command_poller: CommandPoller | None = None  # a lane of its own: the office's commands
     engine: Engine | None = None
     # the process's event metrics (releases and how long they took), read at scrape time
     metrics: ProcessMetrics = field(default_factory=ProcessMetrics)
@@ -95,6 +101,8 @@ class System:
             self.lane.start()
         if self.heartbeat is not None:
             self.heartbeat.start()  # reads the started lane's status
+        if self.command_poller is not None:
+            self.command_poller.start()  # announces the lane, then takes the office's commands
         self.started = True
         from controller.ops.watchdog import start_watchdog
 
@@ -127,6 +135,8 @@ class System:
         watchdog, self.watchdog = self.watchdog, None
         if watchdog is not None:
             watchdog.stop()  # STOPPING=1 before the lane winds down
+        if self.command_poller is not None:
+            self.command_poller.stop()
         if self.heartbeat is not None:
             self.heartbeat.stop()
         if self.lane is not None:
@@ -158,6 +168,8 @@ def build_system(
         from controller.office.accounts import Accounts
         from controller.office.agency import AgencyDocuments
         from controller.office.kinds import DocumentKinds
+        from controller.office.lane_commands import OfficeLaneCommands
+        from controller.office.lane_join import LaneJoin
         from controller.office.leases import LeaseSweeper
         from controller.office.lockers import Lockers
         from controller.office.notify import Notifications
@@ -180,6 +192,13 @@ def build_system(
             system.engine, system.office, system.kinds, system.notifications.code_issued
         )
         system.office_sync = OfficeSync(system.office)
+        system.lane_join = LaneJoin(system.engine)
+        system.commands = OfficeLaneCommands(
+            system.engine,
+            deadline_s=config.office.lane_command_seconds,
+            online_s=config.office.lane_offline_seconds,
+        )
+        system.lane_control = system.commands
     if config.role in ("all-in-one", "lane"):
         if office_link is None:
             office_link = build_office_link(
@@ -195,10 +214,15 @@ def build_system(
             outcome_listeners=[system.metrics.observe_release],
         )
         system.heartbeat = build_heartbeat_sender(config, system.lane, office_link)
-    if system.office is not None and system.lane is not None:
-        from controller.lane.commands import InProcessLaneControl
+    if system.lane is not None:
+        from controller.lane.announce import announcement
+        from controller.lane.commands import CommandPoller, CommandRunner
 
-        system.lane_control = InProcessLaneControl({config.lane.id: system.lane})
+        runner = CommandRunner(system.lane, system.lane.journal)
+        if system.commands is not None:  # the office in this process hands its lane each command
+            system.commands.local[config.lane.id] = runner
+        else:
+            system.command_poller = CommandPoller(office_link, runner, announcement=announcement(config.lane))
     return system
 
 
@@ -248,29 +272,6 @@ def build_fleet(config: Config, engine, notifications):
     )
     fleet = Fleet(engine, alerts, offline_seconds=config.office.lane_offline_seconds, limits=limits)
     return alerts, fleet
-
-
-def build_heartbeat_sender(config: Config, lane: Lane, office_link: OfficeLink):
-    from controller.lane.heartbeat import CachedHost, HeartbeatSender, build_heartbeat
-    from controller.ops.host import host_health
-
-    host = CachedHost(lambda: host_health(config.state_dir), max_age=max(10.0, config.lane.heartbeat_seconds))
-    return HeartbeatSender(
-        lambda: build_heartbeat(lane, host=host(), site=config.lane.site),
-        office_link.heartbeat,
-        interval=config.lane.heartbeat_seconds,
-    )
-
-
-def build_office_link(config: Config, office, *, office_sync=None, fleet=None) -> OfficeLink:
-    """The lane's one link to the office: in-process when this process runs the office too."""
-    if office is not None:
-        from controller.lane.link.in_process import InProcessOfficeLink
-
-        return InProcessOfficeLink(office, config.lane.id, office_sync=office_sync, fleet=fleet)
-    from controller.lane.link.http import HttpOfficeLink
-
-    return HttpOfficeLink(config.lane.office_url, config.lane.api_key)
 
 
 def load_secret(path: Path) -> bytes:

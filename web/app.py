@@ -12,7 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from controller.system import System, load_secret
-from web.api import agency, claims, documents, health, heartbeats, lane, metrics, qr, sync
+from web.api import agency, claims, documents, health, heartbeats, lane, lane_commands, metrics, qr, sync
 from web.body_guard import BodyGuard
 from web.csrf import set_cookie_if_new
 from web.errors import install_error_handlers
@@ -77,6 +77,7 @@ def create_app(system: System, *, manage_lifecycle: bool = True) -> FastAPI:
         heartbeats,
         dashboard,
         sync,
+        lane_commands,
     )
     for module in routers:
         app.include_router(module.router)

@@ -109,3 +109,26 @@ def build_lane(
         sync=sync,
         outcome_listeners=outcome_listeners,
     )
+
+
+def build_heartbeat_sender(config: Config, lane: Lane, office_link: OfficeLink):
+    from controller.lane.heartbeat import CachedHost, HeartbeatSender, build_heartbeat
+    from controller.ops.host import host_health
+
+    host = CachedHost(lambda: host_health(config.state_dir), max_age=max(10.0, config.lane.heartbeat_seconds))
+    return HeartbeatSender(
+        lambda: build_heartbeat(lane, host=host(), site=config.lane.site),
+        office_link.heartbeat,
+        interval=config.lane.heartbeat_seconds,
+    )
+
+
+def build_office_link(config: Config, office, *, office_sync=None, fleet=None) -> OfficeLink:
+    """The lane's one link to the office: in-process when this process runs the office too."""
+    if office is not None:
+        from controller.lane.link.in_process import InProcessOfficeLink
+
+        return InProcessOfficeLink(office, config.lane.id, office_sync=office_sync, fleet=fleet)
+    from controller.lane.link.http import HttpOfficeLink
+
+    return HttpOfficeLink(config.lane.office_url, config.lane.api_key)
