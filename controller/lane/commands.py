@@ -58,6 +58,14 @@ class CommandRunner:
         self.monotonic = monotonic
         with journal.transaction() as db:
             db.execute(SCHEMA)
+        self._settle_interrupted()
+
+    def _settle_interrupted(self) -> None:
+        """A command journalled but never finished (the lane died while acting) is ``uncertain``
+        and its result owed to the office; it is never run again."""
+        for command_id, kind in self.journal.query("SELECT id, kind FROM commands WHERE stage='intent'"):
+            command = {"id": command_id, "kind": kind}
+            self._done(command_id, _result(command, "uncertain", "interrupted: the lane restarted"))
 
     def __call__(self, command: dict, *, received_at: float | None = None) -> dict:
         """Run ``command`` (a row with ``office_time``) once; returns the result to post.
