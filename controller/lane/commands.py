@@ -212,21 +212,26 @@ class CommandPoller:
                 backoff = min(self.max_backoff_s, backoff * 2)
 
     def poll_once(self) -> int:
-        """Announce the lane (once), post owed results, take one long-poll's commands and run them;
-        returns how many ran."""
+        """Announce the lane (once), post owed results, hear of the office's commands over one
+        long-poll, take each and run it; returns how many ran."""
         if self.announcement is not None:
             self.link.announce(self.announcement)
             self.announcement = None
         self.post_owed()
-        answer = self.link.take_commands(wait=self.wait_s)
-        received = self.runner.monotonic()
         ran = 0
-        for command in answer.get("commands", []):
+        for offered in self.link.take_commands(wait=self.wait_s).get("commands", []):
             if self._stop.is_set():
-                break  # not journalled: the office expires it at its deadline
-            result = self.runner({**command, "office_time": answer["office_time"]}, received_at=received)
+                break  # not taken: the office expires it at its deadline
+            try:
+                answer = self.link.take_command(int(offered["id"]))
+            except AmbilError as exc:
+                if isinstance(exc, OfficeUnreachable):
+                    raise
+                continue  # taken already, or past its deadline: not ours to run
+            received = self.runner.monotonic()  # the deadline is measured from this answer
+            command = {**answer["command"], "office_time": answer["office_time"]}
+            self._post(int(command["id"]), self.runner(command, received_at=received))
             ran += 1
-            self._post(int(command["id"]), result)
         return ran
 
     def post_owed(self) -> None:

@@ -2,9 +2,10 @@
 
 A lane on its own Pi may sit behind NAT or a firewall that only lets it call out, so the office
 never calls the lane: it queues a ``lane_commands`` row (kind, args, actor, reason, deadline) and
-the lane takes it over its long-poll (``GET /api/v1/lane-commands?wait=25``), runs it and posts the
-result back. A lane in this process (all-in-one) is handed the row directly by ``run`` (its
-executor is the same lane-side code the long-poll feeds: the same journal, the same deadline check).
+the lane hears of it over its long-poll (``GET /api/v1/lane-commands?wait=25``), takes it
+(``POST .../take``: an answer lost on the way takes nothing), runs it and posts the result back.
+A lane in this process (all-in-one) is handed the row directly by ``run`` (its executor is the
+same lane-side code the long-poll feeds: the same journal, the same deadline check).
 
 The rules, in one place:
 
@@ -150,28 +151,49 @@ class OfficeLaneCommands(LaneControl):
             self._bump()
         return len(rows)
 
-    def take_now(self, lane_id: str) -> list[dict]:
-        """Hand ``lane_id`` its queued commands still before their deadline (each at most once)."""
+    def offered(self, lane_id: str) -> list[dict]:
+        """``lane_id``'s queued commands still before their deadline (not taken: an answer that
+        never reaches the lane takes nothing, so the lane takes each one with ``take_one``)."""
         self.expire_due()
-        now = self.clock()
-        with self.engine.begin() as conn:
-            ids = conn.execute(
-                select(lane_commands.c.id)
-                .where(lane_commands.c.lane_id == lane_id, lane_commands.c.state == "queued")
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(lane_commands)
+                .where(
+                    lane_commands.c.lane_id == lane_id,
+                    lane_commands.c.state == "queued",
+                    lane_commands.c.deadline > self.clock(),
+                )
                 .order_by(lane_commands.c.id)
                 .limit(MAX_TAKE)
-            ).scalars()
-            taken = [row for command_id in list(ids) if (row := _take(conn, command_id, now)) is not None]
-        if taken:
-            self._bump()
-        return [_as_dict(row) for row in taken]
+            ).all()
+        return [_as_dict(row) for row in rows]
 
-    def take(self, lane_id: str, *, wait: float) -> dict:
-        """Long-poll: ``{office_time, commands}`` as soon as there is one, or after ``wait`` s."""
+    def take_one(self, lane_id: str, command_id: int) -> dict:
+        """The lane takes one command, at most once and only before its deadline; refused
+        (``request.invalid``) when it is not this lane's, taken already, expired or past due."""
+        with self.engine.begin() as conn:
+            row = _take(conn, lane_id, command_id, self.clock())
+        if row is None:
+            raise AmbilError(f"command {command_id} cannot be taken", key="request.invalid")
+        self._bump()
+        return _as_dict(row)
+
+    def take_now(self, lane_id: str) -> list[dict]:
+        """Take every command offered to ``lane_id`` now (a lane of this process, tests)."""
+        taken = []
+        for command in self.offered(lane_id):
+            try:
+                taken.append(self.take_one(lane_id, command["id"]))
+            except AmbilError:
+                continue  # taken by someone else, or its deadline passed meanwhile
+        return taken
+
+    def offer(self, lane_id: str, *, wait: float) -> dict:
+        """Long-poll: ``{office_time, commands}`` as soon as one is offered, or after ``wait`` s."""
         until = time.monotonic() + max(0.0, wait)
         seen = self.version
         while True:
-            commands = self.take_now(lane_id)
+            commands = self.offered(lane_id)
             left = until - time.monotonic()
             if commands or left <= 0:
                 return {"office_time": self.clock(), "commands": commands}
@@ -224,11 +246,12 @@ class OfficeLaneCommands(LaneControl):
         return state
 
 
-def _take(conn: Connection, command_id: int, now: float):
-    # one conditional update: of two long-polls (or two office processes) exactly one takes it
+def _take(conn: Connection, lane_id: str, command_id: int, now: float):
+    # one conditional update: of two takes (or two office processes) exactly one wins
     return conn.execute(
         update(lane_commands)
         .where(
+            lane_commands.c.lane_id == lane_id,
             lane_commands.c.id == command_id,
             lane_commands.c.state == "queued",
             lane_commands.c.deadline > now,

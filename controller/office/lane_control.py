@@ -2,7 +2,7 @@
 of the command queue (``controller.office.lane_commands``): queue a command, hand it to a lane of
 this process or wait, bounded, for the lane to take it and post its result.
 
-Mixed into ``OfficeLaneCommands``: needs its ``queue``, ``get``, ``expire_due``, ``take_now``,
+Mixed into ``OfficeLaneCommands``: needs its ``queue``, ``get``, ``expire_due``, ``take_one``,
 ``finish``, ``_sleep``, ``version``, ``clock``, ``poll_s``, ``online_s``, ``local`` and ``engine``.
 """
 
@@ -64,9 +64,8 @@ class LaneControl:
         command_id = self.queue(lane_id, kind, args, actor=actor, reason=reason)
         executor = self.local.get(lane_id)
         if executor is not None:
-            answer = self.take_now(lane_id)  # this process's lane takes its commands at once
-            for command in answer:
-                self.finish(lane_id, command["id"], executor({**command, "office_time": self.clock()}))
+            command = self.take_one(lane_id, command_id)  # this process's lane takes it at once
+            self.finish(lane_id, command_id, executor({**command, "office_time": self.clock()}))
         return self.wait_result(command_id)
 
     # -- the LaneCommands port -------------------------------------------------------------------

@@ -80,6 +80,11 @@ class LaneJoin:
                 audit.append(
                     conn, at=now, actor=f"lane:{lane_id}", action="lane.created", subject=f"lane:{lane_id}"
                 )
+            elif body["name"]:
+                # a lane made with its key (``ambil apikey create --lane``) is named by its id
+                # until it announces its own name; a name an admin gave is kept
+                unnamed = (lanes.c.id == lane_id) & (lanes.c.name == lane_id)
+                conn.execute(update(lanes).where(unnamed).values(name=body["name"]))
             row = conn.execute(
                 select(lane_announcements).where(lane_announcements.c.lane_id == lane_id).with_for_update()
             ).first()

@@ -34,9 +34,9 @@ CHILD = textwrap.dedent(
 
     system = build_system(load_config(Path(sys.argv[1])))
     poller = system.command_poller
-    answer = poller.link.take_commands(wait=10)
-    (command,) = answer["commands"]
-    command = {**command, "office_time": answer["office_time"]}
+    (offered,) = poller.link.take_commands(wait=10)["commands"]
+    answer = poller.link.take_command(offered["id"])
+    command = {**answer["command"], "office_time": answer["office_time"]}
     if sys.argv[2] == "after-act":
         poller.runner(command)  # journalled, pulsed, result journalled; never posted
     else:
@@ -113,8 +113,9 @@ def test_a_command_taken_after_its_deadline_is_not_run(tmp_path, office):
     command_id = system.commands.queue(
         "lane-2", "open_door", {"bank": "B", "door": 1}, actor="user:1", reason="load", deadline_s=5
     )
-    answer = poller.link.take_commands(wait=1)
-    (command,) = answer["commands"]
+    (offered,) = poller.link.take_commands(wait=1)["commands"]
+    answer = poller.link.take_command(offered["id"])
+    command = answer["command"]
     # the lane's clock: the answer arrived, then the lane stalled past what was left (5 s)
     received = poller.runner.monotonic() - 6.0
     result = poller.runner({**command, "office_time": answer["office_time"]}, received_at=received)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import time
 
-from fastapi import APIRouter, Body, Depends, Query
+from fastapi import APIRouter, Body, Depends, Query, Request
 from starlette.concurrency import run_in_threadpool
 
 from web.auth import Principal, require
@@ -23,8 +23,9 @@ def announce(join: LaneJoinDep, body: dict = Body(...), who: Principal = Depends
     return join.announce(who.lane_id or "", body)
 
 
-@router.get("/api/v1/lane-commands", summary="Long-poll: the office's commands for this lane (each once)")
+@router.get("/api/v1/lane-commands", summary="Long-poll: the commands the office has for this lane")
 async def take(
+    request: Request,
     commands: LaneCommandsDep,
     wait: float = Query(25.0, ge=0, le=60),
     who: Principal = Depends(require("lane")),
@@ -35,12 +36,23 @@ async def take(
     until = time.monotonic() + wait
     while True:
         seen = commands.version
-        taken = await run_in_threadpool(commands.take_now, lane_id)
-        if taken or time.monotonic() >= until:
-            return {"office_time": commands.clock(), "commands": taken}
+        if await request.is_disconnected():
+            return {"office_time": commands.clock(), "commands": []}  # the lane went away
+        # offered, not taken: an answer that never reaches the lane takes nothing
+        offered = await run_in_threadpool(commands.offered, lane_id)
+        if offered or time.monotonic() >= until:
+            return {"office_time": commands.clock(), "commands": offered}
         recheck = min(until, time.monotonic() + DB_RECHECK_S)
         while commands.version == seen and time.monotonic() < recheck:
             await asyncio.sleep(LOCAL_CHECK_S)
+
+
+@router.post(
+    "/api/v1/lane-commands/{command_id}/take", summary="Take one command (once, before its deadline)"
+)
+def take_one(command_id: int, commands: LaneCommandsDep, who: Principal = Depends(require("lane"))):
+    command = commands.take_one(who.lane_id or "", command_id)
+    return {"office_time": commands.clock(), "command": command}
 
 
 @router.post("/api/v1/lane-commands/{command_id}/result", summary="The result of a command this lane took")

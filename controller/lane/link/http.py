@@ -75,6 +75,9 @@ class HttpOfficeLink(OfficeLink):
         timeout = httpx.Timeout(self._http.timeout.connect or 5.0, read=wait + 10.0)
         return self._request("GET", "/api/v1/lane-commands", params={"wait": wait}, timeout=timeout).json()
 
+    def take_command(self, command_id: int) -> dict:
+        return self._request("POST", f"/api/v1/lane-commands/{command_id}/take").json()
+
     def post_command_result(self, command_id: int, result: dict) -> None:
         self._request("POST", f"/api/v1/lane-commands/{command_id}/result", json=result)
 

@@ -63,7 +63,11 @@ class OfficeLink(ABC):
         raise NotImplementedError("this link cannot announce the lane")
 
     def take_commands(self, *, wait: float) -> dict:
-        """Long-poll: ``{office_time, commands}``, the office's commands for this lane (each once)."""
+        """Long-poll: ``{office_time, commands}``, the commands the office offers this lane."""
+        raise NotImplementedError("this link carries no office commands")
+
+    def take_command(self, command_id: int) -> dict:
+        """Take one offered command: ``{office_time, command}``; refused when taken or past due."""
         raise NotImplementedError("this link carries no office commands")
 
     def post_command_result(self, command_id: int, result: dict) -> None:

@@ -74,32 +74,40 @@ def test_a_command_taken_but_not_answered_stops_the_waiter_and_a_late_result_is_
     assert commands.get(command_id)["result"] == {"outcome": "opened"}
 
 
-def test_two_long_polls_of_one_lane_never_both_take_a_command(commands):
+def test_an_offer_takes_nothing_and_of_two_takes_exactly_one_wins(commands):
     ids = [commands.queue("lane-1", "self_test", {"test": "frame"}, actor="t", reason="r") for _ in range(6)]
-    got: list[list[dict]] = [[], []]
+    # two long-polls hear of the same commands (an answer may be lost on the way: nothing taken)
+    first, second = commands.offer("lane-1", wait=0.2), commands.offer("lane-1", wait=0.2)
+    assert [c["id"] for c in first["commands"]] == [c["id"] for c in second["commands"]] == ids
+    with pytest.raises(AmbilError):
+        commands.take_one("lane-2", ids[0])  # another lane's command
+    won: list[list[int]] = [[], []]
     start = threading.Barrier(2)
 
-    def poll(slot: int) -> None:
+    def take_all(slot: int) -> None:
         start.wait()
-        got[slot] = commands.take(  # the real long-poll path, both at once
-            "lane-1", wait=0.2
-        )["commands"]
+        for command_id in ids:
+            try:
+                won[slot].append(commands.take_one("lane-1", command_id)["id"])
+            except AmbilError:
+                pass
 
-    threads = [threading.Thread(target=poll, args=(i,)) for i in range(2)]
+    threads = [threading.Thread(target=take_all, args=(i,)) for i in range(2)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    taken = [c["id"] for batch in got for c in batch]
-    assert sorted(taken) == ids  # every command exactly once
+    assert sorted(won[0] + won[1]) == ids  # every command taken exactly once
+    assert commands.offer("lane-1", wait=0)["commands"] == []
 
 
 def test_run_waits_for_a_lane_that_takes_the_command_over_the_long_poll(commands):
     answers = {}
 
     def lane_worker() -> None:  # what the lane's CommandPoller does, minus HTTP
-        answer = commands.take("lane-2", wait=5)
-        for command in answer["commands"]:
+        answer = commands.offer("lane-2", wait=5)
+        for offered in answer["commands"]:
+            command = commands.take_one("lane-2", offered["id"])
             commands.finish("lane-2", command["id"], {"outcome": "ok", "test": command["args"]["test"]})
             answers["taken"] = command["id"]
 
