@@ -34,6 +34,14 @@ TEXTS = {
         "Jalur menerima uji tetapi tidak menjawab tepat waktu.",
         "The lane took the test but did not answer in time.",
     ),
+    "lane_commands.test_reason": (
+        "Alasan (wajib bila pintu berisi barang)",
+        "Reason (required if the door holds an item)",
+    ),
+    "lane_commands.test_confirm_held": (
+        "Saya tahu pintu ini mungkin berisi barang yang menunggu diambil, dan tetap membukanya",
+        "I know this door may hold an item awaiting pickup, and open it anyway",
+    ),
     "admin.announced": ("Diumumkan oleh jalur", "Announced by lanes"),
     "admin.announced_help": (
         "Jalur ini melaporkan lemari lokernya. Terima untuk memakainya; pintu yang masih berisi "

@@ -13,6 +13,7 @@ from fastapi.responses import RedirectResponse, StreamingResponse
 
 from controller.kernel.errors import AmbilError
 from controller.lane.selftest import DOOR_TEST, SELF_TESTS
+from controller.office import door_tests
 from controller.office.alerts import rule_text
 from web.auth import Principal, require_page
 from web.csrf import csrf_token, verify_csrf
@@ -129,6 +130,8 @@ def self_test(
     test: str = Form(""),
     bank: str = Form(""),
     door: str = Form(""),
+    confirm_held: str = Form(""),
+    reason: str = Form(""),
     who: Principal = Depends(require_page("technician")),
 ):
     fleet = _fleet(request)
@@ -142,6 +145,16 @@ def self_test(
             if not bank or not door.isdigit():
                 raise AmbilError("the door test needs a bank and a door", key="request.invalid")
             args = {"bank": bank, "door": int(door)}
+            # a door with an item behind it: only confirmed, with a reason, on the document's record
+            door_tests.check_and_record(
+                system.engine,
+                bank,
+                int(door),
+                actor=who.actor,
+                confirmed=bool(confirm_held),
+                reason=reason,
+                lane_id=lane_id,
+            )
         result = fleet.self_test(system.lane_control, lane_id, test, actor=who.actor, **args)
         query.update(outcome=result.get("outcome", "failed"), detail=str(result.get("detail", ""))[:200])
     except AmbilError as exc:
