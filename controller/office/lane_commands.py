@@ -213,7 +213,9 @@ class OfficeLaneCommands(LaneControl):
             row = conn.execute(
                 select(lane_commands).where(lane_commands.c.id == command_id).with_for_update()
             ).first()
-            if row is None or row.lane_id != lane_id:
+            if row is None:
+                raise AmbilError(f"no command {command_id}", key="request.invalid")
+            if row.lane_id != lane_id:
                 raise AmbilError(f"command {command_id} is not this lane's", key="auth.forbidden")
             if row.state in ("done", "failed"):
                 return row.state  # the lane posted again (its first answer was not acknowledged)

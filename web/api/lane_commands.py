@@ -7,13 +7,14 @@ from __future__ import annotations
 import asyncio
 import time
 
-from fastapi import APIRouter, Body, Depends, Query, Request
+from fastapi import APIRouter, Body, Depends, Path, Query, Request
 from starlette.concurrency import run_in_threadpool
 
 from web.auth import Principal, require
 from web.deps import LaneCommandsDep, LaneJoinDep
 
 router = APIRouter(tags=["lane protocol"])
+CommandId = Path(ge=1, le=2**31 - 1)
 DB_RECHECK_S = 1.0  # commands queued by another office process are seen this late at most
 LOCAL_CHECK_S = 0.05  # this process's own queueing is noticed this soon
 
@@ -47,18 +48,20 @@ async def take(
             await asyncio.sleep(LOCAL_CHECK_S)
 
 
-@router.post(
-    "/api/v1/lane-commands/{command_id}/take", summary="Take one command (once, before its deadline)"
-)
-def take_one(command_id: int, commands: LaneCommandsDep, who: Principal = Depends(require("lane"))):
+@router.post("/api/v1/lane-commands/{command_id}/take", summary="Take one command, once, before its deadline")
+def take_one(
+    commands: LaneCommandsDep,
+    command_id: int = CommandId,
+    who: Principal = Depends(require("lane")),
+):
     command = commands.take_one(who.lane_id or "", command_id)
     return {"office_time": commands.clock(), "command": command}
 
 
 @router.post("/api/v1/lane-commands/{command_id}/result", summary="The result of a command this lane took")
 def result(
-    command_id: int,
     commands: LaneCommandsDep,
+    command_id: int = CommandId,
     body: dict = Body(...),
     who: Principal = Depends(require("lane")),
 ):
