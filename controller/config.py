@@ -79,6 +79,9 @@ class OfficeConfig(Strict):
     lane_offline_seconds: float = Field(
         12.0, gt=0, le=3600, description="a lane with no heartbeat this long is shown offline"
     )
+    lane_command_seconds: float = Field(
+        20.0, gt=1, le=600, description="a command to a lane (open a door, a self-test) expires this late"
+    )
 
 
 class NotifyConfig(Strict):

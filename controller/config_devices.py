@@ -99,6 +99,9 @@ class LockerPlacement(Strict):
     columns: int = Field(4, ge=1, le=32, description="doors per row, numbered left to right, top down")
     where: str = Field("", max_length=80, description="e.g. 'di kanan jalur' (shown on the lane screen)")
     where_en: str = Field("", max_length=80, description="e.g. 'on the right of the lane'")
+    sizes: list[Literal["S", "M", "L"]] = Field(
+        default_factory=list, max_length=128, description="door sizes, door 1 first (announced to the office)"
+    )
 
 
 class SimLockerConfig(LockerPlacement):

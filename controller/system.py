@@ -25,12 +25,15 @@ if TYPE_CHECKING:  # the office parts are imported only by the roles that run th
     from sqlalchemy.engine import Engine
 
     from controller.kernel.lane_commands import LaneCommands
+    from controller.lane.commands import CommandPoller
     from controller.lane.heartbeat import HeartbeatSender
     from controller.office.accounts import Accounts
     from controller.office.agency import AgencyDocuments
     from controller.office.alerts import Alerts
     from controller.office.fleet import Fleet
     from controller.office.kinds import DocumentKinds
+    from controller.office.lane_commands import OfficeLaneCommands
+    from controller.office.lane_join import LaneJoin
     from controller.office.leases import LeaseSweeper
     from controller.office.lockers import Lockers
     from controller.office.notify import Notifications
@@ -60,6 +63,8 @@ class System:
     notifications: Notifications | None = None  # citizen and agency notifications (a worker)
     reports: Reports | None = None
     lane_control: LaneCommands | None = None  # the office asking its lanes to act for staff
+    commands: OfficeLaneCommands | None = None  # the command queue behind lane_control
+    lane_join: LaneJoin | None = None  # lanes' announcements of their banks (admin accepts)
     fleet: Fleet | None = None  # lane heartbeats, fleet status (controller/office/fleet.py)
     leases: LeaseSweeper | None = None  # the claim-lease sweep (controller/office/leases.py)
     alerts: Alerts | None = None  # technician alerts (controller/office/alerts.py)
@@ -67,6 +72,7 @@ class System:
     office_sync: OfficeSync | None = None  # the office's side of lane sync (controller/office/sync.py)
     lane: Lane | None = None
     heartbeat: HeartbeatSender | None = None  # the lane's heartbeats to the office
+    command_poller: CommandPoller | None = None  # a lane of its own: the office's commands
     engine: Engine | None = None
     # the process's event metrics (releases and how long they took), read at scrape time
     metrics: ProcessMetrics = field(default_factory=ProcessMetrics)
@@ -83,6 +89,8 @@ class System:
             self.lane.start()
         if self.heartbeat is not None:
             self.heartbeat.start()  # reads the started lane's status
+        if self.command_poller is not None:
+            self.command_poller.start()  # announces the lane, then takes the office's commands
         self.started = True
         from controller.ops.watchdog import start_watchdog
 
@@ -115,6 +123,8 @@ class System:
         watchdog, self.watchdog = self.watchdog, None
         if watchdog is not None:
             watchdog.stop()  # STOPPING=1 before the lane winds down
+        if self.command_poller is not None:
+            self.command_poller.stop()
         if self.heartbeat is not None:
             self.heartbeat.stop()
         if self.lane is not None:
@@ -146,7 +156,8 @@ def build_system(
         from controller.office.assemble import build_office_parts
 
         office = build_office_parts(config)
-    lane = heartbeat = lane_control = None
+    lane = heartbeat = command_poller = None
+    lane_control = office.commands if office is not None else None
     metrics = ProcessMetrics()
     if config.role in ("all-in-one", "lane"):
         if office_link is None:
@@ -166,13 +177,23 @@ def build_system(
             outcome_listeners=[metrics.observe_release],
         )
         heartbeat = build_heartbeat_sender(config, lane, office_link)
-        if office is not None:
-            from controller.lane.commands import InProcessLaneControl
+        from controller.lane.announce import announcement
+        from controller.lane.commands import CommandPoller, CommandRunner
 
-            lane_control = InProcessLaneControl({config.lane.id: lane})
+        runner = CommandRunner(lane, lane.journal)
+        if office is not None:  # the office in this process hands its lane each command
+            office.commands.serve_locally(config.lane.id, runner)
+        else:
+            command_poller = CommandPoller(office_link, runner, announcement=announcement(config.lane))
     parts = {} if office is None else vars(office)  # OfficeParts' fields are System fields
     return System(
-        config=config, lane=lane, heartbeat=heartbeat, lane_control=lane_control, metrics=metrics, **parts
+        config=config,
+        lane=lane,
+        heartbeat=heartbeat,
+        lane_control=lane_control,
+        command_poller=command_poller,
+        metrics=metrics,
+        **parts,
     )
 
 

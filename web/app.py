@@ -13,7 +13,7 @@ from fastapi.templating import Jinja2Templates
 
 from controller.kernel.keyfile import load_secret
 from controller.system import System
-from web.api import agency, claims, documents, health, heartbeats, lane, metrics, qr, sync
+from web.api import agency, claims, documents, health, heartbeats, lane, lane_commands, metrics, qr, sync
 from web.body_guard import BodyGuard
 from web.csrf import set_cookie_if_new
 from web.errors import install_error_handlers
@@ -78,6 +78,7 @@ def create_app(system: System, *, manage_lifecycle: bool = True) -> FastAPI:
         heartbeats,
         dashboard,
         sync,
+        lane_commands,
     )
     for module in routers:
         app.include_router(module.router)

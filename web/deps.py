@@ -20,6 +20,8 @@ from controller.office.accounts import Accounts
 from controller.office.agency import AgencyDocuments
 from controller.office.fleet import Fleet
 from controller.office.kinds import DocumentKinds
+from controller.office.lane_commands import OfficeLaneCommands
+from controller.office.lane_join import LaneJoin
 from controller.office.lockers import Lockers
 from controller.office.office import Office
 from controller.office.reports import Reports
@@ -91,6 +93,18 @@ def _fleet(system: SystemDep) -> Fleet:
     return system.fleet
 
 
+def _lane_commands(system: SystemDep) -> OfficeLaneCommands:
+    if system.commands is None:
+        raise _no_office(system)
+    return system.commands
+
+
+def _lane_join(system: SystemDep) -> LaneJoin:
+    if system.lane_join is None:
+        raise _no_office(system)
+    return system.lane_join
+
+
 def _reports(system: SystemDep) -> Reports:
     if system.reports is None:
         raise AmbilError(f"this process has no office (role = {system.config.role})", key="request.invalid")
@@ -111,5 +125,7 @@ LockersDep = Annotated[Lockers, Depends(_lockers)]
 AgencyDep = Annotated[AgencyDocuments, Depends(_agency)]
 OfficeSyncDep = Annotated[OfficeSync, Depends(_office_sync)]
 FleetDep = Annotated[Fleet, Depends(_fleet)]
+LaneCommandsDep = Annotated[OfficeLaneCommands, Depends(_lane_commands)]
+LaneJoinDep = Annotated[LaneJoin, Depends(_lane_join)]
 ReportsDep = Annotated[Reports, Depends(_reports)]
 LaneDep = Annotated[Lane, Depends(_lane)]

@@ -23,6 +23,8 @@ from controller.office.db.job_lock import JobLock
 from controller.office.db.migrations import migrate
 from controller.office.fleet import Fleet
 from controller.office.kinds import DocumentKinds
+from controller.office.lane_commands import OfficeLaneCommands
+from controller.office.lane_join import LaneJoin
 from controller.office.leases import LeaseSweeper
 from controller.office.lockers import Lockers
 from controller.office.notify import Notifications
@@ -47,6 +49,8 @@ class OfficeParts:
     leases: LeaseSweeper
     agency: AgencyDocuments
     office_sync: OfficeSync
+    lane_join: LaneJoin  # lanes' announcements of their banks
+    commands: OfficeLaneCommands  # the queue of commands to lanes (the System's lane_control)
 
 
 def build_office_parts(config: Config) -> OfficeParts:
@@ -71,6 +75,10 @@ def build_office_parts(config: Config) -> OfficeParts:
         leases=LeaseSweeper(office, job_lock=JobLock(engine, "claim-leases")),
         agency=AgencyDocuments(engine, office, kinds, notifications.code_issued),
         office_sync=OfficeSync(office),
+        lane_join=LaneJoin(engine),
+        commands=OfficeLaneCommands(
+            engine, deadline_s=config.office.lane_command_seconds, online_s=config.office.lane_offline_seconds
+        ),
     )
 
 

@@ -35,12 +35,24 @@ def ensure_door_rows(conn: Connection, bank_id: str, doors: int) -> None:
             )
 
 
-def save_bank(conn: Connection, bank_id: str, lane_id: str, doors: int, *, actor: str, now: float) -> str:
+def save_bank(
+    conn: Connection,
+    bank_id: str,
+    lane_id: str,
+    doors: int,
+    *,
+    actor: str,
+    now: float,
+    layout: dict | None = None,
+    keep_held: bool = False,
+) -> str:
     """Create a bank, or move/resize an existing one; returns 'created' or 'updated'.
 
-    The one path for banks, from the admin page and from the config at start alike: the id and
-    door count are checked, the lane must exist, a bank never shrinks below a door that still holds
-    a document, and every door gets its row.
+    The one path for banks, from the admin page, the config at start and a lane's announcement
+    alike: the id and door count are checked, the lane must exist, and every door gets its row.
+    A bank never loses a door that still holds a document: shrinking below it is refused, or with
+    ``keep_held`` (an announcement accepted) the bank keeps that door, flagged out of order with a
+    note saying why. ``layout`` may give ``columns``, ``location`` and ``sizes`` (door 1 first).
     """
     bank_id = check_ident(bank_id, "bank id")
     if isinstance(doors, bool) or not isinstance(doors, int) or not 1 <= doors <= MAX_DOORS:
@@ -50,36 +62,80 @@ def save_bank(conn: Connection, bank_id: str, lane_id: str, doors: int, *, actor
     exists = conn.execute(
         select(locker_banks.c.id).where(locker_banks.c.id == bank_id).with_for_update()
     ).first()
+    layout = layout or {}
+    placement = {k: layout[k] for k in ("columns", "location") if layout.get(k) is not None}
+    flagged: list[int] = []
     if exists is None:
-        conn.execute(locker_banks.insert().values(id=bank_id, lane_id=lane_id, doors=doors, created_at=now))
+        conn.execute(
+            locker_banks.insert().values(
+                id=bank_id, lane_id=lane_id, doors=doors, created_at=now, **placement
+            )
+        )
         action = "locker_bank.created"
     else:
-        _check_shrink(conn, bank_id, doors)
+        held = _highest_held(conn, bank_id)
+        if held is not None and held > doors:
+            if not keep_held:
+                raise DocumentError(f"door {held} still holds a document", key="locker.door_taken")
+            flagged = _flag_removed(conn, bank_id, doors)
+            doors = held
         conn.execute(
-            update(locker_banks).where(locker_banks.c.id == bank_id).values(lane_id=lane_id, doors=doors)
+            update(locker_banks)
+            .where(locker_banks.c.id == bank_id)
+            .values(lane_id=lane_id, doors=doors, **placement)
         )
         action = "locker_bank.updated"
     ensure_door_rows(conn, bank_id, doors)
+    for door, size in enumerate(layout.get("sizes") or [], start=1):
+        if size in DOOR_SIZES and door <= doors:
+            conn.execute(
+                update(locker_doors)
+                .where(locker_doors.c.bank_id == bank_id, locker_doors.c.door == door)
+                .values(size=size)
+            )
     audit.append(
         conn,
         at=now,
         actor=actor,
         action=action,
         subject=f"locker_bank:{bank_id}",
-        detail={"lane_id": lane_id, "doors": doors},
+        detail={"lane_id": lane_id, "doors": doors, **placement, **({"flagged": flagged} if flagged else {})},
     )
     return action.rsplit(".", 1)[1]
 
 
-def _check_shrink(conn: Connection, bank_id: str, doors: int) -> None:
-    held = conn.execute(
+def _highest_held(conn: Connection, bank_id: str) -> int | None:
+    return conn.execute(
         select(func.max(documents_table.c.door)).where(
             documents_table.c.locker_bank == bank_id,
             door_release.in_door(),  # an item to take back out counts too
         )
     ).scalar_one_or_none()
-    if held is not None and held > doors:
-        raise DocumentError(f"door {held} still holds a document", key="locker.door_taken")
+
+
+REMOVED_NOTE = "removed from the lane's config but still holds an item: take it out"
+
+
+def _flag_removed(conn: Connection, bank_id: str, doors: int) -> list[int]:
+    """Flag (out of order, with a note) each door above ``doors`` that still holds an item."""
+    held = sorted(
+        set(
+            conn.execute(
+                select(documents_table.c.door).where(
+                    documents_table.c.locker_bank == bank_id,
+                    documents_table.c.door > doors,
+                    door_release.in_door(),
+                )
+            ).scalars()
+        )
+    )
+    for door in held:
+        conn.execute(
+            update(locker_doors)
+            .where(locker_doors.c.bank_id == bank_id, locker_doors.c.door == door)
+            .values(out_of_order=True, note=REMOVED_NOTE)
+        )
+    return held
 
 
 @dataclass(frozen=True)
@@ -152,6 +208,26 @@ class LockerAdmin:
             subject=f"lane:{lane_id}",
             detail={"name": name, "url": url},
         )
+
+    def rename_lane(self, lane_id: str, name: str, *, actor: str) -> None:
+        """Give a lane another name (its id, in keys and history, stays)."""
+        name = (name or "").strip()[:200]
+        if not name:
+            raise AmbilError("a lane needs a name", key="request.invalid")
+        now = self.clock()
+        with self.engine.begin() as conn:
+            row = conn.execute(select(lanes.c.name).where(lanes.c.id == lane_id).with_for_update()).first()
+            if row is None:
+                raise AmbilError(f"lane {lane_id!r}", key="lane.not_found")
+            conn.execute(update(lanes).where(lanes.c.id == lane_id).values(name=name))
+            audit.append(
+                conn,
+                at=now,
+                actor=actor,
+                action="lane.renamed",
+                subject=f"lane:{lane_id}",
+                detail={"from": row.name, "to": name},
+            )
 
     def save_bank(self, bank_id: str, lane_id: str, doors: int, *, actor: str) -> str:
         """Create a bank, or move/resize an existing one; returns 'created' or 'updated'."""

@@ -9,6 +9,7 @@ from contextlib import contextmanager
 import pytest
 
 from controller.kernel.errors import DocumentError
+from controller.office import audit
 from tests.rigs.server import LiveServer
 from tests.web.helpers import browser, csrf_from, login, post_form
 
@@ -111,8 +112,11 @@ def test_a_taken_door_is_refused_with_a_message_and_nothing_pulses(site):
     assert bank.pulses == []
 
 
-def test_a_bank_of_a_remote_lane_is_unreachable(site):
+def test_a_bank_of_a_lane_that_never_answers_expires_and_offers_no_confirm(site):
+    """A lane not in this process gets a queued command; nobody takes it before its deadline, so
+    it expires, the page says the door was not opened, and there is no "item is in" button."""
     system = site.system
+    system.commands.deadline_s = 2.0  # office.lane_command_seconds, short for the test
     system.lockers.create_lane("lane-far", "Jauh", actor="test")
     system.lockers.save_bank("F", "lane-far", 2, actor="test")
     doc = system.office.create_document(kind="locker", title="STNK", actor="test", door_size="M")
@@ -120,14 +124,24 @@ def test_a_bank_of_a_remote_lane_is_unreachable(site):
         response = post_form(
             web, "/staff/lockers", f"/staff/documents/{doc['id']}/load/open", {"door": "F:1"}
         )
-        assert "warn=error.lane.unreachable" in response.headers["location"]
+        assert "warn=lane_commands.expired" in response.headers["location"]
         assert door_state(web.get("/staff/lockers").text, "F", 1) == "reserved"
+        page = web.get(response.headers["location"]).text
+        assert "pintu TIDAK dibuka" in page and 'id="load-confirm"' not in page
+        refused = post_form(
+            web, f"/staff/lockers?doc={doc['id']}", f"/staff/documents/{doc['id']}/load/confirm"
+        )
+        assert "warn=lane_commands.open_first" in refused.headers["location"]
+    assert system.office.get_document(doc["id"])["loaded_at"] is None
     record = next(
         h
         for h in system.office.get_document(doc["id"])["history"]
         if h["action"] == "locker.door_opened_for_loading"
     )
-    assert record["detail"]["outcome"] == "failed"
+    assert record["detail"]["outcome"] == "expired"
+    with system.engine.connect() as conn:
+        actions = [h["action"] for h in audit.history(conn, "lane:lane-far")]
+    assert actions[-2:] == ["lane.command_queued", "lane.command_expired"]
 
 
 def test_expired_item_is_listed_and_retrieved(site):

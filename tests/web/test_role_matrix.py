@@ -82,6 +82,7 @@ def site(tmp_path_factory):
         "key_id": spare_key["id"],
         "lane_id": "lane-1",
         "alert_id": 1,
+        "command_id": 1,
     }
     with LiveServer(system) as server:
         yield server, keys, values
@@ -119,6 +120,8 @@ def body_for(method: str, path: str, values: dict, csrf: str) -> dict:
         "/api/v1/lane/rating": {"score": 4},
         "/api/v1/lane/selftest": {"test": "frame"},
         "/api/v1/lanes/{lane_id}/heartbeat": {"lane_id": "lane-1", "state": "ready", "devices": {}},
+        "/api/v1/lane-announcements": {"name": "Lajur 1", "banks": [{"id": "A", "doors": 4}]},
+        "/api/v1/lane-commands/{command_id}/result": {"outcome": "ok"},
     }
     if path in json_bodies:
         return {"json": json_bodies[path]}
@@ -166,6 +169,8 @@ def test_every_route_as_every_principal(site):
     order = sorted(table, key=lambda row: row[1] == "/logout")
     for method, path in order:
         url = path.format(**values) if "{" in path else path
+        if path == "/api/v1/lane-commands":
+            url += "?wait=0"  # the lane's long-poll: answer at once
         for principal in PRINCIPALS:
             client = clients[principal]
             if path == "/login":  # a fresh browser, so the principal's own session survives

@@ -12,7 +12,7 @@ from controller.kernel.errors import AmbilError
 from controller.office.db.tables import DOOR_SIZES
 from web.auth import Principal, require_page
 from web.csrf import verify_csrf
-from web.deps import LockersDep
+from web.deps import LaneJoinDep, LockersDep, system_of
 from web.errors import http_status
 from web.i18n import request_lang, t
 from web.pages.render import render
@@ -22,7 +22,14 @@ router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
 
 
 def _page(request: Request, who: Principal, lockers, *, error: str = "", status: int = 200):
-    context = {"lanes": lockers.lanes(), "banks": lockers.banks(), "sizes": DOOR_SIZES, "error": error}
+    join = system_of(request).lane_join  # None where this process runs no office
+    context = {
+        "lanes": lockers.lanes(),
+        "banks": lockers.banks(),
+        "sizes": DOOR_SIZES,
+        "error": error,
+        "announced": join.pending() if join is not None else [],
+    }
     return render(request, "admin/lanes.html", context, status=status, who=who)
 
 
@@ -50,6 +57,31 @@ def create_lane(
     except AmbilError as exc:
         return _failed(request, who, lockers, exc)
     return RedirectResponse("/admin/lanes?ok=admin.lane_created", status_code=303)
+
+
+@router.post("/admin/lanes/{lane_id}/name")
+def rename_lane(
+    request: Request, lockers: LockersDep, lane_id: str, name: str = Form(""), who: Principal = Depends(ADMIN)
+):
+    """Rename a lane (the create form refuses an existing id: that was "Permintaan tidak valid.")."""
+    try:
+        lockers.rename_lane(lane_id, name, actor=who.actor)
+    except AmbilError as exc:
+        return _failed(request, who, lockers, exc)
+    return RedirectResponse(f"/admin/lanes?ok=admin.lane_renamed#lane-{lane_id}", status_code=303)
+
+
+@router.post("/admin/lanes/{lane_id}/accept")
+def accept_lane(
+    request: Request, join: LaneJoinDep, lockers: LockersDep, lane_id: str, who: Principal = Depends(ADMIN)
+):
+    """Apply the banks a lane announced (doors that hold items are kept and flagged)."""
+    try:
+        done = join.accept(lane_id, actor=who.actor)
+    except AmbilError as exc:
+        return _failed(request, who, lockers, exc)
+    ok = "admin.accepted_flagged" if done["flagged"] else "admin.accepted"
+    return RedirectResponse(f"/admin/lanes?ok={ok}#lane-{lane_id}", status_code=303)
 
 
 @router.post("/admin/banks")

@@ -13,7 +13,9 @@ from fastapi.responses import RedirectResponse, StreamingResponse
 
 from controller.kernel.errors import AmbilError
 from controller.lane.selftest import DOOR_TEST, SELF_TESTS
+from controller.office import door_tests
 from controller.office.alerts import rule_text
+from controller.office.lane_control import LaneCommandError
 from web.auth import Principal, require_page
 from web.csrf import csrf_token, verify_csrf
 from web.deps import FleetDep, SystemDep
@@ -86,7 +88,7 @@ def lane_page(
     lane = fleet.lane(lane_id)
     series = fleet.series(lane_id, hours=hours, buckets=36)
     banks = {key.split(":", 1)[1]: d for key, d in lane["devices"].items() if key.startswith("locker:")}
-    result = {k: request.query_params.get(k) for k in ("selftest", "outcome", "error", "detail")}
+    result = {k: request.query_params.get(k) for k in ("selftest", "outcome", "error", "detail", "note")}
     context = {
         "lane": lane,
         "hours": hours,
@@ -125,6 +127,8 @@ def self_test(
     test: str = Form(""),
     bank: str = Form(""),
     door: str = Form(""),
+    confirm_held: str = Form(""),
+    reason: str = Form(""),
     who: Principal = Depends(require_page("technician")),
 ):
     fleet.lane(lane_id)  # lane.not_found for a lane nobody knows
@@ -137,8 +141,23 @@ def self_test(
             if not bank or not door.isdigit():
                 raise AmbilError("the door test needs a bank and a door", key="request.invalid")
             args = {"bank": bank, "door": int(door)}
+            # a door with an item behind it: only confirmed, with a reason, on the document's record
+            door_tests.check_and_record(
+                system.engine,
+                bank,
+                int(door),
+                actor=who.actor,
+                confirmed=bool(confirm_held),
+                reason=reason,
+                lane_id=lane_id,
+            )
         result = fleet.self_test(system.lane_control, lane_id, test, actor=who.actor, **args)
         query.update(outcome=result.get("outcome", "failed"), detail=str(result.get("detail", ""))[:200])
+    except LaneCommandError as exc:  # the lane never took it (not run), or took it and went quiet
+        note = (
+            "lane_commands.selftest_expired" if exc.state == "expired" else "lane_commands.selftest_no_answer"
+        )
+        query.update(outcome="failed", note=note)
     except AmbilError as exc:
         query.update(outcome="failed", error=exc.key)
     return RedirectResponse(f"/dashboard/lanes/{lane_id}?{urlencode(query)}", status_code=303)

@@ -17,6 +17,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse
 
 from controller.kernel.errors import AmbilError
+from controller.office.lane_control import LaneCommandError
 from web.auth import Principal, require_page
 from web.csrf import verify_csrf
 from web.deps import LockersDep, SystemDep
@@ -34,13 +35,32 @@ OPEN_RESULT = {
 }
 
 
+# a command that got no result -> the flash text (the door was not opened, or may have been)
+NO_RESULT = {"expired": "lane_commands.expired", "taken": "lane_commands.no_answer"}
+
+
+def opened_for_loading(doc: dict) -> bool:
+    """True when the newest opening for loading of this document opened its current door: only
+    then may staff say the item is in (no "confirm" without a door that opened)."""
+    for record in reversed(doc.get("history") or []):
+        if record.get("action") == "locker.door_opened_for_loading":
+            detail = record.get("detail") or {}
+            here = detail.get("bank") == doc.get("locker_bank") and detail.get("door") == doc.get("door")
+            return here and detail.get("outcome") == "opened"
+    return False
+
+
 def load_panel_context(lockers, doc: dict) -> dict:
-    """What ``lockers/_load_panel.html`` needs besides ``doc``: the doors to choose from
-    (``lockers``: the office's ``Lockers``)."""
+    """What ``lockers/_load_panel.html`` needs besides ``doc`` (``lockers``: the office's
+    ``Lockers``): the doors to choose from, the lane (name) owning each bank (the "waiting for
+    lane ..." text) and whether the door opened."""
+    lanes = {bank: lane.name for lane in lockers.lanes() for bank, _ in lane.banks}
+    context = {"load_lanes": lanes, "load_opened": opened_for_loading(doc)}
     if doc.get("kind") != "locker" or doc.get("state") != "draft" or doc.get("loaded_at") is not None:
-        return {"load_doors": [], "load_suggestion": None}
+        return {**context, "load_doors": [], "load_suggestion": None}
     size = doc.get("door_size")
     return {
+        **context,
         "load_doors": lockers.usable_doors(size),
         "load_suggestion": lockers.suggest_door(size),
     }
@@ -101,7 +121,14 @@ def load_open(
     try:
         if system.lane_control is None:
             raise AmbilError("this process runs no lane", key="lane.unreachable")
+        # waits (bounded by the command's deadline) for the lane to take it and answer
         answer = system.lane_control.open_door(lane_id, bank_id, number, actor=who.actor, reason="load")
+    except LaneCommandError as exc:
+        outcome = "expired" if exc.state == "expired" else "no_answer"
+        answer = {"lane_id": lane_id, "bank": bank_id, "door": number, "outcome": outcome, "detail": exc.key}
+        answer["command"] = exc.command_id
+        system.lockers.record_door_opened(doc_id, answer, actor=who.actor)
+        return _back(doc_id, next, warn=NO_RESULT[exc.state])
     except AmbilError as exc:
         answer = {"lane_id": lane_id, "bank": bank_id, "door": number, "outcome": "failed", "detail": exc.key}
         system.lockers.record_door_opened(doc_id, answer, actor=who.actor)
@@ -117,6 +144,8 @@ def load_confirm(
 ):
     try:
         doc = system.office.get_document(doc_id)
+        if not opened_for_loading(doc):  # the lane never said the door opened: nothing to confirm
+            return _back(doc_id, next, warn="lane_commands.open_first")
         closed = None
         if doc.get("locker_bank") and doc.get("door") and system.lane_control is not None:
             lane_id = system.lockers.lane_of_bank(doc["locker_bank"])

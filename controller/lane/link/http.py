@@ -66,6 +66,21 @@ class HttpOfficeLink(OfficeLink):
     def heartbeat(self, payload: dict) -> None:
         self._request("POST", f"/api/v1/lanes/{payload.get('lane_id', '')}/heartbeat", json=payload)
 
+    # -- joining and commands from the office ------------------------------------------------
+    def announce(self, payload: dict) -> dict:
+        return self._request("POST", "/api/v1/lane-announcements", json=payload).json()
+
+    def take_commands(self, *, wait: float) -> dict:
+        # the office holds the request up to ``wait``: the read timeout must outlast it
+        timeout = httpx.Timeout(self._http.timeout.connect or 5.0, read=wait + 10.0)
+        return self._request("GET", "/api/v1/lane-commands", params={"wait": wait}, timeout=timeout).json()
+
+    def take_command(self, command_id: int) -> dict:
+        return self._request("POST", f"/api/v1/lane-commands/{command_id}/take").json()
+
+    def post_command_result(self, command_id: int, result: dict) -> None:
+        self._request("POST", f"/api/v1/lane-commands/{command_id}/result", json=result)
+
     # -- offline sync --------------------------------------------------------------------------
     def fetch_snapshot(self) -> dict:
         return self._request("GET", "/api/v1/sync/pickups", timeout=self._sync_timeout).json()

@@ -57,5 +57,22 @@ class OfficeLink(ABC):
         """Tell the office this lane stored the snapshot of ``snapshot_time`` and releases from
         it for at most ``grace_seconds``: doors staff emptied before that may be loaded again."""
 
+    # -- joining and commands from the office (controller/lane/commands.py) -------------------
+    def announce(self, payload: dict) -> dict:
+        """Tell the office this lane's name, site and locker banks (on start and when they change)."""
+        raise NotImplementedError("this link cannot announce the lane")
+
+    def take_commands(self, *, wait: float) -> dict:
+        """Long-poll: ``{office_time, commands}``, the commands the office offers this lane."""
+        raise NotImplementedError("this link carries no office commands")
+
+    def take_command(self, command_id: int) -> dict:
+        """Take one offered command: ``{office_time, command}``; refused when taken or past due."""
+        raise NotImplementedError("this link carries no office commands")
+
+    def post_command_result(self, command_id: int, result: dict) -> None:
+        """The result of a command the lane took; idempotent on the office side."""
+        raise NotImplementedError("this link carries no office commands")
+
     def close(self) -> None:
         """Release the connection (the composition root calls it once, at shutdown)."""

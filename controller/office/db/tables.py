@@ -27,6 +27,7 @@ from controller.office.db.tables_fleet import (  # noqa: F401 - the fleet's tabl
     lane_status,
     lane_sync,
 )
+from controller.office.db.tables_lanes import COMMAND_KINDS, lane_announcements, lane_commands  # noqa: F401
 
 DOCUMENT_KINDS = ("print", "locker")
 DOCUMENT_STATES = ("draft", "ready", "released", "cancelled", "expired", "uncertain")
@@ -54,6 +55,8 @@ locker_banks = Table(
     Column("lane_id", String(64), ForeignKey("lanes.id"), nullable=False),
     Column("doors", Integer, nullable=False),
     Column("created_at", Double, nullable=False),
+    Column("columns", Integer, nullable=True),  # doors per row, as the lane announced it (0006)
+    Column("location", String(200), nullable=False, server_default=""),  # where it stands (0006)
     CheckConstraint("doors >= 1", name="doors_positive"),
 )
 

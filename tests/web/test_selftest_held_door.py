@@ -1,0 +1,52 @@
+"""A door self-test on a door holding an item awaiting pickup needs an explicit confirmation and
+a reason, and is recorded in that document's history (issue 13); an empty door needs neither."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlparse
+
+from tests.rigs.server import LiveServer
+from tests.web.helpers import browser, login, post_form
+
+PASSWORD = "teknisi-rahasia-2026"
+
+
+def outcome(response) -> dict:
+    return {k: v[0] for k, v in parse_qs(urlparse(response.headers["location"]).query).items()}
+
+
+def test_a_door_holding_an_item_opens_for_a_test_only_confirmed_with_a_reason(build):
+    system = build()
+    system.accounts.create_user("tek", PASSWORD, "technician")
+    doc = system.office.create_document(
+        kind="locker", title="KTP-el", actor="test", locker_bank="A", door=2, loaded_at=1.0
+    )
+    system.office.mark_ready(doc["id"], actor="test")
+    bank = system.lane.lockers["A"]
+    with LiveServer(system) as server, browser(server.url) as tech:
+        assert login(tech, "tek", PASSWORD).status_code == 303
+
+        def door_test(door: str, **extra):
+            form = {"test": "door", "bank": "A", "door": door, **extra}
+            return outcome(
+                post_form(tech, "/dashboard/lanes/lane-1", "/dashboard/lanes/lane-1/selftest", form)
+            )
+
+        assert door_test("3")["outcome"] == "ok"  # an empty door: no confirmation needed
+        for extra in (
+            {},
+            {"confirm_held": "1"},
+            {"reason": "sensor check"},
+            {"confirm_held": "1", "reason": " "},
+        ):
+            refused = door_test("2", **extra)
+            assert refused["outcome"] == "failed" and refused["error"] == "locker.door_taken", extra
+        assert [d for d, _ms, _at in bank.pulses] == [3]  # door 2 never pulsed
+        assert door_test("2", confirm_held="1", reason="sensor check")["outcome"] == "ok"
+        assert [d for d, _ms, _at in bank.pulses] == [3, 2]
+    (record,) = [
+        h
+        for h in system.office.get_document(doc["id"])["history"]
+        if h["action"] == "locker.door_opened_for_test"
+    ]
+    assert record["detail"]["reason"] == "sensor check" and record["actor"].startswith("user:")
