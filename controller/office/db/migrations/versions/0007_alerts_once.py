@@ -5,7 +5,7 @@ timers during a takeover): a partial unique index on the open alerts makes the s
 no-op. Duplicates an older version left open are closed first (the oldest stays open).
 
 Revision ID: 0007_alerts_once
-Revises: 0005_claims
+Revises: 0006_lane_commands
 Create Date: 2026-12-02
 """
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0007_alerts_once"
-down_revision = "0005_claims"
+down_revision = "0006_lane_commands"
 branch_labels = None
 depends_on = None
 
