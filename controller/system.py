@@ -36,7 +36,7 @@ if TYPE_CHECKING:  # the office parts are imported only by the roles that run th
     from controller.office.kinds import DocumentKinds
     from controller.office.leases import LeaseSweeper
     from controller.office.lockers import Lockers
-    from controller.office.notify import Notifications
+    from controller.office.notify import MessageTexts, Notifications
     from controller.office.office import Office
     from controller.office.reports import Reports
     from controller.office.sync import OfficeSync
@@ -147,10 +147,13 @@ def build_system(
     printer: Printer | None = None,
     lockers: dict[str, LockerBank] | None = None,
     office_link: OfficeLink | None = None,
+    texts: MessageTexts | None = None,
 ) -> System:
     """Build (not start) every part the config's role asks for.
 
-    Drivers passed in replace the ones the config would build (tests, benchmarks).
+    Drivers passed in replace the ones the config would build (tests, benchmarks). ``texts``
+    writes the words of the office's messages (citizen notices, alerts): web/ builds it
+    (``web.i18n.messages.CatalogTexts``); the office roles need it, a lane alone does not.
     """
     config.state_dir.mkdir(parents=True, exist_ok=True)
     system = System(config=config)
@@ -164,6 +167,8 @@ def build_system(
         from controller.office.reports import Reports
         from controller.office.sync import OfficeSync
 
+        if texts is None:
+            raise TypeError(f"build_system: the role {config.role!r} runs the office, which needs texts")
         system.office, system.engine = build_office(config)
         url = config.public_url
         system.accounts = Accounts(system.engine)
@@ -171,7 +176,9 @@ def build_system(
         system.kinds.ensure_defaults()
         system.lockers = Lockers(system.engine)
         outbox_key = load_secret(config.state_dir / "secrets" / "outbox.key")  # seals codes in the outbox
-        system.notifications = Notifications(system.engine, config.notify, key=outbox_key, public_url=url)
+        system.notifications = Notifications(
+            system.engine, config.notify, key=outbox_key, texts=texts, public_url=url
+        )
         system.office.on_released.append(system.notifications.document_changed)
         system.reports = Reports(system.engine)
         system.alerts, system.fleet = build_fleet(config, system.engine, system.notifications)
@@ -237,8 +244,8 @@ def build_fleet(config: Config, engine, notifications):
 
     cfg = config.alerts
 
-    def notify(subject: str, text: str) -> None:
-        notifications.send_alert(subject, text, to=cfg.notify_to)
+    def notify(rule: str, lane_id: str, detail: str) -> None:
+        notifications.send_alert(rule, lane_id, detail, to=cfg.notify_to)
 
     alerts = Alerts(engine, notify=notify if notifications is not None else None)
     limits = Thresholds(

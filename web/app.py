@@ -11,11 +11,14 @@ from fastapi import FastAPI, Request
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
+from controller.config import Config
 from controller.system import System, load_secret
+from controller.system import build_system as build_controller_system
 from web.api import agency, claims, documents, health, heartbeats, lane, metrics, qr, sync
 from web.body_guard import BodyGuard
 from web.csrf import set_cookie_if_new
 from web.errors import install_error_handlers
+from web.i18n.messages import CatalogTexts
 from web.pages import (
     account,
     admin,
@@ -30,6 +33,12 @@ from web.pages import (
 log = logging.getLogger(__name__)
 access_log = logging.getLogger("ambil.access")
 HERE = Path(__file__).parent
+
+
+def build_system(config: Config, **parts) -> System:
+    """The System as web/ runs it: ``controller.system.build_system`` with the words of the office's
+    messages taken from the catalogs (``parts``: drivers or an office link, as there)."""
+    return build_controller_system(config, texts=CatalogTexts(), **parts)
 
 
 def create_app(system: System, *, manage_lifecycle: bool = True) -> FastAPI:

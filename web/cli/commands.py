@@ -41,8 +41,7 @@ def serve(args) -> int:
     import uvicorn
 
     from controller.ops.logs import setup_logging
-    from controller.system import build_system
-    from web.app import create_app
+    from web.app import build_system, create_app
     from web.cli.first_key import first_key_line, make_first_admin_key
 
     config = _load(args.config)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from controller.office.alerts import RULES
-
 TEXTS = {
     "nav.dashboard": ("Dasbor", "Dashboard"),
     "dashboard.title": ("Dasbor lajur", "Lane dashboard"),
@@ -91,10 +89,3 @@ TEXTS = {
     "dashboard.outcome.failed": ("gagal", "failed"),
     "dashboard.outcome.not_confirmed": ("tidak terkonfirmasi", "not confirmed"),
 }
-
-# one line per alert rule family, from the alert rules themselves (one source for both)
-for _rule, (_severity, _text_id, _text_en) in RULES.items():
-    TEXTS[f"alert.{_rule}"] = (
-        _text_id.format(lane="", what="").replace("  ", " ").strip(),
-        _text_en.format(lane="", what="").replace("  ", " ").strip(),
-    )

@@ -13,11 +13,11 @@ from fastapi.responses import RedirectResponse, StreamingResponse
 
 from controller.kernel.errors import AmbilError
 from controller.lane.selftest import DOOR_TEST, SELF_TESTS
-from controller.office.alerts import rule_text
 from web.auth import Principal, require_page
 from web.csrf import csrf_token, verify_csrf
 from web.deps import SystemDep, system_of
 from web.i18n import request_lang, t
+from web.i18n.alerts import rule_text
 from web.pages.render import render
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])

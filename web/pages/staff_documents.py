@@ -18,7 +18,6 @@ from controller.office import documents, door_release
 from controller.office.db.tables import DOCUMENT_KINDS, DOCUMENT_STATES, DOOR_SIZES
 from controller.office.preview import PreviewCache, PreviewUnavailable
 from controller.office.search import PAGE_SIZE
-from controller.office.slip import render_slip
 from web.auth import Principal, require_page
 from web.csrf import verify_csrf
 from web.deps import system_of
@@ -27,6 +26,7 @@ from web.i18n import request_lang, t
 from web.i18n.documents import format_short_code, format_time, history_rows
 from web.issuing import issue_code
 from web.pages.render import render
+from web.pages.slip import render_slip
 from web.pages.staff_lockers import load_panel_context
 from web.uploads import read_upload
 
