@@ -8,22 +8,8 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from web.i18n import t
 from web.i18n.alerts import rule_text
-
-TEXTS = {
-    "message.code_issued.subject": (
-        "Dokumen siap diambil / Document ready: {title}",
-        "Dokumen siap diambil / Document ready: {title}",
-    ),
-    "message.code_issued.body": (
-        'Dokumen Anda "{title}" siap diambil di drive-thru MPP.\n'
-        "Buka tautan ini dan tunjukkan kode QR di jalur pengambilan: {link}\n"
-        "Berlaku sampai {until}. Jangan bagikan tautan ini kepada orang lain.",
-        'Your document "{title}" is ready at the MPP drive-thru. Open the link and show the QR at '
-        "the pickup lane. Valid until {until}. Do not share this link.",
-    ),
-    "message.alert.subject": ("[ambil] {line}", "[ambil] {line}"),
-}
 
 
 class CatalogTexts:
@@ -33,8 +19,6 @@ class CatalogTexts:
         self.zone = zone
 
     def code_issued(self, *, title: str, link: str, expires_at: float) -> tuple[str, str]:
-        from web.i18n import t
-
         local = datetime.fromtimestamp(expires_at, ZoneInfo(self.zone))
         until = local.strftime("%d-%m-%Y %H:%M") + f" {_zone_label(self.zone)}"
         text_id = t("id", "message.code_issued.body", title=title, link=link, until=until)
@@ -42,8 +26,6 @@ class CatalogTexts:
         return t("id", "message.code_issued.subject", title=title), f"{text_id}\n\n{text_en}\n"
 
     def alert(self, *, rule: str, lane: str, detail: str) -> tuple[str, str]:
-        from web.i18n import t
-
         line_id, line_en = rule_text(rule, lane, "id"), rule_text(rule, lane, "en")
         text = f"{line_id}\n{line_en}\n" + (f"({detail[:200]})\n" if detail else "")
         return t("id", "message.alert.subject", line=line_id), text
