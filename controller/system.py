@@ -180,7 +180,7 @@ def build_system(
             system.engine, config.notify, key=outbox_key, texts=texts, public_url=url
         )
         system.office.on_released.append(system.notifications.document_changed)
-        system.reports = Reports(system.engine)
+        system.reports = Reports(system.engine, zone=config.site.timezone)
         system.alerts, system.fleet = build_fleet(config, system.engine, system.notifications)
         system.leases = LeaseSweeper(system.office)
         system.agency = AgencyDocuments(

@@ -37,8 +37,9 @@ HERE = Path(__file__).parent
 
 def build_system(config: Config, **parts) -> System:
     """The System as web/ runs it: ``controller.system.build_system`` with the words of the office's
-    messages taken from the catalogs (``parts``: drivers or an office link, as there)."""
-    return build_controller_system(config, texts=CatalogTexts(), **parts)
+    messages taken from the catalogs, times in ``site.timezone`` (``parts``: drivers or an office
+    link, as there)."""
+    return build_controller_system(config, texts=CatalogTexts(config.site.zone()), **parts)
 
 
 def create_app(system: System, *, manage_lifecycle: bool = True) -> FastAPI:

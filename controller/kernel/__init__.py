@@ -2,7 +2,8 @@
 
 Holds the pickup-code format and hashing (``codes``), the grant (``grants``), claim outcomes
 (``outcomes``), the typed errors and their keys (``errors``), the injectable trusted clock
-(``clock``) and the port of the office's lane commands (``lane_commands``).
+(``clock``), the site's time zone (``zone``) and the port of the office's lane commands
+(``lane_commands``).
 
 May import: the standard library only. ``controller.office`` and ``controller.lane`` import this
 package and never each other (import-linter contract ``office-lane-independent``).

@@ -36,4 +36,5 @@ def test_the_citizen_message_names_the_document_link_and_expiry():
     assert subject == "Dokumen siap diambil / Document ready: Akta Kelahiran"
     first, english = text.split("\n\n")
     assert 'Dokumen Anda "Akta Kelahiran" siap diambil' in first and "https://ambil.example.id/p/X" in first
-    assert "15-06-2025 23:06 WITA" in first and "Valid until 15-06-2025 23:06 WITA" in english
+    assert "Berlaku sampai 15 Juni 2025, 23.06 WITA." in first
+    assert "Valid until 15 June 2025, 23:06 WITA." in english

@@ -11,6 +11,7 @@ import pytest
 from pypdf import PdfReader
 
 from controller.kernel.codes import new_code
+from controller.kernel.zone import load_zone
 from hardware.scanner.decoder import QrDecoder
 from tests.rigs.unavailable import rig_unavailable
 from web.pages.slip import render_slip
@@ -26,6 +27,7 @@ def _render(code: str, **overrides) -> bytes:
         "title": "Akta Kelahiran",
         "reference": "AKT-2025-001",
         "lane_hint": "Lajur 1",
+        "zone": load_zone("Asia/Makassar"),
     }
     return render_slip(**{**values, **overrides})
 

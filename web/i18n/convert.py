@@ -12,6 +12,7 @@ time only: the running product reads the ``.po`` files (``web/i18n/catalog.py``)
 from __future__ import annotations
 
 import argparse
+import io
 import runpy
 import sys
 from pathlib import Path
@@ -33,8 +34,10 @@ def _read(lang: str) -> Catalog:
 def _write(lang: str, catalog: Catalog) -> None:
     path = po_path(lang)
     path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("wb") as f:
-        write_po(f, catalog, width=100, omit_header=False, sort_output=False)
+    buffer = io.BytesIO()
+    write_po(buffer, catalog, width=100, omit_header=False, sort_output=False)
+    # Babel writes a placeholder bug address when the catalog has none: leave the header clean
+    path.write_bytes(buffer.getvalue().replace(b'"Report-Msgid-Bugs-To: EMAIL@ADDRESS\\n"\n', b""))
 
 
 def merge(texts: dict[str, tuple[str, str]], *, replace: bool = False) -> list[str]:

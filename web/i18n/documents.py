@@ -3,24 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import tzinfo
 
 from web.i18n import has, t
-
-MONTHS = {
-    "id": ("Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des"),
-    "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
-}
-
-
-def format_time(ts: float | None, lang: str) -> str:
-    """A timestamp in the office's local time for people: ``12 Des 2026 14.30`` / ``12 Dec 2026 14:30``."""
-    if ts is None:
-        return "-"
-    moment = datetime.fromtimestamp(ts).astimezone()
-    clock = f"{moment:%H.%M}" if lang == "id" else f"{moment:%H:%M}"
-    month = MONTHS["en" if lang == "en" else "id"][moment.month - 1]
-    return f"{moment.day} {month} {moment.year} {clock}"
+from web.i18n.times import format_time
 
 
 def format_short_code(digits: str) -> str:
@@ -58,7 +44,9 @@ def _note(detail: dict, lang: str) -> str:
     return str(detail.get("detail") or "")
 
 
-def history_rows(entries: list[dict], lang: str, username: Callable[[int], str | None]) -> list[dict]:
+def history_rows(
+    entries: list[dict], lang: str, username: Callable[[int], str | None], zone: tzinfo
+) -> list[dict]:
     """Audit records of a document as rows {when, who, what, note} in ``lang``.
 
     Known actions read as words (``documents.history.<action>``); an action this module does not
@@ -72,7 +60,7 @@ def history_rows(entries: list[dict], lang: str, username: Callable[[int], str |
             names[actor] = _actor(actor, lang, username)
         rows.append(
             {
-                "when": format_time(entry["at"], lang),
+                "when": format_time(entry["at"], lang, zone),
                 "who": names[actor],
                 "what": _known(lang, f"documents.history.{entry['action']}") or entry["action"],
                 "note": _note(entry.get("detail") or {}, lang),

@@ -7,7 +7,6 @@ new key is rendered in the POST's own answer (never put in a URL) with ``Cache-C
 from __future__ import annotations
 
 import logging
-import time
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse
@@ -16,9 +15,10 @@ from controller.kernel.errors import AmbilError
 from controller.office.db.tables import ROLES
 from web.auth import Principal, require_page
 from web.csrf import verify_csrf
-from web.deps import LockersDep, OfficeDep, system_of
+from web.deps import LockersDep, OfficeDep, system_of, zone_of
 from web.errors import http_status
 from web.i18n import request_lang, t
+from web.i18n.times import format_time
 from web.pages.render import render
 
 log = logging.getLogger(__name__)
@@ -29,9 +29,10 @@ router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
 
 def _page(request: Request, who: Principal, *, error: str = "", created: dict | None = None, status=200):
     system = system_of(request)
+    lang = request_lang(request, who.language)
     context = {
         "keys": [
-            {**key, "created_text": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(key["created_at"]))}
+            {**key, "created_text": format_time(key["created_at"], lang, zone_of(request))}
             for key in system.office.list_api_keys()
         ],
         "roles": ROLES,

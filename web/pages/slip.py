@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import io
 import logging
-from datetime import datetime
+from datetime import tzinfo
 from typing import TYPE_CHECKING
 
 import segno
 
 from web.i18n import t
 from web.i18n.documents import format_short_code
+from web.i18n.times import format_time
 
 if TYPE_CHECKING:  # reportlab is imported when a slip is drawn: a lane process never draws one
     from reportlab.pdfgen.canvas import Canvas
@@ -33,14 +34,6 @@ FONT = "Helvetica"
 FONT_BOLD = "Helvetica-Bold"
 
 INSTRUCTIONS = ("slip.instruction.show", "slip.instruction.type", "slip.instruction.once")
-
-
-def format_expiry(expires_at: float) -> str:
-    """The expiry in this office's local time, in Bahasa Indonesia: ``28 Juni 2025, 14.30``."""
-    moment = datetime.fromtimestamp(expires_at).astimezone()
-    zone = moment.strftime("%Z")
-    month = t("id", f"slip.month.{moment.month}")
-    return f"{moment.day} {month} {moment.year}, {moment:%H.%M}" + (f" {zone}" if zone else "")
 
 
 def _fit(text: str, font: str, size: float, width: float) -> str:
@@ -96,8 +89,9 @@ def render_slip(
     title: str,
     reference: str | None,
     lane_hint: str | None,
+    zone: tzinfo,
 ) -> bytes:
-    """The slip as PDF bytes: one A6 portrait page."""
+    """The slip as PDF bytes: one A6 portrait page; the expiry in ``zone`` (``site.timezone``)."""
     from reportlab.pdfgen.canvas import Canvas
 
     buffer = io.BytesIO()
@@ -121,7 +115,8 @@ def render_slip(
     _centred(canvas, _both("slip.number_code"), y, FONT, 7)
 
     y -= 5.5 * mm
-    _centred(canvas, f"{_both('slip.valid_until')}: {format_expiry(expires_at)}", y, FONT_BOLD, 8)
+    until = format_time(expires_at, "id", zone, "long")
+    _centred(canvas, f"{_both('slip.valid_until')}: {until}", y, FONT_BOLD, 8)
     y -= 4.5 * mm
     _centred(canvas, title, y, FONT, 8.5)
     if reference:
