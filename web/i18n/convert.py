@@ -48,7 +48,11 @@ def merge(texts: dict[str, tuple[str, str]], *, replace: bool = False) -> list[s
         if key in catalogs["id"] and not replace:
             continue
         for lang, text in zip(LANGUAGES, pair, strict=True):
-            catalogs[lang].add(key, string=text)
+            existing = catalogs[lang].get(key)
+            if existing is not None:  # Catalog.add keeps an existing entry's text
+                existing.string, existing.flags = text, existing.flags - {"fuzzy"}
+            else:
+                catalogs[lang].add(key, string=text)
         changed.append(key)
     for lang, catalog in catalogs.items():
         _write(lang, catalog)

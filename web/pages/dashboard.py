@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from datetime import tzinfo
 from urllib.parse import urlencode
 
@@ -18,6 +19,7 @@ from web.csrf import csrf_token, verify_csrf
 from web.deps import SystemDep, system_of, zone_of
 from web.i18n import request_lang, t
 from web.i18n.alerts import rule_text
+from web.i18n.devices import info_lines
 from web.i18n.times import format_time
 from web.pages.render import render
 
@@ -39,6 +41,7 @@ def _helpers(lang: str, zone: tzinfo) -> dict:
     return {
         "when": lambda ts: format_time(ts, lang, zone, "seconds"),
         "alert_text": lambda alert: rule_text(alert["rule"], alert["lane_id"], lang),
+        "device_info": lambda info: info_lines(info, lang, time.time()),
     }
 
 
