@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -148,12 +149,15 @@ def build_system(
     lockers: dict[str, LockerBank] | None = None,
     office_link: OfficeLink | None = None,
     texts: MessageTexts | None = None,
+    test_page: Callable[[str, str], bytes] | None = None,
 ) -> System:
     """Build (not start) every part the config's role asks for.
 
     Drivers passed in replace the ones the config would build (tests, benchmarks). ``texts``
     writes the words of the office's messages (citizen notices, alerts): web/ builds it
     (``web.i18n.messages.CatalogTexts``); the office roles need it, a lane alone does not.
+    ``test_page(lane_id, lane_name)`` draws the lane's print self-test page (``web/pages/selftest_page.py``);
+    the lane roles need it.
     """
     config.state_dir.mkdir(parents=True, exist_ok=True)
     system = System(config=config)
@@ -188,6 +192,8 @@ def build_system(
         )
         system.office_sync = OfficeSync(system.office)
     if config.role in ("all-in-one", "lane"):
+        if test_page is None:
+            raise TypeError(f"build_system: the role {config.role!r} runs a lane, which needs test_page")
         if office_link is None:
             office_link = build_office_link(
                 config, system.office, office_sync=system.office_sync, fleet=system.fleet
@@ -200,6 +206,7 @@ def build_system(
             lockers=lockers if lockers is not None else build_lockers(config),
             signals=build_signals(config),
             outcome_listeners=[system.metrics.observe_release],
+            test_page=test_page,
         )
         system.heartbeat = build_heartbeat_sender(config, system.lane, office_link)
     if system.office is not None and system.lane is not None:

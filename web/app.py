@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from contextlib import asynccontextmanager
@@ -29,6 +30,7 @@ from web.pages import (
     staff_documents,
     staff_lockers,
 )
+from web.pages.selftest_page import selftest_page_pdf
 
 log = logging.getLogger(__name__)
 access_log = logging.getLogger("ambil.access")
@@ -37,9 +39,11 @@ HERE = Path(__file__).parent
 
 def build_system(config: Config, **parts) -> System:
     """The System as web/ runs it: ``controller.system.build_system`` with the words of the office's
-    messages taken from the catalogs, times in ``site.timezone`` (``parts``: drivers or an office
-    link, as there)."""
-    return build_controller_system(config, texts=CatalogTexts(config.site.zone()), **parts)
+    messages and of the lane's test page taken from the catalogs, times in ``site.timezone``
+    (``parts``: drivers or an office link, as there)."""
+    zone = config.site.zone()
+    test_page = functools.partial(selftest_page_pdf, zone=zone)
+    return build_controller_system(config, texts=CatalogTexts(zone), test_page=test_page, **parts)
 
 
 def create_app(system: System, *, manage_lifecycle: bool = True) -> FastAPI:

@@ -7,7 +7,6 @@ The caller (``Lane.self_test``) holds the lane's action lock, so a test never ov
 
 from __future__ import annotations
 
-import io
 import logging
 import time
 import uuid
@@ -38,7 +37,9 @@ class SelfTests:
     """The self-tests of one lane, on the parts they test.
 
     ``opener`` runs the door test as a staff opening (same journal, same pulse); ``screen_state``
-    says what the screen shows, so the lights go back to it after the lights test.
+    says what the screen shows, so the lights go back to it after the lights test;
+    ``test_page(lane_id, lane_name)`` draws the page the print test prints (its words are web/'s,
+    ``web/pages/selftest_page.py``, handed in by the composition root).
     """
 
     def __init__(
@@ -53,6 +54,7 @@ class SelfTests:
         spool_dir: Path,
         print_timeout: float,
         screen_state: Callable[[], str],
+        test_page: Callable[[str, str], bytes],
     ) -> None:
         self.lane_id = lane_id
         self.lane_name = lane_name
@@ -63,6 +65,7 @@ class SelfTests:
         self.spool_dir = spool_dir
         self.print_timeout = print_timeout
         self.screen_state = screen_state
+        self.test_page = test_page
 
     def run(self, test: str, *, actor: str, bank: str | None = None, door: int | None = None) -> dict:
         """Run one self-test; raises ``request.invalid`` for an unknown test."""
@@ -88,7 +91,7 @@ class SelfTests:
             return {"outcome": "failed", "detail": "this lane has no printer"}
         job_name = JOB_PREFIX + uuid.uuid4().hex[:12]
         path = self.spool_dir / f"{job_name}.pdf"
-        path.write_bytes(test_page_pdf(self.lane_id, self.lane_name))
+        path.write_bytes(self.test_page(self.lane_id, self.lane_name))
         try:
             job_id = printer.submit(path, job_name)
             deadline = time.monotonic() + min(PRINT_FOLLOW_S, self.print_timeout)
@@ -162,28 +165,3 @@ class SelfTests:
         status = signals.status()
         ok = status.state in (DeviceState.OK, DeviceState.WARNING)
         return {"outcome": "ok" if ok else "failed", "detail": f"cycled {', '.join(shown)}", "shown": shown}
-
-
-def test_page_pdf(lane_id: str, lane_name: str) -> bytes:
-    """A one-page A4 test page: lane, time, a grey ramp and a frame to check margins."""
-    from reportlab.lib.pagesizes import A4
-    from reportlab.pdfgen import canvas
-
-    buffer = io.BytesIO()
-    page = canvas.Canvas(buffer, pagesize=A4)
-    width, height = A4
-    page.setTitle("ambil test page")
-    page.rect(20, 20, width - 40, height - 40)
-    page.setFont("Helvetica-Bold", 28)
-    page.drawString(60, height - 100, "ambil - halaman uji / test page")
-    page.setFont("Helvetica", 14)
-    page.drawString(60, height - 140, f"Lajur / lane: {lane_name} ({lane_id})")
-    page.drawString(60, height - 162, time.strftime("%Y-%m-%d %H:%M:%S %Z"))
-    for step in range(10):
-        page.setFillGray(step / 10)
-        page.rect(60 + step * 45, height - 260, 40, 60, fill=1, stroke=0)
-    page.setFillGray(0)
-    page.drawString(60, height - 300, "Bukan dokumen warga. / Not a citizen document.")
-    page.showPage()
-    page.save()
-    return buffer.getvalue()
