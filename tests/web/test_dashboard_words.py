@@ -10,6 +10,7 @@ from pathlib import Path
 
 from controller.kernel.outcomes import CLAIM_OUTCOMES
 from controller.lane.screen import LaneState
+from hardware.locker.door_watch import FORCED, LEFT_OPEN
 from tests.rigs.server import LiveServer
 from tests.rigs.wait import wait_for
 from tests.web.helpers import browser, login, post_form
@@ -64,6 +65,7 @@ def test_the_lane_page_speaks_words(build):
 def test_keys_the_dashboard_and_history_make_at_run_time_are_in_the_catalogs():
     states = [f"dashboard.screen_state.{state}" for state in LaneState]
     outcomes = [f"dashboard.pickup_outcome.{outcome}" for outcome in (*CLAIM_OUTCOMES, "pending")]
+    alarms = [f"dashboard.alarm.{kind}" for kind in (FORCED, LEFT_OPEN)]
     controller = Path(__file__).resolve().parents[2] / "controller"
     source = "".join(p.read_text() for p in controller.rglob("*.py"))
     document_actions = set(
@@ -74,4 +76,4 @@ def test_keys_the_dashboard_and_history_make_at_run_time_are_in_the_catalogs():
     assert len(document_actions) > 15
     history = [f"documents.history.{action}" for action in sorted(document_actions)]
     history += [f"documents.history.pickup.{outcome}" for outcome in CLAIM_OUTCOMES]
-    assert [key for key in states + outcomes + history if not has(key)] == []
+    assert [key for key in states + outcomes + alarms + history if not has(key)] == []
