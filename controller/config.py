@@ -36,6 +36,7 @@ from controller.config_devices import (  # noqa: F401 - the device sections are 
     Strict,
 )
 from controller.kernel.clock import OFFLINE_GRACE_MAX_SECONDS
+from controller.kernel.zone import DEFAULT_ZONE, load_zone
 from hardware.locker.interface import DOOR_LEFT_OPEN_SECONDS
 
 
@@ -159,6 +160,24 @@ class LaneConfig(Strict):
         return lockers
 
 
+class SiteConfig(Strict):
+    """The place ambil serves: its time zone, for every time shown and every day counted."""
+
+    timezone: str = Field(
+        DEFAULT_ZONE, description="IANA name: slips, pages, messages and reports use it (WITA, WIB, ...)"
+    )
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, name: str) -> str:
+        load_zone(name)  # ValueError -> "site.timezone: Value error, not a time zone ..."
+        return name
+
+    def zone(self):
+        """The zone as a ``tzinfo``."""
+        return load_zone(self.timezone)
+
+
 class Config(Strict):
     role: Literal["all-in-one", "office", "lane"] = "all-in-one"
     state_dir: Path = Field(default_factory=lambda: default_state_dir())
@@ -168,6 +187,7 @@ class Config(Strict):
     lane: LaneConfig = Field(default_factory=LaneConfig)
     notify: NotifyConfig = Field(default_factory=NotifyConfig)
     alerts: AlertsConfig = Field(default_factory=AlertsConfig)
+    site: SiteConfig = Field(default_factory=SiteConfig)
 
     @model_validator(mode="after")
     def _lane_needs_office(self):

@@ -7,6 +7,7 @@ their own Config (and may hand in drivers, e.g. a GPIO bank on gpiozero's MockFa
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -36,7 +37,7 @@ if TYPE_CHECKING:  # the office parts are imported only by the roles that run th
     from controller.office.lane_join import LaneJoin
     from controller.office.leases import LeaseSweeper
     from controller.office.lockers import Lockers
-    from controller.office.notify import Notifications
+    from controller.office.notify import MessageTexts, Notifications
     from controller.office.office import Office
     from controller.office.reports import Reports
     from controller.office.sync import OfficeSync
@@ -145,21 +146,31 @@ def build_system(
     printer: Printer | None = None,
     lockers: dict[str, LockerBank] | None = None,
     office_link: OfficeLink | None = None,
+    texts: MessageTexts | None = None,
+    test_page: Callable[[str, str], bytes] | None = None,
 ) -> System:
     """Build (not start) every part the config's role asks for.
 
-    Drivers passed in replace the ones the config would build (tests, benchmarks).
+    Drivers passed in replace the ones the config would build (tests, benchmarks). ``texts``
+    writes the words of the office's messages (citizen notices, alerts): web/ builds it
+    (``web.i18n.messages.CatalogTexts``); the office roles need it, a lane alone does not.
+    ``test_page(lane_id, lane_name)`` draws the lane's print self-test page (``web/pages/selftest_page.py``);
+    the lane roles need it.
     """
     config.state_dir.mkdir(parents=True, exist_ok=True)
     office = None  # every part is built complete before the System that holds it
     if config.role in ("all-in-one", "office"):
         from controller.office.assemble import build_office_parts
 
-        office = build_office_parts(config)
+        if texts is None:
+            raise TypeError(f"build_system: the role {config.role!r} runs the office, which needs texts")
+        office = build_office_parts(config, texts=texts)
     lane = heartbeat = command_poller = None
     lane_control = office.commands if office is not None else None
     metrics = ProcessMetrics()
     if config.role in ("all-in-one", "lane"):
+        if test_page is None:
+            raise TypeError(f"build_system: the role {config.role!r} runs a lane, which needs test_page")
         if office_link is None:
             office_link = build_office_link(
                 config,
@@ -175,6 +186,7 @@ def build_system(
             lockers=lockers if lockers is not None else build_lockers(config),
             signals=build_signals(config),
             outcome_listeners=[metrics.observe_release],
+            test_page=test_page,
         )
         heartbeat = build_heartbeat_sender(config, lane, office_link)
         from controller.lane.announce import announcement

@@ -72,7 +72,7 @@ def lane_config(state_dir, **lane):
 @pytest.fixture
 def build(tmp_path):
     """``build(drivers=..., role=..., **lane)`` -> an unstarted System (LiveServer starts it)."""
-    from controller.system import build_system
+    from web.app import build_system
 
     def make(*, drivers: dict | None = None, role: str = "all-in-one", **lane):
         config = lane_config(tmp_path / "state", **lane)

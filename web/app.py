@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from contextlib import asynccontextmanager
@@ -11,12 +12,15 @@ from fastapi import FastAPI, Request
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
+from controller.config import Config
 from controller.kernel.keyfile import load_secret
 from controller.system import System
+from controller.system import build_system as build_controller_system
 from web.api import agency, claims, documents, health, heartbeats, lane, lane_commands, metrics, qr, sync
 from web.body_guard import BodyGuard
 from web.csrf import set_cookie_if_new
 from web.errors import install_error_handlers
+from web.i18n.messages import CatalogTexts
 from web.pages import (
     account,
     admin,
@@ -27,10 +31,20 @@ from web.pages import (
     staff_documents,
     staff_lockers,
 )
+from web.pages.selftest_page import selftest_page_pdf
 
 log = logging.getLogger(__name__)
 access_log = logging.getLogger("ambil.access")
 HERE = Path(__file__).parent
+
+
+def build_system(config: Config, **parts) -> System:
+    """The System as web/ runs it: ``controller.system.build_system`` with the words of the office's
+    messages and of the lane's test page taken from the catalogs, times in ``site.timezone``
+    (``parts``: drivers or an office link, as there)."""
+    zone = config.site.zone()
+    test_page = functools.partial(selftest_page_pdf, zone=zone)
+    return build_controller_system(config, texts=CatalogTexts(zone), test_page=test_page, **parts)
 
 
 def create_app(system: System, *, manage_lifecycle: bool = True) -> FastAPI:

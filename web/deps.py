@@ -9,6 +9,7 @@ and reports, ``device.failed`` for the lane).
 
 from __future__ import annotations
 
+from datetime import tzinfo
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -32,6 +33,11 @@ from controller.system import System
 def system_of(request: Request) -> System:
     """The System this app serves (``web.app.create_app`` puts it on the app)."""
     return request.app.state.system
+
+
+def zone_of(request: Request) -> tzinfo:
+    """The site's time zone (``site.timezone``): every time a page shows is in it."""
+    return system_of(request).config.site.zone()
 
 
 def _system(request: Request) -> System:

@@ -1,7 +1,7 @@
 """Maps typed errors to HTTP responses, in one place: the HTTP status of every error key.
 
 The domain's errors carry a key only (``controller.kernel.errors``); the status each key answers
-with is ``HTTP_STATUS`` here and the text a person reads is ``web/i18n/errors.py``.
+with is ``HTTP_STATUS`` here and the text a person reads is ``error.<key>`` in the catalogs (web/i18n).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from controller.kernel.errors import AmbilError
 from web.auth import LoginRequired
-from web.i18n.errors import ERROR_TEXTS
+from web.i18n import both
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +94,7 @@ def http_status(exc: AmbilError) -> int:
 
 def error_body(exc: AmbilError) -> dict:
     """The JSON body of an error answer: its key, its text in both languages, detail and params."""
-    text_id, text_en = ERROR_TEXTS[exc.key]
+    text_id, text_en = both(f"error.{exc.key}")
     body = {"error": exc.key, "message": text_id, "message_en": text_en}
     if exc.detail:
         body["detail"] = exc.detail
@@ -142,7 +142,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
 
 def _texts(key: str) -> dict:
-    text_id, text_en = ERROR_TEXTS[key]
+    text_id, text_en = both(f"error.{key}")
     return {"error": key, "message": text_id, "message_en": text_en}
 
 

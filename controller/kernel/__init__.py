@@ -2,8 +2,8 @@
 
 Holds the pickup-code format and hashing (``codes``), the grant (``grants``), claim outcomes
 (``outcomes``), the typed errors and their keys (``errors``), the injectable trusted clock
-(``clock``), the port of the office's lane commands (``lane_commands``) and the key files kept
-out of the database (``keyfile``).
+(``clock``), the site's time zone (``zone``), the port of the office's lane commands
+(``lane_commands``) and the key files kept out of the database (``keyfile``).
 
 May import: the standard library only. ``controller.office`` and ``controller.lane`` import this
 package and never each other (import-linter contract ``office-lane-independent``).

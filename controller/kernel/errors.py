@@ -1,7 +1,7 @@
 """Typed errors of the domain, each with a key that says what went wrong.
 
 The key is the whole contract: the web layer maps it to an HTTP status (``web/errors.py``) and to
-the text a person reads (``web/i18n/errors.py``, also the lane screen's). The domain speaks
+the text a person reads (``error.<key>`` in web/i18n's catalogs, also the lane screen's). The domain speaks
 neither HTTP nor any language; ``detail`` is for logs and API bodies.
 """
 

@@ -5,7 +5,7 @@ in afterwards. Reads the lane's section of the config; opens no device itself.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from controller.config import Config
 from controller.lane.actuation import DoorActuator, PrintActuator, PrintSettings
@@ -31,8 +31,12 @@ def build_lane(
     lockers,
     signals: LaneSignals | None = None,
     outcome_listeners: Iterable[OutcomeListener] = (),
+    test_page: Callable[[str, str], bytes],
 ) -> Lane:
-    """The lane of ``config`` on these drivers, every part complete when constructed."""
+    """The lane of ``config`` on these drivers, every part complete when constructed.
+
+    ``test_page(lane_id, lane_name)`` draws the print self-test's page (web/ writes its words).
+    """
     lane_cfg = config.lane
     screen = ScreenBus()
     journal = Journal(config.state_dir / "lane" / f"{lane_cfg.id}-journal.db")
@@ -75,6 +79,7 @@ def build_lane(
         signals=outputs.signals,
         opener=opener,
         screen_state=lambda: screen.view.state,
+        test_page=test_page,
     )
     signals_out = outputs.signals
     if (

@@ -3,8 +3,8 @@
 The lane worker publishes a ``LaneView`` on every change; the web layer subscribes and pushes it
 to the screen over SSE. ``result_view`` is the one place that says which screen a release's
 outcome shows (the release protocol only returns the outcome). The lane speaks no language: the
-texts of each state and error key are in ``web/i18n/lane_screen.py`` and ``web/i18n/errors.py``,
-so a refusal reads the same on the screen and in the API.
+texts of each state and error key are in web/i18n's catalogs (``lane.state.<state>``,
+``error.<key>``), so a refusal reads the same on the screen and in the API.
 """
 
 from __future__ import annotations

@@ -8,7 +8,6 @@ The caller (``Lane.self_test``) holds the lane's action lock, so a test never ov
 
 from __future__ import annotations
 
-import io
 import logging
 import time
 import uuid
@@ -43,7 +42,8 @@ class SelfTests:
     ``opener`` runs the door test as a staff opening (same journal, same pulse); ``prints`` is the
     lane's one print follow-up (``controller.lane.actuation``), so a test page is judged as a
     release's print is; ``screen_state`` says what the screen shows, so the lights go back to it
-    after the lights test.
+    after the lights test; ``test_page(lane_id, lane_name)`` draws the page the print test prints
+    (its words are web/'s, ``web/pages/selftest_page.py``, handed in by the composition root).
     """
 
     def __init__(
@@ -56,6 +56,7 @@ class SelfTests:
         signals: LaneSignals | None,
         opener: ServiceOpener,
         screen_state: Callable[[], str],
+        test_page: Callable[[str, str], bytes],
     ) -> None:
         self.lane_id = lane_id
         self.lane_name = lane_name
@@ -64,6 +65,7 @@ class SelfTests:
         self.signals = signals
         self.opener = opener
         self.screen_state = screen_state
+        self.test_page = test_page
 
     def run(self, test: str, *, actor: str, bank: str | None = None, door: int | None = None) -> dict:
         """Run one self-test; raises ``request.invalid`` for an unknown test."""
@@ -99,7 +101,7 @@ class SelfTests:
                 "detail": f"printer not ready: {','.join(blocked)}",
             }
         job_name = JOB_PREFIX + uuid.uuid4().hex[:12]
-        spool = prints.spool(job_name, test_page_pdf(self.lane_id, self.lane_name))
+        spool = prints.spool(job_name, self.test_page(self.lane_id, self.lane_name))
         result = prints.print(spool, job_name, timeout=min(PRINT_FOLLOW_S, prints.settings.print_timeout))
         detail = "test page printed" if result.outcome == RELEASED else result.detail
         return {"outcome": VERDICTS[result.outcome], "reason": result.reason, "detail": detail}
@@ -152,28 +154,3 @@ class SelfTests:
         status = signals.status()
         ok = status.state in (DeviceState.OK, DeviceState.WARNING)
         return {"outcome": "ok" if ok else "failed", "detail": f"cycled {', '.join(shown)}", "shown": shown}
-
-
-def test_page_pdf(lane_id: str, lane_name: str) -> bytes:
-    """A one-page A4 test page: lane, time, a grey ramp and a frame to check margins."""
-    from reportlab.lib.pagesizes import A4
-    from reportlab.pdfgen import canvas
-
-    buffer = io.BytesIO()
-    page = canvas.Canvas(buffer, pagesize=A4)
-    width, height = A4
-    page.setTitle("ambil test page")
-    page.rect(20, 20, width - 40, height - 40)
-    page.setFont("Helvetica-Bold", 28)
-    page.drawString(60, height - 100, "ambil - halaman uji / test page")
-    page.setFont("Helvetica", 14)
-    page.drawString(60, height - 140, f"Lajur / lane: {lane_name} ({lane_id})")
-    page.drawString(60, height - 162, time.strftime("%Y-%m-%d %H:%M:%S %Z"))
-    for step in range(10):
-        page.setFillGray(step / 10)
-        page.rect(60 + step * 45, height - 260, 40, 60, fill=1, stroke=0)
-    page.setFillGray(0)
-    page.drawString(60, height - 300, "Bukan dokumen warga. / Not a citizen document.")
-    page.showPage()
-    page.save()
-    return buffer.getvalue()

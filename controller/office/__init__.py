@@ -3,6 +3,8 @@
 The entry point is :class:`controller.office.office.Office`; the tables are created only by the
 Alembic migrations in :mod:`controller.office.db.migrations`; ``notify/`` is the outbox;
 ``assemble.py`` builds every office part complete for the composition root (``controller.system``).
+The office speaks in keys and parameters: the words of its messages, alerts and the slip are
+web/'s (``web/i18n``), handed to the notifier as a ``MessageTexts`` by the composition root.
 
 May import: ``controller.kernel`` and ``controller.config``; never ``controller.lane`` (lanes are
 asked to act through ``controller.kernel.lane_commands``), never ``hardware/`` or a web framework.

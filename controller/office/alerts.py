@@ -3,7 +3,7 @@
 An alert is one row per occurrence: raised once (status ``open``) when its condition starts,
 ``cleared`` by itself when the condition ends, and acknowledged by a technician in between
 (``acked_by``/``acked_at``: an acknowledged alert still clears by itself). Raising and clearing
-are audited and sent through the office's notifier (Bahasa Indonesia, then an English line).
+are audited and sent through the office's notifier, which writes their words (web/i18n/alerts.py).
 Rule keys name the condition and, where there are several, which one: ``door.left_open:A:3``.
 """
 
@@ -27,37 +27,21 @@ from hardware.printer.reasons import split_reason
 log = logging.getLogger(__name__)
 
 LANE_OFFLINE = "lane.offline"
-# rule family -> (severity, Bahasa Indonesia, English); {lane} and {what} are filled in
-RULES: dict[str, tuple[str, str, str]] = {
-    "printer.media_empty": ("error", "Printer {lane} kehabisan kertas", "Printer of {lane} is out of paper"),
-    "printer.toner_empty": ("error", "Toner printer {lane} habis", "Toner of {lane} is empty"),
-    "printer.toner_low": ("warning", "Toner printer {lane} hampir habis", "Toner of {lane} is low"),
-    "printer.offline": ("error", "Printer {lane} tidak terhubung", "Printer of {lane} is offline"),
-    "scanner.offline": ("error", "Pemindai {lane} tidak berfungsi", "Scanner of {lane} is not working"),
-    "locker.offline": (
-        "error",
-        "Papan kunci {what} di {lane} tidak menjawab",
-        "Lock board {what} of {lane} is offline",
-    ),
-    "door.left_open": (
-        "warning",
-        "Pintu {what} di {lane} dibiarkan terbuka",
-        "Door {what} of {lane} was left open",
-    ),
-    "door.forced": ("error", "Pintu {what} di {lane} dibuka paksa", "Door {what} of {lane} was forced open"),
-    "lane.offline": ("error", "Lajur {lane} tidak mengirim kabar", "Lane {lane} stopped reporting"),
-    "disk.low": ("warning", "Disk {lane} hampir penuh ({what})", "Disk of {lane} is almost full ({what})"),
-    "clock.unsynced": ("warning", "Jam {lane} tidak tersinkron", "Clock of {lane} is not synchronised"),
-    "temperature.high": (
-        "warning",
-        "Suhu CPU {lane} tinggi ({what})",
-        "CPU temperature of {lane} is high ({what})",
-    ),
-    "codes.lockout": (
-        "warning",
-        "Terlalu banyak kode salah di {lane}",
-        "Too many wrong codes at {lane}",
-    ),
+# rule family -> severity; what each says to a person is in web/i18n (``alert.<family>``)
+SEVERITY: dict[str, str] = {
+    "printer.media_empty": "error",
+    "printer.toner_empty": "error",
+    "printer.toner_low": "warning",
+    "printer.offline": "error",
+    "scanner.offline": "error",
+    "locker.offline": "error",
+    "door.left_open": "warning",
+    "door.forced": "error",
+    "lane.offline": "error",
+    "disk.low": "warning",
+    "clock.unsynced": "warning",
+    "temperature.high": "warning",
+    "codes.lockout": "warning",
 }
 SEVERITY_RANK = {"error": 2, "warning": 1}
 
@@ -72,13 +56,6 @@ class Thresholds:
 def family(rule: str) -> str:
     """``door.left_open:A:3`` -> ``door.left_open``."""
     return rule.split(":", 1)[0]
-
-
-def rule_text(rule: str, lane: str, lang: str = "id") -> str:
-    """The alert's line in one language (``id`` or ``en``)."""
-    severity, text_id, text_en = RULES.get(family(rule), ("warning", rule, rule))
-    what = rule.split(":", 1)[1].replace(":", " ") if ":" in rule else ""
-    return (text_en if lang == "en" else text_id).format(lane=lane, what=what)
 
 
 def conditions(report: dict, limits: Thresholds) -> dict[str, str]:
@@ -116,13 +93,14 @@ def conditions(report: dict, limits: Thresholds) -> dict[str, str]:
 
 
 class Alerts:
-    """The alert table and its transitions. ``notify(subject, text)`` sends one alert message."""
+    """The alert table and its transitions. ``notify(rule, lane_id, detail)`` sends one alert
+    message (the composition root writes its words through the notifier's texts)."""
 
     def __init__(
         self,
         engine: Engine,
         *,
-        notify: Callable[[str, str], object] | None = None,
+        notify: Callable[[str, str, str], object] | None = None,
         clock: Callable[[], float] = time.time,
     ):
         self.engine = engine
@@ -139,7 +117,6 @@ class Alerts:
         but ``lane.offline``; the offline timer only for that one). Returns the rules raised.
         """
         raised: list[str] = []
-        messages: list[tuple[str, str]] = []
         now = self.clock()
         with self._lock, self.engine.begin() as conn:
             rows = conn.execute(
@@ -151,7 +128,7 @@ class Alerts:
             for rule, detail in found.items():
                 if rule in open_rules:
                     continue
-                severity = RULES.get(family(rule), ("warning",))[0]
+                severity = SEVERITY.get(family(rule), "warning")
                 alert_id = _insert_open(
                     conn,
                     lane_id=lane_id,
@@ -168,7 +145,6 @@ class Alerts:
                     detail={"lane_id": lane_id, "rule": rule}, at=now,
                 )  # fmt: skip
                 raised.append(rule)
-                messages.append(_message(rule, lane_id, detail))
             for rule, alert_id in open_rules.items():
                 if rule in found or not scope(rule):
                     continue
@@ -183,9 +159,9 @@ class Alerts:
                 )  # fmt: skip
                 self.cleared_total += 1
         self.raised_total += len(raised)
-        for rule, (subject, text) in zip(raised, messages, strict=True):
+        for rule in raised:
             log.warning("alert raised on lane %s: %s", lane_id, rule)
-            self._send(subject, text)
+            self._send(rule, lane_id, found[rule])
         return raised
 
     def acknowledge(self, alert_id: int, *, actor: str) -> dict:
@@ -246,20 +222,13 @@ class Alerts:
             "cleared_total": self.cleared_total,
         }
 
-    def _send(self, subject: str, text: str) -> None:
+    def _send(self, rule: str, lane_id: str, detail: str) -> None:
         if self.notify is None:
             return
         try:
-            self.notify(subject, text)
+            self.notify(rule, lane_id, detail)
         except Exception:  # noqa: BLE001 - a notifier fault must not lose the alert row
             log.exception("alert notification could not be queued")
-
-
-def _message(rule: str, lane_id: str, detail: str) -> tuple[str, str]:
-    line_id, line_en = rule_text(rule, lane_id, "id"), rule_text(rule, lane_id, "en")
-    subject = f"[ambil] {line_id}"
-    text = f"{line_id}\n{line_en}\n" + (f"({detail[:200]})\n" if detail else "")
-    return subject, text
 
 
 def _insert_open(conn, **values) -> int | None:

@@ -27,7 +27,7 @@ from controller.office.lane_commands import OfficeLaneCommands
 from controller.office.lane_join import LaneJoin
 from controller.office.leases import LeaseSweeper
 from controller.office.lockers import Lockers
-from controller.office.notify import Notifications
+from controller.office.notify import MessageTexts, Notifications
 from controller.office.office import GuessLimits, Office
 from controller.office.reports import Reports
 from controller.office.sync import OfficeSync
@@ -53,11 +53,14 @@ class OfficeParts:
     commands: OfficeLaneCommands  # the queue of commands to lanes (the System's lane_control)
 
 
-def build_office_parts(config: Config) -> OfficeParts:
-    """The office of ``config``, every part complete when constructed."""
+def build_office_parts(config: Config, *, texts: MessageTexts) -> OfficeParts:
+    """The office of ``config``, every part complete when constructed; ``texts`` writes the words
+    of its messages (web/'s catalogs, handed in by the composition root)."""
     engine = open_database(config)
     outbox_key = load_secret(config.state_dir / "secrets" / "outbox.key")  # seals codes in the outbox
-    notifications = Notifications(engine, config.notify, key=outbox_key, public_url=config.public_url)
+    notifications = Notifications(
+        engine, config.notify, key=outbox_key, texts=texts, public_url=config.public_url
+    )
     office, _ = build_office(config, engine, on_released=[notifications.document_changed])
     kinds = DocumentKinds(engine)
     kinds.ensure_defaults()
@@ -69,7 +72,7 @@ def build_office_parts(config: Config) -> OfficeParts:
         kinds=kinds,
         lockers=Lockers(engine),
         notifications=notifications,
-        reports=Reports(engine),
+        reports=Reports(engine, zone=config.site.timezone),
         alerts=alerts,
         fleet=fleet,
         leases=LeaseSweeper(office, job_lock=JobLock(engine, "claim-leases")),
@@ -124,8 +127,8 @@ def build_fleet(config: Config, engine: Engine, notifications: Notifications | N
     """Technician alerts (sent through the office's notifier) and the fleet store."""
     cfg = config.alerts
 
-    def notify(subject: str, text: str) -> None:
-        notifications.send_alert(subject, text, to=cfg.notify_to)
+    def notify(rule: str, lane_id: str, detail: str) -> None:
+        notifications.send_alert(rule, lane_id, detail, to=cfg.notify_to)
 
     alerts = Alerts(engine, notify=notify if notifications is not None else None)
     limits = Thresholds(

@@ -15,13 +15,13 @@ import time
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone, tzinfo
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
 from controller.kernel.errors import AmbilError
+from controller.kernel.zone import DEFAULT_ZONE, load_zone
 from controller.office.db.tables import claims, documents, lanes, pickups, ratings
 
 log = logging.getLogger(__name__)
@@ -100,22 +100,10 @@ def percentile(values: list[float], pct: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[int(pct) - 1]
 
 
-def load_zone(name: str) -> tzinfo:
-    try:
-        return ZoneInfo(name)
-    except ZoneInfoNotFoundError:
-        if name == "Asia/Makassar":  # no tz database on this machine: WITA has no DST
-            log.warning("time zone database missing; using fixed UTC+8 for %s", name)
-            return timezone(timedelta(hours=8), "WITA")
-        raise
-
-
 class Reports:
     """Reports over the office database; ``zone`` decides which local day an event belongs to."""
 
-    def __init__(
-        self, engine: Engine, *, zone: str = "Asia/Makassar", clock: Callable[[], float] = time.time
-    ):
+    def __init__(self, engine: Engine, *, zone: str = DEFAULT_ZONE, clock: Callable[[], float] = time.time):
         self.engine = engine
         self.zone = zone
         self.tz = load_zone(zone)

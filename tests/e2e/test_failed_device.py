@@ -26,7 +26,7 @@ class NoGpioAccess(MockFactory):
 def test_a_gpio_bank_that_cannot_open_its_pins_leaves_the_office_and_the_other_bank_serving(
     tmp_path, monkeypatch
 ):
-    from controller.system import build_system
+    from web.app import build_system
 
     monkeypatch.setattr(gpiozero.Device, "pin_factory", NoGpioAccess())  # the process's default factory
     config = lane_config(

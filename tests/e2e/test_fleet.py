@@ -12,11 +12,11 @@ from controller.config import parse_config
 from controller.lane.heartbeat import CachedHost, build_heartbeat
 from controller.office.db.tables import alerts, notifications
 from controller.ops.host import HostProbes, host_health
-from controller.system import build_system
 from tests.rigs.browser import screenshot
 from tests.rigs.server import LiveServer
 from tests.rigs.wait import wait_for
 from tests.web.helpers import browser, login
+from web.app import build_system
 
 PASSWORD = "fleet-password-123"
 

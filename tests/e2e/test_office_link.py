@@ -6,10 +6,10 @@ from __future__ import annotations
 import time
 
 from controller.config import parse_config
-from controller.system import build_system
 from tests.conftest import make_pdf
 from tests.rigs.server import LiveServer
 from tests.rigs.wait import wait_for
+from web.app import build_system
 
 
 def test_office_unreachable_then_back(tmp_path):

@@ -25,10 +25,10 @@ import pytest
 
 from controller.config import parse_config
 from controller.office import audit
-from controller.system import build_system
 from tests.rigs.browser import screenshot
 from tests.rigs.server import LiveServer
 from tests.rigs.wait import wait_for
+from web.app import build_system
 
 PASSWORD = "dua-jalur-2026"
 COMMAND_SECONDS = 6.0  # office.lane_command_seconds: how long a queued command waits for its lane

@@ -22,15 +22,15 @@ from pathlib import Path
 import pytest
 
 from controller.config import load_config, parse_config
-from controller.system import build_system
 from tests.rigs.server import LiveServer
+from web.app import build_system
 
 CHILD = textwrap.dedent(
     """
     import os, signal, sys
     from pathlib import Path
     from controller.config import load_config
-    from controller.system import build_system
+    from web.app import build_system
 
     system = build_system(load_config(Path(sys.argv[1])))
     poller = system.command_poller

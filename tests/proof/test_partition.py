@@ -27,9 +27,9 @@ from controller.lane.link.in_process import InProcessOfficeLink
 from controller.office.assemble import build_office
 from controller.office.db.tables import audit_log, claims, documents, pickups
 from controller.office.sync import OfficeSync
-from controller.system import build_system
 from hardware.locker.sim import SimLockerBank
 from tests.rigs.server import wait_for
+from web.app import build_system
 
 LANES = ("lane-1", "lane-2")
 DOORS = 128  # per simulated bank (the config's limit)

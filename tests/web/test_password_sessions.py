@@ -6,9 +6,9 @@ import subprocess
 import sys
 
 from controller.config import parse_config
-from controller.system import build_system
 from tests.rigs.server import LiveServer
 from tests.web.helpers import browser, login, post_form
+from web.app import build_system
 
 PASSWORD = "kata-sandi-rahasia"
 NEW = "sandi-baru-1234567"

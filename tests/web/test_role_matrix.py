@@ -51,8 +51,8 @@ def app_routes(app) -> set[tuple[str, str]]:
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    from controller.system import build_system
     from tests.conftest import lane_config
+    from web.app import build_system
 
     config = lane_config(tmp_path_factory.mktemp("matrix") / "state")
     config.lane.trust_loopback = False  # judge the lane endpoints by role, not by address

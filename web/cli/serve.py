@@ -15,8 +15,7 @@ def serve(args) -> int:
     import uvicorn
 
     from controller.ops.logs import setup_logging
-    from controller.system import build_system
-    from web.app import create_app
+    from web.app import build_system, create_app
     from web.cli.first_key import first_key_line, make_first_admin_key
 
     config = load_or_exit(args.config)
@@ -90,8 +89,7 @@ def workers_refusal(config, workers: int) -> str | None:
 def worker_app():
     """One office worker's app (uvicorn calls this in each worker process)."""
     from controller.ops.logs import setup_logging
-    from controller.system import build_system
-    from web.app import create_app
+    from web.app import build_system, create_app
 
     config = load_config(Path(os.environ[CONFIG_ENV]))
     http = json.loads(os.environ.get(OVERRIDES_ENV, "{}"))

@@ -1,53 +1,45 @@
 """User-facing text in Bahasa Indonesia (the default) and English: the one i18n place.
 
-Each area of the web pages keeps its strings in its own module (``common``, ``documents``...),
-each a dict ``key -> (Bahasa Indonesia, English)``; ``errors`` holds the text of every error key
-and ``lane_screen`` the lane screen's states. ``t(lang, key, **values)`` looks one up; a missing
-key shows itself (``[key]``) so it is noticed in review, never a crash.
+The texts are gettext catalogs, ``locale/{id,en}/LC_MESSAGES/ambil.po`` (``msgid`` = the key,
+``msgstr`` = the text), edited by hand or in Poedit and read with Babel (``catalog.py``); how to
+add a text, and why keys, is in README.md. ``t(lang, key, **values)`` looks one up and fills its
+``{fields}``; a missing key shows itself (``[key]``) so it is noticed in review, never a crash.
+The modules here hold what turns keys into sentences: ``errors`` (the text pair of an error key),
+``lane_screen`` (a screen state's text), ``alerts``, ``messages`` (the office's messages),
+``documents`` (history rows), ``devices`` (device details as words), ``times`` (the one time
+formatter), ``extract`` (the keys used in code and templates), ``convert`` (dict -> catalogs).
 
-May import: ``controller.kernel`` and FastAPI's Request.
+May import: ``controller.kernel``, ``controller.config``, Babel and FastAPI's Request.
 """
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
-
 from fastapi import Request
 
-LANGUAGES = ("id", "en")
+from web.i18n.catalog import LANGUAGES, texts
+
 DEFAULT = "id"
 LANG_COOKIE = "ambil_lang"
 
-
-def _load() -> dict[str, tuple[str, str]]:
-    catalog: dict[str, tuple[str, str]] = {}
-    for module in pkgutil.iter_modules(__path__):
-        texts = getattr(importlib.import_module(f"{__name__}.{module.name}"), "TEXTS", {})
-        catalog.update(texts)
-    from web.i18n.errors import ERROR_TEXTS
-
-    for key, text in ERROR_TEXTS.items():  # typed errors read the same on pages and in the API
-        catalog.setdefault(f"error.{key}", text)
-    return catalog
-
-
-_CATALOG: dict[str, tuple[str, str]] | None = None
-
-
-def catalog() -> dict[str, tuple[str, str]]:
-    global _CATALOG
-    if _CATALOG is None:
-        _CATALOG = _load()
-    return _CATALOG
+__all__ = ["DEFAULT", "LANGUAGES", "LANG_COOKIE", "both", "has", "request_lang", "t"]
 
 
 def t(lang: str, key: str, **values) -> str:
-    pair = catalog().get(key)
-    if pair is None:
+    """The text of ``key`` in ``lang`` (``en``, else Bahasa Indonesia), ``{fields}`` from ``values``."""
+    text = texts()["en" if lang == "en" else "id"].get(key)
+    if text is None:
         return f"[{key}]"
-    text = pair[1] if lang == "en" else pair[0]
     return text.format(**values) if values else text
+
+
+def both(key: str, **values) -> tuple[str, str]:
+    """(Bahasa Indonesia, English) of ``key``: for what is shown or sent in both languages at once."""
+    return t("id", key, **values), t("en", key, **values)
+
+
+def has(key: str) -> bool:
+    """Whether the catalogs hold ``key`` (for texts chosen by a key made at run time)."""
+    return key in texts()["id"]
 
 
 def request_lang(request: Request, user_language: str | None = None) -> str:

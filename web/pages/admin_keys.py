@@ -7,7 +7,6 @@ new key is rendered in the POST's own answer (never put in a URL) with ``Cache-C
 from __future__ import annotations
 
 import logging
-import time
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse
@@ -16,9 +15,10 @@ from controller.kernel.errors import AmbilError
 from controller.office.db.tables import ROLES
 from web.auth import Principal, require_page
 from web.csrf import verify_csrf
-from web.deps import LockersDep, OfficeDep
+from web.deps import LockersDep, OfficeDep, zone_of
 from web.errors import http_status
 from web.i18n import request_lang, t
+from web.i18n.times import format_time
 from web.pages.render import render
 
 log = logging.getLogger(__name__)
@@ -37,9 +37,10 @@ def _page(
     created: dict | None = None,
     status=200,
 ):
+    lang = request_lang(request, who.language)
     context = {
         "keys": [
-            {**key, "created_text": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(key["created_at"]))}
+            {**key, "created_text": format_time(key["created_at"], lang, zone_of(request))}
             for key in office.list_api_keys()
         ],
         "roles": ROLES,

@@ -14,9 +14,10 @@ from fastapi import APIRouter, Request
 
 from controller.kernel.errors import CodeError
 from controller.office.qr import qr_png
-from web.deps import OfficeDep
+from web.deps import OfficeDep, zone_of
 from web.i18n import request_lang
-from web.i18n.documents import format_short_code, format_time
+from web.i18n.documents import format_short_code
+from web.i18n.times import format_time
 from web.pages.render import render
 
 log = logging.getLogger(__name__)
@@ -44,7 +45,7 @@ def citizen_page(request: Request, office: OfficeDep, code: str):
                     qr_data_uri="data:image/png;base64," + base64.b64encode(png).decode("ascii"),
                     title=found.title,
                     short_code=format_short_code(found.short_code),
-                    expires=format_time(found.expires_at, lang),
+                    expires=format_time(found.expires_at, lang, zone_of(request)),
                     lane=found.lane_hint,
                 )
             else:

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-from datetime import datetime
+import time
+from datetime import tzinfo
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -14,12 +15,14 @@ from fastapi.responses import RedirectResponse, StreamingResponse
 from controller.kernel.errors import AmbilError
 from controller.lane.selftest import DOOR_TEST, SELF_TESTS
 from controller.office import door_tests
-from controller.office.alerts import rule_text
 from controller.office.lane_control import LaneCommandError
 from web.auth import Principal, require_page
 from web.csrf import csrf_token, verify_csrf
-from web.deps import FleetDep, SystemDep
+from web.deps import FleetDep, SystemDep, zone_of
 from web.i18n import request_lang, t
+from web.i18n.alerts import rule_text
+from web.i18n.devices import info_lines
+from web.i18n.times import format_time
 from web.pages.render import render
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
@@ -29,18 +32,20 @@ CHART_W, CHART_H, CHART_TOP, CHART_BOTTOM, CHART_LEFT = 720, 240, 16, 36, 40
 SERIES = (("scans", "#0b4ea2"), ("releases", "#1d7a36"), ("failures", "#b3261e"))
 
 
-def _helpers(lang: str) -> dict:
-    def when(ts: float | None) -> str:
-        return datetime.fromtimestamp(ts).strftime("%d-%m-%Y %H:%M:%S") if ts else "-"
-
-    return {"when": when, "alert_text": lambda alert: rule_text(alert["rule"], alert["lane_id"], lang)}
+def _helpers(lang: str, zone: tzinfo) -> dict:
+    return {
+        "when": lambda ts: format_time(ts, lang, zone, "seconds"),
+        "alert_text": lambda alert: rule_text(alert["rule"], alert["lane_id"], lang),
+        "device_info": lambda info: info_lines(info, lang, time.time()),
+    }
 
 
 @router.get("/dashboard")
 def dashboard(request: Request, fleet: FleetDep, who: Principal = Depends(require_page(*VIEWERS))):
     lang = request_lang(request, who.language)
     lanes = fleet.lanes()
-    return render(request, "dashboard/index.html", {"lanes": lanes, **_helpers(lang)}, who=who)
+    context = {"lanes": lanes, **_helpers(lang, zone_of(request))}
+    return render(request, "dashboard/index.html", context, who=who)
 
 
 @router.get("/dashboard/events")
@@ -56,7 +61,7 @@ async def dashboard_events(
         "csrf_token": csrf_token(request),
         "who": who,
     }
-    context.update(_helpers(lang))
+    context.update(_helpers(lang, zone_of(request)))
 
     async def stream():
         seen = -1
@@ -92,14 +97,14 @@ def lane_page(
     context = {
         "lane": lane,
         "hours": hours,
-        "chart": chart(series),
+        "chart": chart(series, zone_of(request)),
         "series": series,
         "pickups": fleet.recent_pickups(lane_id),
         "recent_alerts": fleet.alerts.recent(lane_id),
         "banks": banks,
         "button_tests": [name for name in SELF_TESTS if name != DOOR_TEST],  # the door one has a form
         "selftest": result if result["selftest"] else None,
-        **_helpers(lang),
+        **_helpers(lang, zone_of(request)),
     }
     return render(request, "dashboard/lane.html", context, who=who)
 
@@ -163,7 +168,7 @@ def self_test(
     return RedirectResponse(f"/dashboard/lanes/{lane_id}?{urlencode(query)}", status_code=303)
 
 
-def chart(series: list[dict]) -> dict:
+def chart(series: list[dict], zone: tzinfo) -> dict:
     """Three lines (scans, releases, failures) per bucket, laid out for an inline SVG."""
     top = max([b[name] for b in series for name, _ in SERIES] + [1])
     plot_w = CHART_W - CHART_LEFT - 8
@@ -181,7 +186,7 @@ def chart(series: list[dict]) -> dict:
         )
     label_every = max(1, len(series) // 6)
     labels = [
-        {"x": round(CHART_LEFT + i * step, 1), "text": datetime.fromtimestamp(b["start"]).strftime("%H:%M")}
+        {"x": round(CHART_LEFT + i * step, 1), "text": format_time(b["start"], "en", zone, "clock")}
         for i, b in enumerate(series)
         if i % label_every == 0
     ]

@@ -7,7 +7,9 @@ from fastapi.responses import HTMLResponse
 
 from web.auth import Principal, session_principal
 from web.csrf import csrf_token
+from web.deps import zone_of
 from web.i18n import LANG_COOKIE, request_lang, t
+from web.i18n.times import format_time
 
 # (path, text key, roles that see it): the main navigation
 NAV = (
@@ -30,9 +32,12 @@ def render(
     who = who or session_principal(request)
     lang = request_lang(request, who.language if who else None)
     nav = [(path, key) for path, key, roles in NAV if who and who.role in roles]
+    zone = zone_of(request)
     data = {
         "lang": lang,
         "t": lambda key, **values: t(lang, key, **values),
+        # every time on a page: in the site's zone, with its abbreviation (web/i18n/times.py)
+        "when": lambda ts, style="short": format_time(ts, lang, zone, style),
         "csrf_token": csrf_token(request),
         "who": who,
         "nav": nav,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
@@ -81,15 +81,10 @@ def reports_page(
     query = f"start={report.start.isoformat()}&end={report.end.isoformat()}"
     if report.lane:
         query += f"&lane={report.lane}"
-    tz = reports.tz
-
-    def when(ts: float) -> str:
-        return datetime.fromtimestamp(ts, tz).strftime("%d-%m-%Y %H:%M")
-
     return render(
         request,
         "reports/index.html",
-        {"report": report, "chart": chart(report), "csv_query": query, "rows": report.rows(), "when": when},
+        {"report": report, "chart": chart(report), "csv_query": query, "rows": report.rows()},
         who=who,
     )
 

@@ -18,15 +18,16 @@ from controller.office import documents, door_release
 from controller.office.db.tables import DOCUMENT_KINDS, DOCUMENT_STATES, DOOR_SIZES
 from controller.office.preview import PreviewCache, PreviewUnavailable
 from controller.office.search import PAGE_SIZE
-from controller.office.slip import render_slip
 from web.auth import Principal, require_page
 from web.csrf import verify_csrf
-from web.deps import system_of
+from web.deps import system_of, zone_of
 from web.errors import http_status
 from web.i18n import request_lang, t
-from web.i18n.documents import format_short_code, format_time, history_rows
+from web.i18n.documents import format_short_code, history_rows
+from web.i18n.times import format_time
 from web.issuing import issue_code
 from web.pages.render import render
+from web.pages.slip import render_slip
 from web.pages.staff_lockers import load_panel_context
 from web.uploads import read_upload
 
@@ -70,7 +71,6 @@ def list_page(
         limit=PAGE_SIZE,
         offset=(page - 1) * PAGE_SIZE,
     )
-    lang = _lang(request, who)
     context = {
         "found": found,
         "filters": filters,
@@ -78,7 +78,6 @@ def list_page(
         "states": DOCUMENT_STATES,
         "deliveries": DOCUMENT_KINDS,
         "kinds": {k.id: k for k in system.kinds.list()},
-        "when": lambda ts: format_time(ts, lang),
     }
     return render(request, "documents/list.html", context, who=who)
 
@@ -172,11 +171,12 @@ def _detail(request: Request, who: Principal, doc_id: int, *, error: str = "", s
     context = {
         "doc": doc,
         "kind": _kind_of(system, doc),
-        "history": history_rows(doc["history"], lang, lambda user_id: _username(system, user_id)),
+        "history": history_rows(
+            doc["history"], lang, lambda user_id: _username(system, user_id), zone_of(request)
+        ),
         "needs_loading": documents.needs_loading(doc),
         "to_retrieve": door_release.needs_retrieval(doc),
         "error": error,
-        "when": lambda ts: format_time(ts, lang),
         **load_panel_context(system.lockers, doc),  # a locker item is loaded right from this page
     }
     return render(request, "documents/detail.html", context, status=status, who=who)
@@ -235,7 +235,7 @@ def _issue(request: Request, who: Principal, doc_id: int, action: str):
         "doc": doc,
         "code": issued.code,
         "short_code": format_short_code(issued.short_code),
-        "expires": format_time(issued.expires_at, lang),
+        "expires": format_time(issued.expires_at, lang, zone_of(request)),
         "citizen_link": f"{system.config.public_url}/p/{issued.code}",
         "pin": issued.pin,
     }
@@ -287,6 +287,7 @@ def slip(request: Request, doc_id: int, code: str = Form(""), who: Principal = D
         title=status.title,
         reference=status.reference,
         lane_hint=status.lane_hint,
+        zone=zone_of(request),
     )
     headers = {**NO_STORE, "Content-Disposition": f'inline; filename="slip-{doc_id}.pdf"'}
     return Response(pdf, media_type="application/pdf", headers=headers)

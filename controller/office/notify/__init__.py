@@ -15,7 +15,7 @@ from controller.office.notify.channels import (
     build_channel,
     mask_target,
 )
-from controller.office.notify.messages import SIGNATURE_HEADER, sign, verify_signature
+from controller.office.notify.messages import SIGNATURE_HEADER, MessageTexts, sign, verify_signature
 from controller.office.notify.notifications import Notifications
 from controller.office.notify.worker import KEY_LOST
 
@@ -26,6 +26,7 @@ __all__ = [
     "KEY_LOST",
     "LogChannel",
     "Message",
+    "MessageTexts",
     "Notifications",
     "SIGNATURE_HEADER",
     "WebhookChannel",

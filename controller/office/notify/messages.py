@@ -1,15 +1,13 @@
-"""The words of the citizen's message (Bahasa Indonesia first, an English line) and the agency's
-webhook body. Pure functions: nothing here stores or logs what it builds."""
+"""What the office's messages carry: the citizen link, the agency's webhook body and its signature,
+and the port (``MessageTexts``) through which web/ writes the words of the citizen's message and
+of technician alerts. Pure functions: nothing here stores or logs what it builds."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
 import json
-from datetime import datetime
-from zoneinfo import ZoneInfo
-
-from controller.office.notify.channels import Message
+from typing import Protocol
 
 SIGNATURE_HEADER = "X-Ambil-Signature"
 
@@ -19,37 +17,17 @@ def citizen_link(public_url: str, code: str) -> str:
     return f"{public_url.rstrip('/')}/p/{code}"
 
 
-def code_issued_message(
-    *,
-    to: str,
-    document_id: int,
-    title: str,
-    link: str,
-    expires_at: float,
-    zone: str = "Asia/Makassar",
-) -> Message:
-    """Tell the citizen a document is ready, with the link to the pickup QR and the expiry date."""
-    local = datetime.fromtimestamp(expires_at, ZoneInfo(zone))
-    until = local.strftime("%d-%m-%Y %H:%M") + f" {_zone_label(zone)}"
-    text = (
-        f'Dokumen Anda "{title}" siap diambil di drive-thru MPP.\n'
-        f"Buka tautan ini dan tunjukkan kode QR di jalur pengambilan: {link}\n"
-        f"Berlaku sampai {until}. Jangan bagikan tautan ini kepada orang lain.\n"
-        "\n"
-        f'Your document "{title}" is ready at the MPP drive-thru. Open the link and show the QR at '
-        f"the pickup lane. Valid until {until}. Do not share this link.\n"
-    )
-    return Message(
-        to=to,
-        subject=f"Dokumen siap diambil / Document ready: {title}",
-        text=text,
-        document_id=document_id,
-        purpose="code_issued",
-    )
+class MessageTexts(Protocol):
+    """The words of the office's messages, written by web/ (``web/i18n/messages.py``) and handed in
+    by the composition root: the office says which message and with what, never in which words."""
 
+    def code_issued(self, *, title: str, link: str, expires_at: float) -> tuple[str, str]:
+        """(subject, text) telling the citizen a document is ready, with the link and the expiry."""
+        ...
 
-def _zone_label(zone: str) -> str:
-    return {"Asia/Jakarta": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}.get(zone, zone)
+    def alert(self, *, rule: str, lane: str, detail: str) -> tuple[str, str]:
+        """(subject, text) of a technician alert: rule key (``door.left_open:A:3``), lane, what was seen."""
+        ...
 
 
 def webhook_body(*, event: str, reference: str | None, document_id: int, state: str, at: float) -> bytes:

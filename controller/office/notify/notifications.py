@@ -28,11 +28,11 @@ from controller.kernel.codes import code_hash, parse_code
 from controller.kernel.errors import CodeError
 from controller.office.db.tables import api_keys, documents, pickups
 from controller.office.notify import outbox
-from controller.office.notify.channels import Channel, build_channel, mask_target
+from controller.office.notify.channels import Channel, Message, build_channel, mask_target
 from controller.office.notify.messages import (
     SIGNATURE_HEADER,
+    MessageTexts,
     citizen_link,
-    code_issued_message,
     sign,
     webhook_body,
 )
@@ -48,7 +48,7 @@ class Notifications:
 
     ``key`` (32 bytes, kept outside the database) seals payloads that hold a code; ``channel``
     overrides the one built from ``config`` (tests); ``public_url`` is the base of the citizen
-    link; ``zone`` is the time zone the expiry is written in.
+    link; ``texts`` writes the words of each message (``web/i18n/messages.py``).
     """
 
     def __init__(
@@ -57,10 +57,10 @@ class Notifications:
         config,
         *,
         key: bytes,
+        texts: MessageTexts,
         clock: Callable[[], float] = time.time,
         public_url: str = "http://127.0.0.1:8080",
         channel: Channel | None = None,
-        zone: str = "Asia/Makassar",
         http_timeout: float = 15.0,
         poll_seconds: float = POLL_SECONDS,
     ):
@@ -71,7 +71,7 @@ class Notifications:
         # one client for the worker's webhooks: a new one per message costs a TLS setup each time
         self._http = httpx.Client(timeout=http_timeout)
         self.channel = channel if channel is not None else build_channel(config, client=self._http)
-        self.zone = zone
+        self.texts = texts
         self._sealer = Sealer(key)
         self.worker = OutboxWorker(
             engine,
@@ -134,14 +134,10 @@ class Notifications:
         if target is None:
             error = f"no address for the {self.channel.name} channel on this document"
             return self._failed(doc_id, "code_issued", error)
-        message = code_issued_message(
-            to=target,
-            document_id=doc_id,
-            title=doc.title,
-            link=citizen_link(self.public_url, code),
-            expires_at=pickup.expires_at,
-            zone=self.zone,
+        subject, text = self.texts.code_issued(
+            title=doc.title, link=citizen_link(self.public_url, code), expires_at=pickup.expires_at
         )
+        message = Message(to=target, subject=subject, text=text, document_id=doc_id, purpose="code_issued")
         sealed = self._sealer.seal({"to": message.to, "subject": message.subject, "text": message.text})
         return self._enqueue(doc_id, "code_issued", mask_target(target), sealed=sealed)
 
@@ -174,8 +170,8 @@ class Notifications:
         target = _url_target(row.webhook_url)
         return self._enqueue(doc_id, "released", target, payload=payload, channel="webhook")
 
-    def send_alert(self, subject: str, text: str, *, to: str | None = None) -> int:
-        """Queue a technician alert (``purpose = "alert"``, no document) to ``to``.
+    def send_alert(self, rule: str, lane: str, detail: str, *, to: str | None = None) -> int:
+        """Queue a technician alert (``purpose = "alert"``, no document) to ``to``, in ``texts``' words.
 
         ``to`` is an e-mail address (email channel) or phone (webhook); the log channel needs none.
         Returns the notification id (a failed row when there is no address for the channel).
@@ -183,6 +179,7 @@ class Notifications:
         target = to or ("technicians" if self.channel.name == "log" else None)
         if target is None:
             return self._failed(None, "alert", f"set alerts.notify_to for the {self.channel.name} channel")
+        subject, text = self.texts.alert(rule=rule, lane=lane, detail=detail)
         payload = {"to": target, "subject": subject, "text": text}
         return self._enqueue(None, "alert", mask_target(target), payload=payload)
 

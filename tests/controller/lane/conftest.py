@@ -9,9 +9,9 @@ import pytest
 from controller.kernel.errors import OfficeUnreachable
 from controller.lane.link.in_process import InProcessOfficeLink
 from controller.office.sync import OfficeSync
-from controller.system import build_system
 from tests.conftest import lane_config, make_pdf
 from tests.rigs.wait import wait_for
+from web.app import build_system
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ from controller.office.agency import AgencyDocuments, Push
 from controller.office.kinds import DocumentKinds
 from controller.office.notify import Notifications, verify_signature
 from tests.rigs.webhook_receiver import WebhookReceiver
+from web.i18n.messages import CatalogTexts
 
 
 @pytest.fixture
@@ -140,7 +141,9 @@ def test_bad_pushes_are_refused(agency, office, pdf):
 
 def test_release_fires_one_signed_webhook_with_retry(engine, office, kinds, pdf):
     with WebhookReceiver(fail_first=1) as hook:
-        notifier = Notifications(engine, NotifyConfig(retry_seconds=0.05), key=bytes(32))
+        notifier = Notifications(
+            engine, NotifyConfig(retry_seconds=0.05), key=bytes(32), texts=CatalogTexts()
+        )
         office.on_released.append(notifier.document_changed)
         notifier.start()
         try:

@@ -14,6 +14,7 @@ from controller.office.db.tables import notifications
 from controller.office.notify import Notifications, mask_target
 from tests.rigs.smtp_server import SmtpServer
 from tests.rigs.webhook_receiver import WebhookReceiver
+from web.i18n.messages import CatalogTexts
 
 PUBLIC = "https://ambil.example.id"
 KEY = b"outbox-test-key-0123456789abcdef"
@@ -27,7 +28,9 @@ def _ready_document(office, pdf, *, email="budi.santoso@example.id", phone="+62 
 
 
 def _notifier(engine, **config):
-    return Notifications(engine, NotifyConfig(retry_seconds=0.05, **config), key=KEY, public_url=PUBLIC)
+    return Notifications(
+        engine, NotifyConfig(retry_seconds=0.05, **config), key=KEY, texts=CatalogTexts(), public_url=PUBLIC
+    )
 
 
 def _all_rows_text(engine) -> str:

@@ -15,11 +15,12 @@ from sqlalchemy import select
 from controller.config import NotifyConfig, parse_config
 from controller.office.db.tables import notifications
 from controller.office.notify import KEY_LOST, Notifications, verify_signature
-from controller.system import build_system
 from tests.conftest import make_pdf
 from tests.rigs.postgres import PG_URL
 from tests.rigs.server import wait_for
 from tests.rigs.webhook_receiver import WebhookReceiver
+from web.app import build_system
+from web.i18n.messages import CatalogTexts
 
 PHONE = "+62 812-3456-7890"
 PDF = make_pdf(1)
@@ -147,8 +148,12 @@ def test_a_lost_key_fails_pending_code_messages_with_a_reason_for_staff(engine, 
     doc = office.create_document(kind="print", title="SKCK", pdf=pdf, actor="t", citizen_email="a@b.id")
     issued = office.mark_ready(doc["id"], "t")
     config = NotifyConfig(retry_seconds=0.05)
-    Notifications(engine, config, key=b"k" * 32).code_issued(doc["id"], issued.code)  # never started
-    replaced = Notifications(engine, config, key=b"n" * 32)  # the key file was lost and remade
+    Notifications(engine, config, key=b"k" * 32, texts=CatalogTexts()).code_issued(
+        doc["id"], issued.code
+    )  # never started
+    replaced = Notifications(
+        engine, config, key=b"n" * 32, texts=CatalogTexts()
+    )  # the key file was lost and remade
     replaced.start()
     try:
         assert replaced.wait_idle()
@@ -164,11 +169,11 @@ def test_an_agency_webhook_waits_in_the_outbox_signed_and_in_clear(engine, offic
         doc = office.create_document(
             kind="print", title="Akta", actor="agency", agency_key_id=key["id"], agency_ref="AKT-9"
         )
-        config = NotifyConfig(retry_seconds=0.05)
-        Notifications(engine, config, key=bytes(32)).document_changed(doc["id"], "released")
+        config, texts = NotifyConfig(retry_seconds=0.05), CatalogTexts()
+        Notifications(engine, config, key=bytes(32), texts=texts).document_changed(doc["id"], "released")
         (row,) = rows(engine)
         assert row.status == "pending" and row.sealed is None and "AKT-9" in row.payload
-        later = Notifications(engine, config, key=bytes(32))  # the next process
+        later = Notifications(engine, config, key=bytes(32), texts=texts)  # the next process
         later.start()
         try:
             (hit,) = hook.wait(1)

@@ -15,9 +15,9 @@ import time
 import pytest
 
 from controller.ops.watchdog import Watchdog, lane_alive, notify, watchdog_interval
-from controller.system import build_system
 from tests.conftest import lane_config
 from tests.rigs.wait import wait_for
+from web.app import build_system
 
 WATCHDOG_S = 1.0  # systemd's WatchdogSec, shortened: pings every 0.5 s
 

@@ -21,12 +21,12 @@ from controller.lane.recovery import recover
 from controller.office.blobs import BlobStore
 from controller.office.lockers import Lockers
 from controller.office.office import Office
-from controller.system import build_system
 from hardware.locker.sim import SimLockerBank
 from tests.proof.conftest import SHORT_KEY
 from tests.proof.history.faults import FaultyOffice, JournalKiller, LaneKilled, Link, OneShots
 from tests.proof.history.physical import Doors, HookedBank, RecordingPrinter
 from tests.proof.history.rogue import ROGUE_ID, Rogue
+from web.app import build_system
 
 SITE = "MPP Riwayat"
 LANE_IDS = ("h-1", "h-2")

@@ -85,7 +85,7 @@ def _status_mb(pid: int | str, field: str) -> float:
 def _prepare(state: Path, fps_cap: float) -> Path:
     """The office database with the lane and its API key, the video, and both config files."""
     from controller.config import parse_config
-    from controller.system import build_system
+    from web.app import build_system
     from web.cli.bench.lane_frames import blank_frame, phone_frame, write_video
 
     office = build_system(parse_config({"role": "office", "state_dir": str(state / "office")})).office

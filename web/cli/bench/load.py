@@ -67,7 +67,7 @@ def _free_port() -> int:
 def _serve(config, app_factory, port: int) -> None:  # runs in the office process
     import uvicorn
 
-    from controller.system import build_system
+    from web.app import build_system
 
     logging.basicConfig(level=logging.WARNING)
     system = build_system(config)

@@ -24,9 +24,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from controller.config import parse_config
-from controller.system import build_system
 from hardware.locker.sim import SimLockerBank
 from hardware.printer.sim import SimPrinter
+from web.app import build_system
 from web.cli.bench.figures import Target, latency_row
 
 log = logging.getLogger(__name__)

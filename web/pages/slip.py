@@ -3,16 +3,22 @@
 It carries the QR (drawn as vector modules, so it stays crisp at any printer resolution), the
 short code in large digits, the expiry, the document's title and reference, and what to do, in
 Bahasa Indonesia with an English line. Never a citizen's name or NIK (UU PDP 27/2022).
+Every word on it comes from the catalogs (``slip.*`` in web/i18n); the office only says which
+code, document and expiry (``Office.slip_status``).
 """
 
 from __future__ import annotations
 
 import io
 import logging
-from datetime import datetime
+from datetime import tzinfo
 from typing import TYPE_CHECKING
 
 import segno
+
+from web.i18n import t
+from web.i18n.documents import format_short_code
+from web.i18n.times import format_time
 
 if TYPE_CHECKING:  # reportlab is imported when a slip is drawn: a lane process never draws one
     from reportlab.pdfgen.canvas import Canvas
@@ -27,28 +33,7 @@ QR_SIDE = 70 * mm  # 29 + 8 modules: about 1.9 mm per module, easy for a lane ca
 FONT = "Helvetica"
 FONT_BOLD = "Helvetica-Bold"
 
-MONTHS_ID = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September",
-             "Oktober", "November", "Desember")  # fmt: skip
-INSTRUCTIONS_ID = (
-    "Tunjukkan QR ini ke kamera di jalur drive-thru.",
-    "Jika QR tidak terbaca, ketik kode angka di layar.",
-    "Kode hanya berlaku sekali. Jangan bagikan kepada orang lain.",
-)
-INSTRUCTIONS_EN = "Show this QR to the camera at the drive-thru lane, or type the number on the screen."
-
-
-def format_short_code(digits: str) -> str:
-    """A 10-digit short code in two groups, as it is read aloud and typed: ``01234 56789``."""
-    return f"{digits[:5]} {digits[5:]}"
-
-
-def format_expiry(expires_at: float) -> str:
-    """The expiry in this office's local time, in Bahasa Indonesia: ``28 Juni 2025, 14.30``."""
-    moment = datetime.fromtimestamp(expires_at).astimezone()
-    zone = moment.strftime("%Z")
-    return f"{moment.day} {MONTHS_ID[moment.month - 1]} {moment.year}, {moment:%H.%M}" + (
-        f" {zone}" if zone else ""
-    )
+INSTRUCTIONS = ("slip.instruction.show", "slip.instruction.type", "slip.instruction.once")
 
 
 def _fit(text: str, font: str, size: float, width: float) -> str:
@@ -86,6 +71,11 @@ def _draw_qr(canvas: Canvas, code: str, x: float, y: float, side: float) -> None
     canvas.drawPath(path, stroke=0, fill=1)
 
 
+def _both(key: str) -> str:
+    """A label in both languages on one line: ``Kode angka / number code``."""
+    return f"{t('id', key)} / {t('en', key)}"
+
+
 def _centred(canvas: Canvas, text: str, y: float, font: str, size: float) -> None:
     canvas.setFont(font, size)
     canvas.drawCentredString(PAGE_WIDTH / 2, y, _fit(text, font, size, PAGE_WIDTH - 2 * MARGIN))
@@ -99,20 +89,21 @@ def render_slip(
     title: str,
     reference: str | None,
     lane_hint: str | None,
+    zone: tzinfo,
 ) -> bytes:
-    """The slip as PDF bytes: one A6 portrait page."""
+    """The slip as PDF bytes: one A6 portrait page; the expiry in ``zone`` (``site.timezone``)."""
     from reportlab.pdfgen.canvas import Canvas
 
     buffer = io.BytesIO()
     canvas = Canvas(buffer, pagesize=(PAGE_WIDTH, PAGE_HEIGHT), pageCompression=1)
-    canvas.setTitle("Slip pengambilan dokumen")
+    canvas.setTitle(t("id", "slip.pdf_title"))
     canvas.setAuthor("ambil")
     canvas.setFillColorRGB(0, 0, 0)
 
     y = PAGE_HEIGHT - MARGIN - 4 * mm
-    _centred(canvas, "Slip Pengambilan Dokumen", y, FONT_BOLD, 12)
+    _centred(canvas, t("id", "slip.heading"), y, FONT_BOLD, 12)
     y -= 4.2 * mm
-    _centred(canvas, "Document pickup slip", y, FONT, 8)
+    _centred(canvas, t("en", "slip.heading"), y, FONT, 8)
 
     qr_top = y - 2 * mm
     _draw_qr(canvas, code, (PAGE_WIDTH - QR_SIDE) / 2, qr_top - QR_SIDE, QR_SIDE)
@@ -121,24 +112,25 @@ def render_slip(
     y = qr_top - QR_SIDE - 6.5 * mm
     _centred(canvas, format_short_code(short_code), y, "Courier-Bold", 22)
     y -= 4 * mm
-    _centred(canvas, "Kode angka / number code", y, FONT, 7)
+    _centred(canvas, _both("slip.number_code"), y, FONT, 7)
 
     y -= 5.5 * mm
-    _centred(canvas, f"Berlaku sampai / valid until: {format_expiry(expires_at)}", y, FONT_BOLD, 8)
+    until = format_time(expires_at, "id", zone, "long")
+    _centred(canvas, f"{_both('slip.valid_until')}: {until}", y, FONT_BOLD, 8)
     y -= 4.5 * mm
     _centred(canvas, title, y, FONT, 8.5)
     if reference:
         y -= 3.8 * mm
-        _centred(canvas, f"No. {reference}", y, FONT, 8)
+        _centred(canvas, t("id", "slip.reference", reference=reference), y, FONT, 8)
     if lane_hint:
         y -= 3.8 * mm
-        _centred(canvas, f"Jalur / lane: {lane_hint}", y, FONT, 8)
+        _centred(canvas, f"{_both('slip.lane')}: {lane_hint}", y, FONT, 8)
 
     y -= 5.5 * mm
-    for line in INSTRUCTIONS_ID:
-        _centred(canvas, line, y, FONT, 7.5)
+    for key in INSTRUCTIONS:
+        _centred(canvas, t("id", key), y, FONT, 7.5)
         y -= 3.4 * mm
-    _centred(canvas, INSTRUCTIONS_EN, y - 0.4 * mm, "Helvetica-Oblique", 6.3)
+    _centred(canvas, t("en", "slip.instruction.all"), y - 0.4 * mm, "Helvetica-Oblique", 6.3)
 
     canvas.showPage()
     canvas.save()

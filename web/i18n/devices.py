@@ -1,0 +1,41 @@
+"""A device's details as a person reads them on the dashboard: ``Pintu: 1 tertutup, 2 terbuka``,
+``Terakhir membaca: 12 dtk lalu``, never ``doors={'1': 'closed'}`` or ``last_read_at=1796155319.84``.
+
+The drivers report ``DeviceStatus.info`` as plain values (hardware/); a key has its label in the
+catalogs (``device.info.<key>``), a word value its translation (``device.word.<value>``); a key or
+word not there yet shows as itself.
+"""
+
+from __future__ import annotations
+
+from web.i18n import has, t
+
+
+def info_lines(info: dict, lang: str, now: float) -> list[str]:
+    """One ``label: value`` line per detail, in ``lang``; ``now`` for "... s ago"."""
+    return [f"{_label(key, lang)}: {_value(key, value, lang, now)}" for key, value in sorted(info.items())]
+
+
+def _label(key: str, lang: str) -> str:
+    return t(lang, f"device.info.{key}") if has(f"device.info.{key}") else key
+
+
+def _word(value, lang: str) -> str:
+    text = str(value)
+    return t(lang, f"device.word.{text}") if has(f"device.word.{text}") else text
+
+
+def _value(key: str, value, lang: str, now: float) -> str:
+    if value is None:
+        return t(lang, "dashboard.unknown")
+    if isinstance(value, bool):
+        return t(lang, "dashboard.yes" if value else "dashboard.no")
+    if key.endswith("_at") and isinstance(value, int | float):
+        return t(lang, "device.ago", seconds=max(0, round(now - value)))
+    if isinstance(value, dict):
+        return ", ".join(f"{k} {_value(str(k), v, lang, now)}" for k, v in value.items()) or "-"
+    if isinstance(value, list | tuple):
+        return ", ".join(_word(item, lang) for item in value) or t(lang, "device.word.none")
+    if isinstance(value, float):
+        return f"{value:g}"
+    return _word(value, lang)
