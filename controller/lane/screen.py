@@ -91,7 +91,7 @@ def result_view(outcome: Outcome, placements: Mapping[str, BankPlacement]) -> La
         return make_view(LaneState.OFFLINE)
     if reason == "code.pin_required":
         return make_view(LaneState.PIN_ENTRY)
-    if outcome.outcome == "refused":
+    if outcome.outcome == "refused" or reason == "code.already_released":  # the citizen's, not the lane's
         return make_view(LaneState.REFUSED, reason=reason)
     return make_view(LaneState.PROBLEM, reason=reason)
 
