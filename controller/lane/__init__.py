@@ -12,7 +12,8 @@ By job:
 - ``screen.py`` what the screen shows, ``screen_timing.py`` for how long, ``outputs.py`` the lights,
   buzzer and door alarms; ``device_health.py`` the polled devices; ``status_document.py`` the
   status the API, heartbeat (``heartbeat.py``; host health is ``controller/ops/host.py``) and
-  watchdog read; ``commands.py`` the office's lane commands (``controller.kernel.lane_commands``);
+  watchdog read; ``commands.py`` the office's commands (the runner: journalled before acting, never
+  after the deadline; the long-poll worker), ``announce.py`` what the lane tells the office of its banks;
 - ``link/`` the one link to the office (a port, an in-process and an HTTP adapter).
 
 May import ``controller.kernel``, ``controller.config`` and ``hardware`` interfaces, never
