@@ -1,7 +1,9 @@
 """The port through which the office asks a lane to act for staff (DESIGN section 3).
 
-The office depends on this protocol only; the lane implements it (``controller/lane/commands.py``,
-in process). A technician's "pulse door 3" goes through the lane, so it takes the same locks and
+The office's pages depend on this protocol only. ``controller.office.lane_commands`` implements
+it with a command row per action, which the lane takes (over its long-poll, or handed directly in
+the all-in-one process) and runs through ``controller.lane.commands`` at most once and before its
+deadline. A technician's "pulse door 3" goes through the lane, so it takes the same locks and
 leaves the same journal record as a real pickup.
 """
 
@@ -19,7 +21,8 @@ class LaneCommands(Protocol):
     def open_door(self, lane_id: str, bank_id: str, door: int, *, actor: str, reason: str) -> dict:
         """Open one door for staff; the answer's ``outcome`` is opened | not_detected | failed.
 
-        Raises ``lane.unreachable`` or ``lane.busy``.
+        Raises ``lane.unreachable`` (a command that got no result before its deadline) or
+        ``lane.busy``.
         """
 
     def self_test(self, lane_id: str, test: str, *, actor: str, **args) -> dict:
