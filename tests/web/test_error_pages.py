@@ -6,7 +6,7 @@ import pytest
 
 from tests.rigs.server import LiveServer
 from tests.web.helpers import browser, login
-from web.i18n.errors import ERROR_TEXTS
+from web.i18n import both
 
 PASSWORD = "kata-sandi-yang-panjang"
 
@@ -25,7 +25,7 @@ def site(build):
 def _page_says(response, status: int, key: str, lang: int) -> None:
     assert response.status_code == status, response.text[:300]
     assert response.headers["content-type"].startswith("text/html")
-    assert ERROR_TEXTS[key][lang] in response.text
+    assert both(f"error.{key}")[lang] in response.text
     assert '"error"' not in response.text and "http.4" not in response.text  # no raw JSON, no key
 
 
@@ -49,4 +49,4 @@ def test_the_api_still_answers_json(site):
     assert response.status_code == 404
     body = response.json()
     assert body["error"] == "http.not_found"
-    assert (body["message"], body["message_en"]) == ERROR_TEXTS["http.not_found"]
+    assert (body["message"], body["message_en"]) == both("error.http.not_found")
