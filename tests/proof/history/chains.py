@@ -17,10 +17,12 @@ orders common:
 - ``citizen_at_offline_lane``: a citizen with a locker slip (live or not) comes to its lane while
   the office cannot reach that lane (what the offline snapshot is for);
 - ``power_cut_release``: the lane dies right after the next door pulse or print submit, and a
-  citizen shows a code there (a power cut between INTENT and DONE);
+  citizen shows a code there (a power cut between INTENT and DONE); the cut may take the lane's
+  network switch too, so the lane boots into a partition;
 - ``citizen_returns``: a citizen whose showing got no answer (the lane died, or the office was
-  unreachable) comes back to the same lane, once it runs again, mostly with the other form of
-  the same slip (the QR instead of the short code, or the other way round).
+  unreachable) comes back to the same lane, once it runs again, mostly the latest of them and
+  mostly with the other form of the same slip (the QR instead of the short code, or the other
+  way round).
 """
 
 from __future__ import annotations
@@ -112,8 +114,8 @@ class Chains(RuleBasedStateMachine):
         text = issued.code if by == "qr" else issued.short_code
         actions.show(world, world.lanes[_lane_of(world, doc)], doc, by, text, pin=issued.pin)
 
-    @rule(pick=picks, by=forms)
-    def power_cut_release(self, pick, by):
+    @rule(pick=picks, by=forms, network_too=st.booleans())
+    def power_cut_release(self, pick, by, network_too):
         world = self.world
         docs = [d for d in world.docs if d.codes and not d.told_released]
         if not docs:
@@ -125,13 +127,17 @@ class Chains(RuleBasedStateMachine):
             rig.killer.arm(0)  # counted as a kill when it strikes
         issued = doc.codes[-1]
         actions.show(world, rig, doc, by, issued.code if by == "qr" else issued.short_code, pin=issued.pin)
+        if network_too and not rig.alive and not rig.link.down:
+            rig.link.down = True
+            world.struck["partition"] += 1
 
     @rule(pick=picks, other_form=st.sampled_from([True, True, True, False]))
     def citizen_returns(self, pick, other_form):
         world = self.world
         if not world.interrupted:
             return
-        lane, doc, text = world.interrupted.pop(pick % len(world.interrupted))
+        at = -1 if pick % 3 else pick % len(world.interrupted)
+        lane, doc, text = world.interrupted.pop(at)
         issued = next((c for c in doc.codes if text in (c.code, c.short_code)), None)
         if issued is None:
             return
