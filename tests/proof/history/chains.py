@@ -17,8 +17,9 @@ orders common:
 - ``citizen_at_offline_lane``: a citizen with a locker slip (live or not) comes to its lane while
   the office cannot reach that lane (what the offline snapshot is for);
 - ``power_cut_release``: the lane dies right after the next door pulse or print submit, and a
-  citizen shows a code there (a power cut between INTENT and DONE); the cut may take the lane's
-  network switch too, so the lane boots into a partition;
+  citizen shows a code there (a power cut between INTENT and DONE); the lane's sync worker may
+  just have run, and the cut may take the lane's network switch too, so the lane boots into a
+  partition;
 - ``citizen_returns``: a citizen whose showing got no answer (the lane died, or the office was
   unreachable) comes back to the same lane, once it runs again, mostly the latest of them and
   mostly with the other form of the same slip (the QR instead of the short code, or the other
@@ -114,8 +115,8 @@ class Chains(RuleBasedStateMachine):
         text = issued.code if by == "qr" else issued.short_code
         actions.show(world, world.lanes[_lane_of(world, doc)], doc, by, text, pin=issued.pin)
 
-    @rule(pick=picks, by=forms, network_too=st.booleans())
-    def power_cut_release(self, pick, by, network_too):
+    @rule(pick=picks, by=forms, network_too=st.booleans(), synced=st.booleans())
+    def power_cut_release(self, pick, by, network_too, synced):
         world = self.world
         docs = [d for d in world.docs if d.codes and not d.told_released]
         if not docs:
@@ -123,6 +124,8 @@ class Chains(RuleBasedStateMachine):
         doc = docs[pick % len(docs)]
         lane = _lane_of(world, doc) or LANE_IDS[pick % len(LANE_IDS)]
         rig = world.lanes[lane]
+        if synced:
+            actions.sync(rig)  # its sync worker runs every few seconds: it may just have run
         if rig.alive:
             rig.killer.arm(0)  # counted as a kill when it strikes
         issued = doc.codes[-1]
