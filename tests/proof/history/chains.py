@@ -37,6 +37,7 @@ from tests.proof.history.world import LANE_IDS, World
 lanes = st.sampled_from(LANE_IDS)
 picks = st.integers(0, 63)
 forms = st.sampled_from(["qr", "short"])
+mostly = st.sampled_from([True, True, False])
 
 
 def _lane_of(world: World, doc) -> str | None:
@@ -115,10 +116,15 @@ class Chains(RuleBasedStateMachine):
         text = issued.code if by == "qr" else issued.short_code
         actions.show(world, world.lanes[_lane_of(world, doc)], doc, by, text, pin=issued.pin)
 
-    @rule(pick=picks, by=forms, network_too=st.booleans(), synced=st.booleans())
+    # the sync worker runs every few seconds, and the lane's switch mostly shares its power
+    @rule(pick=picks, by=forms, network_too=st.sampled_from([True, True, False]), synced=mostly)
     def power_cut_release(self, pick, by, network_too, synced):
         world = self.world
-        docs = [d for d in world.docs if d.codes and not d.told_released]
+        docs = [  # a release under way: a code the office would grant
+            d
+            for d in world.docs
+            if d.codes and not d.told_released and world.office.get_document(d.id)["state"] == "ready"
+        ]
         if not docs:
             return
         doc = docs[pick % len(docs)]
