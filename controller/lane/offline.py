@@ -157,6 +157,19 @@ class OfflineStore:
             )
         )
 
+    def document_released_unreconciled(self, document_id: int) -> bool:
+        """True when this lane released (or may have released) an item of ``document_id`` offline
+        and the office has not acknowledged it yet: it may grant that document again meanwhile
+        (another of its codes, or a short code, which names its pickup only in the grant)."""
+        return bool(
+            self.journal.query(
+                "SELECT 1 FROM offline_claims o JOIN releases r ON r.claim_id = o.claim_id "
+                "WHERE o.document_id=? AND o.reconciled=0 AND (r.outcome IS NULL OR r.outcome IN (?, ?)) "
+                "LIMIT 1",
+                (int(document_id), *BLOCKING_OUTCOMES),
+            )
+        )
+
     def grant(self, *, claim_id: str, code_hash: str, pin: str | None = None) -> Grant | Refusal:
         """Decide an offline release of ``code_hash`` under ``claim_id`` (already journaled as
         claiming) and, when granted, record the offline claim in the same transaction."""

@@ -91,10 +91,10 @@ class Releaser:
             return self._finish(claim_id, "abandoned", "office.unreachable", detail=exc.detail)
         except AmbilError as exc:
             return self._finish(claim_id, "refused", exc.key, detail=exc.detail)
-        if code_hash is None and self._released_here_offline(grant):
-            # a short code names its pickup only in the grant: this lane released that pickup
-            # offline and the office has not heard yet (reconciliation pending). Hand the claim
-            # back (abandoned: the office makes it claimable, then the reconciliation settles it)
+        if self._released_here_offline(grant):
+            # this lane released this document offline (an old slip, or this very pickup by QR
+            # before its short code) and the office has not heard yet. Hand the claim back
+            # (abandoned: the office makes it claimable, then the reconciliation settles it)
             return self._finish(claim_id, "abandoned", "code.already_released", grant, "released offline")
         log.info("claim %s granted: %s document %s", claim_id, grant.kind, grant.document_id)
         if grant.kind == "print":
@@ -102,9 +102,7 @@ class Releaser:
         return self._open_door(grant)
 
     def _released_here_offline(self, grant: Grant) -> bool:
-        return bool(
-            self.offline is not None and grant.code_hash and self.offline.released_offline(grant.code_hash)
-        )
+        return self.offline is not None and self.offline.document_released_unreconciled(grant.document_id)
 
     def _offline_grant(self, claim_id: str, code_hash: str | None, pin: str | None) -> Grant | None:
         """The offline store's grant for this claim (recorded there as an offline claim), or None."""

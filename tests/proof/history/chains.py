@@ -17,10 +17,13 @@ orders common:
 - ``citizen_at_offline_lane``: a citizen with a locker slip (live or not) comes to its lane while
   the office cannot reach that lane (what the offline snapshot is for);
 - ``power_cut_release``: the lane dies right after the next door pulse or print submit, and a
-  citizen shows a code there (a power cut between INTENT and DONE);
+  citizen shows a code there (a power cut between INTENT and DONE); the lane's sync worker may
+  just have run, and the cut may take the lane's network switch too, so the lane boots into a
+  partition;
 - ``citizen_returns``: a citizen whose showing got no answer (the lane died, or the office was
-  unreachable) comes back to the same lane, once it runs again, mostly with the other form of
-  the same slip (the QR instead of the short code, or the other way round).
+  unreachable) comes back to the same lane, once it runs again, mostly the latest of them and
+  mostly with the other form of the same slip (the QR instead of the short code, or the other
+  way round).
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from tests.proof.history.world import LANE_IDS, World
 lanes = st.sampled_from(LANE_IDS)
 picks = st.integers(0, 63)
 forms = st.sampled_from(["qr", "short"])
+mostly = st.sampled_from([True, True, False])
 
 
 def _lane_of(world: World, doc) -> str | None:
@@ -112,26 +116,37 @@ class Chains(RuleBasedStateMachine):
         text = issued.code if by == "qr" else issued.short_code
         actions.show(world, world.lanes[_lane_of(world, doc)], doc, by, text, pin=issued.pin)
 
-    @rule(pick=picks, by=forms)
-    def power_cut_release(self, pick, by):
+    # the sync worker runs every few seconds, and the lane's switch mostly shares its power
+    @rule(pick=picks, by=forms, network_too=st.sampled_from([True, True, False]), synced=mostly)
+    def power_cut_release(self, pick, by, network_too, synced):
         world = self.world
-        docs = [d for d in world.docs if d.codes and not d.told_released]
+        docs = [  # a release under way: a code the office would grant
+            d
+            for d in world.docs
+            if d.codes and not d.told_released and world.office.get_document(d.id)["state"] == "ready"
+        ]
         if not docs:
             return
         doc = docs[pick % len(docs)]
         lane = _lane_of(world, doc) or LANE_IDS[pick % len(LANE_IDS)]
         rig = world.lanes[lane]
+        if synced:
+            actions.sync(rig)  # its sync worker runs every few seconds: it may just have run
         if rig.alive:
             rig.killer.arm(0)  # counted as a kill when it strikes
         issued = doc.codes[-1]
         actions.show(world, rig, doc, by, issued.code if by == "qr" else issued.short_code, pin=issued.pin)
+        if network_too and not rig.alive and not rig.link.down:
+            rig.link.down = True
+            world.struck["partition"] += 1
 
     @rule(pick=picks, other_form=st.sampled_from([True, True, True, False]))
     def citizen_returns(self, pick, other_form):
         world = self.world
         if not world.interrupted:
             return
-        lane, doc, text = world.interrupted.pop(pick % len(world.interrupted))
+        at = -1 if pick % 3 else pick % len(world.interrupted)
+        lane, doc, text = world.interrupted.pop(at)
         issued = next((c for c in doc.codes if text in (c.code, c.short_code)), None)
         if issued is None:
             return

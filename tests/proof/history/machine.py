@@ -159,9 +159,6 @@ class History(Chains):
                 "stuck",
                 "late",
                 "clock",
-                "rogue_sniff",
-                "rogue_replay",
-                "rogue_offline",
             ]
         ),
         n=st.integers(0, 5),
@@ -171,12 +168,6 @@ class History(Chains):
         rig, world = self._rig(lane), self.world
         if fault in ("lose_answer", "slow_commit"):
             rig.shots.arm(fault)  # counted when it strikes
-        elif fault == "rogue_sniff":
-            world.rogue.armed = True  # counted (rogue_retry) when it strikes
-        elif fault == "rogue_replay":
-            world.rogue.replay(n * 11 + jump)
-        elif fault == "rogue_offline":
-            world.rogue.report_offline(n * 11 + jump)
         elif fault == "kill":
             # counted when it strikes; half of them right after the next pulse or print submit
             rig.killer.arm(0 if n % 2 else n // 2 + 1)
@@ -191,6 +182,18 @@ class History(Chains):
         else:
             world.clock.advance(jump)
             world.struck["clock_jump"] += 1
+
+    @rule(what=st.sampled_from(["sniff", "sniff", "replay", "offline"]), pick=picks)
+    def rogue(self, what, pick):
+        """The rogue lane key (rogue.py): listens for the next grant, replays a live claim, or
+        reports a bogus offline release."""
+        rogue = self.world.rogue
+        if what == "sniff":
+            rogue.armed = True  # counted (rogue_retry) when it strikes
+        elif what == "replay":
+            rogue.replay(pick)
+        else:
+            rogue.report_offline(pick)
 
     # -- the lanes' and the office's periodic work -------------------------------------------
     @rule(
