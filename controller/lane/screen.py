@@ -67,15 +67,10 @@ class BankPlacement:
     where_en: str = ""
 
     def describe(self, bank: str, door: int) -> dict:
-        """Where door N is, in both languages, for the lane screen."""
+        """Where door N is (row and column, the site's own words for the bank's place); the
+        sentence a driver reads is web/i18n's (``lane.where``)."""
         row, col = (door - 1) // self.columns + 1, (door - 1) % self.columns + 1
-        where_id = f"loker {bank}, baris {row} dari atas, kolom {col} dari kiri"
-        where_en = f"locker {bank}, row {row} from the top, column {col} from the left"
-        if self.where:
-            where_id += f", {self.where}"
-        if self.where_en:
-            where_en += f", {self.where_en}"
-        return {"row": row, "column": col, "where_id": where_id, "where_en": where_en}
+        return {"row": row, "column": col, "place_id": self.where, "place_en": self.where_en}
 
 
 def result_view(outcome: Outcome, placements: Mapping[str, BankPlacement]) -> LaneView:

@@ -48,7 +48,7 @@ def test_locker_path_pulses_the_right_door_and_sees_it_open(make_system):
     assert [door for door, _ms, _at in bank.pulses] == [3]
     door_open = [v for v in seen if v.state == "door_open"]
     assert door_open and door_open[0].detail["door"] == 3
-    assert "baris 1" in door_open[0].detail["where_id"]  # door 3 of 4 columns: first row
+    assert (door_open[0].detail["row"], door_open[0].detail["column"]) == (1, 3)  # door 3 of 4 columns
     wait_for(lambda: office.get_document(doc_id)["state"] == "released", what="released at the office")
 
 

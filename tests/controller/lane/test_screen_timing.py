@@ -15,6 +15,7 @@ from controller.lane.screen_timing import ScreenTiming, idle_view
 from hardware.scanner.interface import Scanner
 from hardware.scanner.sim import SimScanner
 from hardware.status import DeviceStatus
+from web.i18n.lane_screen import with_texts
 
 
 class Clock:
@@ -68,7 +69,11 @@ def test_the_screen_says_which_view_an_outcome_shows(outcome, reason, kind, stat
         assert view.reason == reason
     if state == LaneState.DOOR_OPEN:  # door 6 of a 4-column bank: second row, second column
         assert view.detail["door"] == 6 and (view.detail["row"], view.detail["column"]) == (2, 2)
-        assert view.detail["where_id"].endswith(", kiri")
+        assert view.detail["place_id"] == "kiri"
+        assert (
+            with_texts(view.to_dict())["detail"]["where_id"]
+            == "loker A, baris 2 dari atas, kolom 2 dari kiri, kiri"
+        )
 
 
 def test_the_releases_own_last_view_is_held_too():
