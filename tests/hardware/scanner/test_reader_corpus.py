@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from web.cli.bench.raw_decoders import all_readers
@@ -11,7 +12,9 @@ CORPUS = Path(__file__).resolve().parents[2] / "data" / "qr-corpus"
 
 
 def test_reader_reads_at_least_the_best_raw_decoder_in_every_category():
-    figures = bench_corpus([CORPUS], all_readers())
+    # the frame budget counts this process's CPU time: on a busy machine wall-clock time ran the
+    # budget out early and a read depended on the load (133 of 141 in a loaded CI run, 135 quiet)
+    figures = bench_corpus([CORPUS], all_readers(clock=time.process_time))
     assert {"ambil", "zxing-cpp", "pyzbar", "opencv"} <= set(figures)
     mine = figures["ambil"]
     categories = [c for c in mine if c != TOTAL]

@@ -62,6 +62,7 @@ def raw_decoders(*, slow: bool = True) -> dict[str, Decode]:
     return decoders
 
 
-def all_readers(*, slow: bool = True) -> dict[str, Decode]:
-    """ambil's reader (as the lane builds it) first, then the raw decoders."""
-    return {"ambil": build_decoder().decode, **raw_decoders(slow=slow)}
+def all_readers(*, slow: bool = True, clock=None) -> dict[str, Decode]:
+    """ambil's reader (as the lane builds it; ``clock`` for its frame budget, default the wall
+    clock) first, then the raw decoders."""
+    return {"ambil": build_decoder(clock=clock).decode, **raw_decoders(slow=slow)}
