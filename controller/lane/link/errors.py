@@ -6,10 +6,16 @@ from __future__ import annotations
 import httpx
 
 from controller.kernel.errors import ERROR_KEYS, AmbilError, CodeError, OfficeUnreachable
+from controller.kernel.office_tls import tls_problem
 
 
-def transport_error(exc: httpx.HTTPError) -> OfficeUnreachable:
-    """No answer at all: refused connection, timeout, broken TLS..."""
+def transport_error(exc: httpx.HTTPError, *, ca_file=None) -> OfficeUnreachable:
+    """No answer at all: refused connection, timeout, broken TLS. A TLS failure says what to do
+    ("office certificate not trusted (...): set lane.office_ca_file ..."); ``ca_file`` is the
+    lane's ``lane.office_ca_file``, named in the fix when it is set."""
+    problem = tls_problem(exc, ca_file=ca_file)
+    if problem is not None:
+        return OfficeUnreachable(str(problem))
     return OfficeUnreachable(f"{type(exc).__name__}: {exc}")
 
 
