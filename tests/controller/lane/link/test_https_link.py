@@ -14,6 +14,7 @@ import pytest
 from controller.config import ConfigError, parse_config
 from controller.kernel.errors import OfficeUnreachable
 from controller.kernel.office_tls import in_clear, office_trust
+from controller.lane.heartbeat import HeartbeatSender
 from controller.lane.link.http import HttpOfficeLink
 from controller.ops.doctor.run import FAIL, OK, WARN
 from controller.ops.doctor.system import office_findings
@@ -97,7 +98,7 @@ def test_with_the_ca_file_the_lane_heartbeats_claims_and_releases(office, tmp_pa
         assert [f.status for f in office_findings(config)] == [OK, OK]
 
 
-def test_without_the_ca_file_the_certificate_is_not_trusted(office, tmp_path):
+def test_without_the_ca_file_the_certificate_is_not_trusted(office, tmp_path, caplog):
     system, keys, ca = office
     with LiveServer(system, tls=ca.server(["127.0.0.1", "localhost"])) as server:
         link = HttpOfficeLink(server.url, keys["lane"])  # the system CAs: they never signed ours
@@ -105,6 +106,10 @@ def test_without_the_ca_file_the_certificate_is_not_trusted(office, tmp_path):
             link.heartbeat({"lane_id": "lane-1"})
         detail = str(raised.value)
         assert "office certificate not trusted" in detail and "set lane.office_ca_file" in detail, detail
+        # the lane's log says it too (the heartbeat's first failure), not just "OfficeUnreachable"
+        with caplog.at_level(logging.WARNING, logger="controller.lane.heartbeat"):
+            assert HeartbeatSender(lambda: {"lane_id": "lane-1"}, link.heartbeat, interval=1).beat() is False
+        assert any("set lane.office_ca_file" in r.getMessage() for r in caplog.records)
         found = office_findings(lane_config(tmp_path, server.url, keys["lane"]))
     assert [f.status for f in found] == [FAIL]
     assert "certificate not trusted" in found[0].message and "lane.office_ca_file" in found[0].fix
