@@ -105,6 +105,17 @@ def tls_problem(exc: BaseException, *, ca_file: Path | str | None = None) -> Tls
     )
 
 
+def plain_http_to_https(url: str, status: int, body: str) -> TlsProblem | None:
+    """An ``http://`` URL answered the way a TLS port answers plain HTTP (Caddy: "Client sent an
+    HTTP request to an HTTPS server", nginx: "The plain HTTP request was sent to HTTPS port")."""
+    if not url.startswith("http://") or status != 400 or "https" not in body[:2000].lower():
+        return None
+    return TlsProblem(
+        "the office's port serves https, the lane speaks plain http to it",
+        "use https:// in lane.office_url (and lane.office_ca_file for a private CA)",
+    )
+
+
 def _ssl_cause(exc: BaseException | None) -> ssl.SSLError | None:
     seen = set()
     while exc is not None and id(exc) not in seen:

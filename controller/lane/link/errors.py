@@ -6,7 +6,7 @@ from __future__ import annotations
 import httpx
 
 from controller.kernel.errors import ERROR_KEYS, AmbilError, CodeError, OfficeUnreachable
-from controller.kernel.office_tls import tls_problem
+from controller.kernel.office_tls import plain_http_to_https, tls_problem
 
 
 def transport_error(exc: httpx.HTTPError, *, ca_file=None) -> OfficeUnreachable:
@@ -39,4 +39,7 @@ def refusal(response: httpx.Response) -> AmbilError:
         return AmbilError(body.get("detail", ""), key=key)
     if response.status_code in (401, 403):
         return OfficeUnreachable(f"the office refused the lane's API key (HTTP {response.status_code})")
+    mismatch = plain_http_to_https(str(response.request.url), response.status_code, response.text)
+    if mismatch is not None:
+        return OfficeUnreachable(str(mismatch))
     return OfficeUnreachable(f"unexpected HTTP {response.status_code} from the office")

@@ -7,7 +7,13 @@ import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
-from controller.kernel.office_tls import CLEAR_TEXT_WARNING, in_clear, office_trust, tls_problem
+from controller.kernel.office_tls import (
+    CLEAR_TEXT_WARNING,
+    in_clear,
+    office_trust,
+    plain_http_to_https,
+    tls_problem,
+)
 from controller.ops.doctor.run import FAIL, OK, WARN, Finding
 from controller.ops.host import clock_synchronised
 
@@ -35,6 +41,9 @@ def office_findings(config, *, transport=None) -> list[Finding]:
             base_url=url, timeout=10, verify=office_trust(ca_file), transport=transport
         ) as http:
             health = http.get("/healthz")
+            mismatch = plain_http_to_https(url, health.status_code, health.text)
+            if mismatch is not None:
+                return [*findings, Finding(FAIL, "office tls", f"{url}: {mismatch.what}", mismatch.fix)]
             if health.status_code != 200:
                 return [
                     *findings,

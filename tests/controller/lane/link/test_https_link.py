@@ -204,3 +204,25 @@ def test_plain_http_to_another_machine_is_warned_at_start_and_by_the_doctor(tmp_
     with caplog.at_level(logging.WARNING, logger="controller.system"):
         build_office_link(loopback, None).close()
     assert not [r for r in caplog.records if "travels in clear" in r.getMessage()]
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "Client sent an HTTP request to an HTTPS server.\n",
+        "<h1>400 The plain HTTP request was sent to HTTPS port",
+    ],
+)
+def test_plain_http_to_a_proxys_https_port_says_use_https(answer, tmp_path):
+    # the 400 answers Caddy and nginx give plain HTTP on a TLS port (seen from both, verbatim)
+    def proxy(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(400, text=answer)
+
+    link = HttpOfficeLink("http://office.example:443", "amk_k", transport=httpx.MockTransport(proxy))
+    with pytest.raises(OfficeUnreachable) as raised:
+        link.heartbeat({"lane_id": "lane-1"})
+    assert "use https:// in lane.office_url" in str(raised.value), raised.value
+    config = lane_config(tmp_path, "http://office.example:443", "amk_k")
+    found = office_findings(config, transport=httpx.MockTransport(proxy))
+    assert [(f.status, f.name) for f in found] == [(WARN, "office tls"), (FAIL, "office tls")]
+    assert "serves https" in found[1].message and "https://" in found[1].fix
