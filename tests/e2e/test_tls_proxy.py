@@ -1,7 +1,8 @@
 """The office behind the reverse proxies README shows, for real: Caddy (``tls internal``, its own
 CA) and nginx (a certificate from a CA made in the test) in front of an office served over HTTP;
 a lane link with ``lane.office_ca_file`` heartbeats and claims through each, and ``ambil doctor``
-passes. The proxy configs are read from README's code blocks, so README cannot drift from them."""
+passes. The proxy configs are read from README's code blocks, so README cannot drift from them.
+And a proxy's ``X-Forwarded-For`` keeps a browser from passing for the Pi itself."""
 
 from __future__ import annotations
 
@@ -128,3 +129,14 @@ def test_the_office_behind_nginx(office, proxy_process, tmp_path):
     process = proxy_process([nginx, "-c", str(conf), "-p", str(tmp_path)])
     wait_for(lambda: listening(port, process), what="nginx serving https")
     lane_works_through(f"https://127.0.0.1:{port}", key, ca.pem, tmp_path)
+
+
+def test_behind_a_proxy_on_the_same_host_a_browser_is_not_the_pi_itself(tmp_path):
+    # README: a proxy on 127.0.0.1 must send X-Forwarded-For (Caddy does, the nginx block sets it);
+    # uvicorn takes the client's address from it, so lane.trust_loopback does not open the local
+    # lane routes to everyone the proxy lets in
+    system = build_system(parse_config({"state_dir": str(tmp_path / "all")}))
+    with LiveServer(system) as server, server.client() as pi:
+        assert pi.get("/api/v1/lane").status_code == 200  # the Pi itself (loopback, no proxy)
+        forwarded = pi.get("/api/v1/lane", headers={"X-Forwarded-For": "203.0.113.9"})
+        assert forwarded.status_code == 401
