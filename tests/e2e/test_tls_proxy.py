@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import shutil
 import socket
+import ssl
 import subprocess
 from pathlib import Path
 
@@ -16,6 +17,7 @@ import pytest
 
 from controller.config import parse_config
 from controller.kernel.errors import CodeError
+from controller.kernel.office_tls import office_trust
 from controller.ops.doctor.run import OK
 from controller.ops.doctor.system import office_findings
 from controller.system import build_office_link
@@ -69,6 +71,15 @@ def listening(port: int, process: subprocess.Popen) -> bool:
         return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
+def handshakes(port: int, host: str, ca_file: Path) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+            with office_trust(ca_file).wrap_socket(sock, server_hostname=host):
+                return True
+    except ssl.SSLError:
+        return False
+
+
 def lane_works_through(url: str, key: str, ca_file: Path, tmp_path: Path) -> None:
     config = parse_config(
         {
@@ -100,7 +111,10 @@ def test_the_office_behind_caddy_with_tls_internal(office, proxy_process, tmp_pa
     caddyfile.write_text(f"{{\n\tadmin off\n\tskip_install_trust\n\tstorage file_system {data}\n}}\n{site}")
     process = proxy_process([caddy, "run", "--config", str(caddyfile), "--adapter", "caddyfile"])
     root = data / "pki" / "authorities" / "local" / "root.crt"  # README: Caddy's root, to each lane
-    wait_for(lambda: root.is_file() and listening(port, process), what="Caddy serving https")
+    wait_for(lambda: root.is_file() and listening(port, process), what="Caddy listening")
+    # Caddy listens before its certificate for the site is issued (a handshake then ends in an
+    # "internal error" alert): wait until one handshake passes
+    wait_for(lambda: handshakes(port, "localhost", root), what="Caddy's certificate for localhost")
     lane_works_through(f"https://localhost:{port}", key, root, tmp_path)
 
 
