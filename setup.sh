@@ -16,11 +16,12 @@ export DEBIAN_FRONTEND=noninteractive
 SYSTEM_PACKAGES=(python3 python3-venv python3-dev gcc libcups2-dev cups cups-client cups-bsd printer-driver-cups-pdf
                  libzbar0 ghostscript poppler-utils fonts-dejavu-core curl)
 # what the tests run besides Python: Debian's Chromium for the browser suites (Playwright never
-# downloads one), shellcheck and systemd-analyze for systemd/, pdftoppm (poppler-utils) for slips
-TEST_PACKAGES=(chromium shellcheck systemd poppler-utils)
+# downloads one), shellcheck and systemd-analyze for systemd/, pdftoppm (poppler-utils) for slips,
+# Caddy and nginx for README's TLS proxy configs (tests/e2e/test_tls_proxy.py runs private ones)
+TEST_PACKAGES=(chromium shellcheck systemd poppler-utils caddy nginx)
 # every program a test needs; `./setup.sh test` refuses to start the suite when one is missing
 TEST_TOOLS=(/usr/sbin/cupsd /usr/sbin/lpadmin /usr/lib/cups/backend/cups-pdf chromium shellcheck
-            systemd-analyze pdftoppm gs)
+            systemd-analyze pdftoppm gs caddy /usr/sbin/nginx)
 PG_PACKAGES=(postgresql)
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*"; }

@@ -36,6 +36,7 @@ from controller.config_devices import (  # noqa: F401 - the device sections are 
     Strict,
 )
 from controller.kernel.clock import OFFLINE_GRACE_MAX_SECONDS
+from controller.kernel.office_tls import office_trust
 from controller.kernel.zone import DEFAULT_ZONE, load_zone
 from hardware.locker.interface import DOOR_LEFT_OPEN_SECONDS
 
@@ -124,6 +125,7 @@ class LaneConfig(Strict):
     name: str = "Lajur 1"
     office_url: str | None = Field(None, description="role=lane only: the office's base URL")
     api_key: str | None = Field(None, description="role=lane only: this lane's API key")
+    office_ca_file: Path | None = Field(None, description="PEM CA of an https office; unset = system CAs")
     dedupe_seconds: float = Field(3.0, gt=0, le=60)
     result_seconds: float = Field(8.0, gt=0, le=120)
     pulse_ms: int = Field(500, ge=50, le=5000)
@@ -150,6 +152,20 @@ class LaneConfig(Strict):
         le=OFFLINE_GRACE_MAX_SECONDS,
         description="offline releases only this long after the last sync",
     )
+
+    @field_validator("office_url")
+    @classmethod
+    def _http_or_https(cls, url):
+        if url is not None and not url.startswith(("http://", "https://")):
+            raise ValueError(f"must start with http:// or https://, got {url!r}")
+        return url
+
+    @field_validator("office_ca_file")
+    @classmethod
+    def _a_ca_bundle(cls, path):
+        if path is not None:
+            office_trust(path)  # ValueError -> "lane.office_ca_file: Value error, no such file: ..."
+        return path
 
     @field_validator("lockers")
     @classmethod

@@ -229,6 +229,9 @@ def build_office_link(config: Config, office, *, office_sync=None, fleet=None) -
         from controller.lane.link.in_process import InProcessOfficeLink
 
         return InProcessOfficeLink(office, config.lane.id, office_sync=office_sync, fleet=fleet)
+    from controller.kernel.office_tls import CLEAR_TEXT_WARNING, in_clear
     from controller.lane.link.http import HttpOfficeLink
 
-    return HttpOfficeLink(config.lane.office_url, config.lane.api_key)
+    if in_clear(config.lane.office_url):
+        log.warning(CLEAR_TEXT_WARNING)  # allowed (a closed LAN), but never silently
+    return HttpOfficeLink(config.lane.office_url, config.lane.api_key, ca_file=config.lane.office_ca_file)

@@ -3,6 +3,7 @@
 #
 #   sudo systemd/install-pi.sh --office-url https://office.mpp.example --lane-key amk_... \
 #        [--lane-id lane-1] [--lane-name "Lajur 1"] [--printer-queue lane-printer] [--camera] [--no-kiosk]
+#        [--office-ca office-ca.pem]   (an https office with a private CA: copied to /etc/ambil)
 #
 # Without --office-url / --lane-key it asks. It: installs the system packages, creates the users
 # ambil (service) and ambil-kiosk (screen), copies this checkout to /opt/ambil and runs
@@ -15,6 +16,7 @@ PREFIX=/opt/ambil
 CONF_DIR=/etc/ambil
 CONF="$CONF_DIR/ambil.toml"
 OFFICE_URL=""
+OFFICE_CA=""
 LANE_KEY=""
 LANE_ID="lane-1"
 LANE_NAME="Lajur 1"
@@ -27,6 +29,7 @@ usage() { sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
 while [ $# -gt 0 ]; do
   case "$1" in
     --office-url) OFFICE_URL="$2"; shift 2 ;;
+    --office-ca) OFFICE_CA="$2"; shift 2 ;;
     --lane-key) LANE_KEY="$2"; shift 2 ;;
     --lane-id) LANE_ID="$2"; shift 2 ;;
     --lane-name) LANE_NAME="$2"; shift 2 ;;
@@ -91,7 +94,12 @@ else
   if [ -z "$OFFICE_URL" ]; then read -r -p "office URL (e.g. https://office.mpp.example): " OFFICE_URL; fi
   if [ -z "$LANE_KEY" ]; then read -r -s -p "lane API key (ambil apikey create --role lane --lane $LANE_ID): " LANE_KEY; echo; fi
   if [ -z "$OFFICE_URL" ] || [ -z "$LANE_KEY" ]; then echo "an office URL and a lane key are needed" >&2; exit 2; fi
-  scanner=sim; printer=sim; queue_line=""
+  scanner=sim; printer=sim; queue_line=""; ca_line=""
+  if [ -n "$OFFICE_CA" ]; then
+    # the CA certificate is public; the lane (user ambil) reads it at every start
+    install -m 0644 -o root -g root "$OFFICE_CA" "$CONF_DIR/office-ca.pem"
+    ca_line="office_ca_file = \"$CONF_DIR/office-ca.pem\""
+  fi
   if [ "$CAMERA" = 1 ]; then scanner=camera; fi
   if [ -n "$PRINTER_QUEUE" ]; then printer=cups; queue_line="queue = \"$PRINTER_QUEUE\""; fi
   escape() { printf '%s' "$1" | sed -e 's/[\\"]/\\&/g' -e 's/[&|]/\\&/g'; }
@@ -99,6 +107,7 @@ else
   sed -e "s|@LANE_ID@|$(escape "$LANE_ID")|" -e "s|@LANE_NAME@|$(escape "$LANE_NAME")|" \
       -e "s|@OFFICE_URL@|$(escape "$OFFICE_URL")|" -e "s|@API_KEY@|$(escape "$LANE_KEY")|" \
       -e "s|@SCANNER@|$scanner|" -e "s|@PRINTER@|$printer|" -e "s|@PRINTER_QUEUE@|$queue_line|" \
+      -e "s|@OFFICE_CA@|$ca_line|" \
       "$PREFIX/systemd/ambil-lane.template.toml" > "$tmp"
   install -m 0640 -o root -g ambil "$tmp" "$CONF"
   rm -f "$tmp"

@@ -16,6 +16,8 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from controller.kernel.errors import OfficeUnreachable
+
 if TYPE_CHECKING:
     from controller.lane.lane import Lane
 
@@ -95,8 +97,9 @@ class HeartbeatSender:
         try:
             self.send(self.build())
         except Exception as exc:  # noqa: BLE001 - any failure: try again next time
-            if self.failures == 0:
-                log.warning("heartbeat not delivered: %s", type(exc).__name__)
+            if self.failures == 0:  # the link's detail says what to fix (TLS: which certificate)
+                why = exc.detail if isinstance(exc, OfficeUnreachable) else type(exc).__name__
+                log.warning("heartbeat not delivered: %s", why)
             self.failures += 1
             return False
         if self.failures:

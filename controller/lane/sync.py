@@ -76,7 +76,7 @@ class SyncWorker:
             self.link.acknowledge(snapshot_time=office_time, grace_seconds=self.store.grace_seconds)
         except (OfficeUnreachable, AmbilError) as exc:
             if self.failures == 0:
-                log.warning("sync failed: %s", exc.key)
+                log.warning("sync failed: %s (%s)", exc.key, exc.detail)
             self.failures += 1
             self.last_error = exc.key
             return False

@@ -17,12 +17,15 @@ __all__ = ["LiveServer", "wait_for"]  # wait_for: tests/rigs/wait.py, kept here 
 class LiveServer:
     """``with LiveServer(system) as server:`` serves ``system`` at ``server.url`` until the block ends.
 
-    The app's lifespan starts and stops the System, exactly as ``ambil serve`` does.
+    The app's lifespan starts and stops the System, exactly as ``ambil serve`` does. With ``tls``
+    (a ``tests.rigs.tls.ServerCert``) it serves https, at ``https://{host}:port``.
     """
 
-    def __init__(self, system, *, port: int = 0):
+    def __init__(self, system, *, port: int = 0, tls=None, host: str = "127.0.0.1"):
         self.system = system
         self.port = port
+        self.tls = tls
+        self.host = host
         self.url = ""
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
@@ -33,9 +36,12 @@ class LiveServer:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind(("127.0.0.1", self.port))
         self.port = sock.getsockname()[1]
-        self.url = f"http://127.0.0.1:{self.port}"
+        scheme = "https" if self.tls is not None else "http"
+        self.url = f"{scheme}://{self.host}:{self.port}"
+        ssl = {} if self.tls is None else {"ssl_certfile": self.tls.certfile, "ssl_keyfile": self.tls.keyfile}
         config = uvicorn.Config(
             create_app(self.system),
+            **ssl,
             log_config=None,
             access_log=False,
             timeout_graceful_shutdown=2,
@@ -59,6 +65,7 @@ class LiveServer:
         if self._thread is not None:
             self._thread.join(timeout=20)
 
-    def client(self, key: str | None = None) -> httpx.Client:
+    def client(self, key: str | None = None, *, verify=True) -> httpx.Client:
+        """``verify``: httpx's (an ``ssl.SSLContext`` trusting the test CA for a TLS server)."""
         headers = {"Authorization": f"Bearer {key}"} if key else {}
-        return httpx.Client(base_url=self.url, headers=headers, timeout=30)
+        return httpx.Client(base_url=self.url, headers=headers, timeout=30, verify=verify)

@@ -6,10 +6,16 @@ from __future__ import annotations
 import httpx
 
 from controller.kernel.errors import ERROR_KEYS, AmbilError, CodeError, OfficeUnreachable
+from controller.kernel.office_tls import plain_http_to_https, tls_problem
 
 
-def transport_error(exc: httpx.HTTPError) -> OfficeUnreachable:
-    """No answer at all: refused connection, timeout, broken TLS..."""
+def transport_error(exc: httpx.HTTPError, *, ca_file=None) -> OfficeUnreachable:
+    """No answer at all: refused connection, timeout, broken TLS. A TLS failure says what to do
+    ("office certificate not trusted (...): set lane.office_ca_file ..."); ``ca_file`` is the
+    lane's ``lane.office_ca_file``, named in the fix when it is set."""
+    problem = tls_problem(exc, ca_file=ca_file)
+    if problem is not None:
+        return OfficeUnreachable(str(problem))
     return OfficeUnreachable(f"{type(exc).__name__}: {exc}")
 
 
@@ -33,4 +39,7 @@ def refusal(response: httpx.Response) -> AmbilError:
         return AmbilError(body.get("detail", ""), key=key)
     if response.status_code in (401, 403):
         return OfficeUnreachable(f"the office refused the lane's API key (HTTP {response.status_code})")
+    mismatch = plain_http_to_https(str(response.request.url), response.status_code, response.text)
+    if mismatch is not None:
+        return OfficeUnreachable(str(mismatch))
     return OfficeUnreachable(f"unexpected HTTP {response.status_code} from the office")

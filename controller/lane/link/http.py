@@ -3,24 +3,37 @@ office takes the lane id from the key, never from the request)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import httpx
 
+from controller.kernel.office_tls import office_trust
 from controller.lane.link.errors import refusal, transport_error
 from controller.lane.link.port import Grant, OfficeLink
 
 
 class HttpOfficeLink(OfficeLink):
     """``timeout`` bounds a claim-path call (a driver waits on it), ``sync_timeout`` a sync call
-    (a snapshot can be large); ``transport`` is httpx's (tests)."""
+    (a snapshot can be large); ``transport`` is httpx's (tests). An https office is verified with
+    the system CAs, or only with ``ca_file`` (``lane.office_ca_file``) when set."""
 
     def __init__(
-        self, base_url: str, api_key: str, *, timeout: float = 5.0, sync_timeout: float = 10.0, transport=None
+        self,
+        base_url: str,
+        api_key: str,
+        *,
+        timeout: float = 5.0,
+        sync_timeout: float = 10.0,
+        ca_file: Path | None = None,
+        transport=None,
     ):
         self._sync_timeout = sync_timeout
+        self._ca_file = ca_file
         self._http = httpx.Client(
             base_url=base_url.rstrip("/"),
             headers={"Authorization": f"Bearer {api_key}"},
             timeout=timeout,
+            verify=office_trust(ca_file),
             transport=transport,
         )
 
@@ -31,7 +44,7 @@ class HttpOfficeLink(OfficeLink):
         try:
             response = self._http.request(method, url, **kwargs)
         except httpx.HTTPError as exc:
-            raise transport_error(exc) from exc
+            raise transport_error(exc, ca_file=self._ca_file) from exc
         if response.status_code >= 400:
             raise refusal(response)
         return response

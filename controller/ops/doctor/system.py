@@ -7,6 +7,13 @@ import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
+from controller.kernel.office_tls import (
+    CLEAR_TEXT_WARNING,
+    in_clear,
+    office_trust,
+    plain_http_to_https,
+    tls_problem,
+)
 from controller.ops.doctor.run import FAIL, OK, WARN, Finding
 from controller.ops.host import clock_synchronised
 
@@ -16,23 +23,36 @@ CLOCK_SLACK_S = 120.0  # file times a little ahead of the clock are normal (copi
 
 # -- office -------------------------------------------------------------------------------------
 def office_findings(config, *, transport=None) -> list[Finding]:
-    """Role lane: the office answers /healthz and accepts this lane's key."""
+    """Role lane: the office answers /healthz and accepts this lane's key, over the TLS the lane
+    uses (``controller.kernel.office_tls``: the same trust, the same names for a failure)."""
     if config.role != "lane":
         return []
     import httpx
 
     url = config.lane.office_url.rstrip("/")
+    ca_file = config.lane.office_ca_file
+    findings = []
+    if in_clear(url):
+        findings.append(
+            Finding(WARN, "office tls", f"{url} is plain http to another machine", CLEAR_TEXT_WARNING)
+        )
     try:
-        with httpx.Client(base_url=url, timeout=10, transport=transport) as http:
+        with httpx.Client(
+            base_url=url, timeout=10, verify=office_trust(ca_file), transport=transport
+        ) as http:
             health = http.get("/healthz")
+            mismatch = plain_http_to_https(url, health.status_code, health.text)
+            if mismatch is not None:
+                return [*findings, Finding(FAIL, "office tls", f"{url}: {mismatch.what}", mismatch.fix)]
             if health.status_code != 200:
                 return [
+                    *findings,
                     Finding(
                         FAIL,
                         "office",
                         f"{url}/healthz answered HTTP {health.status_code}",
                         "check the office service (`systemctl status ambil-office` there)",
-                    )
+                    ),
                 ]
             # an authenticated call that changes nothing: a claim that does not exist
             probe = http.get(
@@ -40,16 +60,21 @@ def office_findings(config, *, transport=None) -> list[Finding]:
                 headers={"Authorization": f"Bearer {config.lane.api_key}"},
             )
     except httpx.HTTPError as exc:
+        problem = tls_problem(exc, ca_file=ca_file)
+        if problem is not None:
+            return [*findings, Finding(FAIL, "office tls", f"{url}: {problem.what}", problem.fix)]
         return [
+            *findings,
             Finding(
                 FAIL,
                 "office",
                 f"{url} not reachable: {type(exc).__name__}: {exc}",
                 "check the network and lane.office_url (`curl -v URL/healthz` from the Pi)",
-            )
+            ),
         ]
     if probe.status_code in (401, 403):
         return [
+            *findings,
             Finding(OK, "office", f"{url} answers"),
             Finding(
                 FAIL,
@@ -61,14 +86,18 @@ def office_findings(config, *, transport=None) -> list[Finding]:
         ]
     if probe.status_code >= 500:
         return [
+            *findings,
             Finding(
                 WARN,
                 "office",
                 f"{url} answers, but the key check gave HTTP {probe.status_code}",
                 "look at the office's log (`journalctl -u ambil-office`)",
-            )
+            ),
         ]
-    return [Finding(OK, "office", f"{url} answers and accepts the lane key")]
+    if url.startswith("https://"):
+        trust = f"the CA in {ca_file}" if ca_file else "the system CAs"
+        findings.append(Finding(OK, "office tls", f"certificate verified with {trust}"))
+    return [*findings, Finding(OK, "office", f"{url} answers and accepts the lane key")]
 
 
 # -- clock --------------------------------------------------------------------------------------
