@@ -87,6 +87,27 @@ def test_password_change_and_language(site):
         assert login(web, "siti", "sandi-baru-1234").status_code == 303
 
 
+def _page_lang(html: str) -> str:
+    return html.split('<html lang="', 1)[1].split('"', 1)[0]
+
+
+def test_english_chosen_once_sticks_for_the_next_pages_and_the_next_login(site):
+    with browser(site.url) as web:
+        login(web, "siti", PASSWORD)
+        assert _page_lang(web.get("/staff/documents").text) == "id"
+        chosen = web.get("/staff/documents?lang=en")
+        assert _page_lang(chosen.text) == "en" and "Log out" in chosen.text
+        for page in ("/staff/documents", "/staff/lockers", "/account"):
+            shown = web.get(page)
+            assert shown.status_code == 200 and _page_lang(shown.text) == "en", page
+        post_form(web, "/account", "/logout")
+    with browser(site.url) as web:  # a new browser: only the account remembers
+        login(web, "siti", PASSWORD)
+        assert _page_lang(web.get("/staff/documents").text) == "en"
+        web.get("/account?lang=id")  # and back again
+        assert _page_lang(web.get("/account").text) == "id"
+
+
 def test_forms_without_a_valid_csrf_token_are_refused(site):
     with browser(site.url) as web:
         web.get("/login")
