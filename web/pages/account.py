@@ -10,7 +10,7 @@ from web.auth import PEOPLE, SESSION_COOKIE, Principal, require_page, session_pr
 from web.csrf import verify_csrf
 from web.deps import AccountsDep, SystemDep
 from web.errors import http_status
-from web.i18n import LANG_COOKIE, request_lang, t
+from web.i18n import LANG_COOKIE, error_text, request_lang, t
 from web.pages.render import render
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
@@ -56,7 +56,7 @@ def login(
         return render(
             request,
             "login.html",
-            {"error": t(lang, f"error.{exc.key}"), "next": _safe_next(next), "username": username},
+            {"error": error_text(lang, exc), "next": _safe_next(next), "username": username},
             status=http_status(exc),
         )
     target = _safe_next(next) or HOME.get(user.role, "/account")
@@ -113,7 +113,7 @@ def change_password(
         return render(
             request,
             "account.html",
-            {"error": t(lang, f"error.{exc.key}")},
+            {"error": error_text(lang, exc)},
             status=http_status(exc),
             who=who,
         )

@@ -17,7 +17,7 @@ from web.auth import Principal, require_page
 from web.csrf import verify_csrf
 from web.deps import AccountsDep, KindsDep, SystemDep
 from web.errors import http_status
-from web.i18n import request_lang, t
+from web.i18n import error_text, request_lang
 from web.pages import admin_keys, admin_lanes
 from web.pages.render import render
 
@@ -30,7 +30,7 @@ router.include_router(admin_keys.router)
 
 
 def form_error(request: Request, who: Principal, exc: AmbilError) -> str:
-    return t(request_lang(request, who.language), f"error.{exc.key}")
+    return error_text(request_lang(request, who.language), exc)
 
 
 @router.get("/admin")
