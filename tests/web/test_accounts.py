@@ -7,6 +7,7 @@ import sys
 
 import pytest
 
+from controller.office import audit
 from tests.rigs.server import LiveServer
 from tests.web.helpers import browser, csrf_from, login, post_form
 
@@ -40,6 +41,50 @@ def test_wrong_password_then_lockout_after_five(site):
         assert response.status_code == 423
         response = login(web, "siti", PASSWORD)  # the right password is refused while locked
         assert response.status_code == 423 and "dikunci" in response.text
+
+
+def test_the_lockout_says_how_long_and_an_admin_sees_and_lifts_it(site):
+    system = site.system
+    system.accounts.create_user("adm", PASSWORD, "admin")
+    siti = next(u for u in system.accounts.list_users() if u.username == "siti")
+    with browser(site.url) as web:
+        for _ in range(4):
+            login(web, "siti", "wrong-password!")
+        locked = login(web, "siti", "wrong-password!")
+        assert locked.status_code == 423 and "Coba lagi dalam 15 menit" in locked.text
+        again = login(web, "siti", PASSWORD)
+        assert again.status_code == 423 and "15 menit" in again.text
+        english = web.post(
+            "/login",
+            data={
+                "username": "siti",
+                "password": PASSWORD,
+                "csrf_token": csrf_from(web.get("/login?lang=en").text),
+            },
+        )
+        assert english.status_code == 423 and "Try again in 15 min" in english.text
+    with browser(site.url) as admin:
+        login(admin, "adm", PASSWORD)
+        users = admin.get("/admin/users")
+        assert f'id="user-{siti.id}-locked"' in users.text and "15 menit lagi" in users.text
+        assert "1 akun terkunci" in users.text
+        lifted = post_form(admin, "/admin/users", f"/admin/users/{siti.id}", {"action": "unlock"})
+        assert (
+            lifted.status_code == 303 and lifted.headers["location"] == "/admin/users?ok=admin.user_unlocked"
+        )
+        after = admin.get("/admin/users")
+        assert f'id="user-{siti.id}-locked"' not in after.text and 'id="users-locked"' not in after.text
+    with system.engine.connect() as conn:
+        records = audit.history(conn, f"user:{siti.id}")
+    unlocked = [r for r in records if r["action"] == "user.unlocked"]
+    adm = next(u for u in system.accounts.list_users() if u.username == "adm")
+    assert (
+        len(unlocked) == 1
+        and unlocked[0]["actor"] == f"user:{adm.id}"
+        and unlocked[0]["detail"]["locked_until"]
+    )
+    with browser(site.url) as web:
+        assert login(web, "siti", PASSWORD).status_code == 303  # in again before the 15 minutes
 
 
 def test_pages_need_a_login_and_come_back_after_it(site):
