@@ -153,6 +153,18 @@ def test_english_chosen_once_sticks_for_the_next_pages_and_the_next_login(site):
         assert _page_lang(web.get("/account").text) == "id"
 
 
+def test_english_chosen_on_the_login_page_is_the_users_from_that_login_on(site):
+    with browser(site.url) as web:
+        form = web.get("/login?lang=en").text
+        assert _page_lang(form) == "en" and 'name="lang" value="en"' in form
+        data = {"username": "siti", "password": PASSWORD, "lang": "en", "csrf_token": csrf_from(form)}
+        assert web.post("/login", data=data).status_code == 303
+        assert _page_lang(web.get("/staff/documents").text) == "en"
+    with browser(site.url) as web:  # another browser, no cookie: the account says English
+        login(web, "siti", PASSWORD)
+        assert _page_lang(web.get("/account").text) == "en"
+
+
 def test_forms_without_a_valid_csrf_token_are_refused(site):
     with browser(site.url) as web:
         web.get("/login")
