@@ -33,6 +33,7 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from controller.kernel.errors import AmbilError, AuthError
+from controller.office.pdfcheck import megabytes
 from web.auth import loopback_trusted, principal
 
 log = logging.getLogger(__name__)
@@ -101,6 +102,7 @@ class Gate:
         self._receive = receive
         self.length = length
         self.limit: int | None = None
+        self.named_mb: float = 0  # the limit the refusal's text names
         self.received = 0
         self.refusal: AmbilError | None = None
 
@@ -113,7 +115,7 @@ class Gate:
         if message["type"] == "http.request":
             self.received += len(message.get("body", b""))
             if self.received > self.limit:
-                self.refusal = _too_large(self.limit)
+                self.refusal = _too_large(self.limit, self.named_mb)
                 raise _Refused
         return message
 
@@ -122,10 +124,13 @@ class Gate:
         family = RouteFamily.of(scope.get("route"))
         config = scope["app"].state.system.config
         self.limit = config.upload_body_limit if family.takes_file else config.body_limit
+        # a person sending a file acts on the file's limit, not on the framing allowance above it
+        named = config.office.max_upload_mb * 2**20 if family.takes_file else self.limit
+        self.named_mb = megabytes(int(named))
         if scope["path"].startswith("/api/") and not await _identified(Request(scope), family):
             return AuthError("send Authorization: Bearer <API key>, or log in", key="auth.missing")
         if self.length is not None and self.length > self.limit:
-            return _too_large(self.limit)
+            return _too_large(self.limit, self.named_mb)
         return None
 
 
@@ -150,8 +155,9 @@ async def _nothing() -> Message:
     return {"type": "http.disconnect"}
 
 
-def _too_large(limit: int) -> AmbilError:
-    return AmbilError(f"request body over {limit / 2**20:g} MB on this route", key="request.too_large")
+def _too_large(limit: int, named_mb: float) -> AmbilError:
+    detail = f"request body over {limit / 2**20:g} MB on this route"
+    return AmbilError(detail, key="request.too_large", limit_mb=named_mb)
 
 
 def _content_length(headers: Headers) -> int | None:

@@ -15,7 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from controller.kernel.errors import AmbilError
 from web.auth import LoginRequired
-from web.i18n import both
+from web.i18n import error_text
 
 log = logging.getLogger(__name__)
 
@@ -94,8 +94,7 @@ def http_status(exc: AmbilError) -> int:
 
 def error_body(exc: AmbilError) -> dict:
     """The JSON body of an error answer: its key, its text in both languages, detail and params."""
-    text_id, text_en = both(f"error.{exc.key}")
-    body = {"error": exc.key, "message": text_id, "message_en": text_en}
+    body = {"error": exc.key, "message": error_text("id", exc), "message_en": error_text("en", exc)}
     if exc.detail:
         body["detail"] = exc.detail
     if exc.params:
@@ -116,7 +115,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(AmbilError)
     async def ambil_error(request: Request, exc: AmbilError):
-        return _answer(request, exc.key, http_status(exc), detail=exc.detail, body=error_body(exc))
+        return _answer(request, exc, http_status(exc), body=error_body(exc))
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError):
@@ -126,37 +125,36 @@ def install_error_handlers(app: FastAPI) -> None:
             problems.append(f"{where}: {err.get('msg')}")
         detail = "; ".join(problems)
         body = {**_texts("request.invalid"), "detail": detail, "problems": problems}
-        return _answer(request, "request.invalid", 422, detail=detail, body=body)
+        return _answer(request, AmbilError(detail, key="request.invalid"), 422, body=body)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException):
         key = HTTP_KEYS.get(exc.status_code, "http.error")
         detail = "" if exc.detail in (None, "Not Found", "Method Not Allowed") else str(exc.detail)
         body = {**_texts(key), **({"detail": detail} if detail else {})}
-        return _answer(request, key, exc.status_code, detail=detail, body=body, headers=exc.headers)
+        return _answer(request, AmbilError(detail, key=key), exc.status_code, body=body, headers=exc.headers)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception):
         log.exception("unexpected error on %s %s", request.method, _route(request))
-        return _answer(request, "server.error", 500, body=_texts("server.error"))
+        return _answer(request, AmbilError(key="server.error"), 500, body=_texts("server.error"))
 
 
 def _texts(key: str) -> dict:
-    text_id, text_en = both(f"error.{key}")
-    return {"error": key, "message": text_id, "message_en": text_en}
+    return error_body(AmbilError(key=key))
 
 
-def _answer(request: Request, key: str, status: int, *, body: dict, detail: str = "", headers=None):
+def _answer(request: Request, exc: AmbilError, status: int, *, body: dict, headers=None):
     """An error as a page for a browser's page (every error a person can reach reads as a page,
     in their language), as JSON for the API, health and event streams."""
     if not is_page(request):
         return JSONResponse(body, status_code=status, headers=headers)
-    from web.i18n import request_lang, t
+    from web.i18n import request_lang
     from web.pages.render import render
 
     lang = request_lang(request)
     response = render(
-        request, "error.html", {"message": t(lang, f"error.{key}"), "detail": detail}, status=status
+        request, "error.html", {"message": error_text(lang, exc), "detail": exc.detail}, status=status
     )
     for name, value in (headers or {}).items():
         response.headers[name] = value

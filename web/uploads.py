@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import Request, UploadFile
 
 from controller.kernel.errors import UploadError
+from controller.office.pdfcheck import megabytes
 from web.deps import system_of
 
 
@@ -23,5 +24,7 @@ async def read_upload(file: UploadFile | None, request: Request) -> bytes | None
     limit = upload_limit(request)
     data = await file.read(limit + 1)
     if len(data) > limit:
-        raise UploadError(f"more than {limit / 2**20:.0f} MB", key="upload.too_large")
+        raise UploadError(
+            f"more than {megabytes(limit)} MB", key="upload.too_large", limit_mb=megabytes(limit)
+        )
     return data

@@ -147,6 +147,28 @@ class Accounts(AccountSessions):
                 )
         return self.get_user(user_id)
 
+    def unlock_user(self, user_id: int, *, actor: str) -> User:
+        """Lift a lockout before it ends (an admin who knows the person), audited."""
+        now = self.clock()
+        with self.engine.begin() as conn:
+            row = conn.execute(select(users).where(users.c.id == user_id)).first()
+            if row is None:
+                raise AmbilError(f"user {user_id}", key="user.not_found")
+            conn.execute(
+                update(users)
+                .where(users.c.id == user_id)
+                .values(failed_logins=0, locked_until=None, updated_at=now)
+            )
+            audit.append(
+                conn,
+                at=now,
+                actor=actor,
+                action="user.unlocked",
+                subject=f"user:{user_id}",
+                detail={"locked_until": row.locked_until, "failed_logins": row.failed_logins},
+            )
+        return self.get_user(user_id)
+
     def set_password(
         self,
         user_id: int,

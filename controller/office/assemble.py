@@ -119,7 +119,8 @@ def build_office(
         lane = config.lane
         office.ensure_lane(lane.id, lane.name, site=lane.site)
         for bank in lane.lockers:
-            office.ensure_locker_bank(bank.id, lane.id, bank.doors)
+            # the columns too, as a lane's announcement gives them: the staff grid draws the bank as built
+            office.ensure_locker_bank(bank.id, lane.id, bank.doors, columns=bank.columns)
     return office, engine
 
 

@@ -62,6 +62,7 @@ class BankView:
     id: str
     lane_id: str
     doors: list[DoorView]
+    columns: int | None = None  # doors per row as built (door 1 top left), None until a lane said
 
     def count(self, state: str) -> int:
         return sum(1 for d in self.doors if d.state == state)
@@ -168,7 +169,7 @@ class Lockers(LockerAdmin, LockerRetrieval):
                     since=shown.updated_at if shown is not None else None,
                 )
             )
-        return BankView(id=bank.id, lane_id=bank.lane_id, doors=views)
+        return BankView(id=bank.id, lane_id=bank.lane_id, doors=views, columns=bank.columns)
 
     def suggest_door(self, size: str | None, lane_id: str | None = None) -> tuple[str, int] | None:
         """A usable, in-order door of ``size`` (or the next size up), or None when none is free.
@@ -178,12 +179,7 @@ class Lockers(LockerAdmin, LockerRetrieval):
         """
         if size is not None and size not in DOOR_SIZES:
             raise DocumentError(f"size must be one of {', '.join(DOOR_SIZES)}", key="document.invalid")
-        candidates = [
-            door
-            for bank in self.banks(lane_id=lane_id)
-            for door in bank.doors
-            if door.state in USABLE_STATES and _fits(door.size, size)
-        ]
+        candidates = self.usable_doors(size, lane_id)  # the one rule of what staff may load
         if not candidates:
             return None
         best = min(

@@ -93,11 +93,17 @@ class Office(OfficeClaims, OfficeDocuments):
             elif values:
                 conn.execute(update(lanes).where(lanes.c.id == lane_id).values(**values))
 
-    def ensure_locker_bank(self, bank_id: str, lane_id: str, doors: int) -> None:
-        """Create the locker bank if missing, or update its lane and door count: the admin page's
-        path (``locker_admin.save_bank``) with its checks, as the system."""
+    def ensure_locker_bank(
+        self, bank_id: str, lane_id: str, doors: int, *, columns: int | None = None
+    ) -> None:
+        """Create the locker bank if missing, or update its lane and door count (and ``columns``,
+        how it is built, if given): the admin page's path (``locker_admin.save_bank``) with its
+        checks, as the system."""
+        layout = {"columns": columns} if columns is not None else None
         with self.engine.begin() as conn:
-            locker_admin.save_bank(conn, bank_id, lane_id, doors, actor="system", now=self.clock())
+            locker_admin.save_bank(
+                conn, bank_id, lane_id, doors, actor="system", now=self.clock(), layout=layout
+            )
 
     # -- audit and API keys -----------------------------------------------------------------
 

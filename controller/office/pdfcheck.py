@@ -12,9 +12,10 @@ log = logging.getLogger(__name__)
 _HEADER_WINDOW = 1024  # the PDF spec lets %PDF- appear within the first 1024 bytes
 
 
-def _mb(size: int) -> str:
-    value = size / 2**20
-    return f"{value:.0f} MB" if value == int(value) else f"{value:.1f} MB"
+def megabytes(size: int) -> int | float:
+    """``size`` bytes in MB as a person reads it: 10, not 10.0; two decimals at most."""
+    value = round(size / 2**20, 2)
+    return int(value) if value == int(value) else value
 
 
 def check_pdf(data: bytes, *, max_bytes: int, max_pages: int) -> int:
@@ -27,7 +28,11 @@ def check_pdf(data: bytes, *, max_bytes: int, max_pages: int) -> int:
     if not data:
         raise UploadError("0 bytes", key="upload.empty")
     if len(data) > max_bytes:
-        raise UploadError(f"{_mb(len(data))} > {_mb(max_bytes)} limit", key="upload.too_large")
+        raise UploadError(
+            f"{megabytes(len(data))} MB > {megabytes(max_bytes)} MB limit",
+            key="upload.too_large",
+            limit_mb=megabytes(max_bytes),  # the text names the limit
+        )
     if b"%PDF-" not in data[:_HEADER_WINDOW]:
         raise UploadError("no %PDF- header", key="upload.not_pdf")
     # imported here: pypdf costs 15 MB of memory, and a lane process imports this module but

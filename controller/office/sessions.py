@@ -6,6 +6,7 @@ and ends at logout, at expiry, or when the user is disabled. ``Accounts`` inheri
 
 from __future__ import annotations
 
+import math
 import secrets
 from dataclasses import dataclass
 
@@ -25,10 +26,22 @@ class User:
     role: str
     language: str
     active: bool
+    locked_until: float | None = None  # after too many wrong passwords; see lock_minutes_left
 
     @classmethod
     def from_row(cls, row) -> User:
-        return cls(row.id, row.username, row.display_name, row.role, row.language, bool(row.active))
+        return cls(
+            row.id, row.username, row.display_name, row.role, row.language, bool(row.active), row.locked_until
+        )
+
+
+def lock_minutes_left(locked_until: float | None, now: float) -> int:
+    """Whole minutes, rounded up, until a lockout ends; 0 when the account is not locked.
+
+    The one count the login refusal and the admin's user list both show."""
+    if locked_until is None or locked_until <= now:
+        return 0
+    return max(1, math.ceil((locked_until - now) / 60))
 
 
 class AccountSessions:
@@ -65,7 +78,11 @@ class AccountSessions:
                     subject=f"user:{row.id}",
                     detail={"reason": "locked"},
                 )
-                error = AuthError(f"locked until {row.locked_until:.0f}", key="auth.locked")
+                error = AuthError(
+                    f"locked until {row.locked_until:.0f}",
+                    key="auth.locked",
+                    minutes=lock_minutes_left(row.locked_until, now),
+                )
             elif not verify_password(row.password_hash, password):
                 failures = row.failed_logins + 1
                 locked = now + self.lockout_seconds if failures >= self.max_failures else None
@@ -82,8 +99,12 @@ class AccountSessions:
                     subject=f"user:{row.id}",
                     detail={"failures": failures, "locked": bool(locked)},
                 )
-                key = "auth.locked" if locked else "auth.bad_login"
-                error = AuthError("too many failures" if locked else "wrong username or password", key=key)
+                if locked:
+                    error = AuthError(
+                        "too many failures", key="auth.locked", minutes=lock_minutes_left(locked, now)
+                    )
+                else:
+                    error = AuthError("wrong username or password", key="auth.bad_login")
             else:
                 values = {"failed_logins": 0, "locked_until": None, "updated_at": now}
                 if HASHER.check_needs_rehash(row.password_hash):

@@ -7,6 +7,7 @@ import sys
 
 import pytest
 
+from controller.office import audit
 from tests.rigs.server import LiveServer
 from tests.web.helpers import browser, csrf_from, login, post_form
 
@@ -40,6 +41,50 @@ def test_wrong_password_then_lockout_after_five(site):
         assert response.status_code == 423
         response = login(web, "siti", PASSWORD)  # the right password is refused while locked
         assert response.status_code == 423 and "dikunci" in response.text
+
+
+def test_the_lockout_says_how_long_and_an_admin_sees_and_lifts_it(site):
+    system = site.system
+    system.accounts.create_user("adm", PASSWORD, "admin")
+    siti = next(u for u in system.accounts.list_users() if u.username == "siti")
+    with browser(site.url) as web:
+        for _ in range(4):
+            login(web, "siti", "wrong-password!")
+        locked = login(web, "siti", "wrong-password!")
+        assert locked.status_code == 423 and "Coba lagi dalam 15 menit" in locked.text
+        again = login(web, "siti", PASSWORD)
+        assert again.status_code == 423 and "15 menit" in again.text
+        english = web.post(
+            "/login",
+            data={
+                "username": "siti",
+                "password": PASSWORD,
+                "csrf_token": csrf_from(web.get("/login?lang=en").text),
+            },
+        )
+        assert english.status_code == 423 and "Try again in 15 min" in english.text
+    with browser(site.url) as admin:
+        login(admin, "adm", PASSWORD)
+        users = admin.get("/admin/users")
+        assert f'id="user-{siti.id}-locked"' in users.text and "15 menit lagi" in users.text
+        assert "1 akun terkunci" in users.text
+        lifted = post_form(admin, "/admin/users", f"/admin/users/{siti.id}", {"action": "unlock"})
+        assert (
+            lifted.status_code == 303 and lifted.headers["location"] == "/admin/users?ok=admin.user_unlocked"
+        )
+        after = admin.get("/admin/users")
+        assert f'id="user-{siti.id}-locked"' not in after.text and 'id="users-locked"' not in after.text
+    with system.engine.connect() as conn:
+        records = audit.history(conn, f"user:{siti.id}")
+    unlocked = [r for r in records if r["action"] == "user.unlocked"]
+    adm = next(u for u in system.accounts.list_users() if u.username == "adm")
+    assert (
+        len(unlocked) == 1
+        and unlocked[0]["actor"] == f"user:{adm.id}"
+        and unlocked[0]["detail"]["locked_until"]
+    )
+    with browser(site.url) as web:
+        assert login(web, "siti", PASSWORD).status_code == 303  # in again before the 15 minutes
 
 
 def test_pages_need_a_login_and_come_back_after_it(site):
@@ -85,6 +130,39 @@ def test_password_change_and_language(site):
     with browser(site.url) as web:
         assert login(web, "siti", PASSWORD).status_code == 401
         assert login(web, "siti", "sandi-baru-1234").status_code == 303
+
+
+def _page_lang(html: str) -> str:
+    return html.split('<html lang="', 1)[1].split('"', 1)[0]
+
+
+def test_english_chosen_once_sticks_for_the_next_pages_and_the_next_login(site):
+    with browser(site.url) as web:
+        login(web, "siti", PASSWORD)
+        assert _page_lang(web.get("/staff/documents").text) == "id"
+        chosen = web.get("/staff/documents?lang=en")
+        assert _page_lang(chosen.text) == "en" and "Log out" in chosen.text
+        for page in ("/staff/documents", "/staff/lockers", "/account"):
+            shown = web.get(page)
+            assert shown.status_code == 200 and _page_lang(shown.text) == "en", page
+        post_form(web, "/account", "/logout")
+    with browser(site.url) as web:  # a new browser: only the account remembers
+        login(web, "siti", PASSWORD)
+        assert _page_lang(web.get("/staff/documents").text) == "en"
+        web.get("/account?lang=id")  # and back again
+        assert _page_lang(web.get("/account").text) == "id"
+
+
+def test_english_chosen_on_the_login_page_is_the_users_from_that_login_on(site):
+    with browser(site.url) as web:
+        form = web.get("/login?lang=en").text
+        assert _page_lang(form) == "en" and 'name="lang" value="en"' in form
+        data = {"username": "siti", "password": PASSWORD, "lang": "en", "csrf_token": csrf_from(form)}
+        assert web.post("/login", data=data).status_code == 303
+        assert _page_lang(web.get("/staff/documents").text) == "en"
+    with browser(site.url) as web:  # another browser, no cookie: the account says English
+        login(web, "siti", PASSWORD)
+        assert _page_lang(web.get("/account").text) == "en"
 
 
 def test_forms_without_a_valid_csrf_token_are_refused(site):

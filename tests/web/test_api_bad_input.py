@@ -6,6 +6,7 @@ import pytest
 
 from tests.conftest import make_pdf
 from tests.rigs.server import LiveServer
+from tests.web.helpers import browser, csrf_from, login
 
 
 @pytest.fixture
@@ -40,9 +41,34 @@ def test_an_empty_file_is_refused(api):
     assert_error(upload(api, b""), 422, "upload.empty")
 
 
-def test_an_oversized_pdf_is_refused(api):
+def test_an_oversized_pdf_is_refused_and_the_error_names_the_limit(api):
     big = make_pdf(1) + b"%" + b"x" * 60_000
-    assert_error(upload(api, big), 413, "upload.too_large")
+    response = upload(api, big)
+    assert_error(response, 413, "upload.too_large")
+    body = response.json()
+    assert body["limit_mb"] == 0.05  # office.max_upload_mb of this site
+    assert "lebih dari 0.05 MB" in body["message"] and "larger than 0.05 MB" in body["message_en"]
+
+
+def test_at_the_default_limit_the_staff_page_and_the_api_say_10_mb(build):
+    system = build()
+    assert system.config.office.max_upload_mb == 10
+    system.accounts.create_user("siti", "kata-sandi-rahasia", "staff")
+    kind_id = next(k.id for k in system.kinds.list(active_only=True) if k.delivery == "print")
+    big = make_pdf(1) + b"%" + b"x" * int(10.2 * 2**20)  # over 10 MB, under the body limit (11 MB)
+    key = system.office.create_api_key("staff")
+    with LiveServer(system) as server, server.client(key) as api, browser(server.url) as web:
+        refused = upload(api, big)
+        assert_error(refused, 413, "upload.too_large")
+        assert refused.json()["limit_mb"] == 10 and "lebih dari 10 MB" in refused.json()["message"]
+        login(web, "siti", "kata-sandi-rahasia")
+        token = csrf_from(web.get("/staff/documents/new").text)
+        page = web.post(
+            "/staff/documents",
+            data={"kind_id": str(kind_id), "title": "Akta", "csrf_token": token},
+            files={"file": ("akta.pdf", big, "application/pdf")},
+        )
+        assert page.status_code == 413 and "Berkas lebih dari 10 MB" in page.text
 
 
 def test_missing_fields_are_named(api):

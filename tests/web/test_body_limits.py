@@ -177,6 +177,8 @@ def test_with_a_valid_key_a_declared_length_over_the_limit_is_413_before_reading
     with Watch(spool) as watch:
         response = send(server, "/api/v1/agency/documents", body, MULTIPART, key=key)
     assert_error(response, 413, "request.too_large")
+    # the text names the file's limit (office.max_upload_mb), not the 1 MB framing allowance
+    assert response.json()["limit_mb"] == 10 and "paling besar 10 MB" in response.json()["message"]
     assert watch.spool_peak == 0, f"{watch.spool_peak / MB:.0f} MB spooled"
     assert body.sent < 50 * MB, f"the server read {body.sent / MB:.0f} MB before answering"
 
@@ -201,6 +203,7 @@ def test_with_a_valid_key_a_chunked_json_body_is_cut_at_the_small_limit(served):
     with Watch(spool) as watch:
         response = send(server, "/api/v1/claims", body, JSON, key=key, length=False)
     assert_error(response, 413, "request.too_large")
+    assert f"at most {system.config.body_limit / MB:g} MB" in response.json()["message_en"]
     assert system.config.body_limit < 5 * MB  # JSON routes get a much smaller limit than uploads
     assert watch.rss_growth < 50 * MB, f"grew {watch.rss_growth / MB:.0f} MB"
     assert body.sent < 50 * MB, f"the server read {body.sent / MB:.0f} MB before answering"

@@ -130,7 +130,8 @@ UPLOADS = {
         ("renamed text", "Berkas bukan PDF", "The file is not a PDF"),
         ("empty", "Berkas kosong", "The file is empty"),
         ("encrypted", "PDF terkunci kata sandi", "The PDF is password-protected"),
-        ("too large", "Berkas melebihi batas ukuran", "The file is larger than the size limit"),
+        # the limit named, from office.max_upload_mb (this site's 0.05)
+        ("too large", "Berkas lebih dari 0.05 MB", "The file is larger than 0.05 MB"),
     ],
 )
 def test_upload_errors_re_render_the_form_with_the_reason(site, web, case, reason_id, reason_en):

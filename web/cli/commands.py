@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from controller.config import ConfigError, load_config
-from web.i18n import t
+from web.i18n import error_text
 
 
 def load_or_exit(path: str | None):
@@ -180,7 +180,7 @@ def user_add(args) -> int:
             actor="cli",
         )
     except AmbilError as exc:
-        print(f"cannot add {args.name!r}: {t('en', f'error.{exc.key}')} ({exc.detail})", file=sys.stderr)
+        print(f"cannot add {args.name!r}: {error_text('en', exc)} ({exc.detail})", file=sys.stderr)
         return 1
     finally:
         engine.dispose()
@@ -199,7 +199,7 @@ def user_passwd(args) -> int:
             return 1
         accounts.set_password(match[0].id, _read_password("New password: "), actor="cli")
     except AmbilError as exc:
-        print(f"cannot set the password: {t('en', f'error.{exc.key}')}", file=sys.stderr)
+        print(f"cannot set the password: {error_text('en', exc)}", file=sys.stderr)
         return 1
     finally:
         engine.dispose()

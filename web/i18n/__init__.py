@@ -16,12 +16,13 @@ from __future__ import annotations
 
 from fastapi import Request
 
+from controller.kernel.errors import AmbilError
 from web.i18n.catalog import LANGUAGES, texts
 
 DEFAULT = "id"
 LANG_COOKIE = "ambil_lang"
 
-__all__ = ["DEFAULT", "LANGUAGES", "LANG_COOKIE", "both", "has", "request_lang", "t"]
+__all__ = ["DEFAULT", "LANGUAGES", "LANG_COOKIE", "both", "error_text", "has", "request_lang", "t"]
 
 
 def t(lang: str, key: str, **values) -> str:
@@ -35,6 +36,12 @@ def t(lang: str, key: str, **values) -> str:
 def both(key: str, **values) -> tuple[str, str]:
     """(Bahasa Indonesia, English) of ``key``: for what is shown or sent in both languages at once."""
     return t("id", key, **values), t("en", key, **values)
+
+
+def error_text(lang: str, exc: AmbilError) -> str:
+    """The text a person reads for ``exc``: ``error.<key>`` with its ``{fields}`` from ``exc.params``
+    (``upload.too_large`` names its limit). Every page and API error body takes it from here."""
+    return t(lang, f"error.{exc.key}", **exc.params)
 
 
 def has(key: str) -> bool:

@@ -10,7 +10,7 @@ from web.auth import PEOPLE, SESSION_COOKIE, Principal, require_page, session_pr
 from web.csrf import verify_csrf
 from web.deps import AccountsDep, SystemDep
 from web.errors import http_status
-from web.i18n import LANG_COOKIE, request_lang, t
+from web.i18n import LANG_COOKIE, LANGUAGES, error_text, request_lang, t
 from web.pages.render import render
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
@@ -35,9 +35,14 @@ def home(request: Request, system: SystemDep):
     return RedirectResponse(HOME.get(who.role, "/account"), status_code=303)
 
 
+def _chosen(lang: str) -> str:
+    # a language chosen on the login page itself (its language link): the user's from this login on
+    return lang if lang in LANGUAGES else ""
+
+
 @router.get("/login")
-def login_page(request: Request, next: str = ""):
-    return render(request, "login.html", {"next": _safe_next(next)})
+def login_page(request: Request, next: str = "", lang: str = ""):
+    return render(request, "login.html", {"next": _safe_next(next), "chosen_lang": _chosen(lang)})
 
 
 @router.post("/login")
@@ -47,18 +52,20 @@ def login(
     username: str = Form(""),
     password: str = Form(""),
     next: str = Form(""),
+    lang: str = Form(""),
 ):
     source = request.client.host if request.client else ""
+    chosen = _chosen(lang)
     try:
         user, token = accounts.login(username, password, source=source)
     except AmbilError as exc:
-        lang = request_lang(request)
+        shown = chosen or request_lang(request)
+        context = {"next": _safe_next(next), "username": username, "chosen_lang": chosen}
         return render(
-            request,
-            "login.html",
-            {"error": t(lang, f"error.{exc.key}"), "next": _safe_next(next), "username": username},
-            status=http_status(exc),
+            request, "login.html", {"error": error_text(shown, exc), **context}, status=http_status(exc)
         )
+    if chosen and chosen != user.language:
+        user = accounts.update_user(user.id, language=chosen, actor=f"user:{user.id}")
     target = _safe_next(next) or HOME.get(user.role, "/account")
     response = RedirectResponse(target, status_code=303)
     response.set_cookie(
@@ -113,7 +120,7 @@ def change_password(
         return render(
             request,
             "account.html",
-            {"error": t(lang, f"error.{exc.key}")},
+            {"error": error_text(lang, exc)},
             status=http_status(exc),
             who=who,
         )

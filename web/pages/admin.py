@@ -13,11 +13,12 @@ from fastapi.responses import RedirectResponse
 
 from controller.kernel.errors import AmbilError
 from controller.office.db.tables import LANGUAGES, USER_ROLES
+from controller.office.sessions import lock_minutes_left
 from web.auth import Principal, require_page
 from web.csrf import verify_csrf
 from web.deps import AccountsDep, KindsDep, SystemDep
 from web.errors import http_status
-from web.i18n import request_lang, t
+from web.i18n import error_text, request_lang
 from web.pages import admin_keys, admin_lanes
 from web.pages.render import render
 
@@ -30,7 +31,7 @@ router.include_router(admin_keys.router)
 
 
 def form_error(request: Request, who: Principal, exc: AmbilError) -> str:
-    return t(request_lang(request, who.language), f"error.{exc.key}")
+    return error_text(request_lang(request, who.language), exc)
 
 
 @router.get("/admin")
@@ -50,8 +51,11 @@ def _users_page(
     request: Request, who: Principal, accounts, *, error: str = "", form: dict | None = None, status=200
 ):
     users = accounts.list_users()
+    now = accounts.clock()
     context = {
         "users": users,
+        # minutes left of each lockout, so an admin sees who is locked out and can lift it
+        "locked": {u.id: m for u in users if (m := lock_minutes_left(u.locked_until, now))},
         "roles": USER_ROLES,
         "languages": LANGUAGES,
         "error": error,
@@ -108,6 +112,9 @@ def change_user(
         elif action in ("enable", "disable"):
             accounts.update_user(user_id, active=action == "enable", actor=who.actor)
             done = "admin.user_saved"
+        elif action == "unlock":
+            accounts.unlock_user(user_id, actor=who.actor)
+            done = "admin.user_unlocked"
         elif action == "password":
             accounts.set_password(user_id, password, actor=who.actor)
             done = "admin.password_reset"

@@ -17,7 +17,7 @@ from web.auth import Principal, require_page
 from web.csrf import verify_csrf
 from web.deps import LockersDep, OfficeDep, zone_of
 from web.errors import http_status
-from web.i18n import request_lang, t
+from web.i18n import error_text, request_lang
 from web.i18n.times import format_time
 from web.pages.render import render
 
@@ -80,7 +80,7 @@ def create_key(
             actor=who.actor,
         )
     except AmbilError as exc:
-        message = t(request_lang(request, who.language), f"error.{exc.key}")
+        message = error_text(request_lang(request, who.language), exc)
         return _page(request, who, office, lockers, error=message, status=http_status(exc))
     log.info("api key %d created for role %s", created["id"], role)
     return _page(request, who, office, lockers, created=created)

@@ -14,7 +14,7 @@ from web.auth import Principal, require_page
 from web.csrf import verify_csrf
 from web.deps import LaneJoinDep, LockersDep, system_of
 from web.errors import http_status
-from web.i18n import request_lang, t
+from web.i18n import error_text, request_lang
 from web.pages.render import render
 
 ADMIN = require_page("admin")
@@ -34,7 +34,7 @@ def _page(request: Request, who: Principal, lockers, *, error: str = "", status:
 
 
 def _failed(request: Request, who: Principal, lockers, exc: AmbilError):
-    message = t(request_lang(request, who.language), f"error.{exc.key}")
+    message = error_text(request_lang(request, who.language), exc)
     return _page(request, who, lockers, error=message, status=http_status(exc))
 
 

@@ -7,7 +7,7 @@ from fastapi.responses import HTMLResponse
 
 from web.auth import Principal, session_principal
 from web.csrf import csrf_token
-from web.deps import zone_of
+from web.deps import system_of, zone_of
 from web.i18n import LANG_COOKIE, request_lang, t
 from web.i18n.times import format_time
 
@@ -47,5 +47,15 @@ def render(
     }
     response = request.app.state.templates.TemplateResponse(request, template, data, status_code=status)
     if request.query_params.get("lang") == lang:
+        _remember_language(request, who, lang)
         response.set_cookie(LANG_COOKIE, lang, samesite="lax", max_age=365 * 86400)
     return response
+
+
+def _remember_language(request: Request, who: Principal | None, lang: str) -> None:
+    # a language chosen with ?lang= (the language link) is the user's from now on: stored on the
+    # account, since the account's language wins over the cookie on the next page and at login
+    accounts = system_of(request).accounts
+    if who is None or who.user_id is None or who.language == lang or accounts is None:
+        return
+    accounts.update_user(who.user_id, language=lang, actor=who.actor)

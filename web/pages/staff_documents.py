@@ -22,7 +22,7 @@ from web.auth import Principal, require_page
 from web.csrf import verify_csrf
 from web.deps import system_of, zone_of
 from web.errors import http_status
-from web.i18n import request_lang, t
+from web.i18n import error_text, request_lang, t
 from web.i18n.documents import format_short_code, history_rows
 from web.i18n.times import format_time
 from web.issuing import issue_code
@@ -147,7 +147,7 @@ def _register(request: Request, who: Principal, values: dict, pdf):
             **contact,
         )
     except AmbilError as exc:
-        error = t(lang, f"error.{exc.key}")
+        error = error_text(lang, exc)
         return _new_form(request, who, values=values, error=error, status=http_status(exc))
     return RedirectResponse(f"/staff/documents/{created['id']}?ok=documents.flash.created", status_code=303)
 
@@ -186,7 +186,7 @@ def _refused(request: Request, who: Principal, doc_id: int, exc: AmbilError):
     """The detail page again, saying why an action was refused (a missing document stays a 404)."""
     if exc.key == "document.not_found":
         raise exc
-    error = t(_lang(request, who), f"error.{exc.key}")
+    error = error_text(_lang(request, who), exc)
     return _detail(request, who, doc_id, error=error, status=http_status(exc))
 
 

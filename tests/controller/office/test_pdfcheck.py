@@ -42,7 +42,8 @@ def test_encrypted_pdf():
 def test_oversized_says_the_figures():
     data = make_pdf(1) + b"%" + b" " * (12 * 2**20)
     error = _refused(data, "upload.too_large")
-    assert error.detail == "12.0 MB > 10 MB limit"
+    assert error.detail == "12 MB > 10 MB limit"
+    assert error.params == {"limit_mb": 10}  # the text a person reads names the limit
 
 
 def test_too_many_pages():

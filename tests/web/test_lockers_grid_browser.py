@@ -1,0 +1,59 @@
+"""The staff locker grid in real headless Chromium: a bank is drawn as it is built (its
+``columns`` from the bank's row), door 1 top left, numbered left to right and top down as on the
+lane screen, at 1280 px and on a 360 px phone alike.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.rigs.browser import screenshot
+from tests.rigs.server import LiveServer
+
+PASSWORD = "petugas-mpp-2026"
+
+
+@pytest.fixture
+def site(build):
+    # bank A: 8 doors in 4 columns (two rows); bank B: 3 doors in one column
+    system = build(
+        lockers=[
+            {"type": "sim", "id": "A", "doors": 8, "columns": 4},
+            {"type": "sim", "id": "B", "doors": 3, "columns": 1},
+        ]
+    )
+    system.accounts.create_user("siti", PASSWORD, "staff")
+    with LiveServer(system) as server:
+        yield system, server
+
+
+def _boxes(page, bank: str, doors: int) -> dict[int, dict]:
+    return {n: page.locator(f"#door-{bank}-{n}").bounding_box() for n in range(1, doors + 1)}
+
+
+def _rows_and_columns(boxes: dict[int, dict]) -> list[list[int]]:
+    """The doors as the browser laid them out: rows top down, each left to right."""
+    rows: dict[float, list[tuple[float, int]]] = {}
+    for door, box in boxes.items():
+        rows.setdefault(round(box["y"]), []).append((box["x"], door))
+    return [[door for _x, door in sorted(rows[y])] for y in sorted(rows)]
+
+
+@pytest.mark.parametrize(("width", "height"), [(1280, 800), (360, 740)], ids=["desktop", "phone"])
+def test_the_grid_has_the_banks_columns(chromium, site, width, height):
+    system, server = site
+    assert [(b.id, b.columns) for b in system.lockers.banks()] == [("A", 4), ("B", 1)]
+    context = chromium.new_context(viewport={"width": width, "height": height})
+    page = context.new_page()
+    page.goto(f"{server.url}/login")
+    page.fill("input[name=username]", "siti")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit].primary")
+    page.wait_for_url("**/staff/documents")
+    page.goto(f"{server.url}/staff/lockers")
+    assert _rows_and_columns(_boxes(page, "A", 8)) == [[1, 2, 3, 4], [5, 6, 7, 8]]
+    assert _rows_and_columns(_boxes(page, "B", 3)) == [[1], [2], [3]]
+    # the page itself never scrolls sideways: a bank wider than a phone scrolls in its own box
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    screenshot(page, f"staff-lockers-built-{width}")
+    context.close()
