@@ -62,15 +62,22 @@ def _snapshot_docs(world: World, lane: str) -> set[int]:
     return {row[0] for row in rig.lane.journal.query("SELECT document_id FROM offline_pickups")}
 
 
+def _loaded_ready(world: World) -> list:
+    """The locker items staff loaded whose documents the office shows ready."""
+    lockers = [d for d in world.docs if d.kind == "locker" and d.loaded]
+    return [d for d in lockers if world.office.get_document(d.id)["state"] == "ready"]
+
+
 class Chains(RuleBasedStateMachine):
     """The chain rules; ``History`` (``machine.py``) inherits them."""
 
     world: World
 
     def _cut_lane(self, lane: str, pick: int) -> str:
-        """Mostly the lane of a ready locker item (``lane`` otherwise, or when there is none)."""
+        """Mostly the lane of a loaded, ready locker item whose citizen has not come yet (``lane``
+        otherwise, or when there is none)."""
         world = self.world
-        ready = [d for d in world.docs if d.bank is not None and d.codes and not d.told_released]
+        ready = [d for d in _loaded_ready(world) if not d.told_released]
         return _lane_of(world, ready[pick % len(ready)]) if ready and pick % 4 else lane
 
     @rule(lane=lanes, pick=picks, lasts=outages)
@@ -115,12 +122,15 @@ class Chains(RuleBasedStateMachine):
     @rule(pick=picks, ready=st.booleans())
     def staff_reuse_door(self, pick, ready):
         world = self.world
-        loaded = [
+        loaded = _loaded_ready(world)
+        snapshots = {lane: _snapshot_docs(world, lane) for lane in LANE_IDS}
+        cut = [  # mostly an item an offline lane's snapshot holds, whose citizen has not come yet
             d
-            for d in world.docs
-            if d.kind == "locker" and d.loaded and world.office.get_document(d.id)["state"] == "ready"
-        ]
-        cut = [d for d in loaded if world.lanes[_lane_of(world, d)].link.down]
+            for d in loaded
+            if world.lanes[_lane_of(world, d)].link.down
+            and d.id in snapshots[_lane_of(world, d)]
+            and not d.told_released
+        ] or [d for d in loaded if world.lanes[_lane_of(world, d)].link.down]
         pool = cut if cut and pick % 4 else loaded
         if not pool:
             return
