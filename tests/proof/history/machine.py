@@ -22,6 +22,9 @@ from tests.rigs.wait import wait_for
 lanes = st.sampled_from(LANE_IDS)
 picks = st.integers(0, 63)
 mostly_lockers = st.sampled_from(["print", "locker", "locker"])
+faults = ["lose_answer", "slow_commit", "kill", "partition", "paper", "jam", "slow", "stuck", "late", "clock"]
+jumps = [20, 200, 400, 1000, 2400, 90_000]
+fault_args = dict(lane=lanes, fault=st.sampled_from(faults), n=st.integers(0, 5), jump=st.sampled_from(jumps))
 
 
 class History(Chains):
@@ -147,26 +150,14 @@ class History(Chains):
                 actions.show(world, self._rig(lane), None, "short", digits, label="guess_short")
 
     # -- faults ------------------------------------------------------------------------------
-    @rule(
-        lane=lanes,
-        fault=st.sampled_from(
-            [
-                "lose_answer",
-                "slow_commit",
-                "kill",
-                "partition",
-                "paper",
-                "jam",
-                "slow",
-                "stuck",
-                "late",
-                "clock",
-            ]
-        ),
-        n=st.integers(0, 5),
-        jump=st.sampled_from([20, 200, 400, 1000, 2400, 90_000]),
-    )
+    @rule(**fault_args)
+    def more_faults(self, lane, fault, n, jump):
+        self.fault(lane, fault, n, jump)
+
+    @rule(**fault_args)
     def fault(self, lane, fault, n, jump):
+        """One fault; drawn under two rule names (``more_faults``) so the chain rules do not
+        crowd the faults out."""
         rig, world = self._rig(lane), self.world
         if fault in ("lose_answer", "slow_commit"):
             rig.shots.arm(fault)  # counted when it strikes
