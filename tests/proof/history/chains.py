@@ -24,6 +24,14 @@ orders common:
   unreachable) comes back to the same lane, once it runs again, mostly the latest of them and
   mostly with the other form of the same slip (the QR instead of the short code, or the other
   way round).
+
+Weights: the offline orders need several of these in a row while one partition lasts, and with
+each rule drawn as often as any other only about one history in eight granted anything offline
+(20 offline grants in 151 histories). So the rules of an offline episode are drawn more often
+(each has a second rule name, which is how hypothesis weights rules), ``link_drops`` only ever
+starts a partition (so one lasts several steps), the link drop and the power cut mostly strike
+the lane of a ready locker item, and citizens at an offline lane mostly hold a code its last
+snapshot holds (a ready pickup of its banks when it synced).
 """
 
 from __future__ import annotations
@@ -38,10 +46,26 @@ lanes = st.sampled_from(LANE_IDS)
 picks = st.integers(0, 63)
 forms = st.sampled_from(["qr", "short"])
 mostly = st.sampled_from([True, True, False])
+outages = st.integers(2, 12)  # steps an outage of ``link_drops`` lasts
 
 
 def _lane_of(world: World, doc) -> str | None:
     return next((r.lane_id for r in world.lanes.values() if r.bank_id == doc.bank), None)
+
+
+def _snapshot_docs(world: World, lane: str) -> set[int]:
+    """The documents whose pickups the last snapshot of ``lane`` holds (what it may release
+    offline); empty while that lane process is dead."""
+    rig = world.lanes[lane]
+    if not rig.alive:
+        return set()
+    return {row[0] for row in rig.lane.journal.query("SELECT document_id FROM offline_pickups")}
+
+
+def _loaded_ready(world: World) -> list:
+    """The locker items staff loaded whose documents the office shows ready."""
+    lockers = [d for d in world.docs if d.kind == "locker" and d.loaded]
+    return [d for d in lockers if world.office.get_document(d.id)["state"] == "ready"]
 
 
 class Chains(RuleBasedStateMachine):
@@ -49,27 +73,64 @@ class Chains(RuleBasedStateMachine):
 
     world: World
 
+    def _cut_lane(self, lane: str, pick: int) -> str:
+        """Mostly the lane of a loaded, ready locker item whose citizen has not come yet (``lane``
+        otherwise, or when there is none)."""
+        world = self.world
+        ready = [d for d in _loaded_ready(world) if not d.told_released]
+        return _lane_of(world, ready[pick % len(ready)]) if ready and pick % 4 else lane
+
+    @rule(lane=lanes, pick=picks, lasts=outages)
+    def link_drops(self, lane, pick, lasts):
+        """The lane's sync worker runs and its link drops right after, for ``lasts`` steps (a lane
+        already cut off stays so: its sync fails)."""
+        rig = self.world.lanes[self._cut_lane(lane, pick)]
+        actions.sync(rig)
+        if not rig.link.down:
+            rig.link.cut(self.world.steps + lasts)
+            self.world.struck["partition"] += 1
+
+    @rule(lane=lanes, pick=picks, lasts=outages)
+    def link_drops_again(self, lane, pick, lasts):
+        self.link_drops(lane, pick, lasts)
+
+    def outages_end(self) -> None:
+        """After each step: an outage of drawn length ends, and the lane syncs at once (its sync
+        worker's poke)."""
+        for rig in self.world.lanes.values():
+            if rig.link.down and rig.link.back_at is not None and self.world.steps >= rig.link.back_at:
+                rig.link.down, rig.link.back_at = False, None
+                self.world.struck["partition_end"] += 1
+                actions.sync(rig)
+
     @rule(lane=lanes)
     def link_flaps(self, lane):
         rig = self.world.lanes[lane]
         if rig.link.down:
-            rig.link.down = False
+            rig.link.down, rig.link.back_at = False, None
             self.world.struck["partition_end"] += 1
             actions.sync(rig)
         else:
             actions.sync(rig)
-            rig.link.down = True
+            rig.link.cut()
             self.world.struck["partition"] += 1
+
+    @rule(pick=picks, ready=st.booleans())
+    def staff_reuse_door_again(self, pick, ready):
+        self.staff_reuse_door(pick, ready)
 
     @rule(pick=picks, ready=st.booleans())
     def staff_reuse_door(self, pick, ready):
         world = self.world
-        loaded = [
+        loaded = _loaded_ready(world)
+        snapshots = {lane: _snapshot_docs(world, lane) for lane in LANE_IDS}
+        cut = [  # mostly an item an offline lane's snapshot holds, whose citizen has not come yet
             d
-            for d in world.docs
-            if d.kind == "locker" and d.loaded and world.office.get_document(d.id)["state"] == "ready"
-        ]
-        cut = [d for d in loaded if world.lanes[_lane_of(world, d)].link.down]
+            for d in loaded
+            if world.lanes[_lane_of(world, d)].link.down
+            and d.id in snapshots[_lane_of(world, d)]
+            and not d.told_released
+        ] or [d for d in loaded if world.lanes[_lane_of(world, d)].link.down]
         pool = cut if cut and pick % 4 else loaded
         if not pool:
             return
@@ -110,21 +171,33 @@ class Chains(RuleBasedStateMachine):
             if doc.bank is not None and not doc.told_released and world.lanes[_lane_of(world, doc)].link.down
             for issued in doc.codes
         ]
+        snapshots = {lane: _snapshot_docs(world, lane) for lane in LANE_IDS}
+        held = [(doc, issued) for doc, issued in slips if doc.id in snapshots[_lane_of(world, doc)]]
+        if held and pick % 4:  # mostly a pickup that was ready when the lane last synced
+            slips = held
         if not slips:
             return
         doc, issued = slips[pick % len(slips)]
         text = issued.code if by == "qr" else issued.short_code
         actions.show(world, world.lanes[_lane_of(world, doc)], doc, by, text, pin=issued.pin)
 
+    @rule(who=st.lists(st.tuples(picks, st.sampled_from(["qr", "qr", "short"])), min_size=1, max_size=3))
+    def citizens_at_offline_lane(self, who):
+        for pick, by in who:
+            self.citizen_at_offline_lane(pick, by)
+
     # the sync worker runs every few seconds, and the lane's switch mostly shares its power
-    @rule(pick=picks, by=forms, network_too=st.sampled_from([True, True, False]), synced=mostly)
-    def power_cut_release(self, pick, by, network_too, synced):
+    @rule(pick=picks, by=forms, network_too=mostly, synced=mostly, lasts=outages)
+    def power_cut_release(self, pick, by, network_too, synced, lasts):
         world = self.world
         docs = [  # a release under way: a code the office would grant
             d
             for d in world.docs
             if d.codes and not d.told_released and world.office.get_document(d.id)["state"] == "ready"
         ]
+        lockers = [d for d in docs if d.bank is not None]
+        if lockers and pick % 4:  # mostly a locker item: its lane may then release it offline
+            docs = lockers
         if not docs:
             return
         doc = docs[pick % len(docs)]
@@ -137,8 +210,12 @@ class Chains(RuleBasedStateMachine):
         issued = doc.codes[-1]
         actions.show(world, rig, doc, by, issued.code if by == "qr" else issued.short_code, pin=issued.pin)
         if network_too and not rig.alive and not rig.link.down:
-            rig.link.down = True
+            rig.link.cut(world.steps + lasts)  # the switch boots slower than the lane
             world.struck["partition"] += 1
+
+    @rule(pick=picks, other_form=st.sampled_from([True, True, True, False]))
+    def citizen_returns_again(self, pick, other_form):
+        self.citizen_returns(pick, other_form)
 
     @rule(pick=picks, other_form=st.sampled_from([True, True, True, False]))
     def citizen_returns(self, pick, other_form):

@@ -33,6 +33,10 @@ class Link:
 
     def __init__(self):
         self.down = False
+        self.back_at: int | None = None  # the history step at which an outage of known length ends
+
+    def cut(self, until: int | None = None) -> None:
+        self.down, self.back_at = True, until
 
     def check(self) -> None:
         if self.down:
