@@ -12,11 +12,11 @@ By job:
 - ``screen.py`` what the screen shows, ``screen_timing.py`` for how long, ``outputs.py`` the lights,
   buzzer and door alarms; ``device_health.py`` the polled devices; ``status_document.py`` the
   status the API, heartbeat (``heartbeat.py``: the Pi's health and the recent log lines are handed
-  in by the composition root from ``controller/ops/``) and watchdog read; the lane's readiness
-  facts (``Lane.ready``, ``office_online``, ``failed_devices``), judged for the whole process by
-  ``controller/ops/readiness.py``; ``commands.py`` the office's commands (the runner: journalled
-  before acting, never after the deadline; the long-poll worker), ``announce.py`` what the lane
-  tells the office of its banks;
+  in by the composition root from ``controller/ops/``) and watchdog read; ``readiness.py`` the lane's
+  readiness rules (started, office link, a usable release device, failed devices), which
+  ``controller/ops/readiness.py`` joins with the office's for the whole process; ``commands.py``
+  the office's commands (the runner: journalled before acting, never after the deadline; the
+  long-poll worker), ``announce.py`` what the lane tells the office of its banks;
 - ``link/`` the one link to the office (a port, an in-process and an HTTP adapter).
 
 May import ``controller.kernel``, ``controller.config`` and ``hardware`` interfaces, never
