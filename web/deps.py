@@ -15,7 +15,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from controller.config import Config
-from controller.kernel.errors import AmbilError, DocumentError
+from controller.kernel.errors import AmbilError
 from controller.lane.lane import Lane
 from controller.office.accounts import Accounts
 from controller.office.agency import AgencyDocuments
@@ -51,76 +51,30 @@ def _config(system: SystemDep) -> Config:
     return system.config
 
 
-def _no_office(system: System) -> DocumentError:
-    return DocumentError(
-        f"this process has no office (role = {system.config.role})", key="document.not_found"
-    )
+def _part(field: str, key: str, runs: str = "has no office"):
+    """A dependency that hands a route one part of the System, or raises ``key`` in a process
+    whose role does not run that part (the same answer the routes gave before, per part)."""
+
+    def part(system: SystemDep):
+        value = getattr(system, field)
+        if value is None:
+            raise AmbilError(f"this process {runs} (role = {system.config.role})", key=key)
+        return value
+
+    return part
 
 
-def _office(system: SystemDep) -> Office:
-    if system.office is None:
-        raise _no_office(system)
-    return system.office
-
-
-def _accounts(system: SystemDep) -> Accounts:
-    if system.accounts is None:
-        raise _no_office(system)
-    return system.accounts
-
-
-def _kinds(system: SystemDep) -> DocumentKinds:
-    if system.kinds is None:
-        raise _no_office(system)
-    return system.kinds
-
-
-def _lockers(system: SystemDep) -> Lockers:
-    if system.lockers is None:
-        raise _no_office(system)
-    return system.lockers
-
-
-def _agency(system: SystemDep) -> AgencyDocuments:
-    if system.agency is None:
-        raise _no_office(system)
-    return system.agency
-
-
-def _office_sync(system: SystemDep) -> OfficeSync:
-    if system.office_sync is None:
-        raise _no_office(system)
-    return system.office_sync
-
-
-def _fleet(system: SystemDep) -> Fleet:
-    if system.fleet is None:
-        raise AmbilError(f"this process has no office (role = {system.config.role})", key="request.invalid")
-    return system.fleet
-
-
-def _lane_commands(system: SystemDep) -> OfficeLaneCommands:
-    if system.commands is None:
-        raise _no_office(system)
-    return system.commands
-
-
-def _lane_join(system: SystemDep) -> LaneJoin:
-    if system.lane_join is None:
-        raise _no_office(system)
-    return system.lane_join
-
-
-def _reports(system: SystemDep) -> Reports:
-    if system.reports is None:
-        raise AmbilError(f"this process has no office (role = {system.config.role})", key="request.invalid")
-    return system.reports
-
-
-def _lane(system: SystemDep) -> Lane:
-    if system.lane is None:
-        raise AmbilError(f"this process runs no lane (role = {system.config.role})", key="device.failed")
-    return system.lane
+_office = _part("office", "document.not_found")
+_accounts = _part("accounts", "document.not_found")
+_kinds = _part("kinds", "document.not_found")
+_lockers = _part("lockers", "document.not_found")
+_agency = _part("agency", "document.not_found")
+_office_sync = _part("office_sync", "document.not_found")
+_lane_commands = _part("commands", "document.not_found")
+_lane_join = _part("lane_join", "document.not_found")
+_fleet = _part("fleet", "request.invalid")
+_reports = _part("reports", "request.invalid")
+_lane = _part("lane", "device.failed", runs="runs no lane")
 
 
 ConfigDep = Annotated[Config, Depends(_config)]
