@@ -18,10 +18,6 @@ from web.deps import AgencyDep, ConfigDep
 from web.uploads import read_upload
 
 router = APIRouter(prefix="/api/v1/agency/documents", tags=["agency"])
-PUSH_FIELDS = (
-    "title", "reference", "kind", "door_size", "citizen_name", "citizen_phone", "citizen_email",
-    "ready", "file",
-)  # fmt: skip
 
 
 @router.post(
@@ -45,7 +41,7 @@ async def push_document(
     idempotency_key: str | None = Header(None, alias="Idempotency-Key", max_length=200),
     who: Principal = Depends(require("agency")),
 ):
-    await refuse_unknown_form_fields(request, PUSH_FIELDS)
+    await refuse_unknown_form_fields(request)
     pdf = await read_upload(file, request)
     push = Push(
         title=title,

@@ -18,8 +18,10 @@ class StrictBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-async def refuse_unknown_form_fields(request: Request, known: tuple[str, ...]) -> None:
-    """Raise ``request.invalid`` naming each form field not in ``known`` (and the known ones)."""
+async def refuse_unknown_form_fields(request: Request) -> None:
+    """Raise ``request.invalid`` naming each form field the route does not declare (the known
+    ones are the route's own ``Form``/``File`` parameters, so the list is never written twice)."""
+    known = tuple(param.alias for param in request.scope["route"].dependant.body_params)
     form = await request.form()  # Starlette caches the parsed form: the endpoint's fields share it
     unknown = sorted(set(form.keys()) - set(known))
     if unknown:
