@@ -6,6 +6,7 @@ session. Outside CI an unreachable server skips; with CI=true it fails.
 
 from __future__ import annotations
 
+import itertools
 import os
 import secrets
 
@@ -38,3 +39,23 @@ def pg_admin():
         for schema in list(leftovers):
             conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
     engine.dispose()
+
+
+_schema_numbers = itertools.count(1)
+
+
+@pytest.fixture
+def pg_schema(pg_admin):
+    """A fresh, empty schema (dropped afterwards) for a test that starts its own office processes."""
+    admin, prefix = pg_admin
+    schema = f"{prefix}_s{next(_schema_numbers)}"
+    with admin.begin() as conn:
+        conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+    yield schema
+    with admin.begin() as conn:
+        conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+def schema_url(schema: str) -> str:
+    """The test database's URL with ``schema`` as its search path."""
+    return f"{PG_URL}?options=-csearch_path%3D{schema}"

@@ -4,7 +4,6 @@ lane's alert once (one of them runs the offline timer)."""
 
 from __future__ import annotations
 
-import itertools
 import os
 import signal
 import subprocess
@@ -12,17 +11,14 @@ import sys
 import time
 
 import httpx
-import pytest
 from sqlalchemy import func, select
 
 from controller.office.db import make_engine
 from controller.office.db.tables import alerts, document_kinds
 from controller.office.office import Office
 from tests.rigs.cups_rig import free_port
-from tests.rigs.postgres import PG_URL
+from tests.rigs.postgres import schema_url
 from tests.rigs.wait import wait_for
-
-_numbers = itertools.count(1)
 
 
 def _serve(config, *args, **popen):
@@ -49,19 +45,8 @@ def test_workers_are_refused_on_sqlite_and_with_a_lane(tmp_path):
     assert run.returncode == 2 and 'role = "office"' in err, out + err
 
 
-@pytest.fixture
-def pg_schema(pg_admin):
-    admin, prefix = pg_admin
-    schema = f"{prefix}_workers_{next(_numbers)}"
-    with admin.begin() as conn:
-        conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-    yield schema
-    with admin.begin() as conn:
-        conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
-
-
 def test_four_workers_on_a_fresh_postgresql_database(tmp_path, pg_schema):
-    url = f"{PG_URL}?options=-csearch_path%3D{pg_schema}"
+    url = schema_url(pg_schema)
     port = free_port()
     config = tmp_path / "office.toml"
     config.write_text(
