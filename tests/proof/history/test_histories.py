@@ -7,6 +7,7 @@ A failing history prints its seed and its shrunk steps; rerun it with ``AMBIL_HI
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import time
@@ -16,6 +17,7 @@ from hypothesis import HealthCheck, Phase, seed, settings
 from hypothesis.stateful import get_state_machine_test
 
 from tests.proof.history.machine import History
+from tests.proof.history.mutants import mutant
 from tests.proof.history.world import World
 
 SEED = int(os.environ.get("AMBIL_HISTORY_SEED", "11"))
@@ -58,6 +60,9 @@ def run_histories(backend, make_db, tmp_path, figures, histories: int, *, cover:
         suppress_health_check=list(HealthCheck),
     )
     started = time.monotonic()
+    # AMBIL_MUTANT=defectN: a defect of issue 11 brought back (mutants/): count histories to find it
+    mutated = os.environ.get("AMBIL_MUTANT")
+    cover = cover and not mutated
     seeds = [SEED, SEED + 1, SEED + 2] if cover else [SEED]
     used: list[int] = []
     logging.getLogger("controller").setLevel(logging.WARNING)
@@ -67,7 +72,8 @@ def run_histories(backend, make_db, tmp_path, figures, histories: int, *, cover:
             print(
                 f"history checker: seed {batch_seed} ({backend}), rerun with AMBIL_HISTORY_SEED={batch_seed}"
             )
-            seed(batch_seed)(get_state_machine_test(History, settings=config))()
+            with mutant(mutated) if mutated else contextlib.nullcontext():
+                seed(batch_seed)(get_state_machine_test(History, settings=config))()
             if not cover or not _uncovered(History.totals):
                 break
         if cover:
@@ -79,7 +85,8 @@ def run_histories(backend, make_db, tmp_path, figures, histories: int, *, cover:
             print({k: v for k, v in sorted(totals.items()) if k.startswith("answer:")})
         faults = {k.split(":", 1)[1]: v for k, v in sorted(totals.items()) if k.startswith("fault:")}
         figures(
-            f"{backend}: seeds {used}, {totals['histories']} histories, {totals['steps']} steps, "
+            (f"mutant {mutated}, " if mutated else "")
+            + f"{backend}: seeds {used}, {totals['histories']} histories, {totals['steps']} steps, "
             f"{totals['showings']} lane answers ({totals['released']} releases, "
             f"{totals['offline_grants']} granted offline), "
             f"{totals['kills']} lane kills ({totals['restarts']} restarts), "
