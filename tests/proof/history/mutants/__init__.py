@@ -145,13 +145,13 @@ MUTANTS = {
             Edit(
                 OFFICE + "guessing",
                 "admit",
-                "    if _count(conn, guess_failures.c.lane_id == lane_id, guess_failures.c.at > since) >= limits.lane_limit:",
+                "    if _count(conn, guess_failures.c.lane_id == lane_id, guess_failures.c.at > since) >= limits.lane_limit:",  # noqa: E501
                 "    if False:  # mutant: no per-lane window",
             ),
             Edit(
                 OFFICE + "guessing",
                 "admit",
-                "    if _count(conn, guess_failures.c.site == site, guess_failures.c.at > since) >= limits.site_limit:",
+                "    if _count(conn, guess_failures.c.site == site, guess_failures.c.at > since) >= limits.site_limit:",  # noqa: E501
                 "    if False:  # mutant: no per-site window",
             ),
             Edit(
@@ -163,8 +163,8 @@ MUTANTS = {
             Edit(
                 OFFICE + "claims",
                 "claim_by_short_code",
-                "    # a code that exists resets nothing, even if claimed: only its release does (report_claim)\n",
-                "    guessing.end_streak(conn, lane_id=lane_id)  # mutant: any existing code resets the run\n",
+                "    # a code that exists resets nothing, even if claimed: only its release does (report_claim)\n",  # noqa: E501
+                "    guessing.end_streak(conn, lane_id=lane_id)  # mutant: any existing code resets the run\n",  # noqa: E501
             ),
         ),
     ),
