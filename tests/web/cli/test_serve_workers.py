@@ -4,8 +4,6 @@ lane's alert once (one of them runs the offline timer)."""
 
 from __future__ import annotations
 
-import os
-import signal
 import subprocess
 import sys
 import time
@@ -16,7 +14,7 @@ from sqlalchemy import func, select
 from controller.office.db import make_engine
 from controller.office.db.tables import alerts, document_kinds
 from controller.office.office import Office
-from tests.rigs.cups_rig import free_port
+from tests.rigs.office_workers import office_processes
 from tests.rigs.postgres import schema_url
 from tests.rigs.wait import wait_for
 
@@ -47,48 +45,32 @@ def test_workers_are_refused_on_sqlite_and_with_a_lane(tmp_path):
 
 def test_four_workers_on_a_fresh_postgresql_database(tmp_path, pg_schema):
     url = schema_url(pg_schema)
-    port = free_port()
-    config = tmp_path / "office.toml"
-    config.write_text(
-        f'role = "office"\nstate_dir = "{tmp_path / "state"}"\n'
-        f'[http]\nhost = "127.0.0.1"\nport = {port}\n'
-        f'[office]\ndatabase_url = "{url}"\nlane_offline_seconds = 2\n'
-    )
-    server = _serve(config, "--workers", "4", start_new_session=True)
-    engine = make_engine(url)
-    try:
-        base = f"http://127.0.0.1:{port}"
-
-        def up():
-            try:
-                return httpx.get(f"{base}/healthz", timeout=2).status_code == 200
-            except httpx.HTTPError:
-                return False
-
-        wait_for(up, timeout=90, what="the workers to serve")
-        with engine.connect() as conn:
-            kinds = conn.execute(select(func.count()).select_from(document_kinds)).scalar()
-        assert kinds == 5  # four workers seeded a fresh office together: once
-        office = Office(engine, None, b"k" * 32)
-        office.ensure_lane("lane-7", "Lajur 7", site="MPP")
-        key = office.create_api_key("lane", lane_id="lane-7")
-        headers = {"Authorization": f"Bearer {key}"}
-        report = {"lane_id": "lane-7", "state": "ready", "devices": {}, "counters": {}}
-        with httpx.Client(base_url=base, headers=headers, timeout=10) as client:
-            for _ in range(8):  # round-robin over the workers; every answer is a 2xx
-                assert client.post("/api/v1/lanes/lane-7/heartbeat", json=report).status_code < 300
-
-        def offline_alerts():
+    with office_processes(tmp_path, url, workers=4, extra="lane_offline_seconds = 2\n") as running:
+        engine = make_engine(url)
+        try:
             with engine.connect() as conn:
-                return conn.execute(
-                    select(func.count()).where(alerts.c.lane_id == "lane-7", alerts.c.rule == "lane.offline")
-                ).scalar()
+                kinds = conn.execute(select(func.count()).select_from(document_kinds)).scalar()
+            assert kinds == 5  # four workers seeded a fresh office together: once
+            office = Office(engine, None, b"k" * 32)
+            office.ensure_lane("lane-7", "Lajur 7", site="MPP")
+            key = office.create_api_key("lane", lane_id="lane-7")
+            headers = {"Authorization": f"Bearer {key}"}
+            report = {"lane_id": "lane-7", "state": "ready", "devices": {}, "counters": {}}
+            with httpx.Client(base_url=running.base_url, headers=headers, timeout=10) as client:
+                for _ in range(8):  # round-robin over the workers; every answer is a 2xx
+                    assert client.post("/api/v1/lanes/lane-7/heartbeat", json=report).status_code < 300
 
-        wait_for(offline_alerts, timeout=30, what="the silent lane's offline alert")
-        time.sleep(3)  # every worker's timer period passes again
-        assert offline_alerts() == 1
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        out, err = server.communicate(timeout=30)
-        engine.dispose()
-    assert "Traceback" not in err, err[-3000:]
+            def offline_alerts():
+                with engine.connect() as conn:
+                    return conn.execute(
+                        select(func.count()).where(
+                            alerts.c.lane_id == "lane-7", alerts.c.rule == "lane.offline"
+                        )
+                    ).scalar()
+
+            wait_for(offline_alerts, timeout=30, what="the silent lane's offline alert")
+            time.sleep(3)  # every worker's timer period passes again
+            assert offline_alerts() == 1
+        finally:
+            engine.dispose()
+    assert "Traceback" not in running.output(), running.output()[-3000:]
