@@ -52,7 +52,8 @@ def register(world: World, kind: str, pin: bool, pages: int, door_pick: int = 0)
             created = office.create_document(
                 kind="print", title=f"Dok {number}", actor=STAFF, pdf=pdf, kind_id=kind_id
             )
-            world.docs.append(Doc(created["id"], "print", hashlib.sha256(pdf).hexdigest(), pin=pin))
+            sha = hashlib.sha256(pdf).hexdigest()
+            world.docs.append(Doc(created["id"], "print", sha, pin=pin, pages=pages))
         return
     banks = {r.bank_id for r in world.lanes.values()}
     doors = [d for d in world.lockers.usable_doors() if d.bank_id in banks]
@@ -239,10 +240,18 @@ def show(
     reason = None if outcome is None else outcome.reason
     if reason == "" and doc is not None and label is None:
         doc.told_released = True
-    if doc is not None and label is None and (not rig.alive or reason == "office.unreachable"):
-        world.interrupted.append((rig.lane_id, doc, text))  # no answer: they will come back
+    if doc is not None and label is None and (not rig.alive or reason in COME_BACK or _try_again(reason)):
+        world.interrupted.append((rig.lane_id, doc, text))  # no answer, or "try again": they come back
     world.answers.append((rig.lane_id, doc, label or kind, reason, world.clock()))
     return reason
+
+
+COME_BACK = {"office.unreachable", "device.failed"}
+
+
+def _try_again(reason: str | None) -> bool:
+    """A print the lane called failed: the screen asks the driver to try again."""
+    return bool(reason) and reason.startswith("print.") and reason != "print.not_confirmed"
 
 
 def arm_printer(rig: LaneRig, fault: str, sheets: int) -> None:

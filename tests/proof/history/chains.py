@@ -63,9 +63,15 @@ def _snapshot_docs(world: World, lane: str) -> set[int]:
 
 
 def _loaded_ready(world: World) -> list:
-    """The locker items staff loaded whose documents the office shows ready."""
+    """The locker items staff loaded whose documents the office shows ready, with no claim
+    under way (staff cannot cancel one being released)."""
     lockers = [d for d in world.docs if d.kind == "locker" and d.loaded]
-    return [d for d in lockers if world.office.get_document(d.id)["state"] == "ready"]
+    described = [(d, world.office.get_document(d.id)) for d in lockers]
+    return [
+        d
+        for d, got in described
+        if got["state"] == "ready" and (got.get("pickup") or {}).get("state") == "ready"
+    ]
 
 
 class Chains(RuleBasedStateMachine):
@@ -115,12 +121,14 @@ class Chains(RuleBasedStateMachine):
             rig.link.cut()
             self.world.struck["partition"] += 1
 
-    @rule(pick=picks, ready=st.booleans())
-    def staff_reuse_door_again(self, pick, ready):
-        self.staff_reuse_door(pick, ready)
+    @rule(pick=picks, ready=st.booleans(), comes=mostly, by=forms)
+    def staff_reuse_door_again(self, pick, ready, comes, by):
+        self.staff_reuse_door(pick, ready, comes, by)
 
-    @rule(pick=picks, ready=st.booleans())
-    def staff_reuse_door(self, pick, ready):
+    @rule(pick=picks, ready=st.booleans(), comes=mostly, by=forms)
+    def staff_reuse_door(self, pick, ready, comes, by):
+        """``comes``: the cancelled item's citizen, not told, comes with their slip to its lane
+        (defect 5's order: a stale snapshot must not open the door that now holds ``new``)."""
         world = self.world
         loaded = _loaded_ready(world)
         snapshots = {lane: _snapshot_docs(world, lane) for lane in LANE_IDS}
@@ -142,6 +150,10 @@ class Chains(RuleBasedStateMachine):
             actions.load(world, new)
             if ready:
                 actions.mark_ready(world, new)
+        if comes and doc.codes:
+            issued = doc.codes[-1]
+            text = issued.code if by == "qr" else issued.short_code
+            actions.show(world, world.lanes[_lane_of(world, doc)], doc, by, text, pin=issued.pin)
 
     @rule(pick=picks, lane=lanes, by=forms)
     def stale_slip(self, pick, lane, by):
@@ -187,8 +199,11 @@ class Chains(RuleBasedStateMachine):
             self.citizen_at_offline_lane(pick, by)
 
     # the sync worker runs every few seconds, and the lane's switch mostly shares its power
-    @rule(pick=picks, by=forms, network_too=mostly, synced=mostly, lasts=outages)
-    def power_cut_release(self, pick, by, network_too, synced, lasts):
+    @rule(pick=picks, by=forms, network_too=mostly, synced=mostly, lasts=outages, again=mostly)
+    def power_cut_release(self, pick, by, network_too, synced, lasts, again):
+        """``again``: the driver whose door did not answer tries again as soon as the lane is
+        back, mostly with the other form of the slip (defect 7's order: a short code cut by the
+        power cut, then the QR at the lane that booted offline)."""
         world = self.world
         docs = [  # a release under way: a code the office would grant
             d
@@ -212,6 +227,8 @@ class Chains(RuleBasedStateMachine):
         if network_too and not rig.alive and not rig.link.down:
             rig.link.cut(world.steps + lasts)  # the switch boots slower than the lane
             world.struck["partition"] += 1
+        if again and not rig.alive:
+            self.citizen_returns(1, other_form=pick % 4 != 0)  # the latest: this driver
 
     @rule(pick=picks, other_form=st.sampled_from([True, True, True, False]))
     def citizen_returns_again(self, pick, other_form):

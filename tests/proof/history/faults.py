@@ -44,21 +44,25 @@ class Link:
 
 
 class OneShots:
-    """Armed one-shot faults of one lane, and a count of those that struck, by kind."""
+    """Armed one-shot faults of one lane, and a count of those that struck, by kind.
+
+    A shot may be aimed at one kind of call (``claim``: a claim by QR or short code): left
+    unaimed, it mostly struck the reporter's or the PDF fetch's next call, and the order defect 1
+    needs (a claim that commits after its lane walked away) stayed rare."""
 
     def __init__(self, struck: Counter):
-        self.armed: set[str] = set()
+        self.armed: dict[str, str | None] = {}  # kind -> the call it waits for (None: any)
         self.struck = struck
 
-    def arm(self, kind: str) -> None:
-        self.armed.add(kind)
+    def arm(self, kind: str, on: str | None = None) -> None:
+        self.armed[kind] = on
 
-    def take(self, kind: str) -> bool:
-        if kind in self.armed:
-            self.armed.discard(kind)
-            self.struck[kind] += 1
-            return True
-        return False
+    def take(self, kind: str, call: str | None = None) -> bool:
+        if kind not in self.armed or self.armed[kind] not in (None, call):
+            return False
+        del self.armed[kind]
+        self.struck[kind] += 1
+        return True
 
 
 class FaultyOffice(InProcessOfficeLink):
@@ -73,21 +77,21 @@ class FaultyOffice(InProcessOfficeLink):
         super().__init__(office, lane_id, office_sync=OfficeSync(office))
         self.link, self.shots, self.pending, self.rogue = link, shots, pending, rogue
 
-    def _call(self, call, *args, **kw):
+    def _call(self, call, *args, what: str | None = None, **kw):
         self.link.check()
-        if self.shots.take("slow_commit"):
+        if self.shots.take("slow_commit", what):
             self.pending.append(partial(call, *args, **kw))
             raise OfficeUnreachable("timed out (history checker: the commit is slow)")
         result = call(*args, **kw)
-        if self.shots.take("lose_answer"):
+        if self.shots.take("lose_answer", what):
             raise OfficeUnreachable("answer lost after commit (history checker)")
         return result
 
     def claim(self, **kw):
-        return self._call(self._sniffed(super().claim), **kw)
+        return self._call(self._sniffed(super().claim), what="claim", **kw)
 
     def claim_short(self, **kw):
-        return self._call(self._sniffed(super().claim_short), **kw)
+        return self._call(self._sniffed(super().claim_short), what="claim", **kw)
 
     def _sniffed(self, call):
         """``call``, after which an armed rogue sees the grant (before any answer can be lost)."""

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import invariant, rule
 
 from tests.proof.history import actions, invariants
+from tests.proof.history.aimed import AimedFaults
 from tests.proof.history.chains import Chains
 from tests.proof.history.world import LANE_IDS, World
 from tests.rigs.wait import wait_for
@@ -27,7 +28,7 @@ jumps = [20, 200, 400, 1000, 2400, 90_000]
 fault_args = dict(lane=lanes, fault=st.sampled_from(faults), n=st.integers(0, 5), jump=st.sampled_from(jumps))
 
 
-class History(Chains):
+class History(Chains, AimedFaults):
     make_world = None  # () -> World, set by the test
     totals: Counter = Counter()  # figures over all histories of a run
     first_failure: int | None = None  # the number of the first history that failed (1-based)
@@ -160,7 +161,8 @@ class History(Chains):
         crowd the faults out."""
         rig, world = self._rig(lane), self.world
         if fault in ("lose_answer", "slow_commit"):
-            rig.shots.arm(fault)  # counted when it strikes
+            # counted when it strikes; mostly aimed at the lane's next claim (defect 1's order)
+            rig.shots.arm(fault, on="claim" if n < 4 else None)
         elif fault == "kill":
             # counted when it strikes; half of them right after the next pulse or print submit
             rig.killer.arm(0 if n % 2 else n // 2 + 1)

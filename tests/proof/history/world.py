@@ -31,8 +31,8 @@ from web.app import build_system
 SITE = "MPP Riwayat"
 LANE_IDS = ("h-1", "h-2")
 DOORS = 3
-PRINT_TIMEOUT = 0.6  # a slowed printer runs past it (a job cut by the timeout)
-FAST_PAGE, SLOW_PAGE = 0.004, 0.45  # a slowed job of 2 or more pages runs past the timeout
+PRINT_TIMEOUT = 0.4  # a slowed printer runs past it (a job cut by the timeout)
+FAST_PAGE, SLOW_PAGE = 0.004, 0.3  # a slowed job of 2 or more pages runs past the timeout
 # the guessing bounds the office is given and the checker holds it to
 LIMITS = dict(
     lockout_after=3, lockout_seconds=300.0, window_seconds=3600.0, lane_limit=5, site_limit=7, pin_limit=3
@@ -73,6 +73,7 @@ class Doc:
     kind: str  # print | locker
     pdf_sha: str | None = None
     pin: bool = False
+    pages: int = 0  # a print's pages
     bank: str | None = None
     door: int | None = None
     codes: list = field(default_factory=list)  # IssuedCode, oldest first
