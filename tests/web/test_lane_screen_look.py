@@ -48,7 +48,7 @@ RAW_KEY = re.compile(r"\b(?:error|lane|code|print|door|office|device)\.[a-z_]+")
 VISIBLE_TEXT = (
     "[...document.querySelectorAll('body *')]"
     ".filter(e => e.offsetParent !== null && e.children.length === 0)"
-    ".map(e => e.textContent).join('\n')"
+    ".map(e => e.textContent).join('\\n')"
 )
 LARGEST = """(() => { let best = null, size = 0;
   for (const e of document.querySelectorAll('body *')) {
