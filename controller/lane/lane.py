@@ -100,8 +100,7 @@ class Lane:
         self.last_loop_at = time.monotonic()  # the worker's heartbeat (the watchdog reads it)
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
-        # held by the worker while it handles a read, and by a service opening: the two never overlap
-        self._act_lock = threading.Lock()
+        self._act_lock = threading.Lock()  # held by the worker's reads and service openings: never both
         self.ready = threading.Event()
         if outputs.signals is not None:
             outputs.signals.on_vehicle(self.vehicle)  # a car at the lane: the screen says "hold up the QR"
