@@ -61,6 +61,7 @@ HTTP_STATUS: dict[str, int] = {
     "print.door_open": 502,
     "print.offline": 503,
     "print.aborted": 502,
+    "print.unavailable": 503,
     "door.not_detected": 502,
     "door.out_of_service": 503,
     "device.failed": 503,

@@ -21,6 +21,7 @@ CODE_PREFIX = "AMB1"
 CODE_BYTES = 16
 CODE_LENGTH = 30  # len(CODE_PREFIX) + 26 base32 characters for 16 bytes
 SHORT_CODE_DIGITS = 10
+PIN_DIGITS = 6  # the second factor's length (the office makes PINs, the lane's keypad shows it)
 
 _CODE_RE = re.compile(r"AMB1[A-Z2-7]{26}", re.ASCII)
 _SHORT_RE = re.compile(r"[0-9]{10}", re.ASCII)

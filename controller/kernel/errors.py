@@ -51,6 +51,7 @@ ERROR_KEYS: frozenset[str] = frozenset(
         "print.door_open",
         "print.offline",
         "print.aborted",
+        "print.unavailable",
         "door.not_detected",
         "door.out_of_service",
         "device.failed",

@@ -28,6 +28,7 @@ from controller.kernel.outcomes import RELEASED, UNCERTAIN
 from controller.lane.print_outcome import (
     QUEUE_BLOCKED_REASONS,
     UNCERTAIN_MESSAGE,
+    can_print,
     describe,
     fault_message,
     judge,
@@ -149,6 +150,10 @@ class PrintActuator:
     @property
     def available(self) -> bool:
         return self.printer is not None
+
+    def can_print(self) -> bool:
+        """A printer that can print now (``print_outcome.can_print``)."""
+        return self.printer is not None and can_print(self.printer.status())
 
     def blocked(self) -> list[str]:
         """Why the queue cannot take a job at all ([] when it can). Paper and toner reasons don't

@@ -60,7 +60,7 @@ def build_lane(
         printer, config.state_dir / "lane" / "spool", PrintSettings(print_timeout=lane_cfg.print_timeout)
     )
     # where each bank stands, for the screen's "door N is here"
-    placements = {b.id: BankPlacement(b.columns, b.where, b.where_en) for b in lane_cfg.lockers}
+    placements = {b.id: BankPlacement(b.columns, b.where, b.where_en, b.doors) for b in lane_cfg.lockers}
     releaser = Releaser(
         journal=journal,
         office=office_link,

@@ -7,6 +7,7 @@ in ERROR, never allowed to stop the poll.
 
 from __future__ import annotations
 
+from controller.lane.print_outcome import can_print
 from hardware.failed import FAILED_AT_START
 from hardware.locker.interface import LockerBank
 from hardware.printer.interface import Printer
@@ -47,6 +48,11 @@ class DeviceHealth:
         """True when some printer or bank is usable, or the lane has none (nothing to be out of)."""
         release = [s for s in self.devices.values() if s.kind in RELEASE_KINDS]
         return not release or any(s.state in USABLE for s in release)
+
+    def prints(self) -> bool | None:
+        """Whether the printer can print now (``print_outcome.can_print``); None: no printer."""
+        status = self.devices.get("printer")
+        return None if status is None else can_print(status)
 
     def failed(self) -> dict[str, str]:
         """Devices whose driver did not start (``hardware.failed``): name -> why."""

@@ -142,6 +142,11 @@ class Intake:
         return outcome
 
     # -- the rating ----------------------------------------------------------------------------
+    def rating_open(self) -> bool:
+        """Whether the pickup just made may still be rated (the screen then offers the rating)."""
+        claim_id, until = self._last_release
+        return claim_id is not None and self._clock() <= until
+
     def rate(self, score: int) -> bool:
         """The driver's one-touch rating of the pickup just made; False when there is none."""
         claim_id, until = self._last_release

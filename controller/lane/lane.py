@@ -25,7 +25,7 @@ from controller.lane.recovery import recover
 from controller.lane.release import Releaser
 from controller.lane.reporter import Reporter
 from controller.lane.screen import LaneState, LaneView, ScreenBus, make_view
-from controller.lane.screen_timing import ScreenTiming, idle_view
+from controller.lane.screen_timing import ScreenTiming, idle_view, rating_after
 from controller.lane.selftest import SelfTests
 from controller.lane.staff_doors import ServiceOpener
 from controller.lane.status_document import Liveness, lane_status
@@ -86,7 +86,10 @@ class Lane:
         self.health = DeviceHealth(scanner=scanner, printer=printer, lockers=lockers, signals=outputs.signals)
         self.office_online = True
         self.vehicle_present: bool | None = None
-        self.timing = ScreenTiming(screen, result_seconds=settings.result_seconds, idle=self._idle_view)
+        rating = lambda view: rating_after(view, self.intake.rating_open())  # noqa: E731
+        self.timing = ScreenTiming(
+            screen, result_seconds=settings.result_seconds, idle=self._idle_view, after=rating
+        )
         self.intake = Intake(
             releaser=releaser,
             office=office,
@@ -97,8 +100,7 @@ class Lane:
         self.last_loop_at = time.monotonic()  # the worker's heartbeat (the watchdog reads it)
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
-        # held by the worker while it handles a read, and by a service opening: the two never overlap
-        self._act_lock = threading.Lock()
+        self._act_lock = threading.Lock()  # held by the worker's reads and service openings: never both
         self.ready = threading.Event()
         if outputs.signals is not None:
             outputs.signals.on_vehicle(self.vehicle)  # a car at the lane: the screen says "hold up the QR"
@@ -221,14 +223,14 @@ class Lane:
             office_online=self.office_online,
             can_release=self.health.can_release(),
             vehicle_present=self.vehicle_present,
+            prints=self.health.prints(),
+            offline_lockers=self.releaser.offline is not None and bool(self.lockers),
         )
 
     # -- staff actions (never during a release) ------------------------------------------------
     def service_open(self, bank_id: str, door: int, *, actor: str, reason: str, wait: float = 30.0) -> dict:
-        """Open one door for staff (loading, a test) under the same protocol as a release.
-
-        Waits up to ``wait`` seconds for a release in progress to finish; then ``lane.busy``.
-        """
+        """Open one door for staff (loading, a test) under a release's protocol (``lane.busy``
+        when a release in progress does not end within ``wait`` seconds)."""
         with self._acting(wait):
             return self.opener.open(bank_id, door, actor=actor, reason=reason)
 
@@ -262,6 +264,7 @@ class Lane:
                     self.reporter.poke()
                     if self.sync is not None and self.office_online:
                         self.sync.poke()  # reconcile offline releases now
+                self.timing.door_closed(self.read_door)  # the driver has the item: on to the rating
                 self.timing.refresh_idle()
             except Exception:
                 log.exception("device poll failed")

@@ -49,6 +49,13 @@ def fault_message(reasons, job_state=None) -> str:
     return "print.not_printed"
 
 
+def can_print(status: DeviceStatus) -> bool:
+    """Whether a print can come out of a printer in ``status`` now (the lane refuses print codes,
+    before any claim, while it cannot: out of paper, jammed, offline...). A paper fault that CUPS
+    keeps reporting after a refill clears with the next job: a technician's test print."""
+    return status.state in (DeviceState.OK, DeviceState.WARNING)
+
+
 def printer_problems(status: DeviceStatus) -> list[str]:
     """The printer's reasons that leave a print not confirmed (an offline printer is one)."""
     problems = sorted(set(status.reasons) & NOT_CONFIRMED_REASONS)

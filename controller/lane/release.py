@@ -14,7 +14,7 @@ import hashlib
 import logging
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from controller.kernel.errors import AmbilError, OfficeUnreachable
 from controller.lane.actuation import FAILED, NOT_DETECTED, DoorActuator, PrintActuator
@@ -39,6 +39,7 @@ class Outcome:
     reason: str = ""  # an error key (controller.kernel.errors) when not released
     grant: Grant | None = None
     detail: str = ""
+    params: dict = field(default_factory=dict)  # what fills the reason's text (code.wrong_lane: lane)
 
 
 class Releaser:
@@ -78,11 +79,13 @@ class Releaser:
         if code_hash is not None and self.offline is not None and self.offline.released_offline(code_hash):
             # the office may not know yet (reconciliation pending): never ask it for a second one
             return self._finish(claim_id, "refused", "code.already_released", detail="released offline")
+        # a printer that cannot print now: the office refuses print codes before claiming them
+        extra = {} if self.prints.can_print() else {"kinds": ("locker",)}
         try:
             if code_hash is not None:
-                grant = self.office.claim(code_hash=code_hash, claim_id=claim_id, pin=pin)
+                grant = self.office.claim(code_hash=code_hash, claim_id=claim_id, pin=pin, **extra)
             else:
-                grant = self.office.claim_short(short_code=short_code, claim_id=claim_id, pin=pin)
+                grant = self.office.claim_short(short_code=short_code, claim_id=claim_id, pin=pin, **extra)
         except OfficeUnreachable as exc:
             offline = self._offline_grant(claim_id, code_hash, pin)
             if offline is not None:  # DESIGN 5: this lane's locker, synced, within the grace period
@@ -90,7 +93,7 @@ class Releaser:
             # the office may have granted it and the answer got lost: tell it we walked away
             return self._finish(claim_id, "abandoned", "office.unreachable", detail=exc.detail)
         except AmbilError as exc:
-            return self._finish(claim_id, "refused", exc.key, detail=exc.detail)
+            return self._finish(claim_id, "refused", exc.key, detail=exc.detail, params=exc.params)
         if self._released_here_offline(grant):
             # this lane released this document offline (an old slip, or this very pickup by QR
             # before its short code) and the office has not heard yet. Hand the claim back
@@ -165,12 +168,18 @@ class Releaser:
 
     # -- end -----------------------------------------------------------------------------------
     def _finish(
-        self, claim_id: str, outcome: str, reason: str, grant: Grant | None = None, detail: str = ""
+        self,
+        claim_id: str,
+        outcome: str,
+        reason: str,
+        grant: Grant | None = None,
+        detail: str = "",
+        params: dict | None = None,
     ) -> Outcome:
         if self.offline is not None and grant is not None and outcome in ("released", "uncertain"):
             self.offline.note_consumed(grant.pickup_id)  # an older snapshot may still list it
         self.journal.done(claim_id, outcome, detail if not reason else f"{reason}: {detail}")
         log.info("claim %s %s %s %s", claim_id, outcome, reason, detail)
-        result = Outcome(claim_id, outcome, reason, grant, detail)
+        result = Outcome(claim_id, outcome, reason, grant, detail, dict(params or {}))
         self.on_outcome(result)
         return result

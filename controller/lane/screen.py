@@ -2,7 +2,8 @@
 
 The lane worker publishes a ``LaneView`` on every change; the web layer subscribes and pushes it
 to the screen over SSE. ``result_view`` is the one place that says which screen a release's
-outcome shows (the release protocol only returns the outcome). The lane speaks no language: the
+outcome shows (the release protocol only returns the outcome), and ``fault_of`` the one place
+that says whose a refusal is: the driver's code, or the lane. The lane speaks no language: the
 texts of each state and error key are in web/i18n's catalogs (``lane.state.<state>``,
 ``error.<key>``), so a refusal reads the same on the screen and in the API.
 """
@@ -16,6 +17,7 @@ from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
+from controller.kernel.codes import PIN_DIGITS
 from controller.kernel.outcomes import RELEASED
 
 if TYPE_CHECKING:
@@ -35,6 +37,25 @@ class LaneState(StrEnum):
     PROBLEM = "problem"  # the release failed or is uncertain (what to do given)
     OFFLINE = "offline"  # the office is not reachable
     OUT_OF_SERVICE = "out_of_service"
+    RATING = "rating"  # the pickup is done (door closed, print taken): how was the service?
+
+
+# Whose a refusal or problem is. USER: the driver's code is wrong, expired, used, locked (they can
+# fix it or ask the staff); LANE: the lane cannot serve (printer out of paper, office unreachable,
+# a device failed: not their fault, and they may be told what still works). The screen draws the
+# two in different colours and icons; this is the one place that decides which is which.
+USER = "user"
+LANE = "lane"
+LANE_STATES = frozenset({LaneState.PROBLEM, LaneState.OFFLINE, LaneState.OUT_OF_SERVICE})
+
+
+def fault_of(state: LaneState, reason: str) -> str:
+    """``USER``, ``LANE`` or "" (not a refusal) for a view's state and error key."""
+    if reason.startswith("code."):
+        return USER
+    if reason or state in LANE_STATES:
+        return LANE
+    return ""
 
 
 @dataclass
@@ -50,6 +71,7 @@ class LaneView:
     def to_dict(self) -> dict:
         data = asdict(self)
         data["state"] = str(self.state)
+        data["fault"] = fault_of(self.state, self.reason)
         return data
 
 
@@ -65,12 +87,23 @@ class BankPlacement:
     columns: int = 4
     where: str = ""
     where_en: str = ""
+    doors: int = 0  # how many doors the bank has (0: not known, the picture shows up to door N)
 
     def describe(self, bank: str, door: int) -> dict:
-        """Where door N is (row and column, the site's own words for the bank's place); the
-        sentence a driver reads is web/i18n's (``lane.where``)."""
+        """Where door N is: its row and column, the bank as built (``rows`` x ``columns``, ``doors``)
+        for the screen's picture, and the site's own words for the bank's place; the sentence a
+        driver reads is web/i18n's (``lane.where``)."""
         row, col = (door - 1) // self.columns + 1, (door - 1) % self.columns + 1
-        return {"row": row, "column": col, "place_id": self.where, "place_en": self.where_en}
+        doors = max(self.doors, door)
+        return {
+            "row": row,
+            "column": col,
+            "columns": self.columns,
+            "rows": -(-doors // self.columns),
+            "doors": doors,
+            "place_id": self.where,
+            "place_en": self.where_en,
+        }
 
 
 def result_view(outcome: Outcome, placements: Mapping[str, BankPlacement]) -> LaneView:
@@ -85,10 +118,9 @@ def result_view(outcome: Outcome, placements: Mapping[str, BankPlacement]) -> La
     if reason == "office.unreachable":
         return make_view(LaneState.OFFLINE)
     if reason == "code.pin_required":
-        return make_view(LaneState.PIN_ENTRY)
-    if outcome.outcome == "refused" or reason == "code.already_released":  # the citizen's, not the lane's
-        return make_view(LaneState.REFUSED, reason=reason)
-    return make_view(LaneState.PROBLEM, reason=reason)
+        return make_view(LaneState.PIN_ENTRY, digits=PIN_DIGITS)
+    state = LaneState.REFUSED if fault_of(LaneState.REFUSED, reason) == USER else LaneState.PROBLEM
+    return make_view(state, reason=reason, **outcome.params)  # params fill the text (wrong lane: its name)
 
 
 class ScreenBus:

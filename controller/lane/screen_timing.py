@@ -2,8 +2,10 @@
 
 A result (the door is open, take your document, refused, a problem, type your PIN) stays for
 ``result_seconds`` (or the hold a caller asks for), then the screen returns to the idle view:
-offline, out of service, "hold up the QR" while a car is there, or the welcome. This is the one
-place that keeps the deadline; everything else only says "show this result".
+offline, out of service, "hold up the QR" while a car is there, or the welcome (saying so when
+prints are not available now). A pickup's result is followed by the rating (``after``), once the
+door is closed or the print taken. This is the one place that keeps the deadline; everything else
+only says "show this result".
 """
 
 from __future__ import annotations
@@ -16,7 +18,14 @@ from controller.lane.screen import LaneState, LaneView, ScreenBus, make_view
 
 # states that show a result for a while, then go back to the idle view
 RESULT_STATES = frozenset(
-    {LaneState.TAKE_DOCUMENT, LaneState.DOOR_OPEN, LaneState.REFUSED, LaneState.PROBLEM, LaneState.PIN_ENTRY}
+    {
+        LaneState.TAKE_DOCUMENT,
+        LaneState.DOOR_OPEN,
+        LaneState.REFUSED,
+        LaneState.PROBLEM,
+        LaneState.PIN_ENTRY,
+        LaneState.RATING,
+    }
 )
 # states the idle view may replace at any time (the lane's conditions changed)
 IDLE_STATES = frozenset(
@@ -24,15 +33,32 @@ IDLE_STATES = frozenset(
 )
 
 
-def idle_view(*, office_online: bool, can_release: bool, vehicle_present: bool | None) -> LaneView:
-    """What the screen shows between pickups."""
+def idle_view(
+    *,
+    office_online: bool,
+    can_release: bool,
+    vehicle_present: bool | None,
+    prints: bool | None = None,
+    offline_lockers: bool = False,
+) -> LaneView:
+    """What the screen shows between pickups. ``prints``: whether the lane's printer can print now
+    (None: the lane has none, so there is nothing to say); ``offline_lockers``: whether locker
+    pickups go on while the office is unreachable (the screen says what still works)."""
     if not office_online:
-        return make_view(LaneState.OFFLINE)
+        return make_view(LaneState.OFFLINE, lockers=offline_lockers)
     if not can_release:
         return make_view(LaneState.OUT_OF_SERVICE)
+    limits = {"prints": False} if prints is False else {}
     if vehicle_present:
-        return make_view(LaneState.READING)
-    return make_view(LaneState.READY)
+        return make_view(LaneState.READING, **limits)
+    return make_view(LaneState.READY, **limits)
+
+
+def rating_after(view: LaneView, rating_open: bool) -> LaneView | None:
+    """The rating once a pickup's result is over (door closed, print taken), else None."""
+    if rating_open and view.state in (LaneState.DOOR_OPEN, LaneState.TAKE_DOCUMENT):
+        return make_view(LaneState.RATING)
+    return None
 
 
 class ScreenTiming:
@@ -44,11 +70,13 @@ class ScreenTiming:
         *,
         result_seconds: float,
         idle: Callable[[], LaneView],
+        after: Callable[[LaneView], LaneView | None] = lambda view: None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.screen = screen
         self.result_seconds = result_seconds
         self._idle = idle
+        self._after = after  # what follows a result before the idle view (the rating), or None
         self._clock = clock
         self._lock = threading.Lock()
         self._until = 0.0
@@ -66,7 +94,22 @@ class ScreenTiming:
         with self._lock:
             due = self._clock() >= self._until
         if due and self.screen.view.state in RESULT_STATES:
-            self.show_idle()
+            follow = self._after(self.screen.view)
+            if follow is not None:
+                self.show_result(follow)
+            else:
+                self.show_idle()
+
+    def door_closed(self, read_door: Callable[[str, int], bool | None]) -> None:
+        """The door the screen shows open reads closed (``read_door(bank, door)`` is False): the
+        result is over before its time, move on (to the rating)."""
+        view = self.screen.view
+        if view.state != LaneState.DOOR_OPEN or "bank" not in view.detail:
+            return
+        if read_door(view.detail["bank"], int(view.detail.get("door", 0))) is False:
+            with self._lock:
+                self._until = 0.0
+            self.expire()
 
     def refresh_idle(self) -> None:
         """The lane's conditions changed: update the screen unless it shows a result or a release."""
@@ -74,6 +117,6 @@ class ScreenTiming:
             self.show_idle()
 
     def show_idle(self) -> None:
-        view = self._idle()
-        if view.state != self.screen.view.state:
+        view, now = self._idle(), self.screen.view
+        if (view.state, view.detail) != (now.state, now.detail):
             self.screen.publish(view)

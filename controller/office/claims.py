@@ -18,7 +18,7 @@ from controller.kernel.codes import hash_prefix
 from controller.kernel.errors import AuthError, CodeError, DocumentError
 from controller.kernel.grants import Grant
 from controller.office import audit, guessing
-from controller.office.db.tables import claims, documents, locker_banks, pickups
+from controller.office.db.tables import claims, documents, lanes, locker_banks, pickups
 from controller.office.guessing import GuessLimits
 
 log = logging.getLogger(__name__)
@@ -80,7 +80,7 @@ def _refusal_key(row, now: float) -> str:
     return _REFUSAL_BY_STATE.get(row.state, "code.unknown")
 
 
-def _refuse(conn, *, now, lane_id, subject, code_hash, claim_id, key, detail="") -> CodeError:
+def _refuse(conn, *, now, lane_id, subject, code_hash, claim_id, key, detail="", **params) -> CodeError:
     audit.append(
         conn,
         at=now,
@@ -90,7 +90,13 @@ def _refuse(conn, *, now, lane_id, subject, code_hash, claim_id, key, detail="")
         detail={"reason": key, "code": hash_prefix(code_hash), "claim_id": claim_id},
     )
     log.info("claim %s on lane %s refused: %s", claim_id, lane_id, key)
-    return CodeError(detail, key=key)
+    return CodeError(detail, key=key, **params)
+
+
+def _lane_name(conn, lane_id: str | None) -> str:
+    """The name drivers read for a lane (its id when it has none)."""
+    row = conn.execute(select(lanes.c.name).where(lanes.c.id == lane_id)).first()
+    return row.name if row is not None and row.name else str(lane_id)
 
 
 def _retry(conn, row, claim_id: str, lane_id: str, refuse: dict, subject: str):
@@ -115,12 +121,14 @@ def claim_pickup(
     pin: str | None = None,
     pin_policy=None,
     via: str | None = None,
+    kinds: tuple[str, ...] | None = None,
 ):
     """Claim the pickup with ``code_hash`` for ``claim_id``: return a Grant or a CodeError to raise.
 
     A pickup with a PIN (second factor) needs ``pin``, checked under ``pin_policy``. ``via`` says
     the code was typed (``short``); the claim remembers it so that its release ends the lane's
-    run of wrong entries."""
+    run of wrong entries. ``kinds``: the kinds the lane can release now (a lane whose printer is
+    out of paper sends ``("locker",)``); another kind is refused before anything is claimed."""
     refuse = {"now": now, "lane_id": lane_id, "code_hash": code_hash, "claim_id": claim_id}
     row = conn.execute(_pickup_view().where(pickups.c.code_hash == code_hash)).first()
     if row is None:
@@ -130,7 +138,13 @@ def claim_pickup(
     if retried is not None:
         return retried
     if row.kind == "locker" and row.bank_lane != lane_id:
-        return _refuse(conn, subject=subject, key="code.wrong_lane", detail=f"lane {row.bank_lane}", **refuse)
+        lane = _lane_name(conn, row.bank_lane)
+        return _refuse(
+            conn, subject=subject, key="code.wrong_lane", detail=f"lane {row.bank_lane}", lane=lane, **refuse
+        )
+    if kinds is not None and row.kind not in kinds and row.state == "ready":
+        # the lane cannot release this kind now (its printer is out of paper): nothing is claimed
+        return _refuse(conn, subject=subject, key="print.unavailable", detail=f"lane takes {kinds}", **refuse)
     known = conn.execute(select(claims.c.pickup_id).where(claims.c.claim_id == claim_id)).first()
     if known is not None:
         # Known claim id. Read the pickup again: a concurrent retry of this very claim may have won
@@ -203,6 +217,7 @@ def claim_by_short_code(
     limits: GuessLimits,
     pin: str | None = None,
     pin_policy=None,
+    kinds: tuple[str, ...] | None = None,
 ):
     """Claim by the HMAC of a typed short code; wrong ones are counted (``guessing``)."""
     subject = f"lane:{lane_id}"
@@ -239,6 +254,7 @@ def claim_by_short_code(
         pin=pin,
         pin_policy=pin_policy,
         via="short",
+        kinds=kinds,
     )
 
 

@@ -59,10 +59,19 @@ class OfficeClaims:
             raise outcome
         return outcome
 
-    def claim(self, *, code_hash: str, claim_id: str, lane_id: str, pin: str | None = None) -> Grant:
+    def claim(
+        self,
+        *,
+        code_hash: str,
+        claim_id: str,
+        lane_id: str,
+        pin: str | None = None,
+        kinds: tuple[str, ...] | None = None,
+    ) -> Grant:
         """Claim the pickup whose code hashes to ``code_hash``; retrying the same claim_id is safe.
 
-        ``pin`` is the second factor of documents whose kind requires one."""
+        ``pin`` is the second factor of documents whose kind requires one; ``kinds`` the kinds the
+        lane can release now (None: all)."""
         return self._run_claim(
             claim_id,
             lambda conn, now: claims.claim_pickup(
@@ -73,6 +82,7 @@ class OfficeClaims:
                 now=now,
                 pin=pin,
                 pin_policy=self._pin_policy(),
+                kinds=kinds,
             ),
         )
 
@@ -81,7 +91,15 @@ class OfficeClaims:
 
         return PinPolicy(self._short_key, self.guess_limits)
 
-    def claim_short(self, *, short_code: str, claim_id: str, lane_id: str, pin: str | None = None) -> Grant:
+    def claim_short(
+        self,
+        *,
+        short_code: str,
+        claim_id: str,
+        lane_id: str,
+        pin: str | None = None,
+        kinds: tuple[str, ...] | None = None,
+    ) -> Grant:
         """Claim by a typed short code; wrong codes are counted per lane and site (guessing.py)."""
         digits = parse_short_code(short_code)
         return self._run_claim(
@@ -95,6 +113,7 @@ class OfficeClaims:
                 limits=self.guess_limits,
                 pin=pin,
                 pin_policy=self._pin_policy(),
+                kinds=kinds,
             ),
         )
 

@@ -17,13 +17,11 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
-from controller.kernel.codes import short_code_hmac
+from controller.kernel.codes import PIN_DIGITS, short_code_hmac
 from controller.kernel.errors import CodeError
 from controller.office import audit, guessing
 from controller.office.db.tables import document_kinds
 from controller.office.guessing import GuessLimits
-
-PIN_DIGITS = 6
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from hardware.printer.cups_printer import CupsPrinter
 from tests.conftest import make_pdf
 from tests.rigs.server import LiveServer
 from tests.rigs.wait import wait_for
-from web.i18n.lane_screen import screen_texts
+from web.i18n.lane_screen import more_texts
 
 FAULTS = [
     # (backend reasons, exit code, delay s, reason in the device state or the journal)
@@ -55,9 +55,7 @@ def test_a_fault_after_the_job_ran_is_not_confirmed_and_waits_for_staff(
         wait_for(lambda: any(v.state == "problem" for v in seen), 45, what="the problem on the screen")
         problem = next(v for v in seen if v.state == "problem")
         assert problem.reason == "print.not_confirmed", (problem.reason, problem.detail)
-        assert (
-            "petugas" in screen_texts(problem.to_dict())[0] and "staff" in screen_texts(problem.to_dict())[1]
-        )
+        assert "petugas" in more_texts(problem.to_dict())[0] and "staff" in more_texts(problem.to_dict())[1]
         wait_for(lambda: not lane.journal.unreported(), 10, what="outcome reported")
         (release,) = lane.journal.recent(1)
         assert release.outcome == "uncertain", release.detail

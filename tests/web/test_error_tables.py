@@ -11,7 +11,7 @@ from controller.lane.screen import LaneState, make_view
 from web.errors import HTTP_STATUS, error_body, http_status
 from web.i18n import both, has, t
 from web.i18n.catalog import texts
-from web.i18n.lane_screen import screen_texts
+from web.i18n.lane_screen import more_texts, screen_texts
 
 
 def test_the_status_and_text_tables_cover_exactly_the_domain_keys():
@@ -44,5 +44,6 @@ def test_every_plain_screen_state_has_its_text(state):
 
 def test_a_refusal_on_the_screen_reads_the_error_text():
     view = make_view(LaneState.REFUSED, reason="code.already_released").to_dict()
-    assert screen_texts(view) == both("error.code.already_released")
+    assert more_texts(view) == both("error.code.already_released")
+    assert screen_texts(view) == both("lane.headline.code.already_released")
     assert "text_id" not in view  # the lane sends keys; the web adds the texts

@@ -104,6 +104,10 @@ def test_the_keypad_releases_by_short_code(chromium, lane_site):
     page.click(".key[data-key='ok']")
     wait_for(lambda: office.get_document(doc["id"])["state"] == "released", what="released by short code")
     page.wait_for_function("window.ambilView.state === 'door_open'")
+    assert not page.is_visible("#rating")  # not beside "take your item": after the door is closed
+    wait_for(lambda: system.lane.read_door("A", 2) is False, what="the simulated door closed")
+    system.lane.timing.door_closed(system.lane.read_door)  # what the lane's monitor does
+    page.wait_for_function("window.ambilView.state === 'rating'")
     # the one-touch rating after the pickup
     page.click(".rate[data-score='5']")
     page.wait_for_selector("#rated", state="visible")

@@ -19,12 +19,23 @@ class ClaimRequest(StrictBody):
     code_hash: str = Field(pattern="^[0-9a-f]{64}$", description="hex SHA-256 of the pickup code")
     claim_id: str = Field(pattern="^[0-9A-Za-z_-]{8,64}$", description="idempotency key")
     pin: str | None = Field(None, pattern="^[0-9]{4,8}$", description="second factor, when required")
+    kinds: list[Literal["print", "locker"]] | None = Field(
+        None, description="the kinds the lane can release now; another kind is refused, nothing claimed"
+    )
 
 
 class ShortClaimRequest(StrictBody):
     short_code: str = Field(min_length=1, max_length=32)
     claim_id: str = Field(pattern="^[0-9A-Za-z_-]{8,64}$")
     pin: str | None = Field(None, pattern="^[0-9]{4,8}$", description="second factor, when required")
+    kinds: list[Literal["print", "locker"]] | None = Field(None, description="as for /claims")
+
+
+def _extra(body) -> dict:
+    return {
+        **({"pin": body.pin} if body.pin is not None else {}),
+        **({"kinds": tuple(body.kinds)} if body.kinds else {}),
+    }
 
 
 class ReportRequest(StrictBody):
@@ -38,14 +49,14 @@ def _lane_id(who: Principal) -> str:
 
 @router.post("", summary="Claim a pickup by its code hash (at most one claim wins; retries from its lane)")
 def claim(body: ClaimRequest, office: OfficeDep, who: Principal = Depends(require("lane"))):
-    extra = {"pin": body.pin} if body.pin is not None else {}
+    extra = _extra(body)
     grant = office.claim(code_hash=body.code_hash, claim_id=body.claim_id, lane_id=_lane_id(who), **extra)
     return dataclasses.asdict(grant)
 
 
 @router.post("/short", summary="Claim a pickup by its 10-digit short code (misses bounded per lane and site)")
 def claim_short(body: ShortClaimRequest, office: OfficeDep, who: Principal = Depends(require("lane"))):
-    extra = {"pin": body.pin} if body.pin is not None else {}
+    extra = _extra(body)
     grant = office.claim_short(
         short_code=body.short_code, claim_id=body.claim_id, lane_id=_lane_id(who), **extra
     )

@@ -1,23 +1,46 @@
-"""What the lane screen says: the text of each screen state, in Bahasa Indonesia and English.
+"""What the lane screen says: each view's headline and its explanation, in Bahasa Indonesia and
+English.
 
 The lane publishes states, error keys and details only (``controller/lane/screen.py``); the text
-is chosen here when the screen, its live events or the lane API show a view: ``lane.state.<state>``
-from the catalogs, and for a refusal or problem the error's own text (``error.<key>``), the same
-as in the API.
+is chosen here when the screen, its live events or the lane API show a view. A refusal or problem
+reads as a short headline (``lane.headline.<key>``, else the headline of its class, the driver's
+code or the lane) over the error's own text (``error.<key>``, the same as in the API); a state as
+``lane.state.<state>`` over ``lane.more.<state>`` (with the variants below).
 """
 
 from __future__ import annotations
 
-from web.i18n import both
+from controller.kernel.codes import PIN_DIGITS
+from web.i18n import both, has
+
+FILL = {"page": "?", "pages": "?", "door": "?", "bank": "", "lane": "?", "digits": PIN_DIGITS}
 
 
 def screen_texts(view: dict) -> tuple[str, str]:
-    """(Bahasa Indonesia, English) for one view (``LaneView.to_dict()``), details filled in."""
+    """(Bahasa Indonesia, English) headline of one view (``LaneView.to_dict()``), details filled in."""
     reason = view.get("reason") or ""
-    key = f"error.{reason}" if reason else f"lane.state.{view['state']}"
+    fill = {**FILL, **(view.get("detail") or {})}
+    if reason:
+        key = f"lane.headline.{reason}"
+        return both(key if has(key) else f"lane.headline.{view.get('fault') or 'lane'}", **fill)
+    return both(f"lane.state.{view['state']}", **fill)
+
+
+def more_texts(view: dict) -> tuple[str, str]:
+    """(Bahasa Indonesia, English) explanation under the headline ("" when there is none)."""
+    reason, state = view.get("reason") or "", view["state"]
     detail = view.get("detail") or {}
-    fill = {"page": "?", "pages": "?", "door": "?", "bank": "", **detail}
-    return both(key, **fill)
+    fill = {**FILL, **detail}
+    if reason:
+        return both(f"error.{reason}", **fill)
+    key = f"lane.more.{state}"
+    if state == "offline" and detail.get("lockers"):
+        key = "lane.more.offline_lockers"
+    elif state in ("ready", "reading") and detail.get("prints") is False:
+        key = "lane.more.no_prints"
+    elif state == "printing" and not int(detail.get("page") or 0):
+        key = "lane.more.printing_start"  # never "page 0 of N": no counter before the first page
+    return both(key, **fill) if has(key) else ("", "")
 
 
 def door_where(detail: dict) -> tuple[str, str]:
@@ -30,17 +53,18 @@ def door_where(detail: dict) -> tuple[str, str]:
     )
     place_id, place_en = detail.get("place_id") or "", detail.get("place_en") or ""
     return (
-        f"{where_id}, {place_id}" if place_id else where_id,
-        f"{where_en}, {place_en}" if place_en else where_en,
+        f"{where_id} · {place_id}" if place_id else where_id,
+        f"{where_en} · {place_en}" if place_en else where_en,
     )
 
 
 def with_texts(view: dict) -> dict:
-    """The view as the screen and the lane API show it: with ``text_id`` and ``text_en``, and for
-    an open door ``where_id`` / ``where_en`` in its detail."""
+    """The view as the screen and the lane API show it: headline ``text_id`` / ``text_en``, the
+    explanation ``more_id`` / ``more_en``, and for an open door ``where_id`` / ``where_en``."""
     text_id, text_en = screen_texts(view)
+    more_id, more_en = more_texts(view)
     detail = view.get("detail") or {}
     if "row" in detail:
         where_id, where_en = door_where(detail)
         view = {**view, "detail": {**detail, "where_id": where_id, "where_en": where_en}}
-    return {**view, "text_id": text_id, "text_en": text_en}
+    return {**view, "text_id": text_id, "text_en": text_en, "more_id": more_id, "more_en": more_en}

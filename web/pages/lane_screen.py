@@ -8,7 +8,9 @@ import json
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, StreamingResponse
 
+from controller.kernel.codes import PIN_DIGITS, SHORT_CODE_DIGITS
 from web.deps import LaneDep
+from web.i18n import both, t
 from web.i18n.lane_screen import with_texts
 
 router = APIRouter(tags=["lane"])
@@ -16,14 +18,21 @@ router = APIRouter(tags=["lane"])
 
 @router.get("/lane", response_class=HTMLResponse, include_in_schema=False)
 def lane_screen(request: Request, lane: LaneDep, lang: str = "id"):
+    """The kiosk page; the lane's own language switch (``?lang=``), not a staff session's."""
     templates = request.app.state.templates
+    lang = "en" if lang == "en" else "id"
     return templates.TemplateResponse(
         request,
         "lane.html",
         {
-            "lang": "en" if lang == "en" else "id",
+            "lang": lang,
+            "t": lambda key, **values: t(lang, key, **values),
             "lane_name": lane.settings.name,
             "view": with_texts(lane.screen.view.to_dict()),
+            "pin_digits": PIN_DIGITS,
+            "code_digits": SHORT_CODE_DIGITS,
+            # shown at once when the driver presses OK on the keypad: no welcome screen in between
+            "checking": both("lane.state.checking"),
         },
     )
 

@@ -1,39 +1,58 @@
 // Live lane screen: follows the lane over server-sent events (EventSource reconnects by itself),
 // and lets the driver type a short code or a PIN and rate the service by touch.
+// Whose a refusal is (view.fault: "user" = the driver's code, "lane" = the lane cannot serve) is
+// decided by the lane (controller/lane/screen.py fault_of); this page only draws it.
 (function () {
   "use strict";
   const body = document.body;
   const lang = body.dataset.lang || "id";
   const $ = (id) => document.getElementById(id);
   const ICONS = { starting: "wait", ready: "qr", reading: "car", checking: "wait", pin_entry: "pin",
-    printing: "print", take_document: "ok", door_open: "door", refused: "alert", problem: "alert",
-    offline: "off", out_of_service: "stop" };
+    printing: "print", take_document: "ok", door_open: "door", offline: "off", out_of_service: "stop",
+    rating: "star" };
+  const FAULT_ICONS = { user: "alert", lane: "tool" };
+  const DIGITS = { pin: Number(body.dataset.pinDigits || 6), code: Number(body.dataset.codeDigits || 10) };
   const keypad = { mode: "code", digits: "" };
-  let current = null;
+  const pick = (v, name) => (lang === "en" ? v[name + "_en"] : v[name + "_id"]) || "";
+  const other = (v, name) => (lang === "en" ? v[name + "_id"] : v[name + "_en"]) || "";
 
   function render(view) {
-    current = view;
     body.dataset.state = view.state;
-    $("primary").textContent = lang === "en" ? view.text_en : view.text_id;
-    // long messages (a fault and what to do) get a smaller size so they still fit the screen
-    $("primary").classList.toggle("long", $("primary").textContent.length > 64);
-    $("secondary").textContent = lang === "en" ? view.text_id : view.text_en;
-    $("icon").firstElementChild.setAttribute("href", "#i-" + (ICONS[view.state] || "qr"));
+    body.dataset.fault = view.fault || "";
+    $("primary").textContent = pick(view, "text");
+    $("more").textContent = pick(view, "more");
+    $("more").hidden = !pick(view, "more");
+    $("secondary").textContent = other(view, "text");
+    $("icon").firstElementChild.setAttribute("href", "#i-" + (FAULT_ICONS[view.fault] || ICONS[view.state] || "qr"));
     const d = view.detail || {};
-    $("door-number").textContent = d.door != null ? String(d.door) : "";
-    const where = lang === "en" ? d.where_en : d.where_id;
-    $("where").hidden = !(view.state === "door_open" && where);
-    $("where").textContent = where || "";
-    const pages = Number(d.pages);
-    $("progress").hidden = !(view.state === "printing" && pages > 0);
-    if (!$("progress").hidden) $("bar").style.width = Math.min(100, (100 * Number(d.page || 0)) / pages) + "%";
-    const done = view.state === "take_document" || view.state === "door_open";
-    $("rating").hidden = !done || Boolean(d.rated);
-    $("rated").hidden = !(done && d.rated);
-    $("open-keypad").hidden = !(view.state === "ready" || view.state === "reading");
+    const door = view.state === "door_open" && d.door != null;
+    $("door-number").textContent = door ? String(d.door) : "";
+    $("where").textContent = door ? pick(d, "where") : "";
+    drawBank(door ? d : null);
+    const pages = Number(d.pages), page = Number(d.page || 0);
+    // no counter before the first page is out ("page 0 of N" says nothing)
+    $("progress").hidden = !(view.state === "printing" && pages > 0 && page > 0);
+    if (!$("progress").hidden) $("bar").style.width = Math.min(100, (100 * page) / pages) + "%";
+    $("rating").hidden = !(view.state === "rating" && !d.rated);
+    $("rated").hidden = !(view.state === "rating" && d.rated);
+    const typing = view.state === "ready" || view.state === "reading" || view.state === "refused";
+    $("open-keypad").hidden = !typing;
     if (view.state === "pin_entry") openKeypad("pin");
     else if (keypad.mode === "pin" && !$("keypad").hidden) closeKeypad();
-    window.ambilView = view; // inspectable by tests and technicians
+  }
+
+  // the bank as built: rows x columns of doors, the open one lit
+  function drawBank(d) {
+    const bank = $("bank");
+    bank.replaceChildren();
+    if (!d || !d.columns) return;
+    bank.style.gridTemplateColumns = "repeat(" + d.columns + ", 1fr)";
+    for (let n = 1; n <= Number(d.doors || d.door); n++) {
+      const cell = document.createElement("span");
+      cell.className = "cell" + (n === Number(d.door) ? " open" : "");
+      cell.textContent = String(n);
+      bank.appendChild(cell);
+    }
   }
 
   function openKeypad(mode) {
@@ -44,10 +63,16 @@
     $("keypad").hidden = false;
   }
   function closeKeypad() { $("keypad").hidden = true; keypad.digits = ""; }
+  // the entry shows how long the code or PIN is: a dot or digit per place, filled as typed
   function showEntry() {
-    const d = keypad.digits;
-    $("entry").textContent = keypad.mode === "pin" ? "•".repeat(d.length)
-      : d.replace(/(\d{5})(?=\d)/, "$1 ");
+    const d = keypad.digits, length = DIGITS[keypad.mode];
+    let shown = "";
+    for (let i = 0; i < Math.max(length, d.length); i++) {
+      if (keypad.mode === "code" && i === 5) shown += " ";
+      shown += i < d.length ? (keypad.mode === "pin" ? "●" : d[i]) : (keypad.mode === "pin" ? "○" : "_");
+    }
+    $("entry").textContent = shown;
+    $("entry").dataset.typed = String(d.length);
   }
   function post(path, payload) {
     return fetch(path, { method: "POST", headers: { "Content-Type": "application/json" },
@@ -56,12 +81,15 @@
 
   document.querySelectorAll(".key").forEach((button) => button.addEventListener("click", () => {
     const key = button.dataset.key;
-    const max = keypad.mode === "pin" ? 8 : 10;
+    const max = keypad.mode === "pin" ? 8 : DIGITS.code;
     if (key === "back") keypad.digits = keypad.digits.slice(0, -1);
     else if (key === "ok") {
       if (keypad.mode === "pin") post("/api/v1/lane/pin", { digits: keypad.digits });
       else post("/api/v1/lane/short-code", { digits: keypad.digits });
       closeKeypad();
+      // "checking" at once: the welcome screen under the keypad must not flash before the answer
+      render({ state: "checking", fault: "", detail: {}, text_id: body.dataset.checkingId,
+        text_en: body.dataset.checkingEn });
       return;
     } else if (keypad.digits.length < max) keypad.digits += key;
     showEntry();
@@ -74,11 +102,17 @@
     $("rated").hidden = false;
   }));
 
+  function show(view) {
+    render(view);
+    window.ambilView = view; // inspectable by tests and technicians
+  }
+  show(JSON.parse($("initial-view").textContent));
+
   // EventSource retries a dropped stream by itself, but gives up for good on some failures
   // (an error status while the lane restarts): then start a new one.
   function connect() {
     const source = new EventSource("/lane/events");
-    source.addEventListener("view", (e) => render(JSON.parse(e.data)));
+    source.addEventListener("view", (e) => show(JSON.parse(e.data)));
     source.onopen = () => $("link").classList.remove("down");
     source.onerror = () => {
       $("link").classList.add("down");

@@ -8,6 +8,8 @@ import httpx
 from controller.kernel.errors import ERROR_KEYS, AmbilError, CodeError, OfficeUnreachable
 from controller.kernel.office_tls import plain_http_to_https, tls_problem
 
+BODY_FIELDS = frozenset({"error", "message", "message_en", "detail", "problems"})
+
 
 def transport_error(exc: httpx.HTTPError, *, ca_file=None) -> OfficeUnreachable:
     """No answer at all: refused connection, timeout, broken TLS. A TLS failure says what to do
@@ -33,10 +35,12 @@ def refusal(response: httpx.Response) -> AmbilError:
         key = body.get("error", "") if isinstance(body, dict) else ""
     except ValueError:
         body, key = {}, ""
+    # the error's params travel beside its key and texts (web/errors.error_body): code.wrong_lane's lane
+    params = {k: v for k, v in body.items() if k not in BODY_FIELDS} if isinstance(body, dict) else {}
     if key.startswith("code.") and key in ERROR_KEYS:
-        return CodeError(body.get("detail", ""), key=key)
+        return CodeError(body.get("detail", ""), key=key, **params)
     if key in ERROR_KEYS:
-        return AmbilError(body.get("detail", ""), key=key)
+        return AmbilError(body.get("detail", ""), key=key, **params)
     if response.status_code in (401, 403):
         return OfficeUnreachable(f"the office refused the lane's API key (HTTP {response.status_code})")
     mismatch = plain_http_to_https(str(response.request.url), response.status_code, response.text)

@@ -50,12 +50,12 @@ class HttpOfficeLink(OfficeLink):
         return response
 
     # -- claims --------------------------------------------------------------------------------
-    def claim(self, *, code_hash: str, claim_id: str, pin: str | None = None) -> Grant:
-        body = {"code_hash": code_hash, "claim_id": claim_id, **({"pin": pin} if pin is not None else {})}
+    def claim(self, *, code_hash: str, claim_id: str, pin: str | None = None, kinds=None) -> Grant:
+        body = {"code_hash": code_hash, "claim_id": claim_id, **_extra(pin, kinds)}
         return Grant.from_mapping(self._request("POST", "/api/v1/claims", json=body).json())
 
-    def claim_short(self, *, short_code: str, claim_id: str, pin: str | None = None) -> Grant:
-        body = {"short_code": short_code, "claim_id": claim_id, **({"pin": pin} if pin is not None else {})}
+    def claim_short(self, *, short_code: str, claim_id: str, pin: str | None = None, kinds=None) -> Grant:
+        body = {"short_code": short_code, "claim_id": claim_id, **_extra(pin, kinds)}
         return Grant.from_mapping(self._request("POST", "/api/v1/claims/short", json=body).json())
 
     def fetch_pdf(self, claim_id: str) -> bytes:
@@ -107,3 +107,8 @@ class HttpOfficeLink(OfficeLink):
     def acknowledge(self, *, snapshot_time: float, grace_seconds: float) -> None:
         body = {"snapshot_time": snapshot_time, "grace_seconds": grace_seconds}
         self._request("POST", "/api/v1/sync/held", json=body, timeout=self._sync_timeout)
+
+
+def _extra(pin: str | None, kinds) -> dict:
+    """The optional fields of a claim: the PIN, and the kinds the lane can release now."""
+    return {**({"pin": pin} if pin is not None else {}), **({"kinds": list(kinds)} if kinds else {})}

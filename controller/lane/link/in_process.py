@@ -18,13 +18,13 @@ class InProcessOfficeLink(OfficeLink):
         self._fleet = fleet
 
     # -- claims --------------------------------------------------------------------------------
-    def claim(self, *, code_hash: str, claim_id: str, pin: str | None = None) -> Grant:
-        extra = {"pin": pin} if pin is not None else {}
+    def claim(self, *, code_hash: str, claim_id: str, pin: str | None = None, kinds=None) -> Grant:
+        extra = {**({"pin": pin} if pin is not None else {}), **({"kinds": tuple(kinds)} if kinds else {})}
         grant = self._office.claim(code_hash=code_hash, claim_id=claim_id, lane_id=self._lane_id, **extra)
         return grant  # the office and the lane share the one Grant class (controller/kernel/)
 
-    def claim_short(self, *, short_code: str, claim_id: str, pin: str | None = None) -> Grant:
-        extra = {"pin": pin} if pin is not None else {}
+    def claim_short(self, *, short_code: str, claim_id: str, pin: str | None = None, kinds=None) -> Grant:
+        extra = {**({"pin": pin} if pin is not None else {}), **({"kinds": tuple(kinds)} if kinds else {})}
         grant = self._office.claim_short(
             short_code=short_code, claim_id=claim_id, lane_id=self._lane_id, **extra
         )

@@ -17,11 +17,16 @@ class OfficeLink(ABC):
 
     # -- claims (the release protocol) ---------------------------------------------------------
     @abstractmethod
-    def claim(self, *, code_hash: str, claim_id: str, pin: str | None = None) -> Grant:
-        """Claim the pickup; ``pin`` is the second factor of a sensitive document."""
+    def claim(
+        self, *, code_hash: str, claim_id: str, pin: str | None = None, kinds: tuple[str, ...] | None = None
+    ) -> Grant:
+        """Claim the pickup; ``pin`` is the second factor of a sensitive document; ``kinds`` the
+        kinds this lane can release now (None: all; another kind is refused, nothing claimed)."""
 
     @abstractmethod
-    def claim_short(self, *, short_code: str, claim_id: str, pin: str | None = None) -> Grant: ...
+    def claim_short(
+        self, *, short_code: str, claim_id: str, pin: str | None = None, kinds: tuple[str, ...] | None = None
+    ) -> Grant: ...
 
     @abstractmethod
     def fetch_pdf(self, claim_id: str) -> bytes: ...

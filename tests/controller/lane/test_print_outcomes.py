@@ -11,7 +11,7 @@ from __future__ import annotations
 from hardware.printer.interface import JobState
 from tests.controller.lane.conftest import issue_print, past_repeat_window, wait_done
 from tests.rigs.server import wait_for
-from web.i18n.lane_screen import screen_texts
+from web.i18n.lane_screen import more_texts
 
 
 def _show_again(lane, code: str, count: int):
@@ -24,12 +24,10 @@ def _assert_staff_will_check(lane):
     view = lane.screen.view
     assert (view.state, view.reason) == ("problem", "print.not_confirmed")
     assert (
-        "petugas" in screen_texts(view.to_dict())[0].lower()
-        and "staff" in screen_texts(view.to_dict())[1].lower()
+        "petugas" in more_texts(view.to_dict())[0].lower()
+        and "staff" in more_texts(view.to_dict())[1].lower()
     )
-    assert (
-        "scan" not in screen_texts(view.to_dict())[1].lower()
-    )  # scanning again cannot help: staff must check
+    assert "scan" not in more_texts(view.to_dict())[1].lower()  # scanning again cannot help: staff must check
 
 
 def test_tray_empty_right_after_the_last_sheet_is_uncertain_and_never_printed_twice(make_system):
@@ -95,7 +93,7 @@ def test_a_job_refused_at_submit_fails_and_the_controlled_reprint_works(make_sys
     (release,) = wait_done(lane)
     assert release.outcome == "failed", release.detail
     view = lane.screen.view
-    assert view.state == "problem" and "scan" in screen_texts(view.to_dict())[1].lower()  # try again
+    assert view.state == "problem" and "scan" in more_texts(view.to_dict())[1].lower()  # try again
     wait_for(lambda: not lane.journal.unreported(), what="failure reported")
     assert office.get_document(doc_id)["state"] == "ready"  # claimable again
     again = _show_again(lane, code, 2)
@@ -108,13 +106,15 @@ def test_a_job_cancelled_before_its_first_sheet_fails_and_the_controlled_reprint
     system = make_system(printer={"type": "sim", "seconds_per_page": 0.02, "paper": 0}, dedupe_seconds=0.2)
     lane, office = system.lane, system.office
     doc_id, code = issue_print(office, pages=3)
+    # as CUPS does: an empty tray shows only once a job runs (the lane's own check sees none yet)
+    lane.releaser.prints.can_print = lambda: True
     lane.simulate_scan(text=code)
     (release,) = wait_done(lane)
     assert release.outcome == "failed", release.detail
     assert release.detail.startswith("print.media_empty")  # what the screen said
     (job,) = lane.printer.jobs
     assert (job.state, job.pages_done) == (JobState.CANCELLED, 0)
-    assert "scan" in screen_texts(lane.screen.view.to_dict())[1].lower()
+    assert "scan" in more_texts(lane.screen.view.to_dict())[1].lower()
     wait_for(lambda: not lane.journal.unreported(), what="failure reported")
     assert office.get_document(doc_id)["state"] == "ready"
     lane.poll_devices()
@@ -172,3 +172,24 @@ def test_recovery_of_a_job_cancelled_before_its_first_sheet_is_failed(tmp_path):
     finally:
         printer.close()
         journal.close()
+
+
+def test_a_printer_known_out_of_paper_refuses_print_codes_before_any_claim(make_system):
+    system = make_system(printer={"type": "sim", "seconds_per_page": 0.02, "paper": 0}, dedupe_seconds=0.2)
+    lane, office = system.lane, system.office
+    doc_id, code = issue_print(office, pages=2)
+    lane.poll_devices()
+    assert lane.health.prints() is False
+    idle = lane._idle_view()
+    assert idle.state == "ready" and idle.detail == {"prints": False}  # the welcome says so
+    lane.simulate_scan(text=code)
+    (release,) = wait_done(lane)
+    assert release.outcome == "refused" and release.detail.startswith("print.unavailable"), release.detail
+    view = lane.screen.view.to_dict()
+    assert (view["state"], view["fault"]) == ("problem", "lane")  # the lane's fault, not the driver's
+    assert lane.printer.jobs == []  # nothing submitted
+    doc = office.get_document(doc_id)
+    assert doc["state"] == "ready"  # never claimed: the code works once the paper is in
+    lane.printer.set_paper(None)
+    lane.poll_devices()
+    assert lane.health.prints() is True and lane._idle_view().detail == {}

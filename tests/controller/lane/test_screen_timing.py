@@ -70,10 +70,7 @@ def test_the_screen_says_which_view_an_outcome_shows(outcome, reason, kind, stat
     if state == LaneState.DOOR_OPEN:  # door 6 of a 4-column bank: second row, second column
         assert view.detail["door"] == 6 and (view.detail["row"], view.detail["column"]) == (2, 2)
         assert view.detail["place_id"] == "kiri"
-        assert (
-            with_texts(view.to_dict())["detail"]["where_id"]
-            == "loker A, baris 2 dari atas, kolom 2 dari kiri, kiri"
-        )
+        assert with_texts(view.to_dict())["detail"]["where_id"] == "Loker A · baris 2, kolom 2 · kiri"
 
 
 def test_the_releases_own_last_view_is_held_too():

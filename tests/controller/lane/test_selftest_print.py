@@ -9,10 +9,21 @@ from tests.controller.lane.conftest import issue_print, wait_done
 
 
 def _release_with_jam(system, *, pages: int, jam_after: int):
-    system.lane.printer.jam_after(jam_after)
+    # the jam strikes once the job is queued: a printer already jammed when the code is read
+    # refuses print codes before any claim (print.unavailable, tests/controller/lane/test_print_outcomes)
+    printer = system.lane.printer
+    submit = printer.submit
+
+    def submit_then_jam(pdf, job_name):
+        job_id = submit(pdf, job_name)
+        printer.jam_after(jam_after)
+        return job_id
+
+    printer.submit = submit_then_jam
     _doc_id, code = issue_print(system.office, pages=pages)
     system.lane.simulate_scan(text=code)
     (release,) = wait_done(system.lane)
+    del printer.submit  # the sim's own submit again
     return release
 
 
