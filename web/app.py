@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import functools
 import logging
-import time
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
@@ -16,9 +15,9 @@ from controller.config import Config
 from controller.kernel.keyfile import load_secret
 from controller.system import System
 from controller.system import build_system as build_controller_system
+from web.access_log import AccessLog
 from web.api import agency, claims, documents, health, heartbeats, lane, lane_commands, metrics, qr, sync
 from web.body_guard import BodyGuard
-from web.csrf import set_cookie_if_new
 from web.errors import install_error_handlers
 from web.i18n.messages import CatalogTexts
 from web.pages import (
@@ -34,7 +33,6 @@ from web.pages import (
 from web.pages.selftest_page import selftest_page_pdf
 
 log = logging.getLogger(__name__)
-access_log = logging.getLogger("ambil.access")
 HERE = Path(__file__).parent
 
 
@@ -100,22 +98,8 @@ def create_app(system: System, *, manage_lifecycle: bool = True) -> FastAPI:
     # bodies bounded and API keys checked before a body is read (added first: inside the log)
     app.add_middleware(BodyGuard)
 
-    @app.middleware("http")
-    async def log_requests(request: Request, call_next):
-        # log the route template, never the raw path: a path may hold a pickup code
-        started = time.perf_counter()
-        response = await call_next(request)
-        set_cookie_if_new(request, response)
-        route = getattr(request.scope.get("route"), "path", "-")
-        access_log.info(
-            "%s %s %d %.1fms",
-            request.method,
-            route,
-            response.status_code,
-            (time.perf_counter() - started) * 1000,
-        )
-        return response
-
+    # the access log outermost: it times and logs refusals too (pure ASGI, web/access_log.py)
+    app.add_middleware(AccessLog)
     return app
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from urllib.parse import quote
 
 from fastapi import Request
+from starlette.concurrency import run_in_threadpool
 
 from controller.kernel.errors import AuthError
 from web.deps import system_of
@@ -103,11 +104,21 @@ def loopback_trusted(request: Request) -> bool:
     return bool(trusted and request.client is not None and request.client.host in LOOPBACK)
 
 
-def require(*roles: str):
-    """An API dependency: an API key or a session of one of ``roles``."""
+async def identify(request: Request) -> Principal | None:
+    """``principal`` from async code: at once when web.body_guard has looked it up already (an API
+    request with a body), else in one worker thread (a database lookup)."""
+    found = getattr(request.state, "principal", _UNSET)
+    if found is not _UNSET:
+        return found
+    return await run_in_threadpool(principal, request)
 
-    def dependency(request: Request) -> Principal:
-        who = principal(request)
+
+def require(*roles: str):
+    """An API dependency: an API key or a session of one of ``roles``. Async, so a request whose
+    key the body guard has checked reaches its endpoint without another thread hop."""
+
+    async def dependency(request: Request) -> Principal:
+        who = await identify(request)
         if who is None:
             raise AuthError("send Authorization: Bearer <API key>, or log in", key="auth.missing")
         if who.role not in roles:
@@ -140,10 +151,10 @@ def require_local_or(*roles: str):
     """Admit the given roles, or any request from this machine (the lane Pi's own CLI and screen)."""
     check = require(*roles)
 
-    def dependency(request: Request) -> Principal:
+    async def dependency(request: Request) -> Principal:
         if loopback_trusted(request):
-            return principal(request) or Principal(role="local", via="local")
-        return check(request)
+            return await identify(request) or Principal(role="local", via="local")
+        return await check(request)
 
     dependency.admits_loopback = True  # web.body_guard: no credentials needed from the Pi itself
     return dependency

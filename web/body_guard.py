@@ -27,14 +27,13 @@ from dataclasses import dataclass
 from fastapi import params
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
-from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from controller.kernel.errors import AmbilError, AuthError
 from controller.office.pdfcheck import megabytes
-from web.auth import loopback_trusted, principal
+from web.auth import identify, loopback_trusted
 
 log = logging.getLogger(__name__)
 
@@ -138,7 +137,7 @@ async def _identified(request: Request, family: RouteFamily) -> bool:
     """True when the request may go on to have its body read."""
     if family.admits_loopback and loopback_trusted(request):
         return True
-    return await run_in_threadpool(principal, request) is not None  # a database lookup
+    return await identify(request) is not None  # a database lookup, in a worker thread
 
 
 async def _refuse(scope: Scope, send: Send, error: AmbilError) -> None:

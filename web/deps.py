@@ -40,22 +40,24 @@ def zone_of(request: Request) -> tzinfo:
     return system_of(request).config.site.zone()
 
 
-def _system(request: Request) -> System:
+async def _system(request: Request) -> System:
     return system_of(request)
 
 
 SystemDep = Annotated[System, Depends(_system)]
 
 
-def _config(system: SystemDep) -> Config:
+async def _config(system: SystemDep) -> Config:
     return system.config
 
 
 def _part(field: str, key: str, runs: str = "has no office"):
     """A dependency that hands a route one part of the System, or raises ``key`` in a process
-    whose role does not run that part (the same answer the routes gave before, per part)."""
+    whose role does not run that part (the same answer the routes gave before, per part).
+    Async, as every dependency here that does no I/O: FastAPI runs a sync one in a worker thread,
+    a hop per dependency per request (issue 13 point 5)."""
 
-    def part(system: SystemDep):
+    async def part(system: SystemDep):
         value = getattr(system, field)
         if value is None:
             raise AmbilError(f"this process {runs} (role = {system.config.role})", key=key)

@@ -46,6 +46,7 @@ def serve(args) -> int:
         "log_config": None,
         "access_log": False,
         "timeout_graceful_shutdown": 3,
+        **fast_io(),
     }
     if workers > 1:
         # each worker builds its own System from the same config file (uvicorn's factory mode);
@@ -59,6 +60,18 @@ def serve(args) -> int:
     sys.stdout.flush()
     uvicorn.run(create_app(system), **options)
     return 0
+
+
+def fast_io() -> dict:
+    """uvicorn's event loop and HTTP parser: uvloop and httptools where they are installed (both
+    are dependencies; a platform without their wheels falls back to asyncio and h11). Named here
+    so that `ambil serve` and `ambil bench release` run the same server."""
+    from importlib.util import find_spec
+
+    return {
+        "loop": "uvloop" if find_spec("uvloop") else "asyncio",
+        "http": "httptools" if find_spec("httptools") else "h11",
+    }
 
 
 CONFIG_ENV = "AMBIL_WORKER_CONFIG"

@@ -93,13 +93,14 @@ def serve_on_loopback(system) -> Iterator[str]:
     import uvicorn
 
     from web.app import create_app
+    from web.cli.serve import fast_io
 
     # IPPROTO_TCP, not 0: asyncio sets TCP_NODELAY only on sockets that say they are TCP; without it
     # each response waits for the client's delayed ACK (40 ms), which `ambil serve` never does
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    config = uvicorn.Config(create_app(system), log_config=None, access_log=False, lifespan="on")
+    config = uvicorn.Config(create_app(system), log_config=None, access_log=False, lifespan="on", **fast_io())
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="bench-office", daemon=True)
     thread.start()

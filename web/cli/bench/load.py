@@ -68,10 +68,14 @@ def _serve(config, app_factory, port: int) -> None:  # runs in the office proces
     import uvicorn
 
     from web.app import build_system
+    from web.cli.serve import fast_io
 
     logging.basicConfig(level=logging.WARNING)
     system = build_system(config)
-    uvicorn.run(app_factory(system), host="127.0.0.1", port=port, log_config=None, access_log=False)
+    # the loop and parser `ambil serve` runs, so the load figures are the served office's
+    uvicorn.run(
+        app_factory(system), host="127.0.0.1", port=port, log_config=None, access_log=False, **fast_io()
+    )
 
 
 def _issue(office, count: int, pdf: bytes) -> list[str]:
