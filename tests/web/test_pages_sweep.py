@@ -85,7 +85,7 @@ def site(tmp_path_factory):
     released = office.create_document(kind="print", title="Akta", pdf=make_pdf(1), actor="test")
     code = office.mark_ready(released["id"], "test").code
     office.claim(code_hash=code_hash(code), claim_id="claim-1", lane_id=lane)
-    office.report(claim_id="claim-1", lane_id=lane, outcome="released", detail="taken")
+    office.report(claim_id="claim-1", lane_id=lane, outcome="released", detail="job 7 completed")
     unsure = office.create_document(kind="print", title="KK", pdf=make_pdf(2), actor="test")
     code = office.mark_ready(unsure["id"], "test").code
     office.claim(code_hash=code_hash(code), claim_id="claim-2", lane_id=lane)
@@ -141,6 +141,7 @@ def test_every_page_as_every_role_in_both_languages_reads_as_words(site):
                     found += [a for a in actions if re.search(rf"(?<![\w.]){re.escape(a)}(?![\w.])", text)]
                     if lang == "id":  # an outcome's English name on an Indonesian page is a raw value
                         found += [o for o in CLAIM_OUTCOMES if re.search(rf"(?<![\w-]){o}(?![\w-])", text)]
+                        found += re.findall(r"job \S+ completed", text)  # the lane's release detail
                     if found:
                         problems.append((role, lang, page, found))
     assert problems == []
@@ -177,3 +178,12 @@ def test_a_get_on_every_form_only_address_is_an_error_page(site):
             elif both("error.http.method_not_allowed")[0] not in response.text:
                 wrong.append((page, "no Indonesian text"))
     assert wrong == []
+
+
+def test_a_lanes_fixed_release_details_read_in_the_pages_language():
+    from web.i18n.documents import release_detail
+
+    assert release_detail("job 7 completed", "id") == "tugas cetak 7 selesai"
+    assert release_detail("door opened", "id") == "pintu terbuka"
+    assert release_detail("door opened", "en") == "door opened"
+    assert release_detail("pulse: bank A not answering", "id") == "pulse: bank A not answering"  # diagnostic
