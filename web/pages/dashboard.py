@@ -20,7 +20,7 @@ from web.csrf import csrf_token, verify_csrf
 from web.deps import FleetDep, SystemDep, zone_of
 from web.i18n import request_lang, t
 from web.i18n.alerts import rule_text
-from web.i18n.devices import info_lines
+from web.i18n.devices import info_lines, word
 from web.i18n.documents import release_detail
 from web.i18n.times import format_time
 from web.pages.render import render
@@ -37,6 +37,7 @@ def _helpers(lang: str, zone: tzinfo) -> dict:
         "when": lambda ts: format_time(ts, lang, zone, "seconds"),
         "alert_text": lambda alert: rule_text(alert["rule"], alert["lane_id"], lang),
         "device_info": lambda info: info_lines(info, lang, time.time()),
+        "device_word": lambda text: word(text, lang) if text else "",
         "release_detail": lambda text: release_detail(text, lang) if text else "",
     }
 
