@@ -61,7 +61,8 @@ def _note(detail: dict, lang: str) -> str:
     if "released" in detail:
         return _known(lang, f"documents.history.released.{'yes' if detail['released'] else 'no'}") or ""
     if detail.get("pages"):
-        return (_known(lang, "documents.history.pages") or "{pages}").format(pages=detail["pages"])
+        key = "documents.history.one_page" if detail["pages"] == 1 else "documents.history.pages"
+        return (_known(lang, key) or "{pages}").format(pages=detail["pages"])
     return release_detail(str(detail.get("detail") or ""), lang)
 
 
