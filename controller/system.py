@@ -98,18 +98,28 @@ class System:
         # READY=1 and the watchdog pings under systemd's Type=notify (nothing without NOTIFY_SOCKET)
         self.watchdog = start_watchdog(self)
 
-    def lane_self_test(self, test: str, *, actor: str, **args) -> dict:
+    def lane_self_test(
+        self, test: str, *, actor: str, confirm_held: bool = False, reason: str = "", **args
+    ) -> dict:
         """Run a technician's self-test on this process's lane.
 
-        With an office in the process (all-in-one) it goes through the fleet, which audits it; a
-        lane alone has no audit log, so the test runs on the lane directly and is only logged.
+        With an office in the process (all-in-one) it goes through the fleet, which audits it and
+        refuses a door holding an item unless ``confirm_held`` with a ``reason``; a lane alone has
+        no audit log and no documents, so the test runs on the lane directly and is only logged.
         Raises ``device.failed`` where this process runs no lane.
         """
         if self.lane is None:
             raise AmbilError(f"this process runs no lane (role = {self.config.role})", key="device.failed")
         if self.fleet is not None and self.lane_control is not None:
+            lane_id = self.lane.settings.lane_id
             return self.fleet.self_test(
-                self.lane_control, self.lane.settings.lane_id, test, actor=actor, **args
+                self.lane_control,
+                lane_id,
+                test,
+                actor=actor,
+                confirm_held=confirm_held,
+                reason=reason,
+                **args,
             )
         log.info("self-test %s by %s (lane only: no office audit here)", test, actor)
         return self.lane.self_test(test, actor=actor, **args)

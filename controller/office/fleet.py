@@ -18,7 +18,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from controller.kernel.errors import AmbilError
 from controller.kernel.lane_commands import LaneCommands
-from controller.office import audit
+from controller.office import audit, door_tests
 from controller.office.alerts import LANE_OFFLINE, Alerts, Thresholds, conditions
 from controller.office.background import BackgroundJob
 from controller.office.db import insert_ignore
@@ -163,11 +163,34 @@ class Fleet(FleetReads, BackgroundJob):
             return conn.execute(delete(lane_events).where(lane_events.c.minute < oldest)).rowcount or 0
 
     def self_test(
-        self, lane_control: LaneCommands | None, lane_id: str, test: str, *, actor: str, **args
+        self,
+        lane_control: LaneCommands | None,
+        lane_id: str,
+        test: str,
+        *,
+        actor: str,
+        confirm_held: bool = False,
+        reason: str = "",
+        **args,
     ) -> dict:
-        """Run a self-test through the lane (never a driver from here) and audit it."""
+        """Run a self-test through the lane (never a driver from here) and audit it.
+
+        A door test of a door holding an item is refused (``locker.door_taken``) unless
+        ``confirm_held`` with a ``reason``, and then recorded on that document first
+        (``door_tests``): here, so the dashboard, the API and ``ambil selftest`` all pass the check.
+        """
         if lane_control is None:
             raise AmbilError(f"lane {lane_id!r} cannot be reached from this office", key="lane.unreachable")
+        if args.get("bank") and args.get("door") is not None:  # a test that opens a door
+            door_tests.check_and_record(
+                self.engine,
+                str(args["bank"]),
+                int(args["door"]),
+                actor=actor,
+                confirmed=confirm_held,
+                reason=reason,
+                lane_id=lane_id,
+            )
         try:
             result = lane_control.self_test(lane_id, test, actor=actor, **args)
         except AmbilError as exc:

@@ -44,12 +44,22 @@ class SelfTest(StrictBody):
     test: str = Field(pattern="^(" + "|".join(SELF_TESTS) + ")$")
     bank: str | None = Field(None, max_length=64)
     door: int | None = Field(None, ge=1, le=128)
+    # a door holding an item opens only confirmed, with a reason (recorded on the document)
+    confirm_held: bool = False
+    reason: str = Field("", max_length=300)
 
 
 @router.post("/api/v1/lane/selftest", summary="Run a self-test on this lane (technician, or the Pi itself)")
 def lane_self_test(
     body: SelfTest, system: SystemDep, who: Principal = Depends(require_local_or("technician"))
 ):
-    args = {"bank": body.bank, "door": body.door} if body.test == DOOR_TEST else {}
+    args = {}
+    if body.test == DOOR_TEST:
+        args = {
+            "bank": body.bank,
+            "door": body.door,
+            "confirm_held": body.confirm_held,
+            "reason": body.reason,
+        }
     # audited in the office where this process has one (the System decides, not the router)
     return system.lane_self_test(body.test, actor=who.actor, **args)

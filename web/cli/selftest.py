@@ -18,6 +18,12 @@ def register(subparsers) -> None:
     cmd.add_argument("test", choices=SELF_TESTS)
     cmd.add_argument("--bank", help="locker bank id (door test)")
     cmd.add_argument("--door", type=int, help="door number (door test)")
+    cmd.add_argument(
+        "--confirm-held",
+        action="store_true",
+        help="open the door even though an item awaiting pickup is behind it (needs --reason)",
+    )
+    cmd.add_argument("--reason", default="", help="why a door holding an item is opened (on its record)")
     cmd.add_argument("--url", default="http://127.0.0.1:8080", help="the lane's base URL")
     cmd.add_argument("--key", help="a technician API key; not needed on the lane itself")
     cmd.set_defaults(func=run)
@@ -32,7 +38,7 @@ def run(args) -> int:
         return 2
     body = {"test": args.test}
     if args.test == DOOR_TEST:
-        body.update(bank=args.bank, door=args.door)
+        body.update(bank=args.bank, door=args.door, confirm_held=args.confirm_held, reason=args.reason)
     headers = {"Authorization": f"Bearer {args.key}"} if args.key else {}
     try:
         with httpx.Client(base_url=args.url, headers=headers, timeout=120) as http:

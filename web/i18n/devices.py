@@ -20,7 +20,8 @@ def _label(key: str, lang: str) -> str:
     return t(lang, f"device.info.{key}") if has(f"device.info.{key}") else key
 
 
-def _word(value, lang: str) -> str:
+def word(value, lang: str) -> str:
+    """A device's word (``ready``, ``simulated``) in ``lang``; any other text as it came."""
     text = str(value)
     return t(lang, f"device.word.{text}") if has(f"device.word.{text}") else text
 
@@ -35,7 +36,7 @@ def _value(key: str, value, lang: str, now: float) -> str:
     if isinstance(value, dict):
         return ", ".join(f"{k} {_value(str(k), v, lang, now)}" for k, v in value.items()) or "-"
     if isinstance(value, list | tuple):
-        return ", ".join(_word(item, lang) for item in value) or t(lang, "device.word.none")
+        return ", ".join(word(item, lang) for item in value) or t(lang, "device.word.none")
     if isinstance(value, float):
         return f"{value:g}"
-    return _word(value, lang)
+    return word(value, lang)

@@ -2,11 +2,32 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import tzinfo
 
 from web.i18n import has, t
 from web.i18n.times import format_time
+
+# the fixed sentences a lane reports with a release (controller/lane/actuation.py, release.py) as
+# catalog keys; any other detail is a device's own diagnostic (an exception, a printer's words)
+# for a technician, and is shown as it came
+RELEASE_DETAILS = (
+    (re.compile(r"door opened"), "documents.detail.door_opened"),
+    (re.compile(r"no door sensor"), "documents.detail.no_door_sensor"),
+    (re.compile(r"released offline"), "documents.detail.released_offline"),
+    (re.compile(r"job (?P<job>\S+) completed"), "documents.detail.job_completed"),
+    (re.compile(r"test page printed"), "documents.detail.test_page_printed"),
+)
+
+
+def release_detail(text: str, lang: str) -> str:
+    """A lane's release detail in ``lang`` when it is one of the lane's fixed sentences."""
+    for pattern, key in RELEASE_DETAILS:
+        match = pattern.fullmatch(text.strip())
+        if match:
+            return t(lang, key, **match.groupdict())
+    return text
 
 
 def format_short_code(digits: str) -> str:
@@ -40,8 +61,9 @@ def _note(detail: dict, lang: str) -> str:
     if "released" in detail:
         return _known(lang, f"documents.history.released.{'yes' if detail['released'] else 'no'}") or ""
     if detail.get("pages"):
-        return (_known(lang, "documents.history.pages") or "{pages}").format(pages=detail["pages"])
-    return str(detail.get("detail") or "")
+        key = "documents.history.one_page" if detail["pages"] == 1 else "documents.history.pages"
+        return (_known(lang, key) or "{pages}").format(pages=detail["pages"])
+    return release_detail(str(detail.get("detail") or ""), lang)
 
 
 def history_rows(

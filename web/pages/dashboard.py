@@ -14,14 +14,14 @@ from fastapi.responses import RedirectResponse, StreamingResponse
 
 from controller.kernel.errors import AmbilError
 from controller.lane.selftest import DOOR_TEST, SELF_TESTS
-from controller.office import door_tests
 from controller.office.lane_control import LaneCommandError
 from web.auth import Principal, require_page
 from web.csrf import csrf_token, verify_csrf
 from web.deps import FleetDep, SystemDep, zone_of
 from web.i18n import request_lang, t
 from web.i18n.alerts import rule_text
-from web.i18n.devices import info_lines
+from web.i18n.devices import info_lines, word
+from web.i18n.documents import release_detail
 from web.i18n.times import format_time
 from web.pages.render import render
 
@@ -37,6 +37,8 @@ def _helpers(lang: str, zone: tzinfo) -> dict:
         "when": lambda ts: format_time(ts, lang, zone, "seconds"),
         "alert_text": lambda alert: rule_text(alert["rule"], alert["lane_id"], lang),
         "device_info": lambda info: info_lines(info, lang, time.time()),
+        "device_word": lambda text: word(text, lang) if text else "",
+        "release_detail": lambda text: release_detail(text, lang) if text else "",
     }
 
 
@@ -145,17 +147,8 @@ def self_test(
         if test == DOOR_TEST:
             if not bank or not door.isdigit():
                 raise AmbilError("the door test needs a bank and a door", key="request.invalid")
-            args = {"bank": bank, "door": int(door)}
-            # a door with an item behind it: only confirmed, with a reason, on the document's record
-            door_tests.check_and_record(
-                system.engine,
-                bank,
-                int(door),
-                actor=who.actor,
-                confirmed=bool(confirm_held),
-                reason=reason,
-                lane_id=lane_id,
-            )
+            # a door with an item behind it: only confirmed, with a reason (the fleet checks it)
+            args = {"bank": bank, "door": int(door), "confirm_held": bool(confirm_held), "reason": reason}
         result = fleet.self_test(system.lane_control, lane_id, test, actor=who.actor, **args)
         query.update(outcome=result.get("outcome", "failed"), detail=str(result.get("detail", ""))[:200])
     except LaneCommandError as exc:  # the lane never took it (not run), or took it and went quiet
