@@ -58,7 +58,9 @@ def test_office_unreachable_then_back(tmp_path):
                     interval=0.05,
                     what="lane shows offline",
                 )
-                assert "tidak terhubung" in view["text_id"] and "not reachable" in view["text_en"]
+                # a short headline; below it what still works and what to do (issue 15)
+                assert "tidak terhubung" in view["text_id"] and "link down" in view["text_en"]
+                assert "tunggu" in view["more_id"] and "wait" in view["more_en"]
             assert lane.printer.jobs == []  # nothing released while offline
 
             with LiveServer(office_system, port=port):  # the office is back on the same address

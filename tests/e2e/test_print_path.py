@@ -96,7 +96,9 @@ def test_a_job_that_completes_with_media_empty_is_uncertain_through_cups(build, 
         )
         view = api.get("/api/v1/lane").json()["view"]
         assert view["reason"] == "print.not_confirmed"
-        assert "petugas akan memeriksa" in view["text_id"] and "staff" in view["text_en"]
+        # a short headline, the explanation below it (issue 15)
+        assert "belum pasti" in view["text_id"] and "staff" not in view["text_en"]
+        assert "petugas akan memeriksa" in view["more_id"] and "staff" in view["more_en"]
         wait_for(lambda: not system.lane.journal.unreported(), 10, what="outcome reported")
         (release,) = system.lane.journal.recent(1)
         assert release.outcome == "uncertain" and "media-empty" in release.detail
