@@ -7,13 +7,14 @@ History is kept ``keep_days`` (7) and pruned by the timer.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import threading
 import time
 from collections.abc import Callable
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import case, delete, select, update
 from sqlalchemy.engine import Connection, Engine
 
 from controller.kernel.errors import AmbilError
@@ -33,6 +34,7 @@ from controller.office.fleet_reads import FleetReads
 log = logging.getLogger(__name__)
 
 PRUNE_EVERY_S = 3600.0
+LOCKOUT = {"codes.lockout": "short-code lockout"}
 
 
 class Fleet(FleetReads, BackgroundJob):
@@ -60,7 +62,7 @@ class Fleet(FleetReads, BackgroundJob):
         self.clock = clock
         self.version = 0
         self._changed = threading.Condition()
-        self._record_lock = threading.Lock()
+        self._sites: dict[str, str] = {}  # the site each lane last reported (to this process)
         self._online: dict[str, bool] = {}
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -95,44 +97,84 @@ class Fleet(FleetReads, BackgroundJob):
     def record(self, lane_id: str, report: dict) -> list[str]:
         """Store one heartbeat of ``lane_id``, count its events, run the alert rules.
 
-        Returns the alert rules it raised.
+        No process-wide lock: the lane's status row is the lock. In the common case (counters and
+        alert conditions as before, lane online) it is one ``UPDATE``; events are written only
+        when counters moved and the alert rules run only when a condition changed, the lane came
+        back, or it is new. Returns the alert rules it raised.
         """
         if not isinstance(report, dict):
             raise AmbilError("a heartbeat is a JSON object", key="request.invalid")
         now = self.clock()
         counters = _totals(report.get("counters") or {})
-        with self._record_lock, self.engine.begin() as conn:
-            row = conn.execute(
-                select(lane_status.c.last_counters).where(lane_status.c.lane_id == lane_id)
-            ).first()
-            before = json.loads(row.last_counters) if row else None
-            values = {
-                "received_at": now,
-                "state": str(report.get("state", ""))[:32],
-                "report": json.dumps(report, default=str, sort_keys=True),
-                "last_counters": json.dumps(counters),
-            }
-            # two workers may take this lane's first heartbeats at once: insert-or-nothing, then update
-            inserted = row is None and insert_ignore(conn, lane_status, {"lane_id": lane_id, **values})
-            if not inserted:
-                conn.execute(update(lane_status).where(lane_status.c.lane_id == lane_id).values(**values))
-            if before is not None:
-                _add_events(conn, lane_id, int(now // 60), _delta(before, counters))
-            site = str(report.get("site") or "")[:200]
-            if site:
+        found = conditions(report, self.limits)
+        values = {
+            "received_at": now,
+            "state": str(report.get("state", ""))[:32],
+            "report": json.dumps(report, default=str, sort_keys=True),
+            "last_counters": json.dumps(counters, sort_keys=True),
+        }
+        site = str(report.get("site") or "")[:200]
+        with self.engine.begin() as conn:
+            if self._same_as_before(conn, lane_id, now, values, found):
+                changed = None
+            else:
+                changed = self._record_changed(conn, lane_id, now, values, found)
+            if site and self._sites.get(lane_id) != site:  # rare: a lane's site is set in its config
                 conn.execute(
                     update(lanes).where(lanes.c.id == lane_id, lanes.c.site != site).values(site=site)
                 )
-            found = conditions(report, self.limits)
-            locked = conn.execute(
-                select(short_code_attempts.c.locked_until).where(short_code_attempts.c.lane_id == lane_id)
-            ).scalar()
-        if locked is not None and locked > now:
-            found["codes.lockout"] = "short-code lockout"
-        raised = self.alerts.evaluate(lane_id, found, scope=lambda rule: True)  # also clears lane.offline
+                self._sites[lane_id] = site
+        raised = []
+        if changed is not None:  # also clears lane.offline
+            raised = self.alerts.evaluate(lane_id, changed, scope=lambda rule: True)
         self._online[lane_id] = True
         self._bump()
         return raised
+
+    def _same_as_before(self, conn: Connection, lane_id: str, now: float, values: dict, found: dict) -> bool:
+        """The fast path: one ``UPDATE`` that matches only if nothing an alert or a chart needs
+        changed (same counters, same conditions with or without a short-code lockout, online)."""
+        locked = (
+            select(short_code_attempts.c.lane_id)
+            .where(short_code_attempts.c.lane_id == lane_id, short_code_attempts.c.locked_until > now)
+            .exists()
+        )
+        expected = case((locked, _conditions_hash({**found, **LOCKOUT})), else_=_conditions_hash(found))
+        result = conn.execute(
+            update(lane_status)
+            .where(
+                lane_status.c.lane_id == lane_id,
+                lane_status.c.last_counters == values["last_counters"],
+                lane_status.c.received_at >= now - self.offline_seconds,
+                lane_status.c.conditions == expected,
+            )
+            .values(**values)
+        )
+        return result.rowcount == 1
+
+    def _record_changed(self, conn: Connection, lane_id: str, now: float, values: dict, found: dict):
+        """The slow path: the row locked, events counted; the conditions to evaluate, or None."""
+        query = select(lane_status).where(lane_status.c.lane_id == lane_id).with_for_update()
+        row = conn.execute(query).first()
+        if row is None:
+            # two workers may take this lane's first heartbeats at once: insert-or-nothing, then lock
+            insert_ignore(conn, lane_status, {"lane_id": lane_id, **values, "last_counters": "{}"})
+            row = conn.execute(query).first()
+        before = json.loads(row.last_counters or "{}")
+        counters = json.loads(values["last_counters"])
+        if before:
+            _add_events(conn, lane_id, int(now // 60), _delta(before, counters))
+        locked = conn.execute(
+            select(short_code_attempts.c.locked_until).where(short_code_attempts.c.lane_id == lane_id)
+        ).scalar()
+        if locked is not None and locked > now:
+            found = {**found, **LOCKOUT}
+        digest = _conditions_hash(found)
+        was_offline = row.received_at < now - self.offline_seconds or not row.conditions
+        conn.execute(
+            update(lane_status).where(lane_status.c.lane_id == lane_id).values(**values, conditions=digest)
+        )
+        return found if (digest != row.conditions or was_offline) else None
 
     def check_offline(self) -> list[str]:
         """Raise ``lane.offline`` for lanes silent longer than ``offline_seconds``; returns them."""
@@ -186,6 +228,11 @@ class Fleet(FleetReads, BackgroundJob):
         detail.update({k: v for k, v in args.items() if k in ("bank", "door")})
         with self.engine.begin() as conn:
             audit.append(conn, actor=actor, action="lane.selftest", subject=f"lane:{lane_id}", detail=detail)
+
+
+def _conditions_hash(found: dict[str, str]) -> str:
+    """What the alert rules saw, in 64 characters (never empty: empty means "not yet seen")."""
+    return hashlib.sha256(json.dumps(found, sort_keys=True).encode()).hexdigest()
 
 
 def _totals(counters: dict) -> dict:
