@@ -124,9 +124,7 @@ class Fleet(FleetReads, BackgroundJob):
                     update(lanes).where(lanes.c.id == lane_id, lanes.c.site != site).values(site=site)
                 )
                 self._sites[lane_id] = site
-        raised = []
-        if changed is not None:  # also clears lane.offline
-            raised = self.alerts.evaluate(lane_id, changed, scope=lambda rule: True)
+        raised = [] if changed is None else self._evaluate(lane_id, *changed)
         self._online[lane_id] = True
         self._bump()
         return raised
@@ -153,7 +151,8 @@ class Fleet(FleetReads, BackgroundJob):
         return result.rowcount == 1
 
     def _record_changed(self, conn: Connection, lane_id: str, now: float, values: dict, found: dict):
-        """The slow path: the row locked, events counted; the conditions to evaluate, or None."""
+        """The slow path: the row locked, events counted; (conditions, their hash) to evaluate,
+        or None when the alert rules would see what they saw last time."""
         query = select(lane_status).where(lane_status.c.lane_id == lane_id).with_for_update()
         row = conn.execute(query).first()
         if row is None:
@@ -174,29 +173,59 @@ class Fleet(FleetReads, BackgroundJob):
         conn.execute(
             update(lane_status).where(lane_status.c.lane_id == lane_id).values(**values, conditions=digest)
         )
-        return found if (digest != row.conditions or was_offline) else None
+        return (found, digest) if (digest != row.conditions or was_offline) else None
+
+    def _evaluate(self, lane_id: str, found: dict, digest: str) -> list[str]:
+        """Run the alert rules on conditions already stored (after the commit, so the row is
+        not locked meanwhile); if they cannot be trusted, the next heartbeat runs them again."""
+        try:
+            raised = self.alerts.evaluate(lane_id, found, scope=lambda rule: True)  # clears lane.offline
+        except Exception:
+            self._forget_conditions([lane_id])  # stored but not evaluated
+            raise
+        with self.engine.connect() as conn:
+            now_stored = conn.execute(
+                select(lane_status.c.conditions).where(lane_status.c.lane_id == lane_id)
+            ).scalar()
+        if now_stored != digest:
+            # a newer heartbeat (another worker) stored other conditions and may have evaluated
+            # them before this one did: the alerts may show the older; the next heartbeat decides
+            self._forget_conditions([lane_id])
+        return raised
 
     def check_offline(self) -> list[str]:
         """Raise ``lane.offline`` for lanes silent longer than ``offline_seconds``; returns them."""
         now = self.clock()
         with self.engine.connect() as conn:
             rows = conn.execute(select(lane_status.c.lane_id, lane_status.c.received_at)).all()
-        silent = []
+        silent, raised = [], []
         changed = False
         for row in rows:
             online = now - row.received_at <= self.offline_seconds
             if not online:
                 silent.append(row.lane_id)
                 age = f"{now - row.received_at:.0f} s"
-                self.alerts.evaluate(
+                if self.alerts.evaluate(
                     row.lane_id, {LANE_OFFLINE: age}, scope=lambda rule: rule == LANE_OFFLINE
-                )
+                ):
+                    raised.append(row.lane_id)
             if self._online.get(row.lane_id) != online:
                 self._online[row.lane_id] = online
                 changed = True
+        # a heartbeat may have come (and evaluated) between the read above and the raise: its
+        # successors take the fast path and would never clear lane.offline, so they evaluate again
+        self._forget_conditions(raised)
         if changed:
             self._bump()
         return silent
+
+    def _forget_conditions(self, lane_ids: list[str]) -> None:
+        """Make the next heartbeat of each lane run the alert rules (the slow path)."""
+        if lane_ids:
+            with self.engine.begin() as conn:
+                conn.execute(
+                    update(lane_status).where(lane_status.c.lane_id.in_(lane_ids)).values(conditions="")
+                )
 
     def prune(self) -> int:
         """Drop per-minute history older than ``keep_days``."""
