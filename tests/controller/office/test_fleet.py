@@ -141,3 +141,25 @@ def test_lane_offline_raised_just_after_a_heartbeat_clears_on_the_next(build, mo
     clock.now += 3
     fleet.record("lane-1", beat())
     assert fleet.alerts.open_alerts("lane-1") == []
+
+
+def test_a_fault_evaluated_after_a_newer_heartbeat_is_evaluated_again(build, monkeypatch):
+    """Worker A stores a printer fault; before A runs the rules, worker B stores the lane's next
+    heartbeat (fault gone) and runs them; then A raises the fault. The next heartbeat clears it."""
+    system, fleet_a, clock = make(build)
+    fleet_b = Fleet(system.engine, Alerts(system.engine, clock=clock), offline_seconds=12, clock=clock)
+    fleet_a.record("lane-1", beat())
+    evaluate = fleet_a.alerts.evaluate
+
+    def late(lane_id, found, **kw):
+        clock.now += 3
+        fleet_b.record(lane_id, beat())  # the newer heartbeat, at the other worker
+        return evaluate(lane_id, found, **kw)
+
+    monkeypatch.setattr(fleet_a.alerts, "evaluate", late)
+    clock.now += 3
+    assert fleet_a.record("lane-1", beat(printer="error", reasons=["media-empty"])) == ["printer.media_empty"]
+    monkeypatch.setattr(fleet_a.alerts, "evaluate", evaluate)
+    clock.now += 3
+    fleet_b.record("lane-1", beat())
+    assert fleet_b.alerts.open_alerts("lane-1") == []
