@@ -7,13 +7,14 @@ History is kept ``keep_days`` (7) and pruned by the timer.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import threading
 import time
 from collections.abc import Callable
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import case, delete, select, update
 from sqlalchemy.engine import Connection, Engine
 
 from controller.kernel.errors import AmbilError
@@ -33,6 +34,7 @@ from controller.office.fleet_reads import FleetReads
 log = logging.getLogger(__name__)
 
 PRUNE_EVERY_S = 3600.0
+LOCKOUT = {"codes.lockout": "short-code lockout"}
 
 
 class Fleet(FleetReads, BackgroundJob):
@@ -60,7 +62,7 @@ class Fleet(FleetReads, BackgroundJob):
         self.clock = clock
         self.version = 0
         self._changed = threading.Condition()
-        self._record_lock = threading.Lock()
+        self._sites: dict[str, str] = {}  # the site each lane last reported (to this process)
         self._online: dict[str, bool] = {}
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -95,43 +97,100 @@ class Fleet(FleetReads, BackgroundJob):
     def record(self, lane_id: str, report: dict) -> list[str]:
         """Store one heartbeat of ``lane_id``, count its events, run the alert rules.
 
-        Returns the alert rules it raised.
+        No process-wide lock: the lane's status row is the lock. In the common case (counters and
+        alert conditions as before, lane online) it is one ``UPDATE``; events are written only
+        when counters moved and the alert rules run only when a condition changed, the lane came
+        back, or it is new. Returns the alert rules it raised.
         """
         if not isinstance(report, dict):
             raise AmbilError("a heartbeat is a JSON object", key="request.invalid")
         now = self.clock()
         counters = _totals(report.get("counters") or {})
-        with self._record_lock, self.engine.begin() as conn:
-            row = conn.execute(
-                select(lane_status.c.last_counters).where(lane_status.c.lane_id == lane_id)
-            ).first()
-            before = json.loads(row.last_counters) if row else None
-            values = {
-                "received_at": now,
-                "state": str(report.get("state", ""))[:32],
-                "report": json.dumps(report, default=str, sort_keys=True),
-                "last_counters": json.dumps(counters),
-            }
-            # two workers may take this lane's first heartbeats at once: insert-or-nothing, then update
-            inserted = row is None and insert_ignore(conn, lane_status, {"lane_id": lane_id, **values})
-            if not inserted:
-                conn.execute(update(lane_status).where(lane_status.c.lane_id == lane_id).values(**values))
-            if before is not None:
-                _add_events(conn, lane_id, int(now // 60), _delta(before, counters))
-            site = str(report.get("site") or "")[:200]
-            if site:
+        found = conditions(report, self.limits)
+        values = {
+            "received_at": now,
+            "state": str(report.get("state", ""))[:32],
+            "report": json.dumps(report, default=str, sort_keys=True),
+            "last_counters": json.dumps(counters, sort_keys=True),
+        }
+        site = str(report.get("site") or "")[:200]
+        with self.engine.begin() as conn:
+            if self._same_as_before(conn, lane_id, now, values, found):
+                changed = None
+            else:
+                changed = self._record_changed(conn, lane_id, now, values, found)
+            if site and self._sites.get(lane_id) != site:  # rare: a lane's site is set in its config
                 conn.execute(
                     update(lanes).where(lanes.c.id == lane_id, lanes.c.site != site).values(site=site)
                 )
-            found = conditions(report, self.limits)
-            locked = conn.execute(
-                select(short_code_attempts.c.locked_until).where(short_code_attempts.c.lane_id == lane_id)
-            ).scalar()
-        if locked is not None and locked > now:
-            found["codes.lockout"] = "short-code lockout"
-        raised = self.alerts.evaluate(lane_id, found, scope=lambda rule: True)  # also clears lane.offline
+                self._sites[lane_id] = site
+        raised = [] if changed is None else self._evaluate(lane_id, *changed)
         self._online[lane_id] = True
         self._bump()
+        return raised
+
+    def _same_as_before(self, conn: Connection, lane_id: str, now: float, values: dict, found: dict) -> bool:
+        """The fast path: one ``UPDATE`` that matches only if nothing an alert or a chart needs
+        changed (same counters, same conditions with or without a short-code lockout, online)."""
+        locked = (
+            select(short_code_attempts.c.lane_id)
+            .where(short_code_attempts.c.lane_id == lane_id, short_code_attempts.c.locked_until > now)
+            .exists()
+        )
+        expected = case((locked, _conditions_hash({**found, **LOCKOUT})), else_=_conditions_hash(found))
+        result = conn.execute(
+            update(lane_status)
+            .where(
+                lane_status.c.lane_id == lane_id,
+                lane_status.c.last_counters == values["last_counters"],
+                lane_status.c.received_at >= now - self.offline_seconds,
+                lane_status.c.conditions == expected,
+            )
+            .values(**values)
+        )
+        return result.rowcount == 1
+
+    def _record_changed(self, conn: Connection, lane_id: str, now: float, values: dict, found: dict):
+        """The slow path: the row locked, events counted; (conditions, their hash) to evaluate,
+        or None when the alert rules would see what they saw last time."""
+        query = select(lane_status).where(lane_status.c.lane_id == lane_id).with_for_update()
+        row = conn.execute(query).first()
+        if row is None:
+            # two workers may take this lane's first heartbeats at once: insert-or-nothing, then lock
+            insert_ignore(conn, lane_status, {"lane_id": lane_id, **values, "last_counters": "{}"})
+            row = conn.execute(query).first()
+        before = json.loads(row.last_counters or "{}")
+        counters = json.loads(values["last_counters"])
+        if before:
+            _add_events(conn, lane_id, int(now // 60), _delta(before, counters))
+        locked = conn.execute(
+            select(short_code_attempts.c.locked_until).where(short_code_attempts.c.lane_id == lane_id)
+        ).scalar()
+        if locked is not None and locked > now:
+            found = {**found, **LOCKOUT}
+        digest = _conditions_hash(found)
+        was_offline = row.received_at < now - self.offline_seconds or not row.conditions
+        conn.execute(
+            update(lane_status).where(lane_status.c.lane_id == lane_id).values(**values, conditions=digest)
+        )
+        return (found, digest) if (digest != row.conditions or was_offline) else None
+
+    def _evaluate(self, lane_id: str, found: dict, digest: str) -> list[str]:
+        """Run the alert rules on conditions already stored (after the commit, so the row is
+        not locked meanwhile); if they cannot be trusted, the next heartbeat runs them again."""
+        try:
+            raised = self.alerts.evaluate(lane_id, found, scope=lambda rule: True)  # clears lane.offline
+        except Exception:
+            self._forget_conditions([lane_id])  # stored but not evaluated
+            raise
+        with self.engine.connect() as conn:
+            now_stored = conn.execute(
+                select(lane_status.c.conditions).where(lane_status.c.lane_id == lane_id)
+            ).scalar()
+        if now_stored != digest:
+            # a newer heartbeat (another worker) stored other conditions and may have evaluated
+            # them before this one did: the alerts may show the older; the next heartbeat decides
+            self._forget_conditions([lane_id])
         return raised
 
     def check_offline(self) -> list[str]:
@@ -139,22 +198,34 @@ class Fleet(FleetReads, BackgroundJob):
         now = self.clock()
         with self.engine.connect() as conn:
             rows = conn.execute(select(lane_status.c.lane_id, lane_status.c.received_at)).all()
-        silent = []
+        silent, raised = [], []
         changed = False
         for row in rows:
             online = now - row.received_at <= self.offline_seconds
             if not online:
                 silent.append(row.lane_id)
                 age = f"{now - row.received_at:.0f} s"
-                self.alerts.evaluate(
+                if self.alerts.evaluate(
                     row.lane_id, {LANE_OFFLINE: age}, scope=lambda rule: rule == LANE_OFFLINE
-                )
+                ):
+                    raised.append(row.lane_id)
             if self._online.get(row.lane_id) != online:
                 self._online[row.lane_id] = online
                 changed = True
+        # a heartbeat may have come (and evaluated) between the read above and the raise: its
+        # successors take the fast path and would never clear lane.offline, so they evaluate again
+        self._forget_conditions(raised)
         if changed:
             self._bump()
         return silent
+
+    def _forget_conditions(self, lane_ids: list[str]) -> None:
+        """Make the next heartbeat of each lane run the alert rules (the slow path)."""
+        if lane_ids:
+            with self.engine.begin() as conn:
+                conn.execute(
+                    update(lane_status).where(lane_status.c.lane_id.in_(lane_ids)).values(conditions="")
+                )
 
     def prune(self) -> int:
         """Drop per-minute history older than ``keep_days``."""
@@ -209,6 +280,11 @@ class Fleet(FleetReads, BackgroundJob):
         detail.update({k: v for k, v in args.items() if k in ("bank", "door")})
         with self.engine.begin() as conn:
             audit.append(conn, actor=actor, action="lane.selftest", subject=f"lane:{lane_id}", detail=detail)
+
+
+def _conditions_hash(found: dict[str, str]) -> str:
+    """What the alert rules saw, in 64 characters (never empty: empty means "not yet seen")."""
+    return hashlib.sha256(json.dumps(found, sort_keys=True).encode()).hexdigest()
 
 
 def _totals(counters: dict) -> dict:

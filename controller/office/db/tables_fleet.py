@@ -19,6 +19,8 @@ lane_status = Table(
     Column("state", String(32), nullable=False, default=""),  # the lane screen's state
     Column("report", Text, nullable=False),  # canonical JSON of the heartbeat
     Column("last_counters", Text, nullable=False, default="{}"),  # to turn totals into per-minute counts
+    # hash of the alert conditions last seen: the rules run only when it changes (migration 0008)
+    Column("conditions", String(64), nullable=False, default="", server_default=""),
 )
 
 # Per lane and minute: what happened, for the dashboard charts (pruned after 7 days).

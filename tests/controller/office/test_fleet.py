@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import time
 
-from sqlalchemy import update
+from sqlalchemy import func, select, update
 
 from controller.office.alerts import Alerts
-from controller.office.db.tables import short_code_attempts
+from controller.office.db.tables import lane_events, short_code_attempts
 from controller.office.fleet import Fleet
 
 
@@ -97,3 +97,69 @@ def test_wait_change_wakes_on_a_heartbeat(build):
     started = time.monotonic()
     assert fleet.wait_change(seen, 5) > seen
     assert time.monotonic() - started < 3
+
+
+def test_a_heartbeat_that_changes_nothing_runs_no_alert_rules(build, monkeypatch):
+    system, fleet, clock = make(build)
+    fleet.record("lane-1", beat(reads=1))
+    calls = []
+    evaluate = fleet.alerts.evaluate
+    monkeypatch.setattr(fleet.alerts, "evaluate", lambda *a, **k: calls.append(a) or evaluate(*a, **k))
+    for _ in range(3):
+        clock.now += 3
+        assert fleet.record("lane-1", beat(reads=1)) == []
+    assert calls == []
+    with system.engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(lane_events)).scalar() == 0
+    clock.now += 3
+    assert fleet.record("lane-1", beat(reads=1, printer="error", reasons=["media-empty"])) == [
+        "printer.media_empty"
+    ]
+    assert len(calls) == 1
+    clock.now += 3
+    fleet.record("lane-1", beat(reads=1))  # the fault ended: the rules run and clear it
+    assert len(calls) == 2 and fleet.alerts.open_alerts("lane-1") == []
+
+
+def test_lane_offline_raised_just_after_a_heartbeat_clears_on_the_next(build, monkeypatch):
+    """The timer reads a silent lane, a heartbeat comes and evaluates, then the timer raises
+    ``lane.offline``: the next heartbeat (which changes nothing else) must still clear it."""
+    system, fleet, clock = make(build)
+    fleet.record("lane-1", beat())
+    clock.now += 13
+    evaluate = fleet.alerts.evaluate
+
+    def late_timer(lane_id, found, **kw):
+        if "lane.offline" in found:
+            fleet.record(lane_id, beat())  # the heartbeat that slipped in between
+        return evaluate(lane_id, found, **kw)
+
+    monkeypatch.setattr(fleet.alerts, "evaluate", late_timer)
+    assert fleet.check_offline() == ["lane-1"]
+    monkeypatch.setattr(fleet.alerts, "evaluate", evaluate)
+    assert [a["rule"] for a in fleet.alerts.open_alerts("lane-1")] == ["lane.offline"]
+    clock.now += 3
+    fleet.record("lane-1", beat())
+    assert fleet.alerts.open_alerts("lane-1") == []
+
+
+def test_a_fault_evaluated_after_a_newer_heartbeat_is_evaluated_again(build, monkeypatch):
+    """Worker A stores a printer fault; before A runs the rules, worker B stores the lane's next
+    heartbeat (fault gone) and runs them; then A raises the fault. The next heartbeat clears it."""
+    system, fleet_a, clock = make(build)
+    fleet_b = Fleet(system.engine, Alerts(system.engine, clock=clock), offline_seconds=12, clock=clock)
+    fleet_a.record("lane-1", beat())
+    evaluate = fleet_a.alerts.evaluate
+
+    def late(lane_id, found, **kw):
+        clock.now += 3
+        fleet_b.record(lane_id, beat())  # the newer heartbeat, at the other worker
+        return evaluate(lane_id, found, **kw)
+
+    monkeypatch.setattr(fleet_a.alerts, "evaluate", late)
+    clock.now += 3
+    assert fleet_a.record("lane-1", beat(printer="error", reasons=["media-empty"])) == ["printer.media_empty"]
+    monkeypatch.setattr(fleet_a.alerts, "evaluate", evaluate)
+    clock.now += 3
+    fleet_b.record("lane-1", beat())
+    assert fleet_b.alerts.open_alerts("lane-1") == []

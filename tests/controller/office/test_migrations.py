@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect, select
@@ -74,3 +75,53 @@ def test_0004_asks_staff_only_about_cancelled_doors_nobody_emptied_or_reused(tmp
     engine.dispose()
     assert retrieved == {1: 7.0, 2: None, 3: 7.0, 4: None}  # door 1 reused, door 2 emptied
     assert note.status == "failed" and "lost at restart" in note.last_error
+
+
+@pytest.mark.parametrize("dialect", ["sqlite", "postgres"])
+def test_0008_upgrades_from_0007_with_lanes_that_already_sent_heartbeats(dialect, tmp_path, request):
+    """Each lane's stored conditions start empty: its next heartbeat runs the alert rules once."""
+    from sqlalchemy import insert
+
+    from controller.office.alerts import Alerts
+    from controller.office.db import make_engine
+    from controller.office.db.tables import alerts, lane_status, lanes
+    from controller.office.fleet import Fleet
+
+    schema = None
+    if dialect == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    else:
+        from tests.rigs.postgres import PG_URL
+
+        admin, prefix = request.getfixturevalue("pg_admin")
+        schema = f"{prefix}_m0008"
+        with admin.begin() as conn:
+            conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+        engine = make_engine(PG_URL, connect_args={"options": f"-csearch_path={schema}"})
+    try:
+        migrate(engine, "0007_alerts_once")
+        now = 1_800_000_000.0
+        with engine.begin() as conn:
+            conn.execute(insert(lanes).values(id="lane-1", name="Lajur 1", created_at=0.0))
+            conn.exec_driver_sql(  # the 0007 table has no conditions column: plain SQL
+                "INSERT INTO lane_status (lane_id, received_at, state, report, last_counters) "
+                f"VALUES ('lane-1', {now}, 'ready', '{{}}', '{{}}')"
+            )
+        migrate(engine)
+        with engine.connect() as conn:
+            assert conn.execute(select(lane_status.c.conditions)).scalar() == ""
+            diff = compare_metadata(MigrationContext.configure(conn), metadata)
+        assert diff == []
+        fleet = Fleet(engine, Alerts(engine, clock=lambda: now + 3), clock=lambda: now + 3)
+        report = {"devices": {"p": {"kind": "printer", "state": "error", "reasons": ["media-empty"]}}}
+        assert fleet.record("lane-1", report) == ["printer.media_empty"]
+        assert fleet.record("lane-1", report) == []
+        with engine.connect() as conn:
+            assert conn.execute(select(alerts.c.rule).where(alerts.c.status == "open")).scalars().all() == [
+                "printer.media_empty"
+            ]
+    finally:
+        engine.dispose()
+        if schema is not None:
+            with admin.begin() as conn:
+                conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')

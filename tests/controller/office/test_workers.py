@@ -114,3 +114,36 @@ def test_lock_keys_are_the_same_in_every_process(n):
     from controller.office.db.job_lock import lock_key
 
     assert lock_key("public:fleet-timer") == lock_key("public:fleet-timer") != lock_key("public:claim-leases")
+
+
+@pytest.mark.parametrize("first", [True, False], ids=["first-heartbeat", "known-lane"])
+def test_a_printer_fault_in_one_heartbeat_at_every_worker_at_once(engine, first):
+    """Issue 13: a heartbeat handed to several workers made duplicate ``printer.media_empty``
+    alerts and HTTP 500s. Each worker here has its own engine, Alerts and Fleet."""
+    engines = [engine, *(_second_engine(engine) for _ in range(WORKERS - 1))]
+    fleets = [Fleet(e, Alerts(e)) for e in engines]
+    healthy = {"state": "ready", "counters": {"reads": 3}, "devices": {}}
+    fault = {
+        "state": "ready",
+        "counters": {"reads": 4, "outcomes": {"failed": 1}},
+        "devices": {"printer": {"kind": "printer", "state": "error", "reasons": ["media-empty"]}},
+    }
+    if not first:
+        fleets[0].record("lane-7", healthy)
+    raised = [[] for _ in fleets]
+
+    def beat(i):
+        raised[i] = fleets[i].record("lane-7", fault)
+
+    try:
+        assert not _together(WORKERS, beat)
+        assert sorted(r for rules in raised for r in rules) == ["printer.media_empty"]
+        assert not _together(WORKERS, beat)  # the same again: nothing changed, nothing raised
+        assert [r for rules in raised for r in rules] == []
+        with engine.connect() as conn:
+            rows = conn.execute(select(alerts.c.rule).where(alerts.c.status == "open")).scalars().all()
+            assert rows == ["printer.media_empty"]
+            assert conn.execute(select(func.count()).select_from(lane_status)).scalar() == 1
+    finally:
+        for e in engines[1:]:
+            e.dispose()
