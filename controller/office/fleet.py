@@ -18,8 +18,6 @@ from sqlalchemy import case, delete, select, update
 from sqlalchemy.engine import Connection, Engine
 
 from controller.kernel.errors import AmbilError
-from controller.kernel.lane_commands import LaneCommands
-from controller.office import audit, door_tests
 from controller.office.alerts import LANE_OFFLINE, Alerts, Thresholds, conditions
 from controller.office.background import BackgroundJob
 from controller.office.db import insert_ignore
@@ -30,6 +28,7 @@ from controller.office.db.tables import (
     short_code_attempts,
 )
 from controller.office.fleet_reads import FleetReads
+from controller.office.fleet_selftests import FleetSelfTests
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +36,7 @@ PRUNE_EVERY_S = 3600.0
 LOCKOUT = {"codes.lockout": "short-code lockout"}
 
 
-class Fleet(FleetReads, BackgroundJob):
+class Fleet(FleetReads, FleetSelfTests, BackgroundJob):
     """Heartbeats in, fleet status out. ``version`` grows on every change (the dashboard's SSE)."""
 
     thread_name = "fleet-timer"
@@ -232,54 +231,6 @@ class Fleet(FleetReads, BackgroundJob):
         oldest = int((self.clock() - self.keep_days * 86400) // 60)
         with self.engine.begin() as conn:
             return conn.execute(delete(lane_events).where(lane_events.c.minute < oldest)).rowcount or 0
-
-    def self_test(
-        self,
-        lane_control: LaneCommands | None,
-        lane_id: str,
-        test: str,
-        *,
-        actor: str,
-        confirm_held: bool = False,
-        reason: str = "",
-        **args,
-    ) -> dict:
-        """Run a self-test through the lane (never a driver from here) and audit it.
-
-        A door test of a door holding an item is refused (``locker.door_taken``) unless
-        ``confirm_held`` with a ``reason``, and then recorded on that document first
-        (``door_tests``): here, so the dashboard, the API and ``ambil selftest`` all pass the check.
-        """
-        if lane_control is None:
-            raise AmbilError(f"lane {lane_id!r} cannot be reached from this office", key="lane.unreachable")
-        if args.get("bank") and args.get("door") is not None:  # a test that opens a door
-            door_tests.check_and_record(
-                self.engine,
-                str(args["bank"]),
-                int(args["door"]),
-                actor=actor,
-                confirmed=confirm_held,
-                reason=reason,
-                lane_id=lane_id,
-            )
-        try:
-            result = lane_control.self_test(lane_id, test, actor=actor, **args)
-        except AmbilError as exc:
-            result = {"test": test, "lane_id": lane_id, "outcome": "failed", "detail": exc.key}
-            self._audit_test(actor, lane_id, test, args, result)
-            raise
-        self._audit_test(actor, lane_id, test, args, result)
-        return result
-
-    def _audit_test(self, actor: str, lane_id: str, test: str, args: dict, result: dict) -> None:
-        detail = {
-            "test": test,
-            "outcome": result.get("outcome"),
-            "detail": str(result.get("detail", ""))[:200],
-        }
-        detail.update({k: v for k, v in args.items() if k in ("bank", "door")})
-        with self.engine.begin() as conn:
-            audit.append(conn, actor=actor, action="lane.selftest", subject=f"lane:{lane_id}", detail=detail)
 
 
 def _conditions_hash(found: dict[str, str]) -> str:
