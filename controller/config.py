@@ -12,7 +12,7 @@ import tomllib
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Field, StrictBool, ValidationError, field_validator, model_validator
 
 from controller.config_devices import (  # noqa: F401 - the device sections are part of this config
     CameraScannerConfig,
@@ -151,6 +151,12 @@ class LaneConfig(Strict):
         ge=0,
         le=OFFLINE_GRACE_MAX_SECONDS,
         description="offline releases only this long after the last sync",
+    )
+    # strict: TOML has booleans, and a lax "on" or "1" would hide a typo of another kind
+    speech: StrictBool = Field(
+        False,
+        description="speak each state aloud (Bahasa Indonesia and English) on the lane screen;"
+        " the clips are made by `ambil speech build`",
     )
 
     @field_validator("office_url")

@@ -102,8 +102,32 @@
     $("rated").hidden = false;
   }));
 
+  // Spoken prompts (lane.speech; the <audio> is on the page only then): each new clip once, in
+  // the page's language and then the other. A missing clip or a refused autoplay stays silent.
+  // The clip is chosen as web/i18n/speech.py clip_of does: a view with a reason speaks its fault.
+  const speech = $("speech");
+  let spoken = null;
+  function speak(view) {
+    if (!speech) return;
+    const clip = view.reason ? "fault_" + (view.fault || "lane") : view.state;
+    if (clip === spoken) return; // a printing page count or a re-sent view: not again
+    spoken = clip;
+    const langs = lang === "en" ? ["en", "id"] : ["id", "en"];
+    const next = () => {
+      const l = langs.shift();
+      if (!l || spoken !== clip) return;
+      speech.src = speech.dataset.base + l + "/" + clip + ".wav";
+      const played = speech.play();
+      if (played) played.catch(next);
+    };
+    speech.onended = next;
+    speech.onerror = next;
+    next();
+  }
+
   function show(view) {
     render(view);
+    speak(view);
     window.ambilView = view; // inspectable by tests and technicians
   }
   show(JSON.parse($("initial-view").textContent));
