@@ -152,12 +152,8 @@ class LaneConfig(Strict):
         le=OFFLINE_GRACE_MAX_SECONDS,
         description="offline releases only this long after the last sync",
     )
-    # strict: TOML has booleans, and a lax "on" or "1" would hide a typo of another kind
-    speech: StrictBool = Field(
-        False,
-        description="speak each state aloud (Bahasa Indonesia and English) on the lane screen;"
-        " the clips are made by `ambil speech build`",
-    )
+    # strict: a lax "on" or 1 would be read as true; TOML has booleans, so a bad value is a typo
+    speech: StrictBool = Field(False, description="say each state aloud; clips: `ambil speech build`")
 
     @field_validator("office_url")
     @classmethod

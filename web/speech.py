@@ -2,9 +2,10 @@
 espeak-ng from the lane screen's texts, served as static files and played by the lane screen.
 
 ``ambil speech build`` (``web/cli/speech.py``, called by ``setup.sh`` when ``lane.speech`` is on)
-renders them into ``web/static/speech/<lang>/<clip>.wav``: they follow the code and its catalogs,
-not the lane's state, and the static mount already serves them. Off by default; a missing clip or a
-missing espeak-ng is one clear log line, and the lane then works silently.
+renders them into ``web/static/speech/<lang>/<clip>.wav`` (a clip: a state or an error key, see
+web/i18n/speech.py): they follow the code and its catalogs, not the lane's state, and the static
+mount already serves them. Off by default; a missing clip or a missing espeak-ng is one clear log
+line, and the lane then works silently.
 """
 
 from __future__ import annotations
@@ -16,14 +17,17 @@ from pathlib import Path
 
 from controller.lane.screen import LaneState
 from web.i18n import LANGUAGES
-from web.i18n.speech import FAULT_KEYS, spoken_text
+from web.i18n.speech import FAULT_KEYS, reason_clips, spoken_text
 
 log = logging.getLogger(__name__)
 
 CLIPS_DIR = Path(__file__).parent / "static" / "speech"
-# a view with a reason speaks its fault class (web/i18n/speech.py), so these two states have none
-CLIPS = tuple(s.value for s in LaneState if s not in (LaneState.REFUSED, LaneState.PROBLEM)) + tuple(
-    FAULT_KEYS
+# a view with a reason speaks that reason or its fault class (web/i18n/speech.py), so the two
+# states that always have one have no clip of their own
+CLIPS = (
+    *(s.value for s in LaneState if s not in (LaneState.REFUSED, LaneState.PROBLEM)),
+    *reason_clips(),
+    *FAULT_KEYS,
 )
 # espeak-ng's voices: Indonesian is `id` (Debian's espeak-ng-data has it), English `en`
 VOICES = {"id": "id", "en": "en"}

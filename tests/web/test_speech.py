@@ -10,9 +10,11 @@ import wave
 import pytest
 
 from controller.config import ConfigError, parse_config
+from controller.lane.screen import LaneState, make_view
 from tests.rigs.server import LiveServer
 from web.cli import main
 from web.i18n import LANGUAGES
+from web.i18n.lane_screen import with_texts
 from web.i18n.speech import clip_of, spoken_text
 from web.speech import CLIPS, CLIPS_DIR, SpeechError, build_clips, clip_path, missing_clips, warn_if_missing
 
@@ -34,10 +36,19 @@ def test_every_clip_has_a_sentence_in_both_languages_and_no_blank_field():
     assert spoken_text("id", "ready").startswith("Selamat datang.")
 
 
-def test_a_view_with_a_reason_speaks_its_fault_class():
-    assert clip_of({"state": "refused", "reason": "code.expired", "fault": "user"}) == "fault_user"
+def test_a_view_with_a_reason_speaks_its_headline_and_text_else_its_fault_class():
+    expired = {"state": "refused", "reason": "code.expired", "fault": "user"}
+    assert clip_of(expired) == "code.expired"
+    assert (
+        spoken_text("en", "code.expired")
+        == "Code expired. This code has expired. Please see the staff at the counter."
+    )
+    assert spoken_text("en", "code.pin_wrong").startswith("Wrong PIN. Show")  # the headline once
+    # no headline of its own, or only texts naming one pickup: the class's headline
     assert clip_of({"state": "problem", "reason": "print.failed", "fault": "lane"}) == "fault_lane"
+    assert clip_of({"state": "refused", "reason": "code.wrong_lane", "fault": "user"}) == "fault_user"
     assert clip_of({"state": "offline", "reason": "", "fault": "lane"}) == "offline"
+    assert with_texts(make_view(LaneState.REFUSED, reason="code.expired").to_dict())["clip"] == "code.expired"
 
 
 def test_build_makes_a_real_wav_per_clip_and_language(tmp_path, capsys):

@@ -104,12 +104,12 @@
 
   // Spoken prompts (lane.speech; the <audio> is on the page only then): each new clip once, in
   // the page's language and then the other. A missing clip or a refused autoplay stays silent.
-  // The clip is chosen as web/i18n/speech.py clip_of does: a view with a reason speaks its fault.
+  // Which clip a view plays is the server's choice (view.clip, web/i18n/speech.py clip_of).
   const speech = $("speech");
   let spoken = null;
   function speak(view) {
     if (!speech) return;
-    const clip = view.reason ? "fault_" + (view.fault || "lane") : view.state;
+    const clip = view.clip || view.state;
     if (clip === spoken) return; // a printing page count or a re-sent view: not again
     spoken = clip;
     const langs = lang === "en" ? ["en", "id"] : ["id", "en"];
