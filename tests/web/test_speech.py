@@ -112,12 +112,20 @@ def test_missing_clips_are_one_warning(tmp_path, caplog):
     assert len(lines) == 1 and "ambil speech build" in lines[0] and "silent" in lines[0]
 
 
-def test_the_lane_page_has_audio_only_when_speech_is_on(build):
+def test_the_lane_page_has_audio_only_when_speech_is_on(build, caplog):
     with LiveServer(build()) as server, server.client() as http:
         assert 'id="speech"' not in http.get("/lane").text
-    with LiveServer(build(speech=True)) as server, server.client() as http:
-        page = http.get("/lane?lang=en").text
-        assert '<audio id="speech"' in page and "/static/speech/" in page
-        # a clip that was never built is a plain 404: the page plays nothing and goes on
-        if not clip_path(CLIPS_DIR, "en", "ready").is_file():
-            assert http.get("/static/speech/en/ready.wav").status_code == 404
+    assert not [r for r in caplog.records if r.name == "web.speech"]  # off: not a word about clips
+    with caplog.at_level(logging.WARNING, logger="web.speech"):
+        with LiveServer(build(speech=True)) as server, server.client() as http:
+            page = http.get("/lane?lang=en").text
+            assert '<audio id="speech"' in page and "/static/speech/" in page
+            # served by the static mount once built; never built, a plain 404: the page goes on silent
+            answer = http.get("/static/speech/en/ready.wav")
+    built = clip_path(CLIPS_DIR, "en", "ready").is_file()
+    assert answer.status_code == (200 if built else 404)
+    if built:
+        assert answer.headers["content-type"].startswith("audio/") and answer.content[:4] == b"RIFF"
+    if missing_clips(CLIPS_DIR):  # the app's start says so, once
+        lines = [r.getMessage() for r in caplog.records if r.name == "web.speech"]
+        assert len(lines) == 1 and lines[0].startswith("lane.speech is on but")
