@@ -18,11 +18,16 @@ SYSTEM_PACKAGES=(python3 python3-venv python3-dev gcc libcups2-dev cups cups-cli
 # what the tests run besides Python: Debian's Chromium for the browser suites (Playwright never
 # downloads one), shellcheck and systemd-analyze for systemd/, pdftoppm (poppler-utils) for slips,
 # Caddy and nginx for README's TLS proxy configs (tests/e2e/test_tls_proxy.py runs private ones)
-TEST_PACKAGES=(chromium shellcheck systemd poppler-utils caddy nginx)
+# espeak-ng for the spoken prompts' tests (tests/web/test_speech.py renders real WAVs)
+TEST_PACKAGES=(chromium shellcheck systemd poppler-utils caddy nginx espeak-ng)
 # every program a test needs; `./setup.sh test` refuses to start the suite when one is missing
 TEST_TOOLS=(/usr/sbin/cupsd /usr/sbin/lpadmin /usr/lib/cups/backend/cups-pdf chromium shellcheck
-            systemd-analyze pdftoppm gs caddy /usr/sbin/nginx)
+            systemd-analyze pdftoppm gs caddy /usr/sbin/nginx espeak-ng)
 PG_PACKAGES=(postgresql)
+# the lane's spoken prompts (lane.speech): rendered at install time, so only installed when on
+SPEECH_PACKAGES=(espeak-ng)
+# the config install-time steps read: $AMBIL_CONFIG, else the installed one (systemd/install-pi.sh)
+CONFIG_FILE="${AMBIL_CONFIG:-/etc/ambil/ambil.toml}"
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 
@@ -110,9 +115,20 @@ check_test_tools() {
   fi
 }
 
+# With lane.speech = true in the config: espeak-ng, then one WAV per lane state and language
+# (ambil speech build). A failure leaves the lane silent, never the install unfinished.
+build_speech() {
+  [ -r "$CONFIG_FILE" ] || return 0
+  .venv/bin/ambil speech enabled --config "$CONFIG_FILE" || return 0
+  install_system_packages "${SPEECH_PACKAGES[@]}"
+  log "making the lane's spoken prompts (lane.speech is on in $CONFIG_FILE)"
+  .venv/bin/ambil speech build --config "$CONFIG_FILE" || log "no spoken prompts: the lane works silently"
+}
+
 install_all() {
   install_system_packages "${SYSTEM_PACKAGES[@]}"
   install_python
+  build_speech
 }
 
 mode="${1:-serve}"

@@ -12,7 +12,7 @@ import tomllib
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Field, StrictBool, ValidationError, field_validator, model_validator
 
 from controller.config_devices import (  # noqa: F401 - the device sections are part of this config
     CameraScannerConfig,
@@ -152,6 +152,8 @@ class LaneConfig(Strict):
         le=OFFLINE_GRACE_MAX_SECONDS,
         description="offline releases only this long after the last sync",
     )
+    # strict: a lax "on" or 1 would be read as true; TOML has booleans, so a bad value is a typo
+    speech: StrictBool = Field(False, description="say each state aloud; clips: `ambil speech build`")
 
     @field_validator("office_url")
     @classmethod

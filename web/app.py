@@ -31,6 +31,7 @@ from web.pages import (
     staff_lockers,
 )
 from web.pages.selftest_page import selftest_page_pdf
+from web.speech import warn_if_missing
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
@@ -70,6 +71,8 @@ def create_app(system: System, *, manage_lifecycle: bool = True) -> FastAPI:
     app.state.csrf_secret = load_secret(system.config.state_dir / "secrets" / "csrf.key")
     app.state.templates = Jinja2Templates(directory=HERE / "templates")
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    if system.lane is not None and system.config.lane.speech:
+        warn_if_missing()  # one clear line at start; the lane screen stays silent without clips
     install_error_handlers(app)
     app.openapi = lambda: _openapi_with_our_errors(app)
     routers = (

@@ -1,7 +1,7 @@
 """The ``ambil`` command line: serve, check config, decode images, drive a simulated lane, keys, doctor.
 
 Not HTTP: it parses arguments and calls the controller (``commands``, ``first_key``,
-``selftest``); ``bench/`` holds the benchmarks. May import: ``controller``, ``hardware`` (the
+``selftest``, ``speech``); ``bench/`` holds the benchmarks. May import: ``controller``, ``hardware`` (the
 benchmarks only) and ``web``.
 """
 
@@ -12,6 +12,7 @@ import sys
 
 from web.cli import commands
 from web.cli import serve as serve_command
+from web.cli import speech as speech_command
 from web.cli.bench import commands as bench_commands
 from web.cli.bench import load_command as bench_load
 
@@ -108,6 +109,8 @@ def build_parser() -> argparse.ArgumentParser:
     doctor.add_argument("--config", "-c", help="TOML config file (default: the all-in-one default)")
     doctor.add_argument("--now", help="judge the clock as if it were this ISO time (drills, tests)")
     doctor.set_defaults(func=commands.doctor)
+
+    speech_command.register(sub)
 
     audit = sub.add_parser("audit", help="audit log tools")
     audit_sub = audit.add_subparsers(dest="audit_command", required=True)

@@ -5,9 +5,10 @@ The texts are gettext catalogs, ``locale/{id,en}/LC_MESSAGES/ambil.po`` (``msgid
 add a text, and why keys, is in README.md. ``t(lang, key, **values)`` looks one up and fills its
 ``{fields}``; a missing key shows itself (``[key]``) so it is noticed in review, never a crash.
 The modules here hold what turns keys into sentences: ``errors`` (the text pair of an error key),
-``lane_screen`` (a screen state's text), ``alerts``, ``messages`` (the office's messages),
-``documents`` (history rows), ``devices`` (device details as words), ``times`` (the one time
-formatter), ``extract`` (the keys used in code and templates), ``convert`` (dict -> catalogs).
+``lane_screen`` (a screen state's text), ``speech`` (the lane's spoken prompts), ``alerts``,
+``messages`` (the office's messages), ``documents`` (history rows), ``devices`` (device details as
+words), ``times`` (the one time formatter), ``extract`` (the keys used in code and templates),
+``convert`` (dict -> catalogs).
 
 May import: ``controller.kernel``, ``controller.config``, Babel and FastAPI's Request.
 """

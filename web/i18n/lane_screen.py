@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from controller.kernel.codes import PIN_DIGITS
 from web.i18n import both, has
+from web.i18n.speech import clip_of
 
 FILL = {"page": "?", "pages": "?", "door": "?", "bank": "", "lane": "?", "digits": PIN_DIGITS}
 
@@ -60,11 +61,13 @@ def door_where(detail: dict) -> tuple[str, str]:
 
 def with_texts(view: dict) -> dict:
     """The view as the screen and the lane API show it: headline ``text_id`` / ``text_en``, the
-    explanation ``more_id`` / ``more_en``, and for an open door ``where_id`` / ``where_en``."""
+    explanation ``more_id`` / ``more_en``, for an open door ``where_id`` / ``where_en``, and
+    ``clip``, the spoken prompt the screen plays when ``lane.speech`` is on (web/i18n/speech.py)."""
     text_id, text_en = screen_texts(view)
     more_id, more_en = more_texts(view)
     detail = view.get("detail") or {}
     if "row" in detail:
         where_id, where_en = door_where(detail)
         view = {**view, "detail": {**detail, "where_id": where_id, "where_en": where_en}}
-    return {**view, "text_id": text_id, "text_en": text_en, "more_id": more_id, "more_en": more_en}
+    texts = {"text_id": text_id, "text_en": text_en, "more_id": more_id, "more_en": more_en}
+    return {**view, **texts, "clip": clip_of(view)}

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, StreamingResponse
 
 from controller.kernel.codes import PIN_DIGITS, SHORT_CODE_DIGITS
-from web.deps import LaneDep
+from web.deps import LaneDep, system_of
 from web.i18n import both, t
 from web.i18n.lane_screen import with_texts
 
@@ -33,6 +33,8 @@ def lane_screen(request: Request, lane: LaneDep, lang: str = "id"):
             "code_digits": SHORT_CODE_DIGITS,
             # shown at once when the driver presses OK on the keypad: no welcome screen in between
             "checking": both("lane.state.checking"),
+            # the <audio> of the spoken prompts, only when the site turned them on (issue 15)
+            "speech": system_of(request).config.lane.speech,
         },
     )
 

@@ -102,8 +102,32 @@
     $("rated").hidden = false;
   }));
 
+  // Spoken prompts (lane.speech; the <audio> is on the page only then): each new clip once, in
+  // the page's language and then the other. A missing clip or a refused autoplay stays silent.
+  // Which clip a view plays is the server's choice (view.clip, web/i18n/speech.py clip_of).
+  const speech = $("speech");
+  let spoken = null;
+  function speak(view) {
+    if (!speech) return;
+    const clip = view.clip || view.state;
+    if (clip === spoken) return; // a printing page count or a re-sent view: not again
+    spoken = clip;
+    const langs = lang === "en" ? ["en", "id"] : ["id", "en"];
+    const next = () => {
+      const l = langs.shift();
+      if (!l || spoken !== clip) return;
+      speech.src = speech.dataset.base + l + "/" + clip + ".wav";
+      const played = speech.play();
+      if (played) played.catch(next);
+    };
+    speech.onended = next;
+    speech.onerror = next;
+    next();
+  }
+
   function show(view) {
     render(view);
+    speak(view);
     window.ambilView = view; // inspectable by tests and technicians
   }
   show(JSON.parse($("initial-view").textContent));
