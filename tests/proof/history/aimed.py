@@ -73,6 +73,15 @@ def _lane_for(world: World, doc, lane: str):
     return next((r for r in order if r.alive and not r.link.down), None)
 
 
+def _pick(world: World, docs: list, pick: int, lane: str):
+    """(document, rig) by a drawn number, or None when there is no document or its lane is down."""
+    if not docs:
+        return None
+    doc = docs[pick % len(docs)]
+    rig = _lane_for(world, doc, lane)
+    return None if rig is None else (doc, rig)
+
+
 class AimedFaults(RuleBasedStateMachine):
     """The aimed rules; ``History`` (``machine.py``) inherits them."""
 
@@ -86,12 +95,9 @@ class AimedFaults(RuleBasedStateMachine):
         docs = _live_or_new(world, None, 1 + pick % 3)
         if prints and (only := [d for d in docs if d.kind == "print"]):
             docs = only
-        if not docs:
+        if not (chosen := _pick(world, docs, pick, lane)):
             return
-        doc = docs[pick % len(docs)]
-        rig = _lane_for(world, doc, lane)
-        if rig is None:
-            return
+        doc, rig = chosen
         rig.shots.arm("slow_commit", on="claim")  # counted when it strikes
         issued = doc.codes[-1]
         actions.show(world, rig, doc, by, issued.code if by == "qr" else issued.short_code, pin=issued.pin)
@@ -104,12 +110,9 @@ class AimedFaults(RuleBasedStateMachine):
         docs = _live_or_new(world, "print", 2 + pick % 2)
         if slow and (long := [d for d in docs if d.pages >= 2]):
             docs = long
-        if not docs:
+        if not (chosen := _pick(world, docs, pick, lane)):
             return
-        doc = docs[pick % len(docs)]
-        rig = _lane_for(world, doc, lane)
-        if rig is None:
-            return
+        doc, rig = chosen
         if slow:
             actions.arm_printer(rig, "slow", 0)  # a 2-page job runs past the timeout
         else:
