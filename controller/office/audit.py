@@ -1,10 +1,14 @@
 """The append-only, hash-chained audit log: who did what, when, to which subject.
 
-Each record's hash is ``sha256(prev_hash + canonical JSON of [seq, at, actor, action, subject,
-detail])``, so changing, deleting, inserting or reordering a record breaks the chain at that point.
-Appends run inside the caller's transaction and lock the single ``audit_head`` row (``FOR UPDATE`` on
-PostgreSQL; on SQLite ``BEGIN IMMEDIATE`` already serialises writers). Never put a pickup code or a
-short code into ``detail``: a code-hash prefix is enough to correlate.
+Each sealed record's hash is ``sha256(prev_hash + canonical JSON of [seq, at, actor, action,
+subject, detail])``, so changing, deleting, inserting or reordering a sealed record breaks the
+chain at that point. ``append`` only inserts the record in the caller's transaction: no writer
+waits on the chain's head. ``seal`` then gives the records that have arrived, in arrival order,
+the next seqs and their hashes, under a lock on the single ``audit_head`` row that only the
+sealer takes (on SQLite, where writers are serialised anyway, ``append`` seals at once in the same
+transaction). A record is unsealed only between its commit and the next seal (``AuditSealer``,
+a fraction of a second); ``verify`` counts them. Never put a pickup code or a short code into
+``detail``: a code-hash prefix is enough to correlate.
 """
 
 from __future__ import annotations
@@ -15,8 +19,8 @@ import logging
 import time
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
-from sqlalchemy.engine import Connection
+from sqlalchemy import func, select, update
+from sqlalchemy.engine import Connection, Engine
 
 from controller.office.db.tables import AUDIT_GENESIS_HASH, audit_head, audit_log
 
@@ -31,6 +35,7 @@ class VerifyResult:
     count: int
     first_bad_seq: int | None = None
     problem: str = ""
+    pending: int = 0  # records that arrived and are not yet sealed into the chain
 
 
 def canonical_json(value) -> str:
@@ -54,31 +59,62 @@ def append(
     subject: str,
     detail: dict | None = None,
     at: float | None = None,
-) -> int:
-    """Append one record in the caller's transaction and return its seq."""
+) -> None:
+    """Add one record in the caller's transaction; it is sealed into the chain after commit."""
     detail = dict(detail or {})
     at = float(time.time() if at is None else at)
+    conn.execute(
+        audit_log.insert().values(
+            at=at, actor=actor, action=action, subject=subject, detail=canonical_json(detail)
+        )
+    )
+    if conn.dialect.name == "sqlite":  # one writer at a time already: seal now, in this transaction
+        seal(conn)
+
+
+def seal(conn: Connection, limit: int = 500) -> int:
+    """Give up to ``limit`` arrived records, oldest first, their seq and hash; returns how many.
+
+    Runs in its own short transaction (the ``AuditSealer``) or, on SQLite, in the writer's. The
+    head lock makes two sealers take turns; a record whose transaction commits after a later one
+    was sealed simply gets the next seq: the chain's order is the order of sealing.
+    """
     head = conn.execute(
         select(audit_head.c.seq, audit_head.c.hash).where(audit_head.c.id == 1).with_for_update()
     ).one()
-    seq = head.seq + 1
-    digest = record_hash(
-        head.hash, seq=seq, at=at, actor=actor, action=action, subject=subject, detail=detail
-    )
-    conn.execute(
-        audit_log.insert().values(
+    rows = conn.execute(
+        select(audit_log).where(audit_log.c.seq.is_(None)).order_by(audit_log.c.id).limit(limit)
+    ).all()
+    seq, prev = head.seq, head.hash
+    for row in rows:
+        seq += 1
+        digest = record_hash(
+            prev,
             seq=seq,
-            at=at,
-            actor=actor,
-            action=action,
-            subject=subject,
-            detail=canonical_json(detail),
-            prev_hash=head.hash,
-            hash=digest,
+            at=row.at,
+            actor=row.actor,
+            action=row.action,
+            subject=row.subject,
+            detail=row.detail,
         )
-    )
-    conn.execute(update(audit_head).where(audit_head.c.id == 1).values(seq=seq, hash=digest))
-    return seq
+        conn.execute(
+            update(audit_log).where(audit_log.c.id == row.id).values(seq=seq, prev_hash=prev, hash=digest)
+        )
+        prev = digest
+    if rows:
+        conn.execute(update(audit_head).where(audit_head.c.id == 1).values(seq=seq, hash=prev))
+    return len(rows)
+
+
+def seal_all(engine: Engine) -> int:
+    """Seal every record that has arrived (tests, ``ambil audit verify``); returns how many."""
+    total = 0
+    while True:
+        with engine.begin() as conn:
+            sealed = seal(conn)
+        total += sealed
+        if sealed == 0:
+            return total
 
 
 def verify(conn: Connection) -> VerifyResult:
@@ -86,7 +122,7 @@ def verify(conn: Connection) -> VerifyResult:
     expected_seq = 1
     prev = AUDIT_GENESIS_HASH
     count = 0
-    rows = conn.execute(select(audit_log).order_by(audit_log.c.seq))
+    rows = conn.execute(select(audit_log).where(audit_log.c.seq.is_not(None)).order_by(audit_log.c.seq))
     for row in rows:
         count += 1
         if row.seq != expected_seq:
@@ -121,7 +157,8 @@ def verify(conn: Connection) -> VerifyResult:
         return _bad(count, last_seq + 1, f"records {last_seq + 1}..{head.seq} are missing at the end")
     if head.seq < last_seq or head.hash != prev:
         return _bad(count, head.seq + 1 if head.seq < last_seq else last_seq, "the chain head does not match")
-    return VerifyResult(ok=True, count=count)
+    pending = conn.execute(select(func.count()).where(audit_log.c.seq.is_(None))).scalar()
+    return VerifyResult(ok=True, count=count, pending=pending)
 
 
 def _bad(count: int, seq: int, problem: str) -> VerifyResult:
@@ -130,8 +167,8 @@ def _bad(count: int, seq: int, problem: str) -> VerifyResult:
 
 
 def history(conn: Connection, subject: str) -> list[dict]:
-    """Every record about ``subject``, oldest first, as plain dicts."""
-    rows = conn.execute(select(audit_log).where(audit_log.c.subject == subject).order_by(audit_log.c.seq))
+    """Every record about ``subject``, oldest first, as plain dicts (``seq`` None until sealed)."""
+    rows = conn.execute(select(audit_log).where(audit_log.c.subject == subject).order_by(audit_log.c.id))
     return [
         {
             "seq": row.seq,

@@ -166,20 +166,23 @@ guess_sites = Table(
     Column("updated_at", Double, nullable=False),
 )
 
+# Appended in the writer's transaction with seq, prev_hash and hash NULL; the sealer gives each
+# its place in the chain right after (controller/office/audit.py, 0008). ``id`` is arrival order.
 audit_log = Table(
     "audit_log",
     metadata,
-    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("seq", Integer, nullable=True, unique=True),
     Column("at", Double, nullable=False),
     Column("actor", String(200), nullable=False),
     Column("action", String(100), nullable=False),
     Column("subject", String(200), nullable=False, index=True),
     Column("detail", Text, nullable=False),  # canonical JSON
-    Column("prev_hash", String(64), nullable=False),
-    Column("hash", String(64), nullable=False),
+    Column("prev_hash", String(64), nullable=True),
+    Column("hash", String(64), nullable=True),
 )
 
-# One row (id=1): the newest seq and hash. Appends lock it, which serialises them on PostgreSQL.
+# One row (id=1): the newest sealed seq and hash. Only the sealer locks it.
 audit_head = Table(
     "audit_head",
     metadata,

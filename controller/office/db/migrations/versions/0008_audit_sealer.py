@@ -1,0 +1,68 @@
+"""The audit log is appended without locking the chain's head and sealed right after.
+
+Until 0007 every append locked ``audit_head`` until its transaction committed, so on PostgreSQL
+every claim, report and staff action waited for the one before it. Now a record arrives with no
+place in the chain (``seq``, ``prev_hash`` and ``hash`` NULL) and one sealer gives it the next
+``seq`` and its hash. ``id`` is the order of arrival; existing records keep ``id = seq``.
+
+Revision ID: 0008_audit_sealer
+Revises: 0007_alerts_once
+Create Date: 2026-12-02
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0008_audit_sealer"
+down_revision = "0007_alerts_once"
+branch_labels = None
+depends_on = None
+
+COLUMNS = "seq, at, actor, action, subject, detail, prev_hash, hash"
+
+
+def _table(name: str, *, sealed_later: bool) -> None:
+    columns = [sa.Column("id", sa.Integer(), autoincrement=True, nullable=False)] if sealed_later else []
+    op.create_table(
+        name,
+        *columns,
+        sa.Column("seq", sa.Integer(), autoincrement=False, nullable=sealed_later),
+        sa.Column("at", sa.Double(), nullable=False),
+        sa.Column("actor", sa.String(length=200), nullable=False),
+        sa.Column("action", sa.String(length=100), nullable=False),
+        sa.Column("subject", sa.String(length=200), nullable=False),
+        sa.Column("detail", sa.Text(), nullable=False),
+        sa.Column("prev_hash", sa.String(length=64), nullable=sealed_later),
+        sa.Column("hash", sa.String(length=64), nullable=sealed_later),
+        sa.PrimaryKeyConstraint("id" if sealed_later else "seq", name="pk_audit_log"),
+        *([sa.UniqueConstraint("seq", name="uq_audit_log_seq")] if sealed_later else []),
+    )
+
+
+def _swap(sealed_later: bool, copy: str) -> None:
+    op.drop_index("ix_audit_log_subject", table_name="audit_log")
+    op.rename_table("audit_log", "audit_log_old")
+    if op.get_bind().dialect.name == "postgresql":  # the old table's constraint names are taken
+        op.execute("ALTER TABLE audit_log_old RENAME CONSTRAINT pk_audit_log TO pk_audit_log_old")
+    _table("audit_log", sealed_later=sealed_later)
+    op.execute(copy)
+    op.drop_table("audit_log_old")
+    op.create_index("ix_audit_log_subject", "audit_log", ["subject"], unique=False)
+
+
+def upgrade() -> None:
+    _swap(True, f"INSERT INTO audit_log (id, {COLUMNS}) SELECT seq, {COLUMNS} FROM audit_log_old")
+    if op.get_bind().dialect.name == "postgresql":  # new records continue after the copied ids
+        op.execute(
+            "SELECT setval(pg_get_serial_sequence('audit_log', 'id'), "
+            "(SELECT coalesce(max(id), 0) + 1 FROM audit_log), false)"
+        )
+
+
+def downgrade() -> None:
+    # records not yet sealed have no place in the old chain: seal them (start ambil) before this
+    _swap(
+        False, f"INSERT INTO audit_log ({COLUMNS}) SELECT {COLUMNS} FROM audit_log_old WHERE seq IS NOT NULL"
+    )
