@@ -2,13 +2,15 @@
 
 Each sealed record's hash is ``sha256(prev_hash + canonical JSON of [seq, at, actor, action,
 subject, detail])``, so changing, deleting, inserting or reordering a sealed record breaks the
-chain at that point. ``append`` only inserts the record in the caller's transaction: no writer
-waits on the chain's head. ``seal`` then gives the records that have arrived, in arrival order,
-the next seqs and their hashes, under a lock on the single ``audit_head`` row that only the
-sealer takes (on SQLite, where writers are serialised anyway, ``append`` seals at once in the same
-transaction). A record is unsealed only between its commit and the next seal (``AuditSealer``,
-a fraction of a second); ``verify`` counts them. Never put a pickup code or a short code into
-``detail``: a code-hash prefix is enough to correlate.
+chain at that point. No writer waits on the chain's head: on PostgreSQL ``append`` only inserts
+the record (``seq``, ``prev_hash``, ``hash`` NULL) in the caller's transaction, and after the
+commit wakes the sealer (``AuditSealer``), which gives the records that have arrived, oldest
+first, the next seqs and their hashes under a lock on the single ``audit_head`` row that only
+sealers take. On SQLite a writer holds the database's one write lock anyway, so ``append`` seals
+its record at once in the same transaction. A record of a rolled-back transaction never exists;
+a committed one is sealed exactly once (the head lock and the unique ``seq``). ``verify`` reports
+records left unsealed longer than ``STALE_AFTER_S`` (a sealer that died). Never put a pickup code
+or a short code into ``detail``: a code-hash prefix is enough to correlate.
 """
 
 from __future__ import annotations
@@ -19,12 +21,17 @@ import logging
 import time
 from dataclasses import dataclass
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.engine import Connection, Engine
 
+from controller.office.db import commit_hooks
 from controller.office.db.tables import AUDIT_GENESIS_HASH, audit_head, audit_log
 
 log = logging.getLogger(__name__)
+
+APPENDED = "audit.appended"  # the commit-hook topic the sealer listens to
+STALE_AFTER_S = 60.0  # unsealed longer than this: no sealer is running (it seals within ~1 s)
+SEAL_BATCH = 500  # records per sealing transaction: the head lock is held for one batch only
 
 
 @dataclass(frozen=True)
@@ -60,24 +67,67 @@ def append(
     detail: dict | None = None,
     at: float | None = None,
 ) -> None:
-    """Add one record in the caller's transaction; it is sealed into the chain after commit."""
+    """Add one record in the caller's transaction (sealed into the chain after it commits, or at
+    once on SQLite)."""
+    if conn.dialect.name != "sqlite":
+        arrive(conn, actor=actor, action=action, subject=subject, detail=detail, at=at)
+        return
+    # SQLite: this transaction holds the write lock (BEGIN IMMEDIATE), so nobody waits on the head
+    # longer than on that lock: seal in place, three statements as before the sealer existed.
     detail = dict(detail or {})
     at = float(time.time() if at is None else at)
+    head = conn.execute(select(audit_head.c.seq, audit_head.c.hash).where(audit_head.c.id == 1)).one()
+    seq = head.seq + 1
+    digest = record_hash(
+        head.hash, seq=seq, at=at, actor=actor, action=action, subject=subject, detail=detail
+    )
     conn.execute(
         audit_log.insert().values(
-            at=at, actor=actor, action=action, subject=subject, detail=canonical_json(detail)
+            seq=seq,
+            at=at,
+            arrived_at=time.time(),
+            actor=actor,
+            action=action,
+            subject=subject,
+            detail=canonical_json(detail),
+            prev_hash=head.hash,
+            hash=digest,
         )
     )
-    if conn.dialect.name == "sqlite":  # one writer at a time already: seal now, in this transaction
-        seal(conn)
+    conn.execute(update(audit_head).where(audit_head.c.id == 1).values(seq=seq, hash=digest))
 
 
-def seal(conn: Connection, limit: int = 500) -> int:
+def arrive(
+    conn: Connection,
+    *,
+    actor: str,
+    action: str,
+    subject: str,
+    detail: dict | None = None,
+    at: float | None = None,
+) -> None:
+    """Insert one unsealed record in the caller's transaction and wake the sealer after commit
+    (``append`` on PostgreSQL; tests use it to exercise the sealer on SQLite too)."""
+    conn.execute(
+        audit_log.insert().values(
+            at=float(time.time() if at is None else at),
+            arrived_at=time.time(),  # the real clock, not the caller's: for the staleness check
+            actor=actor,
+            action=action,
+            subject=subject,
+            detail=canonical_json(dict(detail or {})),
+        )
+    )
+    commit_hooks.signal(conn, APPENDED)
+
+
+def seal(conn: Connection, limit: int = SEAL_BATCH) -> int:
     """Give up to ``limit`` arrived records, oldest first, their seq and hash; returns how many.
 
-    Runs in its own short transaction (the ``AuditSealer``) or, on SQLite, in the writer's. The
-    head lock makes two sealers take turns; a record whose transaction commits after a later one
-    was sealed simply gets the next seq: the chain's order is the order of sealing.
+    Run in a transaction of its own. The head lock makes sealers take turns, and each one reads the
+    unsealed records only once it holds the lock, so it sees what the one before it sealed. A
+    record whose transaction commits after a later-arriving one was sealed gets the next seq: the
+    chain's order is the order of sealing. A failure before the commit seals nothing.
     """
     head = conn.execute(
         select(audit_head.c.seq, audit_head.c.hash).where(audit_head.c.id == 1).with_for_update()
@@ -85,7 +135,9 @@ def seal(conn: Connection, limit: int = 500) -> int:
     rows = conn.execute(
         select(audit_log).where(audit_log.c.seq.is_(None)).order_by(audit_log.c.id).limit(limit)
     ).all()
-    seq, prev = head.seq, head.hash
+    if not rows:
+        return 0
+    seq, prev, sealed = head.seq, head.hash, []
     for row in rows:
         seq += 1
         digest = record_hash(
@@ -97,28 +149,43 @@ def seal(conn: Connection, limit: int = 500) -> int:
             subject=row.subject,
             detail=row.detail,
         )
-        conn.execute(
-            update(audit_log).where(audit_log.c.id == row.id).values(seq=seq, prev_hash=prev, hash=digest)
-        )
+        sealed.append({"b_id": row.id, "b_seq": seq, "b_prev": prev, "b_hash": digest})
         prev = digest
-    if rows:
-        conn.execute(update(audit_head).where(audit_head.c.id == 1).values(seq=seq, hash=prev))
+    _write_seals(conn, sealed)
+    _move_head(conn, seq, prev)
     return len(rows)
 
 
+def _write_seals(conn: Connection, sealed: list[dict]) -> None:
+    # one executemany (psycopg pipelines it): a batch is not one round trip per record
+    statement = (
+        update(audit_log)
+        .where(audit_log.c.id == bindparam("b_id"), audit_log.c.seq.is_(None))
+        .values(seq=bindparam("b_seq"), prev_hash=bindparam("b_prev"), hash=bindparam("b_hash"))
+    )
+    conn.execute(statement, sealed)
+
+
+def _move_head(conn: Connection, seq: int, digest: str) -> None:
+    conn.execute(update(audit_head).where(audit_head.c.id == 1).values(seq=seq, hash=digest))
+
+
 def seal_all(engine: Engine) -> int:
-    """Seal every record that has arrived (tests, ``ambil audit verify``); returns how many."""
+    """Seal every record that has arrived, one batch per transaction; returns how many."""
     total = 0
     while True:
         with engine.begin() as conn:
             sealed = seal(conn)
         total += sealed
-        if sealed == 0:
+        if sealed < SEAL_BATCH:
             return total
 
 
-def verify(conn: Connection) -> VerifyResult:
-    """Walk the whole chain and say whether it is intact, and if not, where it first breaks."""
+def verify(
+    conn: Connection, *, now: float | None = None, stale_after_s: float = STALE_AFTER_S
+) -> VerifyResult:
+    """Walk the sealed chain and say whether it is intact, and if not, where it first breaks; then
+    count the records not sealed yet, a problem when one has waited over ``stale_after_s``."""
     expected_seq = 1
     prev = AUDIT_GENESIS_HASH
     count = 0
@@ -157,7 +224,17 @@ def verify(conn: Connection) -> VerifyResult:
         return _bad(count, last_seq + 1, f"records {last_seq + 1}..{head.seq} are missing at the end")
     if head.seq < last_seq or head.hash != prev:
         return _bad(count, head.seq + 1 if head.seq < last_seq else last_seq, "the chain head does not match")
-    pending = conn.execute(select(func.count()).where(audit_log.c.seq.is_(None))).scalar()
+    pending, oldest = conn.execute(
+        # a record written past ``arrive`` has no arrival time: as old as can be
+        select(func.count(), func.min(func.coalesce(audit_log.c.arrived_at, 0.0))).where(
+            audit_log.c.seq.is_(None)
+        )
+    ).one()
+    waited = (time.time() if now is None else now) - oldest if pending else 0.0
+    if waited > stale_after_s:
+        problem = f"{pending} records not sealed, the oldest for {waited:.0f} s: is the audit sealer running?"
+        log.warning("audit chain: %s", problem)
+        return VerifyResult(ok=False, count=count, problem=problem, pending=pending)
     return VerifyResult(ok=True, count=count, pending=pending)
 
 
@@ -167,7 +244,8 @@ def _bad(count: int, seq: int, problem: str) -> VerifyResult:
 
 
 def history(conn: Connection, subject: str) -> list[dict]:
-    """Every record about ``subject``, oldest first, as plain dicts (``seq`` None until sealed)."""
+    """Every committed record about ``subject``, sealed or not, in the order they were written, as
+    plain dicts (``seq`` is None until sealed)."""
     rows = conn.execute(select(audit_log).where(audit_log.c.subject == subject).order_by(audit_log.c.id))
     return [
         {

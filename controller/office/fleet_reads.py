@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from controller.kernel.errors import AmbilError
 from controller.office.alerts import SEVERITY_RANK
+from controller.office.db import reading
 from controller.office.db.tables import claims, documents, lane_events, lane_status, lanes, pickups
 
 # worst first: a lane's health and its devices' states ranked
@@ -23,7 +24,7 @@ class FleetReads:
     def lanes(self) -> list[dict]:
         """Every lane (known or reporting), worst first: offline, error, warning, ok."""
         now = self.clock()
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             known = {row.id: row for row in conn.execute(select(lanes.c.id, lanes.c.name, lanes.c.site))}
             status = {row.lane_id: row for row in conn.execute(select(lane_status))}
         open_alerts: dict[str, list[dict]] = {}
@@ -46,7 +47,7 @@ class FleetReads:
         """Scans, releases and failures of ``lane_id`` over the last ``hours``, in ``buckets``."""
         now = self.clock()
         first_minute = int((now - hours * 3600) // 60)
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             rows = conn.execute(
                 select(lane_events).where(
                     lane_events.c.lane_id == lane_id, lane_events.c.minute >= first_minute
@@ -81,7 +82,7 @@ class FleetReads:
             .order_by(claims.c.claimed_at.desc())
             .limit(limit)
         )  # fmt: skip
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             return [dict(row._mapping) for row in conn.execute(query)]
 
 
