@@ -121,7 +121,7 @@ def arrive(
     commit_hooks.signal(conn, APPENDED)
 
 
-def seal(conn: Connection, limit: int = SEAL_BATCH) -> int:
+def seal(conn: Connection, limit: int | None = None) -> int:
     """Give up to ``limit`` arrived records, oldest first, their seq and hash; returns how many.
 
     Run in a transaction of its own. The head lock makes sealers take turns, and each one reads the
@@ -132,8 +132,9 @@ def seal(conn: Connection, limit: int = SEAL_BATCH) -> int:
     head = conn.execute(
         select(audit_head.c.seq, audit_head.c.hash).where(audit_head.c.id == 1).with_for_update()
     ).one()
+    batch = SEAL_BATCH if limit is None else limit
     rows = conn.execute(
-        select(audit_log).where(audit_log.c.seq.is_(None)).order_by(audit_log.c.id).limit(limit)
+        select(audit_log).where(audit_log.c.seq.is_(None)).order_by(audit_log.c.id).limit(batch)
     ).all()
     if not rows:
         return 0
