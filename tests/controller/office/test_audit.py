@@ -131,3 +131,17 @@ def test_office_actions_keep_chain_valid(office, pdf):
     audit.seal_all(office.engine)
     result = office.verify_audit()
     assert result.ok and result.count >= 7
+
+
+def test_a_documents_history_shows_records_not_sealed_yet(office, pdf):
+    # no sealer runs here: on PostgreSQL every record is still unsealed, yet committed and shown
+    doc = office.create_document(kind="print", title="x", actor="staff", pdf=pdf)
+    office.mark_ready(doc["id"], "staff")
+    office.cancel(doc["id"], "staff")
+    history = office.get_document(doc["id"])["history"]
+    assert [h["action"] for h in history][-1] == "document.cancelled"
+    assert len(history) >= 3
+    unsealed = [h["seq"] is None for h in history]
+    assert all(unsealed) if office.engine.dialect.name == "postgresql" else not any(unsealed)
+    audit.seal_all(office.engine)
+    assert [h["action"] for h in office.get_document(doc["id"])["history"]] == [h["action"] for h in history]
