@@ -15,13 +15,14 @@ log = logging.getLogger(__name__)
 SQLITE_BUSY_TIMEOUT_S = 30.0
 READ_ONLY = "ambil_read_only"  # the execution option ``reading`` sets
 
-# PostgreSQL: every request thread may hold a connection at once. Sync endpoints and dependencies
-# run in anyio's threadpool, 40 tokens by default; the background jobs add one session per job
-# lock plus their own work. SQLAlchemy's default (5 + 10 overflow) made 25 of 40 threads wait for a
-# connection under load (issue 13). Connections open lazily, so an idle worker holds few; mind
-# max_connections (100 by default) when running several workers.
-PG_POOL_SIZE = 40
-PG_MAX_OVERFLOW = 10
+# Every request thread may hold a connection at once. Sync endpoints and dependencies run in
+# anyio's threadpool, 40 tokens by default; the background jobs add one session per job lock (on
+# PostgreSQL) plus their own work. SQLAlchemy's default (5 + 10 overflow) made 25 of 40 threads
+# wait for a connection under load (issue 13), and on SQLite readers no longer queue behind the
+# writer, so they too need a connection each. Connections open lazily, so an idle worker holds
+# few; on PostgreSQL mind max_connections (100 by default) when running several workers.
+POOL_SIZE = 40
+POOL_OVERFLOW = 10
 
 
 class FairLock:
@@ -77,15 +78,15 @@ def make_engine(url: str, **kwargs) -> Engine:
     SQLite: WAL, foreign keys on, a busy timeout, and every writing transaction opened with
     ``BEGIN IMMEDIATE`` so that concurrent claims take the write lock up front and serialise
     (SQLAlchemy's documented pysqlite recipe); a connection from ``reading`` opens a plain
-    (deferred) ``BEGIN`` instead. PostgreSQL: the psycopg 3 driver, pre-ping on checkout, a pool
-    the size of the threadpool. ``kwargs`` go to ``create_engine`` (e.g. ``connect_args``).
+    (deferred) ``BEGIN`` instead. PostgreSQL: the psycopg 3 driver, pre-ping on checkout. Both: a
+    pool the size of the threadpool. ``kwargs`` go to ``create_engine`` (e.g. ``connect_args``).
     """
     parsed = make_url(url)
     if parsed.drivername in ("postgresql", "postgres"):
         parsed = parsed.set(drivername="postgresql+psycopg")
     if parsed.get_backend_name() == "postgresql":
-        kwargs.setdefault("pool_size", PG_POOL_SIZE)
-        kwargs.setdefault("max_overflow", PG_MAX_OVERFLOW)
+        kwargs.setdefault("pool_size", POOL_SIZE)
+        kwargs.setdefault("max_overflow", POOL_OVERFLOW)
         return create_engine(parsed, pool_pre_ping=True, **kwargs)
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(parsed, **kwargs)
@@ -96,6 +97,9 @@ def _sqlite_engine(url, **kwargs) -> Engine:
     connect_args = {"timeout": SQLITE_BUSY_TIMEOUT_S, **kwargs.pop("connect_args", {})}
     busy_ms = int(float(connect_args["timeout"]) * 1000)
     in_memory = url.database in (None, "", ":memory:")
+    if not in_memory:  # a file: a QueuePool, sized like PostgreSQL's (in memory: one shared connection)
+        kwargs.setdefault("pool_size", POOL_SIZE)
+        kwargs.setdefault("max_overflow", POOL_OVERFLOW)
     engine = create_engine(url, connect_args=connect_args, **kwargs)
 
     @event.listens_for(engine, "connect")

@@ -11,6 +11,7 @@ def test_sqlite_file_settings(tmp_path):
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 1000
+    assert engine.pool.size() >= 40, "readers no longer queue behind the writer: one connection per thread"
     engine.dispose()
 
 
