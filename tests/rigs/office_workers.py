@@ -29,6 +29,8 @@ class OfficeProcesses:
     state_dir: Path
     server: subprocess.Popen
     log: Path
+    config_path: Path
+    database_url: str
 
     def output(self) -> str:
         """Everything the supervisor and its workers wrote so far."""
@@ -70,7 +72,9 @@ def office_processes(
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )
-    running = OfficeProcesses(f"http://127.0.0.1:{port}", state, server, tmp_path / "office.out")
+    running = OfficeProcesses(
+        f"http://127.0.0.1:{port}", state, server, tmp_path / "office.out", config, database_url
+    )
 
     def up() -> bool:
         if server.poll() is not None:
