@@ -68,8 +68,11 @@ class SelfTests:
         self.screen_view = screen_view
         self.test_page = test_page
 
-    def run(self, test: str, *, actor: str, bank: str | None = None, door: int | None = None) -> dict:
-        """Run one self-test; raises ``request.invalid`` for an unknown test."""
+    def run(
+        self, test: str, *, actor: str, bank: str | None = None, door: int | None = None, reason: str = ""
+    ) -> dict:
+        """Run one self-test; raises ``request.invalid`` for an unknown test. ``reason``: why a
+        door test opens a door holding an item (kept in the opening's journal record)."""
         if test not in SELF_TESTS:
             raise AmbilError(
                 f"unknown self-test {test!r} (one of {', '.join(SELF_TESTS)})", key="request.invalid"
@@ -78,7 +81,7 @@ class SelfTests:
         if test == "print":
             result = self._print_test()
         elif test == DOOR_TEST:
-            result = self._door_test(bank, door, actor=actor)
+            result = self._door_test(bank, door, actor=actor, reason=reason)
         elif test == "frame":
             result = self._frame_test()
         else:
@@ -107,10 +110,11 @@ class SelfTests:
         detail = "test page printed" if result.outcome == RELEASED else result.detail
         return {"outcome": VERDICTS[result.outcome], "reason": result.reason, "detail": detail}
 
-    def _door_test(self, bank: str | None, door: int | None, *, actor: str) -> dict:
+    def _door_test(self, bank: str | None, door: int | None, *, actor: str, reason: str = "") -> dict:
         if not bank or door is None:
             raise AmbilError("the door test needs a bank and a door", key="request.invalid")
-        answer = self.opener.open(bank, int(door), actor=actor, reason="selftest")
+        why = f"selftest: {reason}" if reason else "selftest"
+        answer = self.opener.open(bank, int(door), actor=actor, reason=why)
         outcome = {OPENED: "ok", NOT_DETECTED: "not_confirmed"}.get(answer["outcome"], "failed")
         return {"outcome": outcome, "detail": answer["detail"], "bank": bank, "door": int(door)}
 
