@@ -60,14 +60,16 @@ def site(tmp_path_factory):
         kind="print", title="Kartu Keluarga Ani", pdf=make_pdf(1), actor="test", citizen_phone="081234567890"
     )
     office.mark_ready(docs["ready"]["id"], "test")
-    for name, outcome, detail in (
-        ("released", "released", "job 7 completed"),
-        ("uncertain", "uncertain", ""),
+    for name, title, outcome, detail in (
+        ("released", "Surat Pindah Fajar", "released", "job 7 completed"),
+        ("uncertain", "Surat Keterangan Gita", "uncertain", "power cut"),
     ):
-        doc = office.create_document(kind="print", title=f"Surat {name}", pdf=make_pdf(1), actor="test")
+        doc = office.create_document(
+            kind="print", title=title, reference=f"REF-{name[:3].upper()}", pdf=make_pdf(1), actor="test"
+        )
         code = office.mark_ready(doc["id"], "test").code
         office.claim(code_hash=code_hash(code), claim_id=f"claim-{name}", lane_id=lane)
-        office.report(claim_id=f"claim-{name}", lane_id=lane, outcome=outcome, detail=detail or "power cut")
+        office.report(claim_id=f"claim-{name}", lane_id=lane, outcome=outcome, detail=detail)
         docs[name] = doc
     docs["cancelled"] = office.create_document(
         kind="print", title="SKCK Citra", pdf=make_pdf(1), actor="test"
