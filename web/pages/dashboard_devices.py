@@ -42,8 +42,11 @@ def device_view(key: str, dev: dict, banks: dict, lang: str, now: float) -> dict
         "title": t(lang, f"dashboard.kind.{kind}") if has(f"dashboard.kind.{kind}") else kind,
         "state": state,
         "reasons": reasons,
-        # the detail line repeats the reasons in English where there are reasons: words instead
-        "detail": None if reasons or not dev.get("detail") else detail_text(dev["detail"], lang),
+        # a printer's detail repeats its reasons in English (hardware/printer/reasons.py): the
+        # reasons are shown as words instead; other devices' details say more than their reasons
+        "detail": None
+        if not dev.get("detail") or (reasons and kind == "printer")
+        else detail_text(dev["detail"], lang),
         "grid": None,
         "levels": [],
         "says": "",
