@@ -30,7 +30,7 @@ def test_device_details_read_as_words():
         "Berjalan: ya",
     ]
     unknown = info_lines({"last_read_at": None, "paper": "low"}, "en", now=0)
-    assert unknown == ["Last read: unknown", "Paper: low"]
+    assert unknown == ["Last read: never", "Paper: low"]  # a time never set: it never happened
     assert info_lines({"brand_new": 3}, "en", now=0) == ["brand_new: 3"]  # not in the catalogs yet: shown
 
 
