@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from controller.kernel.codes import code_hash
+from hardware.printer.reasons import ATTENTION_REASONS, BLOCKING_REASONS, describe
 from tests.conftest import lane_config, make_pdf
 from tests.rigs.server import LiveServer
 from tests.rigs.wait import wait_for
@@ -34,6 +35,7 @@ RAW_KEY = re.compile(r"(?<![\w/.@-])(?:" + "|".join(PREFIXES) + r")\.[a-z_][a-z0
 # a Python repr or an epoch time where a person reads words and dates
 REPR = re.compile(r"\{'|'\}|\w=\{|\w=\[|_at=|\b1[6-9]\d{8}(?:\.\d+)?\b|datetime\(")
 PY_WORDS = re.compile(r"\b(?:None|True|False)\b")  # on an Indonesian page only: English has "None"
+DEVICE_ENGLISH = sorted({describe(r) for r in BLOCKING_REASONS | ATTENTION_REASONS} - {"offline"})
 VISIBLE_TEXT = "document.body.innerText"
 FITS_WIDTH = "document.documentElement.scrollWidth <= window.innerWidth + 1"
 OUT_DIRS = [Path(os.environ["AMBIL_SCREENSHOTS"])] if os.environ.get("AMBIL_SCREENSHOTS") else []
@@ -129,6 +131,22 @@ def slug(path: str) -> str:
     return path.strip("/").replace("/", "-") or "home"
 
 
+def _dashboard_problems(page, path: str) -> list[str]:
+    """The technician's reading of the lane with devices: the bank as built (4 x 2, the loaded
+    doors and the open one), paper as an empty level, each open alert with what to do."""
+    if not page.locator("#grid-lane-1-A").count():
+        return [] if path.endswith("lane-2") else [f"{path}: no door grid"]
+    grid = page.locator("#grid-lane-1-A")
+    found = (grid.get_attribute("data-columns"), grid.get_attribute("data-rows"))
+    held = sorted(int(d.get_attribute("data-door")) for d in grid.locator("[data-held=yes]").all())
+    open_ = [int(d.get_attribute("data-door")) for d in grid.locator("[data-sensor=open]").all()]
+    paper = page.locator("[data-level=paper]").first.get_attribute("data-percent")
+    alerts = page.locator("#lane-lane-1 .alerts > li, #lane-alerts .alerts > li")
+    todo = page.locator("#lane-lane-1 .alerts .todo, #lane-alerts .alerts .todo")
+    seen = (found, held, open_, paper, alerts.count() == todo.count() > 0)
+    return [] if seen == (("4", "2"), [2, 7], [3], "0", True) else [f"{path}: reads {seen}"]
+
+
 def check_page(page, path: str, lang: str, size: str, seen: set[str]) -> list[str]:
     """What is wrong on the page now: raw keys, reprs, sideways overflow, the wrong language."""
     problems = []
@@ -137,6 +155,10 @@ def check_page(page, path: str, lang: str, size: str, seen: set[str]) -> list[st
     problems += [f"{path}: repr {m}" for m in REPR.findall(text)]
     if lang == "id":
         problems += [f"{path}: Python value {m}" for m in PY_WORDS.findall(text)]
+        # a device's English words where the catalogs have Indonesian ones ("out of paper")
+        problems += [f"{path}: English device text {w!r}" for w in DEVICE_ENGLISH if w in text]
+    if path.startswith("/dashboard"):
+        problems += _dashboard_problems(page, path)
     if page.get_attribute("html", "lang") != lang:
         problems.append(f"{path}: html lang {page.get_attribute('html', 'lang')} after choosing {lang}")
     if size == "phone" and not page.evaluate(FITS_WIDTH):
