@@ -9,8 +9,17 @@ import json
 from sqlalchemy import select
 
 from controller.kernel.errors import AmbilError
+from controller.office import door_release
 from controller.office.alerts import SEVERITY_RANK
-from controller.office.db.tables import claims, documents, lane_events, lane_status, lanes, pickups
+from controller.office.db.tables import (
+    claims,
+    documents,
+    lane_events,
+    lane_status,
+    lanes,
+    locker_banks,
+    pickups,
+)
 
 # worst first: a lane's health and its devices' states ranked
 STATE_RANK = {"offline": 0, "unknown": 0, "error": 1, "warning": 2, "ok": 3}
@@ -26,12 +35,15 @@ class FleetReads:
         with self.engine.connect() as conn:
             known = {row.id: row for row in conn.execute(select(lanes.c.id, lanes.c.name, lanes.c.site))}
             status = {row.lane_id: row for row in conn.execute(select(lane_status))}
+            banks = _banks(conn)
         open_alerts: dict[str, list[dict]] = {}
         for alert in self.alerts.open_alerts():
             open_alerts.setdefault(alert["lane_id"], []).append(alert)
         result = []
         for lane_id in sorted(set(known) | set(status)):
-            result.append(_summary(lane_id, known.get(lane_id), status.get(lane_id), open_alerts, now, self))
+            summary = _summary(lane_id, known.get(lane_id), status.get(lane_id), open_alerts, now, self)
+            summary["banks"] = {bank: b for bank, b in banks.items() if b["lane_id"] == lane_id}
+            result.append(summary)
         result.sort(key=lambda lane: (STATE_RANK.get(lane["health"], 0), lane["site"], lane["lane_id"]))
         return result
 
@@ -85,11 +97,33 @@ class FleetReads:
             return [dict(row._mapping) for row in conn.execute(query)]
 
 
+def _banks(conn) -> dict[str, dict]:
+    """Each locker bank as built (``columns``: doors per row, None until its lane said; ``doors``)
+    and the doors an item is (or may be) behind (``held``): the dashboard's door grid."""
+    held: dict[str, list[int]] = {}
+    query = select(documents.c.locker_bank, documents.c.door).where(
+        documents.c.locker_bank.is_not(None), door_release.in_door()
+    )
+    for row in conn.execute(query):
+        held.setdefault(row.locker_bank, []).append(row.door)
+    return {
+        row.id: {
+            "lane_id": row.lane_id,
+            "columns": row.columns,
+            "doors": row.doors,
+            "held": sorted(held.get(row.id, [])),
+        }
+        for row in conn.execute(select(locker_banks))
+    }
+
+
 def _summary(lane_id: str, known, status, open_alerts: dict, now: float, fleet: FleetReads) -> dict:
     report = json.loads(status.report) if status is not None else {}
     age = now - status.received_at if status is not None else None
     online = age is not None and age <= fleet.offline_seconds
-    alerts = open_alerts.get(lane_id, [])
+    name = (known.name if known is not None else "") or report.get("name") or lane_id
+    # each alert names its lane as people know it ("Lajur 1"), not by its id
+    alerts = [{**alert, "lane_name": name} for alert in open_alerts.get(lane_id, [])]
     devices = report.get("devices") or {}
     if not online:
         health = "offline"
@@ -100,7 +134,7 @@ def _summary(lane_id: str, known, status, open_alerts: dict, now: float, fleet: 
         health = {1: "error", 2: "warning"}.get(min(ranks, default=3), "ok")
     return {
         "lane_id": lane_id,
-        "name": (known.name if known is not None else "") or report.get("name") or lane_id,
+        "name": name,
         "site": (known.site if known is not None else "") or report.get("site") or "",
         "online": online,
         "reported": status is not None,

@@ -19,10 +19,11 @@ from web.auth import Principal, require_page
 from web.csrf import csrf_token, verify_csrf
 from web.deps import FleetDep, SystemDep, zone_of
 from web.i18n import request_lang, t
-from web.i18n.alerts import rule_text
+from web.i18n.alerts import rule_text, rule_todo
 from web.i18n.devices import info_lines, word
 from web.i18n.documents import release_detail
-from web.i18n.times import format_time
+from web.i18n.times import ago, format_time
+from web.pages.dashboard_devices import device_views, megabytes
 from web.pages.render import render
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
@@ -35,7 +36,12 @@ SERIES = (("scans", "#0b4ea2"), ("releases", "#1d7a36"), ("failures", "#b3261e")
 def _helpers(lang: str, zone: tzinfo) -> dict:
     return {
         "when": lambda ts: format_time(ts, lang, zone, "seconds"),
-        "alert_text": lambda alert: rule_text(alert["rule"], alert["lane_id"], lang),
+        "alert_text": lambda alert: rule_text(
+            alert["rule"], alert.get("lane_name") or alert["lane_id"], lang
+        ),
+        "alert_todo": lambda alert: rule_todo(alert["rule"], lang),
+        "devices_of": lambda lane: device_views(lane, lang, time.time()),
+        "ago": lambda ts: ago(time.time() - ts, lang) if ts else "-",
         "device_info": lambda info: info_lines(info, lang, time.time()),
         "device_word": lambda text: word(text, lang) if text else "",
         "release_detail": lambda text: release_detail(text, lang) if text else "",
@@ -99,12 +105,13 @@ def lane_page(
     context = {
         "lane": lane,
         "hours": hours,
-        "chart": chart(series, zone_of(request)),
+        "chart": chart(series, zone_of(request), lang),
         "series": series,
         "pickups": fleet.recent_pickups(lane_id),
-        "recent_alerts": fleet.alerts.recent(lane_id),
+        "recent_alerts": [{**a, "lane_name": lane["name"]} for a in fleet.alerts.recent(lane_id)],
         "banks": banks,
         "button_tests": [name for name in SELF_TESTS if name != DOOR_TEST],  # the door one has a form
+        "megabytes": lambda mb: megabytes(mb, lang),
         "selftest": result if result["selftest"] else None,
         **_helpers(lang, zone_of(request)),
     }
@@ -161,9 +168,21 @@ def self_test(
     return RedirectResponse(f"/dashboard/lanes/{lane_id}?{urlencode(query)}", status_code=303)
 
 
-def chart(series: list[dict], zone: tzinfo) -> dict:
-    """Three lines (scans, releases, failures) per bucket, laid out for an inline SVG."""
-    top = max([b[name] for b in series for name, _ in SERIES] + [1])
+def nice_top(value: int) -> int:
+    """The axis top for a largest value: the next of 1, 2, 5 x 10^n at or above it (at least 2),
+    so a lane with 3 scans is not drawn against 100 and a busy one is not cut off."""
+    step = 1
+    while True:
+        for factor in (1, 2, 5):
+            if factor * step >= max(value, 2):
+                return factor * step
+        step *= 10
+
+
+def chart(series: list[dict], zone: tzinfo, lang: str = "id") -> dict:
+    """Three lines (scans, releases, failures) per bucket, laid out for an inline SVG; the
+    vertical range fits the largest bucket (``nice_top``), the time labels are in ``lang``."""
+    top = nice_top(max([b[name] for b in series for name, _ in SERIES] + [0]))
     plot_w = CHART_W - CHART_LEFT - 8
     plot_h = CHART_H - CHART_TOP - CHART_BOTTOM
     step = plot_w / max(len(series) - 1, 1)
@@ -179,7 +198,7 @@ def chart(series: list[dict], zone: tzinfo) -> dict:
         )
     label_every = max(1, len(series) // 6)
     labels = [
-        {"x": round(CHART_LEFT + i * step, 1), "text": format_time(b["start"], "en", zone, "clock")}
+        {"x": round(CHART_LEFT + i * step, 1), "text": format_time(b["start"], lang, zone, "clock")}
         for i, b in enumerate(series)
         if i % label_every == 0
     ]
@@ -190,6 +209,9 @@ def chart(series: list[dict], zone: tzinfo) -> dict:
         "left": CHART_LEFT,
         "baseline": baseline,
         "max": top,
+        "middle": {"y": round(baseline - plot_h / 2, 1), "value": top // 2} if top % 2 == 0 else None,
+        "empty": not any(line["total"] for line in lines),
+        "bucket_minutes": round((series[1]["start"] - series[0]["start"]) / 60) if len(series) > 1 else 0,
         "lines": lines,
         "labels": labels,
     }
