@@ -13,9 +13,10 @@ full reports to it.
 
 What counts as content: everything a person or an alert rule sees, minus what changes on every
 beat: ``sent_at``, the counters, the Pi's health (sent in every keepalive instead) and the running
-numbers in a device's ``info`` (frames, fps, bus counters: the dashboard shows the last full
-report's, refreshed at least every ``full_every``). A device's state, reasons, detail, ``since``
-and its levels (paper, toner, doors, boards) count.
+numbers in a device's ``info`` (frames, fps, reads, pulses, bus counters: the dashboard shows the
+last full report's, refreshed at least every ``full_every``) and a device's ``since`` (some drivers
+stamp each poll). A device's state, reasons, detail and its levels (paper, toner, doors, boards,
+lights) count.
 """
 
 from __future__ import annotations
@@ -28,8 +29,13 @@ KEEPALIVE = "keepalive"  # the body's ``kind``; a full report has none (schema 1
 SEND_FULL = "send_full"  # the answer's key when the office does not hold the keepalive's digest
 # top-level keys that move on every beat (the keepalive carries the counters and the host)
 MOVING = ("sent_at", "counters", "host")
-# keys of a device's ``info`` that are running numbers, not states
-MOVING_INFO = ("fps", "frames", "scanned", "skipped", "decoded", "last_read_at", "counters")
+# keys of a device's ``info`` that are running numbers, not states (hardware/*: camera, serial
+# scanner, simulators, lock boards); a key not named here counts as content
+MOVING_INFO = frozenset(
+    ("fps", "frames", "scanned", "skipped", "decoded", "last_read_at", "counters", "count", "delivered")
+    + ("reads", "reconnects", "dropped_lines", "pulses")
+)
+MOVING_DEVICE = ("since",)
 
 
 def content(report: dict) -> dict:
@@ -37,9 +43,10 @@ def content(report: dict) -> dict:
     out = {k: v for k, v in report.items() if k not in MOVING and k != "kind"}
     devices = {}
     for key, device in (report.get("devices") or {}).items():
-        if isinstance(device, dict) and isinstance(device.get("info"), dict):
-            info = {k: v for k, v in device["info"].items() if k not in MOVING_INFO}
-            device = {**device, "info": info}
+        if isinstance(device, dict):
+            device = {k: v for k, v in device.items() if k not in MOVING_DEVICE}
+            if isinstance(device.get("info"), dict):
+                device["info"] = {k: v for k, v in device["info"].items() if k not in MOVING_INFO}
         devices[key] = device
     if "devices" in report:
         out["devices"] = devices

@@ -116,6 +116,7 @@ def test_two_lanes_paper_out_alert_and_offline(tmp_path, chromium):
             # more heartbeats with the same fault: still exactly one alert, notified once
             seen = lane2_system.heartbeat.sent
             wait_for(lambda: lane2_system.heartbeat.sent >= seen + 4, 10, what="more heartbeats")
+            assert lane2_system.heartbeat.keepalives > 0  # over HTTP: the fault unchanged, small beats
             assert len(paper_alerts(office_system)) == 1
             assert alert_notifications(office_system) == notified_before + 1
 

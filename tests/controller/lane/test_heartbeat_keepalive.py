@@ -113,6 +113,10 @@ def test_an_old_office_that_answers_no_digest_gets_full_reports():
 def test_the_digest_counts_what_a_person_sees_and_nothing_that_moves():
     base = protocol.digest(report())
     assert protocol.digest(report(reads=7, fps=1.0, temp=80.0)) == base
+    polled = report()
+    polled["devices"]["scanner"]["since"] = 12345.6  # some drivers stamp every poll
+    polled["devices"]["scanner"]["info"]["pulses"] = 3
+    assert protocol.digest(polled) == base
     assert protocol.digest(report(state="scanning")) != base
     offline = report()
     offline["devices"]["scanner"]["state"] = "offline"
