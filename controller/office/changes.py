@@ -6,7 +6,8 @@ after the schema, so it is delivered only on commit, to every worker; each worke
 listening connection (psycopg 3, in a thread) and fans the lane ids out to its subscribers (the
 dashboard streams). On SQLite (one process) the ids wait on the connection and go out when it
 commits. A subscriber is a callback ``(lane_ids) -> None`` called from the publishing thread;
-``None`` instead of a set means "anything may have changed" (the listener reconnected).
+``None`` instead of a set means "anything may have changed" (the listener reconnected, or a
+row of ``lanes`` was written: a rename, a lane joined or removed, rare and seen on every card).
 """
 
 from __future__ import annotations
@@ -15,12 +16,14 @@ import logging
 import threading
 from collections.abc import Callable, Iterable
 
-from sqlalchemy import event, text
+from sqlalchemy import Delete, Insert, Update, event, text
 from sqlalchemy.engine import Connection, Engine
 
 log = logging.getLogger(__name__)
 
 Subscriber = Callable[[set[str] | None], None]
+EVERYTHING = "*"  # a payload for "any card may have changed" (a lane renamed, added, removed)
+WATCHED = ("lanes",)  # tables whose every write changes what cards show (names, sites, which lanes)
 
 
 class Changes:
@@ -42,6 +45,9 @@ class Changes:
         if not self.postgres:
             event.listen(engine, "commit", self._committed)
             event.listen(engine, "rollback", self._rolled_back)
+        # a lane renamed (admin), joined or removed: every writer of ``lanes``, without each one
+        # having to know about live pages
+        event.listen(engine, "after_execute", self._executed)
 
     # -- writers -------------------------------------------------------------------------------
     def notify(self, conn: Connection, lane_ids: Iterable[str]) -> None:
@@ -62,6 +68,10 @@ class Changes:
             schema = conn.execute(text("SELECT current_schema()")).scalar() or "public"
             self._channel = f"ambil:{schema}"[:63]  # a channel name is at most 63 bytes
         return self._channel
+
+    def _executed(self, conn: Connection, statement, *_args) -> None:
+        if isinstance(statement, (Insert, Update, Delete)) and statement.table.name in WATCHED:
+            self.notify(conn, [EVERYTHING])
 
     def _committed(self, conn: Connection) -> None:
         ids = conn.info.pop(self._pending, None)
@@ -88,6 +98,8 @@ class Changes:
         """Hand ``lane_ids`` to every subscriber of this process (a failing one is logged)."""
         with self._lock:
             subscribers = list(self._subscribers)
+        if lane_ids is not None and EVERYTHING in lane_ids:
+            lane_ids = None
         for callback in subscribers:
             try:
                 callback(None if lane_ids is None else set(lane_ids))

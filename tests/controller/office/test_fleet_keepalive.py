@@ -15,6 +15,7 @@ from controller.office.changes import Changes
 from controller.office.db import make_engine
 from controller.office.db.tables import lane_events, lane_status
 from controller.office.fleet import Fleet
+from controller.office.office import Office
 
 
 def full(state="ready", reads=0, printer="ok", temp=50.0) -> dict:
@@ -43,11 +44,11 @@ def listen(request):
 
     def start(fleet) -> queue.Queue:
         heard: queue.Queue = queue.Queue()
+        fleet.changes.subscribe(heard.put)
         fleet.changes.start()
         request.addfinalizer(fleet.changes.stop)
-        if fleet.changes.postgres:
-            assert fleet.changes.listening.wait(10)
-        fleet.changes.subscribe(heard.put)
+        if fleet.changes.postgres:  # listening: first "everything may have changed"
+            assert fleet.changes.listening.wait(10) and heard.get(timeout=10) is None
         return heard
 
     return start
@@ -195,3 +196,13 @@ def test_a_change_at_one_worker_reaches_a_listener_of_another(engine):
     finally:
         listener.stop()
         other.dispose()
+
+
+def test_a_lane_renamed_by_any_writer_refreshes_every_card(engine, clock, listen):
+    fleet = fleet_on(engine, clock)
+    heard = listen(fleet)
+    fleet.receive("lane-1", full())
+    assert drained(heard, wait=10) == {"lane-1"}
+    Office(engine, None, b"k" * 32).ensure_lane("lane-1", "Lajur Satu")  # knows nothing of the feed
+    assert heard.get(timeout=10) is None  # "everything": the page reads every card again
+    assert fleet.lane("lane-1")["name"] == "Lajur Satu"
