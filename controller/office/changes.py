@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 
 Subscriber = Callable[[set[str] | None], None]
 EVERYTHING = "*"  # a payload for "any card may have changed" (a lane renamed, added, removed)
+MAX_IDS = 100  # more lanes than this in one transaction (a timer taking over): say "everything"
 WATCHED = ("lanes",)  # tables whose every write changes what cards show (names, sites, which lanes)
 
 
@@ -55,6 +56,8 @@ class Changes:
         ids = {str(i) for i in lane_ids}
         if not ids:
             return
+        if len(ids) > MAX_IDS:
+            ids = {EVERYTHING}
         if self.postgres:
             channel = self.channel(conn)
             for lane_id in sorted(ids):  # PostgreSQL folds repeats within one transaction

@@ -206,3 +206,11 @@ def test_a_lane_renamed_by_any_writer_refreshes_every_card(engine, clock, listen
     Office(engine, None, b"k" * 32).ensure_lane("lane-1", "Lajur Satu")  # knows nothing of the feed
     assert heard.get(timeout=10) is None  # "everything": the page reads every card again
     assert fleet.lane("lane-1")["name"] == "Lajur Satu"
+
+
+def test_many_lanes_in_one_transaction_are_one_everything(engine, clock, listen):
+    fleet = fleet_on(engine, clock)
+    heard = listen(fleet)
+    with engine.begin() as conn:
+        fleet.changes.notify(conn, [f"lane-{n}" for n in range(500)])
+    assert heard.get(timeout=10) is None and heard.empty()
