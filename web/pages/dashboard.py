@@ -8,7 +8,7 @@ from datetime import tzinfo
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import RedirectResponse, StreamingResponse
+from fastapi.responses import RedirectResponse
 
 from controller.kernel.errors import AmbilError
 from controller.lane.selftest import DOOR_TEST, SELF_TESTS
@@ -23,6 +23,7 @@ from web.i18n.documents import release_detail
 from web.i18n.times import format_time
 from web.pages.dashboard_live import lane_events
 from web.pages.render import render
+from web.pages.sse import event_stream
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
 VIEWERS = ("technician", "admin")
@@ -63,11 +64,7 @@ async def dashboard_events(
         "who": who,
     }
     context.update(_helpers(lang, zone_of(request)))
-    return StreamingResponse(
-        lane_events(fleet, lambda lane: template.render(lane=lane, **context), request.is_disconnected),
-        media_type="text/event-stream",
-        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
-    )
+    return event_stream(lane_events(fleet, lambda lane: template.render(lane=lane, **context)))
 
 
 @router.get("/dashboard/lanes/{lane_id}")

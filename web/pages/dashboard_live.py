@@ -20,8 +20,9 @@ import json
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 
+from sse_starlette import ServerSentEvent
+
 COALESCE_S = 1.0  # at most one event per stream this often: changes in between are collected
-PING_S = 15.0  # a comment line this often when nothing changed, so a closed tab is noticed
 
 
 class LaneFeed:
@@ -51,37 +52,30 @@ class LaneFeed:
         return taken
 
 
-def lane_event(fleet, render_card: Callable[[dict], str], lane_ids: set[str] | None) -> str:
+def lane_event(fleet, render_card: Callable[[dict], str], lane_ids: set[str] | None) -> ServerSentEvent:
     """One SSE event for ``lane_ids`` (``None``: every lane). Blocking: run it in a thread."""
     lanes = fleet.lanes(None if lane_ids is None else sorted(lane_ids))
     cards = {lane["lane_id"]: render_card(lane) for lane in lanes}
     gone = [] if lane_ids is None else sorted(set(lane_ids) - set(cards))
     data = {"now": time.time(), "full": lane_ids is None, "cards": cards, "gone": gone}
-    return f"event: lanes\ndata: {json.dumps(data)}\n\n"
+    return ServerSentEvent(json.dumps(data), event="lanes")
 
 
 async def lane_events(
     fleet,
     render_card: Callable[[dict], str],
-    disconnected: Callable[[], Awaitable[bool]],
     *,
     window: Callable[[], Awaitable[object]] = lambda: asyncio.sleep(COALESCE_S),
-    ping_s: float = PING_S,
-) -> AsyncIterator[str]:
-    """The stream of one dashboard: the whole fleet, then coalesced diffs, until it disconnects.
-    ``window`` is awaited between the first change heard and the event (tests hold it open)."""
+) -> AsyncIterator[ServerSentEvent]:
+    """The events of one dashboard: the whole fleet, then coalesced diffs, until sse-starlette
+    cancels it (the browser left; web/pages/sse.py also sends the keep-alives). ``window`` is
+    awaited between the first change heard and the event (tests hold it open)."""
     feed = LaneFeed(asyncio.get_running_loop())
     unsubscribe = fleet.changes.subscribe(feed.heard)
     try:
         first = True
         while True:
-            try:
-                await asyncio.wait_for(feed.wake.wait(), ping_s)
-            except TimeoutError:
-                yield ": ping\n\n"
-                if await disconnected():
-                    break
-                continue
+            await feed.wake.wait()
             if not first:
                 await window()  # what else changes meanwhile goes into the same event
             first = False
@@ -89,7 +83,5 @@ async def lane_events(
             if lane_ids is not None and not lane_ids:
                 continue
             yield await asyncio.to_thread(lane_event, fleet, render_card, lane_ids)
-            if await disconnected():
-                break
     finally:
         unsubscribe()
