@@ -72,8 +72,12 @@ class Changes:
             self._channel = f"ambil:{schema}"[:63]  # a channel name is at most 63 bytes
         return self._channel
 
-    def _executed(self, conn: Connection, statement, *_args) -> None:
-        if isinstance(statement, (Insert, Update, Delete)) and statement.table.name in WATCHED:
+    def _executed(self, conn: Connection, statement, _multi, _params, _options, result) -> None:
+        if not isinstance(statement, (Insert, Update, Delete)) or statement.table.name not in WATCHED:
+            return
+        # an insert counts whatever its rowcount (0 before its RETURNING row is read); an update
+        # or delete that matched nothing (the fleet's "site as before?") changes nothing
+        if isinstance(statement, Insert) or result.rowcount != 0:
             self.notify(conn, [EVERYTHING])
 
     def _committed(self, conn: Connection) -> None:

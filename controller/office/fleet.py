@@ -128,11 +128,10 @@ class Fleet(FleetKeepalive, FleetReads, FleetSelfTests, BackgroundJob):
             else:
                 changed = self._record_changed(conn, lane_id, now, values, found, keepalive_of)
             if site and self._sites.get(lane_id) != site:  # rare: a lane's site is set in its config
-                moved = conn.execute(
+                # (a site that moved is a write to lanes: the change feed tells every page itself)
+                conn.execute(
                     update(lanes).where(lanes.c.id == lane_id, lanes.c.site != site).values(site=site)
                 )
-                if moved.rowcount:
-                    self.changes.notify(conn, [lane_id])
                 self._sites[lane_id] = site
         raised = [] if changed is None else self._evaluate(lane_id, *changed)
         self._online[lane_id] = True

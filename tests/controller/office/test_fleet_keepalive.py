@@ -214,3 +214,16 @@ def test_many_lanes_in_one_transaction_are_one_everything(engine, clock, listen)
     with engine.begin() as conn:
         fleet.changes.notify(conn, [f"lane-{n}" for n in range(500)])
     assert heard.get(timeout=10) is None and heard.empty()
+
+
+def test_a_write_to_lanes_that_changes_no_row_refreshes_nothing(engine, clock, listen):
+    fleet = fleet_on(engine, clock)
+    Office(engine, None, b"k" * 32).ensure_lane("lane-1", "Lajur 1", site="MPP")
+    heard = listen(fleet)
+    fleet.receive("lane-1", {**full(), "site": "MPP"})  # its site is the one stored: 0 rows moved
+    with engine.begin() as conn:
+        fleet.changes.notify(conn, ["marker"])
+    batches = [heard.get(timeout=10)]
+    while batches[-1] != {"marker"}:
+        batches.append(heard.get(timeout=10))
+    assert batches == [{"lane-1"}, {"marker"}]  # the new card, then the marker: no "everything"
