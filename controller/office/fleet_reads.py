@@ -5,6 +5,7 @@ lane, the per-minute chart series and the lane's recent pickups. Reads only; ``f
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 
 from sqlalchemy import select
 
@@ -29,15 +30,23 @@ class FleetReads:
     """The dashboard's reads of the fleet: every lane's summary, one lane, its chart series, its pickups."""
 
     # -- status out -------------------------------------------------------------------------------
-    def lanes(self) -> list[dict]:
-        """Every lane (known or reporting), worst first: offline, error, warning, ok."""
+    def lanes(self, lane_ids: Iterable[str] | None = None) -> list[dict]:
+        """Every lane (known or reporting), worst first: offline, error, warning, ok; only those
+        of ``lane_ids`` when given (a live page's diff: a lane that is gone is not in it)."""
         now = self.clock()
+        known_q, status_q = select(lanes.c.id, lanes.c.name, lanes.c.site), select(lane_status)
+        if lane_ids is not None:
+            wanted = sorted(set(lane_ids))
+            known_q, status_q = (
+                known_q.where(lanes.c.id.in_(wanted)),
+                status_q.where(lane_status.c.lane_id.in_(wanted)),
+            )
         with self.engine.connect() as conn:
-            known = {row.id: row for row in conn.execute(select(lanes.c.id, lanes.c.name, lanes.c.site))}
-            status = {row.lane_id: row for row in conn.execute(select(lane_status))}
+            known = {row.id: row for row in conn.execute(known_q)}
+            status = {row.lane_id: row for row in conn.execute(status_q)}
             banks = _banks(conn)
         open_alerts: dict[str, list[dict]] = {}
-        for alert in self.alerts.open_alerts():
+        for alert in self.alerts.open_alerts(lane_ids=None if lane_ids is None else wanted):
             open_alerts.setdefault(alert["lane_id"], []).append(alert)
         result = []
         for lane_id in sorted(set(known) | set(status)):
@@ -49,7 +58,7 @@ class FleetReads:
 
     def lane(self, lane_id: str) -> dict:
         """One lane's summary plus its whole last report; ``lane.not_found`` if never heard of."""
-        found = [lane for lane in self.lanes() if lane["lane_id"] == lane_id]
+        found = self.lanes([lane_id])
         if not found:
             raise AmbilError(f"no lane {lane_id!r}", key="lane.not_found")
         return found[0]
@@ -139,6 +148,7 @@ def _summary(lane_id: str, known, status, open_alerts: dict, now: float, fleet: 
         "online": online,
         "reported": status is not None,
         "health": health,
+        "rank": STATE_RANK.get(health, 0),  # the sort key's first part (live pages sort by it too)
         "received_at": status.received_at if status is not None else None,
         "age_s": round(age, 1) if age is not None else None,
         "state": report.get("state", ""),

@@ -3,14 +3,12 @@ lane with devices, pickups, alerts, log lines and charts; acknowledging alerts; 
 
 from __future__ import annotations
 
-import asyncio
-import json
 import time
 from datetime import tzinfo
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import RedirectResponse, StreamingResponse
+from fastapi.responses import RedirectResponse
 
 from controller.kernel.errors import AmbilError
 from controller.lane.selftest import DOOR_TEST, SELF_TESTS
@@ -24,11 +22,12 @@ from web.i18n.devices import info_lines, word
 from web.i18n.documents import release_detail
 from web.i18n.times import ago, format_time
 from web.pages.dashboard_devices import device_views, megabytes
+from web.pages.dashboard_live import lane_events
 from web.pages.render import render
+from web.pages.sse import event_stream
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
 VIEWERS = ("technician", "admin")
-SSE_REFRESH_S = 5.0  # re-send at least this often: "last heard" ages move on
 CHART_W, CHART_H, CHART_TOP, CHART_BOTTOM, CHART_LEFT = 720, 240, 16, 36, 40
 SERIES = (("scans", "#0b4ea2"), ("releases", "#1d7a36"), ("failures", "#b3261e"))
 
@@ -60,9 +59,10 @@ def dashboard(request: Request, fleet: FleetDep, who: Principal = Depends(requir
 async def dashboard_events(
     request: Request, fleet: FleetDep, who: Principal = Depends(require_page(*VIEWERS))
 ):
-    """Server-sent events: the lane cards as HTML at once, then on every change (EventSource reconnects)."""
+    """Server-sent events: every lane card at once, then only the cards that changed, at most one
+    event a second (web/pages/dashboard_live.py); EventSource reconnects and starts over."""
     lang = request_lang(request, who.language)
-    template = request.app.state.templates.get_template("dashboard/_lanes.html")
+    template = request.app.state.templates.get_template("dashboard/_lane_card.html")
     context = {
         "t": lambda key, **v: t(lang, key, **v),
         "lang": lang,
@@ -70,22 +70,7 @@ async def dashboard_events(
         "who": who,
     }
     context.update(_helpers(lang, zone_of(request)))
-
-    async def stream():
-        seen = -1
-        while True:
-            lanes = await asyncio.to_thread(fleet.lanes)
-            html = template.render(lanes=lanes, **context)
-            yield f"event: fleet\ndata: {json.dumps({'version': seen, 'html': html})}\n\n"
-            seen = await asyncio.to_thread(fleet.wait_change, max(seen, fleet.version), SSE_REFRESH_S)
-            if await request.is_disconnected():
-                break
-
-    return StreamingResponse(
-        stream(),
-        media_type="text/event-stream",
-        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
-    )
+    return event_stream(lane_events(fleet, lambda lane: template.render(lane=lane, **context)))
 
 
 @router.get("/dashboard/lanes/{lane_id}")
