@@ -15,6 +15,7 @@ from controller.config import Config
 from controller.devices import build_lockers, build_printer, build_scanner, build_signals
 from controller.kernel.errors import AmbilError
 from controller.lane.assemble import build_lane
+from controller.lane.held_doors import check_held_door
 from controller.lane.lane import Lane
 from controller.lane.link import OfficeLink
 from controller.ops.metrics import ProcessMetrics
@@ -107,7 +108,9 @@ class System:
 
         With an office in the process (all-in-one) it goes through the fleet, which audits it and
         refuses a door holding an item unless ``confirm_held`` with a ``reason``; a lane alone has
-        no audit log and no documents, so the test runs on the lane directly and is only logged.
+        no audit log and no documents, so the test runs on the lane directly and is only logged;
+        a door that the lane's last sync says holds an item is refused the same way there
+        (``controller/lane/held_doors.py``) and the opening's journal record names the document.
         Raises ``device.failed`` where this process runs no lane.
         """
         if self.lane is None:
@@ -124,6 +127,16 @@ class System:
                 **args,
             )
         log.info("self-test %s by %s (lane only: no office audit here)", test, actor)
+        if args.get("bank") and args.get("door") is not None:  # a door test: the lane's own check
+            held = check_held_door(
+                self.lane.opener.offline,
+                str(args["bank"]),
+                int(args["door"]),
+                confirmed=confirm_held,
+                reason=reason,
+            )
+            if held is not None:  # the lane's journal names the document and the reason
+                args["reason"] = f"document {held}: {reason.strip()[:300]}"
         return self.lane.self_test(test, actor=actor, **args)
 
     def readiness(self) -> dict:

@@ -19,6 +19,7 @@ from controller.office.agency import AgencyDocuments
 from controller.office.alerts import Alerts, Thresholds
 from controller.office.audit_sealer import AuditSealer
 from controller.office.blobs import BlobStore
+from controller.office.changes import Changes
 from controller.office.db import make_engine
 from controller.office.db.job_lock import JobLock
 from controller.office.db.migrations import migrate
@@ -134,7 +135,9 @@ def build_fleet(config: Config, engine: Engine, notifications: Notifications | N
     def notify(rule: str, lane_id: str, detail: str) -> None:
         notifications.send_alert(rule, lane_id, detail, to=cfg.notify_to)
 
-    alerts = Alerts(engine, notify=notify if notifications is not None else None)
+    # one change feed per process: what live pages follow (LISTEN/NOTIFY on PostgreSQL)
+    changes = Changes(engine)
+    alerts = Alerts(engine, notify=notify if notifications is not None else None, changes=changes)
     limits = Thresholds(
         disk_free_percent=cfg.disk_free_percent,
         disk_free_mb=cfg.disk_free_mb,
@@ -146,5 +149,6 @@ def build_fleet(config: Config, engine: Engine, notifications: Notifications | N
         offline_seconds=config.office.lane_offline_seconds,
         limits=limits,
         job_lock=JobLock(engine, "fleet-timer"),
+        changes=changes,
     )
     return alerts, fleet

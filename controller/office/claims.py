@@ -258,17 +258,6 @@ def claim_by_short_code(
     )
 
 
-def claim_outcome(conn: Connection, claim_id: str) -> tuple[int, str | None] | None:
-    """(document id, outcome so far) of a known claim, or None for an unknown claim id."""
-    row = conn.execute(
-        select(pickups.c.document_id, claims.c.outcome)
-        .select_from(claims.join(pickups, claims.c.pickup_id == pickups.c.id))
-        .where(claims.c.claim_id == claim_id)
-        .with_for_update(of=pickups)  # the pickup first, as report_claim locks it: no double "first" report
-    ).first()
-    return None if row is None else (row.document_id, row.outcome)
-
-
 def claimed_pdf_sha(conn: Connection, claim_id: str, lane_id: str) -> str:
     """The PDF blob of the print pickup held by ``claim_id`` now, for the lane that holds it only;
     CodeError if no such live claim, AuthError if another lane asks."""

@@ -16,7 +16,6 @@ from controller.kernel.grants import Grant
 from controller.office import (
     claim_reports,
     claims,
-    documents,
     guessing,
     leases,
 )
@@ -120,21 +119,21 @@ class OfficeClaims:
 
     def report(self, *, claim_id: str, lane_id: str, outcome: str, detail: str = "") -> None:
         """Record a claim's outcome (released | failed | uncertain | abandoned); idempotent."""
+        settled: list[tuple[int, str]] = []
         with self.engine.begin() as conn:
-            before = claims.claim_outcome(conn, claim_id)
-            state_before = documents.load(conn, before[0]).state if before is not None else None
             error = claim_reports.report_claim(
-                conn, claim_id=claim_id, lane_id=lane_id, outcome=outcome, detail=detail, now=self.clock()
+                conn,
+                claim_id=claim_id,
+                lane_id=lane_id,
+                outcome=outcome,
+                detail=detail,
+                now=self.clock(),
+                settled=settled,
             )
-            changed = None
-            first_report = error is None and before is not None and before[1] is None
-            if first_report and outcome in ("released", "uncertain"):
-                state = documents.load(conn, before[0]).state
-                changed = (before[0], state) if state == outcome != state_before else None
         if error is not None:
             raise error
-        if changed is not None:
-            self._released_hooks(*changed)
+        for doc_id, state in settled:
+            self._released_hooks(doc_id, state)
 
     def _released_hooks(self, doc_id: int, state: str) -> None:
         for hook in self.on_released:

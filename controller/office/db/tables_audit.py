@@ -10,7 +10,7 @@ from controller.office.db.table_base import metadata
 AUDIT_GENESIS_HASH = "0" * 64  # the prev_hash of record 1
 
 # On PostgreSQL appended in the writer's transaction with seq, prev_hash and hash NULL; the sealer
-# gives each its place in the chain right after (controller/office/audit.py, 0009). ``id`` is the
+# gives each its place in the chain right after (controller/office/audit.py, 0010). ``id`` is the
 # order of arrival; ``arrived_at`` (real time, outside the hash) dates a record still unsealed.
 audit_log = Table(
     "audit_log",

@@ -1,12 +1,12 @@
 """The audit log is appended without locking the chain's head and sealed right after.
 
-Until 0008 every append locked ``audit_head`` until its transaction committed, so on PostgreSQL
+Until 0009 every append locked ``audit_head`` until its transaction committed, so on PostgreSQL
 every claim, report and staff action waited for the one before it. Now a record arrives with no
 place in the chain (``seq``, ``prev_hash`` and ``hash`` NULL) and one sealer gives it the next
 ``seq`` and its hash. ``id`` is the order of arrival; existing records keep ``id = seq``.
 
-Revision ID: 0009_audit_sealer
-Revises: 0008_heartbeat_conditions
+Revision ID: 0010_audit_sealer
+Revises: 0009_heartbeat_digest
 Create Date: 2026-12-02
 """
 
@@ -15,8 +15,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0009_audit_sealer"
-down_revision = "0008_heartbeat_conditions"
+revision = "0010_audit_sealer"
+down_revision = "0009_heartbeat_digest"
 branch_labels = None
 depends_on = None
 
