@@ -32,6 +32,7 @@ if TYPE_CHECKING:  # the office parts are imported only by the roles that run th
     from controller.office.accounts import Accounts
     from controller.office.agency import AgencyDocuments
     from controller.office.alerts import Alerts
+    from controller.office.audit_sealer import AuditSealer
     from controller.office.fleet import Fleet
     from controller.office.kinds import DocumentKinds
     from controller.office.lane_commands import OfficeLaneCommands
@@ -69,6 +70,7 @@ class System:
     lane_join: LaneJoin | None = None  # lanes' announcements of their banks (admin accepts)
     fleet: Fleet | None = None  # lane heartbeats, fleet status (controller/office/fleet.py)
     leases: LeaseSweeper | None = None  # the claim-lease sweep (controller/office/leases.py)
+    sealer: AuditSealer | None = None  # the audit chain's sealer (controller/office/audit_sealer.py)
     alerts: Alerts | None = None  # technician alerts (controller/office/alerts.py)
     agency: AgencyDocuments | None = None  # the agency API's pushes (controller/office/agency.py)
     office_sync: OfficeSync | None = None  # the office's side of lane sync (controller/office/sync.py)
@@ -85,7 +87,7 @@ class System:
     def start(self) -> None:
         if self.notifications is not None:
             self.notifications.start()
-        for job in filter(None, (self.fleet, self.leases)):  # the office's periodic jobs
+        for job in filter(None, (self.sealer, self.fleet, self.leases)):  # the office's periodic jobs
             job.start()
         if self.lane is not None:
             self.lane.start()
@@ -153,7 +155,7 @@ class System:
             self.heartbeat.stop()
         if self.lane is not None:
             self.lane.stop()
-        for job in filter(None, (self.leases, self.fleet)):
+        for job in filter(None, (self.leases, self.fleet, self.sealer)):  # the sealer last: it seals theirs
             job.stop()
         if self.notifications is not None:
             self.notifications.stop()

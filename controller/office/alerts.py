@@ -21,7 +21,7 @@ from sqlalchemy.engine import Engine
 
 from controller.kernel.errors import AmbilError
 from controller.office import audit
-from controller.office.db import dialect_insert
+from controller.office.db import dialect_insert, reading
 from controller.office.db.tables import alerts
 from hardware.printer.reasons import split_reason
 
@@ -200,13 +200,13 @@ class Alerts:
             query = query.where(alerts.c.lane_id == lane_id)
         if lane_ids is not None:
             query = query.where(alerts.c.lane_id.in_(lane_ids))
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             found = [dict(row._mapping) for row in conn.execute(query)]
         found.sort(key=lambda a: (-SEVERITY_RANK.get(a["severity"], 0), -a["raised_at"]))
         return found
 
     def recent(self, lane_id: str, limit: int = 20) -> list[dict]:
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             rows = conn.execute(
                 select(alerts).where(alerts.c.lane_id == lane_id).order_by(alerts.c.id.desc()).limit(limit)
             )
@@ -214,7 +214,7 @@ class Alerts:
 
     def counts(self) -> dict:
         """For /metrics: open alerts by rule family and severity, and how many are acknowledged."""
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             rows = conn.execute(
                 select(alerts.c.rule, alerts.c.severity, alerts.c.acked_at.is_not(None), func.count())
                 .where(alerts.c.status == "open")

@@ -17,6 +17,7 @@ from controller.kernel.keyfile import load_secret
 from controller.office.accounts import Accounts
 from controller.office.agency import AgencyDocuments
 from controller.office.alerts import Alerts, Thresholds
+from controller.office.audit_sealer import AuditSealer
 from controller.office.blobs import BlobStore
 from controller.office.changes import Changes
 from controller.office.db import make_engine
@@ -48,6 +49,7 @@ class OfficeParts:
     alerts: Alerts
     fleet: Fleet
     leases: LeaseSweeper
+    sealer: AuditSealer  # seals arrived audit records into the chain (one process at a time)
     agency: AgencyDocuments
     office_sync: OfficeSync
     lane_join: LaneJoin  # lanes' announcements of their banks
@@ -77,6 +79,7 @@ def build_office_parts(config: Config, *, texts: MessageTexts) -> OfficeParts:
         alerts=alerts,
         fleet=fleet,
         leases=LeaseSweeper(office, job_lock=JobLock(engine, "claim-leases")),
+        sealer=AuditSealer(engine, job_lock=JobLock(engine, "audit-sealer")),
         agency=AgencyDocuments(engine, office, kinds, notifications.code_issued),
         office_sync=OfficeSync(office),
         lane_join=LaneJoin(engine),

@@ -1,7 +1,7 @@
 """How a claim ends: the lane's report of its outcome (DESIGN section 5, step 5).
 
 Runs inside the caller's transaction; returns None or an AmbilError for the caller to raise.
-Locks: the pickup row, then the claims row (the claim path's order), then the audit head.
+Locks: the pickup row, then the claims row (the claim path's order); audit appends lock nothing.
 
 An ``abandoned`` report for a claim id the office has not seen is kept as a TOMBSTONE (a claims
 row without a pickup): the claim, should it arrive after all, is refused, because the lane that

@@ -3,8 +3,8 @@
 Functions here run inside the caller's transaction. Refusals are *returned* (not raised) so that the
 caller can commit the refusal's audit record and the count of a wrong short code or PIN before
 raising. Locks are always taken in the order site row -> lane row (``guessing``) -> pickup row ->
-claims row -> audit head. How claims end (reports, tombstones) is ``claim_reports.py``; claims
-that never end, ``leases.py``.
+claims row; audit appends lock nothing. How claims end (reports, tombstones) is
+``claim_reports.py``; claims that never end, ``leases.py``.
 """
 
 from __future__ import annotations

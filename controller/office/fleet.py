@@ -26,7 +26,7 @@ from controller.kernel.errors import AmbilError
 from controller.office.alerts import LANE_OFFLINE, Alerts, Thresholds, conditions
 from controller.office.background import BackgroundJob
 from controller.office.changes import Changes
-from controller.office.db import insert_ignore
+from controller.office.db import insert_ignore, reading
 from controller.office.db.tables import (
     lane_events,
     lane_status,
@@ -203,7 +203,7 @@ class Fleet(FleetKeepalive, FleetReads, FleetSelfTests, BackgroundJob):
         except Exception:
             self._forget_conditions([lane_id])  # stored but not evaluated
             raise
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             now_stored = conn.execute(
                 select(lane_status.c.conditions).where(lane_status.c.lane_id == lane_id)
             ).scalar()
@@ -216,7 +216,7 @@ class Fleet(FleetKeepalive, FleetReads, FleetSelfTests, BackgroundJob):
     def check_offline(self) -> list[str]:
         """Raise ``lane.offline`` for lanes silent longer than ``offline_seconds``; returns them."""
         now = self.clock()
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             rows = conn.execute(select(lane_status.c.lane_id, lane_status.c.received_at)).all()
         silent, raised, changed = [], [], []
         for row in rows:

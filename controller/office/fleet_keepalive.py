@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from controller.kernel import heartbeat as protocol
 from controller.kernel.errors import AmbilError
+from controller.office.db import reading
 from controller.office.db.tables import lane_status
 
 
@@ -28,7 +29,7 @@ class FleetKeepalive:
             raised = self.record(lane_id, body)
             return {"ok": True, "raised": raised, "digest": protocol.digest(body)}
         of = str(body.get("digest") or "")
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             stored = conn.execute(
                 select(lane_status.c.report).where(
                     lane_status.c.lane_id == lane_id, lane_status.c.digest == of

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from controller.kernel.errors import AmbilError
 from controller.office import door_release
 from controller.office.alerts import SEVERITY_RANK
+from controller.office.db import reading
 from controller.office.db.tables import (
     claims,
     documents,
@@ -41,7 +42,7 @@ class FleetReads:
                 known_q.where(lanes.c.id.in_(wanted)),
                 status_q.where(lane_status.c.lane_id.in_(wanted)),
             )
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             known = {row.id: row for row in conn.execute(known_q)}
             status = {row.lane_id: row for row in conn.execute(status_q)}
             banks = _banks(conn)
@@ -67,7 +68,7 @@ class FleetReads:
         """Scans, releases and failures of ``lane_id`` over the last ``hours``, in ``buckets``."""
         now = self.clock()
         first_minute = int((now - hours * 3600) // 60)
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             rows = conn.execute(
                 select(lane_events).where(
                     lane_events.c.lane_id == lane_id, lane_events.c.minute >= first_minute
@@ -102,7 +103,7 @@ class FleetReads:
             .order_by(claims.c.claimed_at.desc())
             .limit(limit)
         )  # fmt: skip
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             return [dict(row._mapping) for row in conn.execute(query)]
 
 

@@ -19,6 +19,7 @@ from controller.office import (
     guessing,
     leases,
 )
+from controller.office.db import reading
 
 log = logging.getLogger(__name__)
 
@@ -143,6 +144,6 @@ class OfficeClaims:
 
     def claim_pdf(self, claim_id: str, lane_id: str) -> bytes:
         """The PDF of the print pickup currently claimed by ``claim_id``, for the lane holding it."""
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             sha = claims.claimed_pdf_sha(conn, claim_id, lane_id)
         return self.blobs.get(sha)
