@@ -1,0 +1,262 @@
+"""The simulated lanes of ``ambil bench fleet``: one client process runs many lanes on asyncio.
+
+Each lane has its own API key and its own ``httpx.AsyncClient`` and sends what a real lane sends:
+
+- its heartbeat every ``lane.heartbeat_seconds`` (the config's default, 3 s): the body is
+  ``controller.lane.heartbeat.build_heartbeat`` of a real lane with simulated hardware started in
+  this process (devices, doors, host health), with the lane's own id, name, time and counters;
+- claims of its share of the ready pickups, each followed by its ``released`` report, the
+  request bodies built by the lane's own HTTP link (``HttpOfficeLink.claim`` / ``.report``),
+  captured before they leave, then sent with the lane's key. ``pace`` seconds between claims
+  (jittered start), or back-to-back when 0. The PDF fetch of a print is not made (as in
+  ``ambil bench load``): its cost is the file's size, not the office's logic.
+
+Timings are kept only for requests that start inside the measured window; counts of granted
+claims and delivered reports cover the whole run, so the caller can compare them with the
+office's database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import random
+import resource
+import tempfile
+import time
+from dataclasses import dataclass, field
+
+
+@dataclass
+class LaneSpec:
+    """One simulated lane: its id, its key, the code hashes of the pickups it may claim."""
+
+    lane_id: str
+    key: str
+    hashes: list[str]
+
+
+@dataclass
+class Plan:
+    """What one client process does: its lanes, where the office is, when the window is."""
+
+    base_url: str
+    lanes: list[LaneSpec]
+    pace: float
+    template: tuple[str, str]  # the lane id and key of this process's template lane
+    seed: int = 0
+    start_at: float = 0.0  # wall clock: lanes begin (sent when every client process is up)
+    window: tuple[float, float] = (0.0, 0.0)  # wall clock: timings kept for requests started in [a, b)
+
+
+@dataclass
+class ClientFigures:
+    """What one client process measured (latencies in seconds)."""
+
+    claims: list[float] = field(default_factory=list)
+    reports: list[float] = field(default_factory=list)
+    heartbeats: list[float] = field(default_factory=list)
+    status: dict[str, int] = field(default_factory=dict)  # "claim 503", "heartbeat transport", ...
+    granted_in_window: int = 0  # claims granted that started in the window
+    granted: int = 0  # whole run
+    reported: int = 0  # whole run
+    heartbeats_sent: int = 0  # whole run, answered 2xx
+    out_of_pickups: int = 0  # lanes that ran out of ready pickups before the end
+    cpu_seconds: float = 0.0  # this process, over the window
+
+
+class _Captured(Exception):  # noqa: N818 - not an error: the request a lane's link would send
+    def __init__(self, request):
+        self.request = request
+
+
+class LaneBodies:
+    """The lane's own HTTP link, used only to build its requests (nothing is sent by it)."""
+
+    def __init__(self):
+        import httpx
+
+        from controller.lane.link.http import HttpOfficeLink
+
+        def capture(request):
+            raise _Captured(request)
+
+        self._link = HttpOfficeLink("http://office", "-", transport=httpx.MockTransport(capture))
+
+    def _built(self, call, **kwargs) -> tuple[str, str, bytes]:
+        try:
+            call(**kwargs)
+        except _Captured as captured:
+            return captured.request.method, captured.request.url.path, captured.request.content
+        raise RuntimeError("the lane link sent nothing")
+
+    def claim(self, code_hash: str, claim_id: str) -> tuple[str, str, bytes]:
+        return self._built(self._link.claim, code_hash=code_hash, claim_id=claim_id)
+
+    def report(self, claim_id: str, detail: str) -> tuple[str, str, bytes]:
+        return self._built(self._link.report, claim_id=claim_id, outcome="released", detail=detail)
+
+    def heartbeat(self, payload: dict) -> tuple[str, str, bytes]:
+        return self._built(self._link.heartbeat, payload=payload)
+
+
+class HeartbeatSource:
+    """A real lane with simulated hardware, started here so its heartbeat is a real one: it syncs
+    with the office under a key of its own (``template``), so it reports itself online and ready."""
+
+    def __init__(self, base_url: str, template: tuple[str, str]):
+        from controller.config import parse_config
+        from web.app import build_system
+
+        self._scratch = tempfile.TemporaryDirectory(prefix="ambil-fleet-lane-")
+        lane = {
+            "id": template[0],
+            "name": "Fleet template",
+            "site": "Bench site",
+            "office_url": base_url,
+            "api_key": template[1],
+            "printer": {"type": "sim"},
+            "lockers": [{"type": "sim", "id": "B1", "doors": 8, "columns": 2}],
+        }
+        config = parse_config({"role": "lane", "state_dir": self._scratch.name, "lane": lane})
+        self.heartbeat_seconds = config.lane.heartbeat_seconds
+        self._system = build_system(config)
+        self._system.lane.start()  # devices and the monitor the heartbeat reads; no sender, no sync
+        self._body = self._system.heartbeat.build()
+        self._at = time.monotonic()
+
+    def body(self, lane_id: str, released: int) -> dict:
+        """This lane's heartbeat now: the template lane's report (rebuilt once per interval)."""
+        if time.monotonic() - self._at > self.heartbeat_seconds:
+            self._body = self._system.heartbeat.build()
+            self._at = time.monotonic()
+        counters = dict(self._body["counters"])
+        counters.update(reads=released, outcomes={"released": released} if released else {})
+        return {
+            **self._body,
+            "lane_id": lane_id,
+            "name": f"Bench {lane_id}",
+            "sent_at": time.time(),
+            "counters": counters,
+        }
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            self._system.lane.stop()
+        self._scratch.cleanup()
+
+
+def client_main(conn, plan: Plan) -> None:
+    """One client process: start the template lane, say ready, take the start time and window
+    from ``conn`` (so no lane starts before every process is up), run, send the figures back."""
+    try:
+        import uvloop
+
+        runner = uvloop.run
+    except ImportError:  # pragma: no cover - uvloop is a dependency where it installs
+        runner = asyncio.run
+    logging.basicConfig(level=logging.ERROR)  # the template lane's own chatter stays out of the output
+    source = HeartbeatSource(plan.base_url, plan.template)
+    try:
+        conn.send("ready")
+        plan.start_at, plan.window = conn.recv()
+        conn.send(runner(_run(plan, source)))
+    finally:
+        source.close()
+        conn.close()
+
+
+def _cpu_now() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+async def _run(plan: Plan, source: HeartbeatSource) -> ClientFigures:
+    import httpx
+
+    figures = ClientFigures()
+    bodies = LaneBodies()
+    rng = random.Random(plan.seed)
+    end = plan.window[1]
+    # a pooled connection per lane is what a Pi holds; the limits stay above one lane's needs
+    limits = httpx.Limits(max_connections=4, max_keepalive_connections=2)
+    clients = [
+        httpx.AsyncClient(
+            base_url=plan.base_url,
+            headers={"Authorization": f"Bearer {lane.key}", "Content-Type": "application/json"},
+            timeout=30.0,
+            limits=limits,
+        )
+        for lane in plan.lanes
+    ]
+    released = [0] * len(plan.lanes)
+
+    def keep(kind: list[float], began: float, seconds: float) -> None:
+        if plan.window[0] <= began < plan.window[1]:
+            kind.append(seconds)
+
+    def count(what: str) -> None:
+        figures.status[what] = figures.status.get(what, 0) + 1
+
+    async def send(client, built, kind: list[float], name: str) -> bool:
+        method, path, content = built
+        began = time.time()
+        t0 = time.perf_counter()
+        try:
+            reply = await client.request(method, path, content=content)
+        except httpx.HTTPError as exc:
+            count(f"{name} {type(exc).__name__}")
+            return False
+        keep(kind, began, time.perf_counter() - t0)
+        if reply.status_code >= 300:
+            count(f"{name} {reply.status_code}")
+            return False
+        if kind is figures.claims and plan.window[0] <= began < plan.window[1]:
+            figures.granted_in_window += 1
+        return True
+
+    async def cpu_over_window() -> None:
+        await asyncio.sleep(max(0.0, plan.window[0] - time.time()))
+        at_start = _cpu_now()
+        await asyncio.sleep(max(0.0, plan.window[1] - time.time()))
+        figures.cpu_seconds = _cpu_now() - at_start
+
+    async def heartbeats(index: int) -> None:
+        lane = plan.lanes[index]
+        await asyncio.sleep(max(0.0, plan.start_at - time.time()) + rng.uniform(0, source.heartbeat_seconds))
+        while time.time() < end:
+            next_at = time.monotonic() + source.heartbeat_seconds
+            built = bodies.heartbeat(source.body(lane.lane_id, released[index]))
+            if await send(clients[index], built, figures.heartbeats, "heartbeat"):
+                figures.heartbeats_sent += 1
+            await asyncio.sleep(max(0.0, next_at - time.monotonic()))
+
+    async def claims(index: int) -> None:
+        lane = plan.lanes[index]
+        first = rng.uniform(0, plan.pace) if plan.pace > 0 else rng.uniform(0, 0.2)
+        await asyncio.sleep(max(0.0, plan.start_at - time.time()) + first)
+        for number, code_hash in enumerate(lane.hashes):
+            if time.time() >= end:
+                return
+            next_at = time.monotonic() + plan.pace
+            claim_id = f"{lane.lane_id}-{number}-{os.getpid()}"
+            if await send(clients[index], bodies.claim(code_hash, claim_id), figures.claims, "claim"):
+                figures.granted += 1
+                built = bodies.report(claim_id, f"job {number + 1} completed")  # the lane's print detail
+                if await send(clients[index], built, figures.reports, "report"):
+                    figures.reported += 1
+                    released[index] += 1
+            await asyncio.sleep(max(0.0, next_at - time.monotonic()))
+        figures.out_of_pickups += 1
+
+    try:
+        tasks = [asyncio.create_task(heartbeats(i)) for i in range(len(plan.lanes))]
+        tasks += [asyncio.create_task(claims(i)) for i in range(len(plan.lanes))]
+        tasks.append(asyncio.create_task(cpu_over_window()))
+        await asyncio.gather(*tasks)
+    finally:
+        for client in clients:
+            await client.aclose()
+    return figures
