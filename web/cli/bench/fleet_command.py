@@ -93,6 +93,6 @@ def _clean(result: dict) -> bool:
         and result["lanes_shown_offline"] == 0
         and result["duplicate_open_alerts"] == 0
         and result["notifications_failed"] == 0
-        and result["granted"] == result["claims_recorded"]
+        and result["granted"] + result["abandoned"] == result["claims_recorded"]
         and result["reported"] == result["released_recorded"]
     )

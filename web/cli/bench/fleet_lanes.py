@@ -28,6 +28,8 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 
+REPORT_TRIES = 5
+
 
 @dataclass
 class LaneSpec:
@@ -61,7 +63,8 @@ class ClientFigures:
     status: dict[str, int] = field(default_factory=dict)  # "claim 503", "heartbeat transport", ...
     granted_in_window: int = 0  # claims granted that started in the window
     granted: int = 0  # whole run
-    reported: int = 0  # whole run
+    reported: int = 0  # whole run: released reports delivered
+    abandoned: int = 0  # whole run: abandoned reports delivered (a claim's answer lost)
     heartbeats_sent: int = 0  # whole run, answered 2xx
     out_of_pickups: int = 0  # lanes that ran out of ready pickups before the end
     cpu_seconds: float = 0.0  # this process, over the window
@@ -95,8 +98,8 @@ class LaneBodies:
     def claim(self, code_hash: str, claim_id: str) -> tuple[str, str, bytes]:
         return self._built(self._link.claim, code_hash=code_hash, claim_id=claim_id)
 
-    def report(self, claim_id: str, detail: str) -> tuple[str, str, bytes]:
-        return self._built(self._link.report, claim_id=claim_id, outcome="released", detail=detail)
+    def report(self, claim_id: str, outcome: str, detail: str) -> tuple[str, str, bytes]:
+        return self._built(self._link.report, claim_id=claim_id, outcome=outcome, detail=detail)
 
     def heartbeat(self, payload: dict) -> tuple[str, str, bytes]:
         return self._built(self._link.heartbeat, payload=payload)
@@ -200,7 +203,8 @@ async def _run(plan: Plan, source: HeartbeatSource) -> ClientFigures:
     def count(what: str) -> None:
         figures.status[what] = figures.status.get(what, 0) + 1
 
-    async def send(client, built, kind: list[float], name: str) -> bool:
+    async def send(client, built, kind: list[float], name: str) -> int | None:
+        """The answer's status, None when no answer came (counted either way unless 2xx)."""
         method, path, content = built
         began = time.time()
         t0 = time.perf_counter()
@@ -208,14 +212,22 @@ async def _run(plan: Plan, source: HeartbeatSource) -> ClientFigures:
             reply = await client.request(method, path, content=content)
         except httpx.HTTPError as exc:
             count(f"{name} {type(exc).__name__}")
-            return False
+            return None
         keep(kind, began, time.perf_counter() - t0)
         if reply.status_code >= 300:
             count(f"{name} {reply.status_code}")
-            return False
-        if kind is figures.claims and plan.window[0] <= began < plan.window[1]:
+        elif kind is figures.claims and plan.window[0] <= began < plan.window[1]:
             figures.granted_in_window += 1
-        return True
+        return reply.status_code
+
+    async def report(client, built) -> bool:
+        # the lane's reporter retries an outcome until the office answers (controller/lane/reporter.py)
+        for _ in range(REPORT_TRIES):
+            status = await send(client, built, figures.reports, "report")
+            if status is not None:
+                return status < 300
+            await asyncio.sleep(1.0)
+        return False
 
     async def cpu_over_window() -> None:
         await asyncio.sleep(max(0.0, plan.window[0] - time.time()))
@@ -242,12 +254,16 @@ async def _run(plan: Plan, source: HeartbeatSource) -> ClientFigures:
                 return
             next_at = time.monotonic() + plan.pace
             claim_id = f"{lane.lane_id}-{number}-{os.getpid()}"
-            if await send(clients[index], bodies.claim(code_hash, claim_id), figures.claims, "claim"):
+            status = await send(clients[index], bodies.claim(code_hash, claim_id), figures.claims, "claim")
+            if status == 200:
                 figures.granted += 1
-                built = bodies.report(claim_id, f"job {number + 1} completed")  # the lane's print detail
-                if await send(clients[index], built, figures.reports, "report"):
+                built = bodies.report(claim_id, "released", f"job {number + 1} completed")  # a print's detail
+                if await report(clients[index], built):
                     figures.reported += 1
                     released[index] += 1
+            elif status is None:  # the grant may be lost on the way: the lane tells the office it walked away
+                built = bodies.report(claim_id, "abandoned", "office.unreachable")
+                figures.abandoned += await report(clients[index], built)
             await asyncio.sleep(max(0.0, next_at - time.monotonic()))
         figures.out_of_pickups += 1
 

@@ -130,8 +130,12 @@ class Watch:
         import httpx
 
         port = int(self.office.base_url.rsplit(":", 1)[1])
+        pause = 0.05
         while not self._stopping.is_set():
-            await asyncio.sleep(0.05)
+            # each connection renders the whole fleet once: a dashboard that keeps landing on a
+            # worker that has one already must not become a load of its own
+            await asyncio.sleep(pause)
+            pause = min(1.0, pause * 2)
             try:
                 async with (
                     httpx.AsyncClient(
@@ -145,6 +149,7 @@ class Watch:
                     if worker is None or worker in self._holders:
                         continue  # another connection: the kernel picks the worker
                     self._holders[worker] = number
+                    pause = 0.05
                     try:
                         async for chunk in stream.aiter_bytes():
                             if self._in_window():
