@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 import multiprocessing
 import secrets
+import sys
 import tempfile
 import threading
 import time
@@ -76,7 +77,9 @@ class FleetResult:
             "  " + row("heartbeat", self.heartbeats),
             f"  HTTP errors: {errors} (5xx: {self.errors_5xx}); lanes shown offline while sending: "
             f"{self.lanes_shown_offline} ({self.fleet_polls} fleet polls); lane.offline alerts: "
-            f"{self.offline_alerts}; duplicate open alerts: {self.duplicate_open_alerts}; "
+            f"{self.offline_alerts}; duplicate open alerts: {self.duplicate_open_alerts}",
+            f"  notifications: {self.database['notifications_sent']} sent, "
+            f"{self.database['notifications_pending']} pending at the end, "
             f"notifications failed: {self.notifications_failed}",
             f"  CPU (% of one core): office {self.office_cpu_percent:.0f}, its PostgreSQL backends "
             f"{self.backend_cpu_percent:.0f}, {self.client_processes} client processes "
@@ -107,9 +110,23 @@ def run_fleet(
     stop_one_worker_at: float | None = None,
     start_together: bool = False,
     poll_seconds: float = 5.0,
+    dashboards: bool = True,
+    profile: Path | None = None,
+    notify_rate: float | None = None,
 ) -> FleetResult:
-    """One run of ``lanes`` lanes against ``workers`` office processes (see the module docstring)."""
+    """One run of ``lanes`` lanes against ``workers`` office processes (see the module docstring).
+
+    ``dashboards`` False opens none (to see what they cost); ``profile`` (one worker only) runs
+    the office under cProfile and writes its statistics there; ``notify_rate`` citizen
+    notifications are queued a second during the run (default: one per claim at the pace)."""
+    if stop_one_worker_at is not None and workers < 2:
+        raise ValueError("--stop-one-worker-at needs --workers 2 or more (one worker is the whole office)")
+    if profile is not None and workers != 1:
+        raise ValueError("--profile runs one office worker under cProfile: use --workers 1")
+    if profile is not None:
+        profile.parent.mkdir(parents=True, exist_ok=True)
     from controller.office.db import make_engine
+    from web.cli.bench.fleet_notify import Trickle
     from web.cli.bench.fleet_office import (
         PASSWORD,
         Office,
@@ -136,26 +153,28 @@ def run_fleet(
             config = write_config(folder, schema_url(postgres, schema), port)
             if not start_together:
                 migrate_only(config)
-            office = Office(config, port, workers, folder / "office.out")
+            office = Office(config, port, workers, folder / "office.out", profile)
             office.wait_ready()
             prepared = prepare(config, lanes, lanes * claims_per_lane, client_processes)
             watch = Watch(office, engine, schema, prepared.technician_key, PASSWORD, prepared.keys)
-            watch.start()
-            clients, stopped = _run_lanes(
-                office,
-                watch,
-                prepared,
-                pace,
-                seconds,
-                warmup,
-                client_processes,
-                stop_one_worker_at,
-                poll_seconds,
-            )
+            watch.start(dashboards)
+            trickle = Trickle(config, prepared.issued, notify_rate or (lanes / pace if pace else 20.0))
+            trickle.start()
+            try:
+                timing = (pace, seconds, warmup, stop_one_worker_at, poll_seconds)
+                clients, stopped = _run_lanes(office, watch, prepared, client_processes, *timing)
+            finally:
+                trickle.stop()
             seen = watch.finish()
             database = database_figures(engine, schema)
             office.stop()
             tracebacks = office.output().count("Traceback")
+            if tracebacks:  # say what went wrong: the office's folder goes with the run
+                last = office.output().rsplit("Traceback", 1)[1]
+                print(
+                    f"office traceback ({tracebacks} in all), the last:\nTraceback{last[:3000]}",
+                    file=sys.stderr,
+                )
             office = None
     finally:
         if office is not None:
@@ -165,7 +184,7 @@ def run_fleet(
     return _result(workers, lanes, pace, seconds, clients, seen, database, stopped, tracebacks)
 
 
-def _run_lanes(office, watch, prepared, pace, seconds, warmup, processes, stop_at, poll_seconds):
+def _run_lanes(office, watch, prepared, processes, pace, seconds, warmup, stop_at, poll_seconds):
     """Start the client processes, give them one start time, collect their figures."""
     from web.cli.bench.fleet_lanes import LaneSpec, Plan, client_main
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+from pathlib import Path
 
 DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
 
@@ -47,6 +48,13 @@ def register(bench_subparsers) -> None:
         help="the workers start together on the empty schema (otherwise the bench migrates it first)",
     )
     fleet.add_argument("--poll-seconds", type=float, default=5.0, help="how often the fleet view is read")
+    fleet.add_argument(
+        "--notify-rate", type=float, help="citizen notifications queued per second (default: lanes / pace)"
+    )
+    fleet.add_argument("--no-dashboards", action="store_true", help="open no dashboard (to see their cost)")
+    fleet.add_argument(
+        "--profile", help="with --workers 1: run the office under cProfile, statistics to this file (+ .txt)"
+    )
     fleet.add_argument("--json", help="also write the figures to this file")
     fleet.set_defaults(func=bench_fleet)
 
@@ -70,6 +78,9 @@ def bench_fleet(args: argparse.Namespace) -> int:
                 stop_one_worker_at=args.stop_one_worker_at,
                 start_together=args.start_together,
                 poll_seconds=args.poll_seconds,
+                dashboards=not args.no_dashboards,
+                notify_rate=args.notify_rate,
+                profile=Path(args.profile).resolve() if args.profile else None,
             )
             print("\n".join(result.lines()), flush=True)
             by_workers[workers] = result.claims_per_second

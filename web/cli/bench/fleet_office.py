@@ -59,14 +59,15 @@ class Prepared:
     keys: dict[str, str]
     templates: list[tuple[str, str]]  # a template lane per client process: (id, key)
     hashes: list[str]
+    issued: list[tuple[int, str]]  # (document id, code) of each pickup: its notification comes later
     technician_key: str
     offline_seconds: float
 
 
 def prepare(config_path: Path, lanes: int, pickups: int, templates: int, threads: int = 3) -> Prepared:
     """Migrate (if the workers have not), register ``lanes`` lanes with their keys, a technician
-    (a login and a key), and ``pickups`` ready print pickups, each with its citizen notification
-    queued (so the outbox works during the run as in an office)."""
+    (a login and a key), and ``pickups`` ready print pickups with a citizen's phone number (their
+    notifications are queued during the run: ``fleet_notify``)."""
     from controller.config import load_config
     from controller.kernel.codes import code_hash
     from controller.office.assemble import build_office_parts
@@ -102,13 +103,14 @@ def prepare(config_path: Path, lanes: int, pickups: int, templates: int, threads
                 pdf=pdf,
                 citizen_phone=f"+62812{number:08d}",
             )
-            issued = office.mark_ready(doc["id"], "system:bench")
-            parts.notifications.code_issued(doc["id"], issued.code)
-            return code_hash(issued.code)
+            return doc["id"], office.mark_ready(doc["id"], "system:bench").code
 
         with ThreadPoolExecutor(threads) as pool:  # the audit chain serialises most of it anyway
-            hashes = list(pool.map(issue, range(pickups)))
-        return Prepared(keys, template_keys, hashes, technician_key, config.office.lane_offline_seconds)
+            issued = list(pool.map(issue, range(pickups)))
+        hashes = [code_hash(code) for _, code in issued]
+        return Prepared(
+            keys, template_keys, hashes, issued, technician_key, config.office.lane_offline_seconds
+        )
     finally:
         parts.engine.dispose()
 
@@ -125,23 +127,21 @@ def migrate_only(config_path: Path) -> None:
 class Office:
     """A running ``ambil serve --workers W``: its URL, its worker processes, their CPU."""
 
-    def __init__(self, config_path: Path, port: int, workers: int, log_path: Path):
+    def __init__(
+        self, config_path: Path, port: int, workers: int, log_path: Path, profile: Path | None = None
+    ):
         self.base_url = f"http://127.0.0.1:{port}"
         self.workers = workers
         self.log_path = log_path
         self._cpu: dict[int, float] = {}  # every worker pid seen: its latest utime+stime (s)
         self._cpu_base: dict[int, float] = {}
+        serve = ["serve", "--config", str(config_path), "--workers", str(workers)]
+        if profile is not None:  # one worker only: web/cli/bench/fleet_profile.py
+            command = [sys.executable, "-m", "web.cli.bench.fleet_profile", str(profile), *serve]
+        else:
+            command = [sys.executable, "-m", "web.cli", *serve]
         self.server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "web.cli",
-                "serve",
-                "--config",
-                str(config_path),
-                "--workers",
-                str(workers),
-            ],
+            command,
             stdout=log_path.open("w"),  # a file, not a pipe: a full pipe would stall the workers
             stderr=subprocess.STDOUT,
             start_new_session=True,
