@@ -59,6 +59,7 @@ class FleetResult:
     reported: int
     released_recorded: int
     out_of_pickups: int
+    unanswered: int = 0
     abandoned: int = 0
     stopped_worker: int | None = None
     office_tracebacks: int = 0
@@ -85,9 +86,13 @@ class FleetResult:
             f"{self.backend_cpu_percent:.0f}, {self.client_processes} client processes "
             f"{self.client_cpu_percent:.0f}; dashboards {self.dashboards}/{self.workers} workers, "
             f"{self.dashboard_events} events, {self.dashboard_mb:.1f} MB",
-            f"  claims granted {self.granted} + abandoned {self.abandoned} = recorded "
-            f"{self.claims_recorded}; released reports delivered {self.reported} = released "
-            f"recorded {self.released_recorded}"
+            f"  claims granted {self.granted}, recorded {self.claims_recorded}"
+            + (
+                f" (+{self.unanswered} unanswered, {self.abandoned} of them reported abandoned)"
+                if self.unanswered
+                else ""
+            )
+            + f"; released reports delivered {self.reported} = released recorded {self.released_recorded}"
             + (f"; lanes out of pickups: {self.out_of_pickups}" if self.out_of_pickups else "")
             + (f"; worker {self.stopped_worker} stopped mid-run" if self.stopped_worker else "")
             + (f"; office tracebacks: {self.office_tracebacks}" if self.office_tracebacks else ""),
@@ -273,6 +278,7 @@ def _result(workers, lanes, pace, seconds, clients, seen, database, stopped, tra
         reported=total("reported"),
         released_recorded=database["released_recorded"],
         out_of_pickups=total("out_of_pickups"),
+        unanswered=total("unanswered"),
         abandoned=total("abandoned"),
         stopped_worker=stopped,
         office_tracebacks=tracebacks,

@@ -98,12 +98,13 @@ def bench_fleet(args: argparse.Namespace) -> int:
 
 def _clean(result: dict) -> bool:
     """No HTTP error, nothing shown offline, no duplicate alert, no failed notification, and the
-    office recorded exactly the claims and releases the lanes were told of."""
+    office recorded the claims and releases the lanes were told of."""
     return (
         not result["errors"]
         and result["lanes_shown_offline"] == 0
         and result["duplicate_open_alerts"] == 0
         and result["notifications_failed"] == 0
-        and result["granted"] + result["abandoned"] == result["claims_recorded"]
+        # a claim with no answer may have reached the office or not; none unanswered: equal
+        and result["granted"] <= result["claims_recorded"] <= result["granted"] + result["unanswered"]
         and result["reported"] == result["released_recorded"]
     )
