@@ -47,6 +47,7 @@ def test_tiny_fleet_run_prints_consistent_figures(pg_admin, tmp_path):
     assert result["claims"]["p50_ms"] <= result["claims"]["p95_ms"] <= result["claims"]["p99_ms"]
     assert result["heartbeats_per_second"] * SECONDS == pytest.approx(result["heartbeats"]["n"], abs=0.5)
     assert result["lanes_shown_offline"] == 0 and result["fleet_polls"] >= 1
+    assert result["offline_alerts"] == 0 and result["duplicate_open_alerts"] == 0
     assert result["dashboards"] == WORKERS and result["dashboard_events"] > 0
     assert result["office_cpu_percent"] > 0 and result["client_cpu_percent"] > 0
     assert result["out_of_pickups"] == 0 and result["office_tracebacks"] == 0

@@ -77,7 +77,7 @@ class FleetResult:
             "  " + row("claim", self.claims) + "; " + row("report", self.reports),
             "  " + row("heartbeat", self.heartbeats),
             f"  HTTP errors: {errors} (5xx: {self.errors_5xx}); lanes shown offline while sending: "
-            f"{self.lanes_shown_offline} ({self.fleet_polls} fleet polls); lane.offline alerts: "
+            f"{self.lanes_shown_offline} ({self.fleet_polls} fleet polls); lane.offline alerts raised: "
             f"{self.offline_alerts}; duplicate open alerts: {self.duplicate_open_alerts}",
             f"  notifications: {self.database['notifications_sent']} sent, "
             f"{self.database['notifications_pending']} pending at the end, "
@@ -171,7 +171,7 @@ def run_fleet(
             finally:
                 trickle.stop()
             seen = watch.finish()
-            database = database_figures(engine, schema)
+            database = database_figures(engine, schema, watch.window)
             office.stop()
             tracebacks = office.output().count("Traceback")
             if tracebacks:  # say what went wrong: the office's folder goes with the run

@@ -102,6 +102,7 @@ def _clean(result: dict) -> bool:
     return (
         not result["errors"]
         and result["lanes_shown_offline"] == 0
+        and result["offline_alerts"] == 0
         and result["duplicate_open_alerts"] == 0
         and result["notifications_failed"] == 0
         # a claim with no answer may have reached the office or not; none unanswered: equal

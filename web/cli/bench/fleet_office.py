@@ -231,13 +231,14 @@ def process_cpu(pid: int) -> float | None:
     return (int(fields[11]) + int(fields[12])) / CLK_TCK  # fields 14 and 15 of proc(5)
 
 
-def database_figures(engine, schema: str) -> dict:
-    """What the office's database says after the run: claims, duplicates, failed notifications."""
+def database_figures(engine, schema: str, window: tuple[float, float]) -> dict:
+    """What the office's database says after the run: claims, duplicates, failed notifications,
+    and the ``lane.offline`` alerts raised in the ``window`` (after it the lanes fall silent)."""
     with engine.connect() as conn:
         conn.exec_driver_sql(f'SET search_path TO "{schema}"')
 
         def one(sql: str) -> int:
-            return int(conn.execute(text(sql)).scalar() or 0)
+            return int(conn.execute(text(sql), {"a": window[0], "b": window[1]}).scalar() or 0)
 
         return {
             "claims_recorded": one("SELECT count(*) FROM claims WHERE lane_id LIKE 'bench-%'"),
@@ -248,7 +249,10 @@ def database_figures(engine, schema: str) -> dict:
                 "SELECT coalesce(sum(n - 1), 0) FROM (SELECT count(*) AS n FROM alerts "
                 "WHERE status = 'open' GROUP BY lane_id, rule HAVING count(*) > 1) AS twice"
             ),
-            "offline_alerts": one("SELECT count(*) FROM alerts WHERE rule = 'lane.offline'"),
+            "offline_alerts": one(
+                "SELECT count(*) FROM alerts WHERE rule = 'lane.offline' "
+                "AND raised_at >= :a AND raised_at < :b"
+            ),
             "alerts": one("SELECT count(*) FROM alerts"),
             "notifications_failed": one("SELECT count(*) FROM notifications WHERE status = 'failed'"),
             "notifications_pending": one("SELECT count(*) FROM notifications WHERE status = 'pending'"),

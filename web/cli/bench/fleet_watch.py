@@ -94,6 +94,11 @@ class Watch:
                 )
             time.sleep(0.1)
 
+    @property
+    def window(self) -> tuple[float, float]:
+        """The measured window (wall clock), once opened."""
+        return self._window
+
     def open_window(self, start: float, end: float, poll_seconds: float) -> None:
         self._window = (start, end)
         future = asyncio.run_coroutine_threadsafe(self._windowed(poll_seconds), self._loop)
