@@ -175,11 +175,8 @@ def run_fleet(
             office.stop()
             tracebacks = office.output().count("Traceback")
             if tracebacks:  # say what went wrong: the office's folder goes with the run
-                last = office.output().rsplit("Traceback", 1)[1]
-                print(
-                    f"office traceback ({tracebacks} in all), the last:\nTraceback{last[:3000]}",
-                    file=sys.stderr,
-                )
+                print(f"office tracebacks: {tracebacks}; the errors they end in:", file=sys.stderr)
+                print(_exceptions(office.output()), file=sys.stderr)
             office = None
     finally:
         if office is not None:
@@ -187,6 +184,16 @@ def run_fleet(
         engine.dispose()
         _pg_schema(postgres, schema, create=False)
     return _result(workers, lanes, pace, seconds, clients, seen, database, stopped, tracebacks)
+
+
+def _exceptions(log: str) -> str:
+    """Each distinct exception line that ends a traceback in ``log``, with how often it came."""
+    seen: dict[str, int] = {}
+    for block in log.split("Traceback (most recent call last):")[1:]:
+        lines = [line for line in block.splitlines() if line and not line.startswith(" ")]
+        if lines:
+            seen[lines[0][:300]] = seen.get(lines[0][:300], 0) + 1
+    return "\n".join(f"  {n} x {line}" for line, n in sorted(seen.items(), key=lambda item: -item[1]))
 
 
 def _run_lanes(office, watch, prepared, processes, pace, seconds, warmup, stop_at, poll_seconds):
