@@ -164,11 +164,15 @@ async def _run(plan: Plan, source: HeartbeatSource, clients: list) -> ClientFigu
             figures.granted_in_window += 1
         return reply.status_code
 
+    def unreachable(status: int | None) -> bool:
+        # no answer, or a 5xx: the office unwell, as the lane's link maps it (link/errors.refusal)
+        return status is None or status >= 500
+
     async def report(client, built) -> bool:
         # the lane's reporter retries an outcome until the office answers (controller/lane/reporter.py)
         for _ in range(REPORT_TRIES):
             status = await send(client, built, figures.reports, "report")
-            if status is not None:
+            if not unreachable(status):
                 return status < 300
             await asyncio.sleep(1.0)
         return False
@@ -205,7 +209,7 @@ async def _run(plan: Plan, source: HeartbeatSource, clients: list) -> ClientFigu
                 if await report(clients[index], built):
                     figures.reported += 1
                     released[index] += 1
-            elif status is None:  # the grant may be lost on the way: the lane tells the office it walked away
+            elif unreachable(status):  # the grant may be lost on the way: the lane says it walked away
                 figures.unanswered += 1
                 built = bodies.report(claim_id, "abandoned", "office.unreachable")
                 figures.abandoned += await report(clients[index], built)
