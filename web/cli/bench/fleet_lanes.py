@@ -65,7 +65,7 @@ class ClientFigures:
     granted_in_window: int = 0  # claims granted that started in the window
     granted: int = 0  # whole run
     reported: int = 0  # whole run: released reports delivered
-    unanswered: int = 0  # whole run: claims with no answer (the office may or may not have one)
+    unanswered: int = 0  # whole run: claims with no answer or a 5xx (the office may have one)
     abandoned: int = 0  # whole run: their abandoned reports the office acknowledged
     heartbeats_sent: int = 0  # whole run, answered 2xx
     out_of_pickups: int = 0  # lanes that ran out of ready pickups before the end
