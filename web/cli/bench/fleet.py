@@ -175,7 +175,9 @@ def run_fleet(
             office.stop()
             tracebacks = office.output().count("Traceback")
             if tracebacks:  # say what went wrong: the office's folder goes with the run
-                print(f"office tracebacks: {tracebacks}; the errors they end in:", file=sys.stderr)
+                kept = Path(tempfile.gettempdir()) / f"{schema}-office.log"
+                kept.write_text(office.output())
+                print(f"office tracebacks: {tracebacks} (whole log: {kept}); they end in:", file=sys.stderr)
                 print(_exceptions(office.output()), file=sys.stderr)
             office = None
     finally:

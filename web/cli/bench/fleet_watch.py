@@ -72,6 +72,7 @@ class Watch:
         self.figures = WatchFigures()
         self._holders: dict[int, int] = {}  # worker pid -> dashboard number
         self._window: tuple[float, float] | None = None
+        self._last_poll_started = False
         self._backends: dict[int, float] = {}
         self._backend_base: dict[int, float] = {}
         self._loop = asyncio.new_event_loop()
@@ -174,20 +175,25 @@ class Watch:
         self.office.start_window()
         self._backend_base = await asyncio.to_thread(backend_cpu, self.engine, self.schema)
         self._backends = dict(self._backend_base)
+        # polls run beside the CPU samples: a fleet view that answers late must not stretch the
+        # window the CPU is counted over
+        polls = []
         next_poll = time.time() + min(poll_seconds, max(0.5, end - time.time() - 1.0))
-        while time.time() < end - 0.5:
-            await asyncio.sleep(max(0.0, min(1.0, end - 0.5 - time.time())))
-            await asyncio.to_thread(self._sample)
-            if time.time() >= next_poll:
-                await self._poll()
+        while time.time() < end:
+            await asyncio.sleep(max(0.0, min(1.0, end - time.time())))
+            if time.time() >= next_poll and time.time() < end - 0.5:
+                polls.append(asyncio.ensure_future(self._poll()))
                 next_poll += poll_seconds
-        await self._poll()  # the last look, just before the lanes stop
-        await asyncio.to_thread(self._sample)
+            if time.time() >= end - 0.5 and not self._last_poll_started:
+                self._last_poll_started = True  # the last look, just before the lanes stop
+                polls.append(asyncio.ensure_future(self._poll()))
+            await asyncio.to_thread(self._sample)
         self.figures.office_cpu_s = self.office.window_cpu()
         self.figures.backend_cpu_s = sum(
             s - self._backend_base.get(p, 0.0) for p, s in self._backends.items()
         )
         self.figures.dashboards = len(self._holders)
+        await asyncio.gather(*polls)
 
     def _sample(self) -> None:
         self.office.sample_cpu()
