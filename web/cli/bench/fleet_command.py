@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sys
 from pathlib import Path
 
 DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
@@ -62,6 +63,14 @@ def register(bench_subparsers) -> None:
 def bench_fleet(args: argparse.Namespace) -> int:
     from web.cli.bench.fleet import run_fleet
 
+    if args.stop_one_worker_at is not None and min(args.workers) < 2:
+        print(
+            "--stop-one-worker-at needs --workers 2 or more (one worker is the whole office)", file=sys.stderr
+        )
+        return 2
+    if args.profile and args.workers != [1]:
+        print("--profile runs one office worker under cProfile: use --workers 1", file=sys.stderr)
+        return 2
     results = []
     for lanes in args.lanes:
         by_workers = {}
