@@ -32,6 +32,19 @@ from web.cli.bench.fleet_bodies import HeartbeatSource, LaneBodies
 REPORT_TRIES = 5
 
 
+def _lane_timeout() -> float:
+    """The lane link's own bound on a claim, report or heartbeat (``HttpOfficeLink``'s default):
+    an answer later than that is, for a lane, no answer."""
+    import inspect
+
+    from controller.lane.link.http import HttpOfficeLink
+
+    return inspect.signature(HttpOfficeLink).parameters["timeout"].default
+
+
+LANE_TIMEOUT = _lane_timeout()
+
+
 @dataclass
 class LaneSpec:
     """One simulated lane: its id, its key, the code hashes of the pickups it may claim."""
@@ -123,7 +136,7 @@ def _clients(plan: Plan) -> list:
         httpx.AsyncClient(
             base_url=plan.base_url,
             headers={"Authorization": f"Bearer {lane.key}", "Content-Type": "application/json"},
-            timeout=30.0,
+            timeout=LANE_TIMEOUT,
             limits=limits,
             verify=context,
         )
