@@ -44,6 +44,7 @@ class FleetResult:
     errors_5xx: int
     lanes_shown_offline: int
     fleet_polls: int
+    fleet_polls_failed: int
     duplicate_open_alerts: int
     offline_alerts: int
     notifications_failed: int
@@ -77,7 +78,9 @@ class FleetResult:
             "  " + row("claim", self.claims) + "; " + row("report", self.reports),
             "  " + row("heartbeat", self.heartbeats),
             f"  HTTP errors: {errors} (5xx: {self.errors_5xx}); lanes shown offline while sending: "
-            f"{self.lanes_shown_offline} ({self.fleet_polls} fleet polls); lane.offline alerts raised: "
+            f"{self.lanes_shown_offline} ({self.fleet_polls} fleet polls"
+            + (f", {self.fleet_polls_failed} unanswered" if self.fleet_polls_failed else "")
+            + "); lane.offline alerts raised: "
             f"{self.offline_alerts}; duplicate open alerts: {self.duplicate_open_alerts}",
             f"  notifications: {self.database['notifications_sent']} sent, "
             f"{self.database['notifications_pending']} pending at the end, "
@@ -272,6 +275,7 @@ def _result(workers, lanes, pace, seconds, clients, seen, database, stopped, tra
         errors_5xx=sum(n for what, n in errors.items() if what.split()[-1].startswith("5")),
         lanes_shown_offline=len(seen.offline_seen),
         fleet_polls=seen.fleet_polls,
+        fleet_polls_failed=seen.poll_errors,
         duplicate_open_alerts=database["duplicate_open_alerts"],
         offline_alerts=database["offline_alerts"],
         notifications_failed=database["notifications_failed"],

@@ -111,6 +111,7 @@ def _clean(result: dict) -> bool:
     return (
         not result["errors"]
         and result["lanes_shown_offline"] == 0
+        and result["fleet_polls_failed"] == 0
         and result["offline_alerts"] == 0
         and result["duplicate_open_alerts"] == 0
         and result["notifications_failed"] == 0
