@@ -46,7 +46,9 @@ class CameraScannerConfig(Strict):
         description="time budget of one frame's decode: no later reader starts once it is spent",
     )
     costly_readers: bool = Field(
-        True, description="WeChat's CNN detector and super-resolution where a code is likely"
+        True,
+        description="WeChat's CNN detector and super-resolution, and OpenCV's curved-surface "
+        "decoder, where a code is likely",
     )
     idle_costly_every: int = Field(
         DEFAULT_IDLE_COSTLY_EVERY,

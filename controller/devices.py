@@ -139,17 +139,20 @@ def build_decoder(
     """
     from hardware.scanner.decoder import QrDecoder
 
-    costly = None
+    costly = curved = None
     if costly_readers:
         from hardware.scanner.costly_stage import CostlyStage
+        from hardware.scanner.curved_stage import CurvedRetries
         from hardware.scanner.qr_cnn import QrCnn, return_big_buffers_to_os
         from hardware.scanner.wechat_reader import WeChatReader
 
         return_big_buffers_to_os()
         costly = CostlyStage(QrCnn(), WeChatReader() if wechat_decoder else None)
+        curved = CurvedRetries()
     return QrDecoder(
         try_inverted=try_inverted,
         costly=costly,
+        curved=curved,
         validator=is_pickup_code,
         budget_ms=budget_ms,
         idle_costly_every=idle_costly_every,

@@ -15,6 +15,7 @@ from controller.config import Config
 from controller.devices import build_lockers, build_printer, build_scanner, build_signals
 from controller.kernel.errors import AmbilError
 from controller.lane.assemble import build_lane
+from controller.lane.held_doors import check_held_door
 from controller.lane.lane import Lane
 from controller.lane.link import OfficeLink
 from controller.ops.metrics import ProcessMetrics
@@ -31,6 +32,7 @@ if TYPE_CHECKING:  # the office parts are imported only by the roles that run th
     from controller.office.accounts import Accounts
     from controller.office.agency import AgencyDocuments
     from controller.office.alerts import Alerts
+    from controller.office.audit_sealer import AuditSealer
     from controller.office.fleet import Fleet
     from controller.office.kinds import DocumentKinds
     from controller.office.lane_commands import OfficeLaneCommands
@@ -68,6 +70,7 @@ class System:
     lane_join: LaneJoin | None = None  # lanes' announcements of their banks (admin accepts)
     fleet: Fleet | None = None  # lane heartbeats, fleet status (controller/office/fleet.py)
     leases: LeaseSweeper | None = None  # the claim-lease sweep (controller/office/leases.py)
+    sealer: AuditSealer | None = None  # the audit chain's sealer (controller/office/audit_sealer.py)
     alerts: Alerts | None = None  # technician alerts (controller/office/alerts.py)
     agency: AgencyDocuments | None = None  # the agency API's pushes (controller/office/agency.py)
     office_sync: OfficeSync | None = None  # the office's side of lane sync (controller/office/sync.py)
@@ -84,7 +87,7 @@ class System:
     def start(self) -> None:
         if self.notifications is not None:
             self.notifications.start()
-        for job in filter(None, (self.fleet, self.leases)):  # the office's periodic jobs
+        for job in filter(None, (self.sealer, self.fleet, self.leases)):  # the office's periodic jobs
             job.start()
         if self.lane is not None:
             self.lane.start()
@@ -105,7 +108,9 @@ class System:
 
         With an office in the process (all-in-one) it goes through the fleet, which audits it and
         refuses a door holding an item unless ``confirm_held`` with a ``reason``; a lane alone has
-        no audit log and no documents, so the test runs on the lane directly and is only logged.
+        no audit log and no documents, so the test runs on the lane directly and is only logged;
+        a door that the lane's last sync says holds an item is refused the same way there
+        (``controller/lane/held_doors.py``) and the opening's journal record names the document.
         Raises ``device.failed`` where this process runs no lane.
         """
         if self.lane is None:
@@ -122,6 +127,16 @@ class System:
                 **args,
             )
         log.info("self-test %s by %s (lane only: no office audit here)", test, actor)
+        if args.get("bank") and args.get("door") is not None:  # a door test: the lane's own check
+            held = check_held_door(
+                self.lane.opener.offline,
+                str(args["bank"]),
+                int(args["door"]),
+                confirmed=confirm_held,
+                reason=reason,
+            )
+            if held is not None:  # the lane's journal names the document and the reason
+                args["reason"] = f"document {held}: {reason.strip()[:300]}"
         return self.lane.self_test(test, actor=actor, **args)
 
     def readiness(self) -> dict:
@@ -140,7 +155,7 @@ class System:
             self.heartbeat.stop()
         if self.lane is not None:
             self.lane.stop()
-        for job in filter(None, (self.leases, self.fleet)):
+        for job in filter(None, (self.leases, self.fleet, self.sealer)):  # the sealer last: it seals theirs
             job.stop()
         if self.notifications is not None:
             self.notifications.stop()

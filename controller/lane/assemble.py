@@ -78,7 +78,7 @@ def build_lane(
         scanner=scanner,
         signals=outputs.signals,
         opener=opener,
-        screen_state=lambda: screen.view.state,
+        screen_view=lambda: screen.view,
         test_page=test_page,
     )
     signals_out = outputs.signals

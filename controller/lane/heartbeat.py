@@ -1,5 +1,9 @@
 """What a lane reports to the office every few seconds, and the thread that sends it.
 
+The full report goes when its content changed since the office last acknowledged one, and at
+least every ``full_every`` seconds; otherwise a small keepalive (``controller.kernel.heartbeat``
+says what counts as content and what the keepalive carries).
+
 A heartbeat is a plain JSON-able dict: the lane's screen state, its office link, counters, every
 device's ``DeviceStatus``, door alarms, the Pi's health, the software version and the latest
 WARNING+ log lines (codes already redacted). It holds no code, no code hash and no personal data.
@@ -16,6 +20,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from controller.kernel import heartbeat as protocol
 from controller.kernel.errors import OfficeUnreachable
 
 if TYPE_CHECKING:
@@ -23,7 +28,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-SCHEMA = 1
+SCHEMA = protocol.SCHEMA
+FULL_EVERY_S = 300.0  # a full report at least this often, changed or not
 
 
 def build_heartbeat(
@@ -56,11 +62,12 @@ def build_heartbeat(
 
 
 class HeartbeatSender:
-    """Sends ``build()`` through ``send`` every ``interval`` seconds from its own thread.
+    """Sends ``build()`` through ``send`` every ``interval`` seconds from its own thread: the
+    full report, or a keepalive while the office holds the digest of an unchanged one.
 
-    ``send`` raises when the office cannot be told; the sender logs the first failure of a
-    run of failures (not each one) and keeps going. ``host_every`` limits the Pi probes (which
-    run commands) to one in that many heartbeats.
+    ``send`` returns the office's answer (a dict: ``digest`` of a full report it stored, or
+    ``send_full`` for a keepalive it cannot place) and raises when the office cannot be told; the
+    sender logs the first failure of a run of failures (not each one) and keeps going.
     """
 
     def __init__(
@@ -69,13 +76,20 @@ class HeartbeatSender:
         send: Callable[[dict], object],
         *,
         interval: float = 3.0,
+        full_every: float = FULL_EVERY_S,
+        clock: Callable[[], float] = time.monotonic,
     ):
         self.build = build
         self.send = send
         self.interval = interval
+        self.full_every = full_every
+        self.clock = clock
         self.sent = 0
+        self.keepalives = 0
         self.failures = 0
         self.last_sent_at: float | None = None
+        self._acked: str | None = None  # the digest of the last full report the office stored
+        self._full_at = float("-inf")
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -95,8 +109,9 @@ class HeartbeatSender:
     def beat(self) -> bool:
         """Build and send one heartbeat now; False when it could not be sent."""
         try:
-            self.send(self.build())
+            self._send(self.build())
         except Exception as exc:  # noqa: BLE001 - any failure: try again next time
+            self._acked = None  # the office may have lost it meanwhile (restored): full next time
             if self.failures == 0:  # the link's detail says what to fix (TLS: which certificate)
                 why = exc.detail if isinstance(exc, OfficeUnreachable) else type(exc).__name__
                 log.warning("heartbeat not delivered: %s", why)
@@ -108,6 +123,23 @@ class HeartbeatSender:
         self.sent += 1
         self.last_sent_at = time.time()
         return True
+
+    def _send(self, report: dict) -> None:
+        """A keepalive if the office holds this content's digest and a full report is not due;
+        the full report otherwise, and at once when the office answers ``send_full``."""
+        now = self.clock()
+        mine = protocol.digest(report)
+        if mine == self._acked and now - self._full_at < self.full_every:
+            answer = self.send(protocol.keepalive(report, mine))
+            if not (isinstance(answer, dict) and answer.get(protocol.SEND_FULL)):
+                self.keepalives += 1
+                return
+            log.info("the office asked for the full report (it does not hold its digest)")
+        answer = self.send(report)
+        # an office of schema 1 answers no digest: then every report stays a full one
+        held = answer.get("digest") if isinstance(answer, dict) else None
+        self._acked = held if held == mine else None
+        self._full_at = now
 
     def _run(self) -> None:
         while not self._stop.is_set():

@@ -35,6 +35,17 @@ SOUND = {
     LaneState.REFUSED: "error",
     LaneState.PROBLEM: "error",
 }
+LIMITED = "limited"  # the welcome screen while prints are unavailable but lockers work
+
+
+def light_for(view: LaneView) -> str:
+    """The light for what the screen shows: ``LIGHT`` by state, except the welcome screen while
+    the printer cannot print (``prints=False``), whose light says "lockers only" (``limited``)."""
+    if view.state == LaneState.READY and view.detail.get("prints") is False:
+        return LIMITED
+    return LIGHT.get(view.state, "busy")
+
+
 ALARMING = {"forced", "left_open", "out_of_service", "sensor_error"}
 CLEARING = {"closed", "restored", "sensor_ok"}
 
@@ -114,7 +125,7 @@ class LaneOutputs:
 
     def _follow(self, view: LaneView) -> None:
         try:
-            self.signals.show(LIGHT.get(view.state, "busy"))
+            self.signals.show(light_for(view))
             sound = SOUND.get(view.state)
             if sound:
                 self.signals.beep(sound)

@@ -16,12 +16,13 @@ from collections.abc import Callable
 from controller.kernel.errors import AmbilError
 from controller.kernel.outcomes import FAILED, RELEASED, UNCERTAIN
 from controller.lane.actuation import NOT_DETECTED, OPENED, PrintActuator
-from controller.lane.outputs import LIGHT
+from controller.lane.outputs import light_for
 from controller.lane.print_outcome import fault_message
+from controller.lane.screen import LaneView
 from controller.lane.staff_doors import ServiceOpener
 from hardware.errors import DeviceError
 from hardware.scanner.interface import Scanner
-from hardware.signals.interface import LaneSignals
+from hardware.signals.interface import LIGHT_STATES, LaneSignals
 from hardware.status import DeviceState
 
 log = logging.getLogger(__name__)
@@ -41,7 +42,7 @@ class SelfTests:
 
     ``opener`` runs the door test as a staff opening (same journal, same pulse); ``prints`` is the
     lane's one print follow-up (``controller.lane.actuation``), so a test page is judged as a
-    release's print is; ``screen_state`` says what the screen shows, so the lights go back to it
+    release's print is; ``screen_view`` says what the screen shows, so the lights go back to it
     after the lights test; ``test_page(lane_id, lane_name)`` draws the page the print test prints
     (its words are web/'s, ``web/pages/selftest_page.py``, handed in by the composition root).
     """
@@ -55,7 +56,7 @@ class SelfTests:
         scanner: Scanner | None,
         signals: LaneSignals | None,
         opener: ServiceOpener,
-        screen_state: Callable[[], str],
+        screen_view: Callable[[], LaneView],
         test_page: Callable[[str, str], bytes],
     ) -> None:
         self.lane_id = lane_id
@@ -64,11 +65,14 @@ class SelfTests:
         self.scanner = scanner
         self.signals = signals
         self.opener = opener
-        self.screen_state = screen_state
+        self.screen_view = screen_view
         self.test_page = test_page
 
-    def run(self, test: str, *, actor: str, bank: str | None = None, door: int | None = None) -> dict:
-        """Run one self-test; raises ``request.invalid`` for an unknown test."""
+    def run(
+        self, test: str, *, actor: str, bank: str | None = None, door: int | None = None, reason: str = ""
+    ) -> dict:
+        """Run one self-test; raises ``request.invalid`` for an unknown test. ``reason``: why a
+        door test opens a door holding an item (kept in the opening's journal record)."""
         if test not in SELF_TESTS:
             raise AmbilError(
                 f"unknown self-test {test!r} (one of {', '.join(SELF_TESTS)})", key="request.invalid"
@@ -77,7 +81,7 @@ class SelfTests:
         if test == "print":
             result = self._print_test()
         elif test == DOOR_TEST:
-            result = self._door_test(bank, door, actor=actor)
+            result = self._door_test(bank, door, actor=actor, reason=reason)
         elif test == "frame":
             result = self._frame_test()
         else:
@@ -106,10 +110,11 @@ class SelfTests:
         detail = "test page printed" if result.outcome == RELEASED else result.detail
         return {"outcome": VERDICTS[result.outcome], "reason": result.reason, "detail": detail}
 
-    def _door_test(self, bank: str | None, door: int | None, *, actor: str) -> dict:
+    def _door_test(self, bank: str | None, door: int | None, *, actor: str, reason: str = "") -> dict:
         if not bank or door is None:
             raise AmbilError("the door test needs a bank and a door", key="request.invalid")
-        answer = self.opener.open(bank, int(door), actor=actor, reason="selftest")
+        why = f"selftest: {reason}" if reason else "selftest"
+        answer = self.opener.open(bank, int(door), actor=actor, reason=why)
         outcome = {OPENED: "ok", NOT_DETECTED: "not_confirmed"}.get(answer["outcome"], "failed")
         return {"outcome": outcome, "detail": answer["detail"], "bank": bank, "door": int(door)}
 
@@ -145,12 +150,12 @@ class SelfTests:
             return {"outcome": "failed", "detail": "this lane has no lights"}
         shown = []
         try:
-            for state in ("ready", "busy", "fault", "off"):
+            for state in LIGHT_STATES:  # every pattern a driver may see, then dark
                 signals.show(state)
                 shown.append(state)
                 time.sleep(LIGHT_STEP_S)
         finally:
-            signals.show(LIGHT.get(self.screen_state(), "busy"))  # back to what the screen says
+            signals.show(light_for(self.screen_view()))  # back to what the screen says
         status = signals.status()
         ok = status.state in (DeviceState.OK, DeviceState.WARNING)
         return {"outcome": "ok" if ok else "failed", "detail": f"cycled {', '.join(shown)}", "shown": shown}

@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from controller.kernel.errors import AmbilError, AuthError
 from controller.office import audit
 from controller.office.credentials import HASHER, check_password, token_hash, verify_password
+from controller.office.db import reading
 from controller.office.db.tables import LANGUAGES, USER_ROLES, sessions, users
 from controller.office.sessions import AccountSessions, User
 
@@ -90,18 +91,18 @@ class Accounts(AccountSessions):
         return self.get_user(user_id)
 
     def get_user(self, user_id: int) -> User:
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             row = conn.execute(select(users).where(users.c.id == user_id)).first()
         if row is None:
             raise AmbilError(f"user {user_id}", key="user.not_found")
         return User.from_row(row)
 
     def list_users(self) -> list[User]:
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             return [User.from_row(r) for r in conn.execute(select(users).order_by(users.c.username))]
 
     def count_users(self) -> int:
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             return conn.execute(select(func.count()).select_from(users)).scalar_one()
 
     def update_user(

@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from controller.kernel.errors import AmbilError, DocumentError
 from controller.office import audit
+from controller.office.db import reading
 from controller.office.db.tables import api_keys, documents, pickups
 from controller.office.documents import IssuedCode
 
@@ -102,7 +103,7 @@ class AgencyDocuments:
 
     def get(self, key_id: int, reference: str) -> dict:
         """The calling agency's document with this reference (another agency's is not found)."""
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             row = conn.execute(
                 select(documents.c.id).where(
                     documents.c.agency_key_id == key_id, documents.c.agency_ref == reference
@@ -142,7 +143,7 @@ class AgencyDocuments:
         match = [documents.c.agency_ref == reference]
         if idempotency_key:
             match.append(documents.c.idempotency_key == idempotency_key)
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             rows = conn.execute(
                 select(documents.c.id, documents.c.agency_ref, documents.c.idempotency_key).where(
                     documents.c.agency_key_id == key_id, or_(*match)
@@ -168,7 +169,7 @@ class AgencyDocuments:
         return PushResult(doc, created=False, issued=issued)
 
     def _ever_issued(self, doc_id: int) -> bool:
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             return (
                 conn.execute(select(pickups.c.id).where(pickups.c.document_id == doc_id)).first() is not None
             )

@@ -14,15 +14,19 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select, text, update
 from sqlalchemy.engine import Engine
 
 from controller.kernel.errors import AmbilError
 from controller.office import audit
-from controller.office.db import dialect_insert
+from controller.office.db import dialect_insert, reading
 from controller.office.db.tables import alerts
 from hardware.printer.reasons import split_reason
+
+if TYPE_CHECKING:
+    from controller.office.changes import Changes
 
 log = logging.getLogger(__name__)
 
@@ -102,9 +106,11 @@ class Alerts:
         *,
         notify: Callable[[str, str, str], object] | None = None,
         clock: Callable[[], float] = time.time,
+        changes: Changes | None = None,
     ):
         self.engine = engine
         self.notify = notify
+        self.changes = changes  # live pages hear of every raise, clear and acknowledgement
         self.clock = clock
         self._lock = threading.Lock()  # evaluations from heartbeats and the timer never interleave
         self.raised_total = 0
@@ -117,6 +123,7 @@ class Alerts:
         but ``lane.offline``; the offline timer only for that one). Returns the rules raised.
         """
         raised: list[str] = []
+        changed = False
         now = self.clock()
         with self._lock, self.engine.begin() as conn:
             rows = conn.execute(
@@ -158,6 +165,9 @@ class Alerts:
                     detail={"lane_id": lane_id, "rule": rule}, at=now,
                 )  # fmt: skip
                 self.cleared_total += 1
+                changed = True
+            if (raised or changed) and self.changes is not None:
+                self.changes.notify(conn, [lane_id])
         self.raised_total += len(raised)
         for rule in raised:
             log.warning("alert raised on lane %s: %s", lane_id, rule)
@@ -179,20 +189,24 @@ class Alerts:
                     conn, actor=actor, action="alert.acknowledged", subject=f"alert:{alert_id}",
                     detail={"lane_id": row.lane_id, "rule": row.rule}, at=now,
                 )  # fmt: skip
+                if self.changes is not None:
+                    self.changes.notify(conn, [row.lane_id])
             return dict(conn.execute(select(alerts).where(alerts.c.id == alert_id)).first()._mapping)
 
-    def open_alerts(self, lane_id: str | None = None) -> list[dict]:
-        """Open alerts, worst and newest first."""
+    def open_alerts(self, lane_id: str | None = None, *, lane_ids: list[str] | None = None) -> list[dict]:
+        """Open alerts (of one lane, or of ``lane_ids``), worst and newest first."""
         query = select(alerts).where(alerts.c.status == "open")
         if lane_id is not None:
             query = query.where(alerts.c.lane_id == lane_id)
-        with self.engine.connect() as conn:
+        if lane_ids is not None:
+            query = query.where(alerts.c.lane_id.in_(lane_ids))
+        with reading(self.engine) as conn:
             found = [dict(row._mapping) for row in conn.execute(query)]
         found.sort(key=lambda a: (-SEVERITY_RANK.get(a["severity"], 0), -a["raised_at"]))
         return found
 
     def recent(self, lane_id: str, limit: int = 20) -> list[dict]:
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             rows = conn.execute(
                 select(alerts).where(alerts.c.lane_id == lane_id).order_by(alerts.c.id.desc()).limit(limit)
             )
@@ -200,7 +214,7 @@ class Alerts:
 
     def counts(self) -> dict:
         """For /metrics: open alerts by rule family and severity, and how many are acknowledged."""
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             rows = conn.execute(
                 select(alerts.c.rule, alerts.c.severity, alerts.c.acked_at.is_not(None), func.count())
                 .where(alerts.c.status == "open")

@@ -17,7 +17,9 @@ from controller.kernel.keyfile import load_secret
 from controller.office.accounts import Accounts
 from controller.office.agency import AgencyDocuments
 from controller.office.alerts import Alerts, Thresholds
+from controller.office.audit_sealer import AuditSealer
 from controller.office.blobs import BlobStore
+from controller.office.changes import Changes
 from controller.office.db import make_engine
 from controller.office.db.job_lock import JobLock
 from controller.office.db.migrations import migrate
@@ -47,6 +49,7 @@ class OfficeParts:
     alerts: Alerts
     fleet: Fleet
     leases: LeaseSweeper
+    sealer: AuditSealer  # seals arrived audit records into the chain (one process at a time)
     agency: AgencyDocuments
     office_sync: OfficeSync
     lane_join: LaneJoin  # lanes' announcements of their banks
@@ -76,6 +79,7 @@ def build_office_parts(config: Config, *, texts: MessageTexts) -> OfficeParts:
         alerts=alerts,
         fleet=fleet,
         leases=LeaseSweeper(office, job_lock=JobLock(engine, "claim-leases")),
+        sealer=AuditSealer(engine, job_lock=JobLock(engine, "audit-sealer")),
         agency=AgencyDocuments(engine, office, kinds, notifications.code_issued),
         office_sync=OfficeSync(office),
         lane_join=LaneJoin(engine),
@@ -131,7 +135,9 @@ def build_fleet(config: Config, engine: Engine, notifications: Notifications | N
     def notify(rule: str, lane_id: str, detail: str) -> None:
         notifications.send_alert(rule, lane_id, detail, to=cfg.notify_to)
 
-    alerts = Alerts(engine, notify=notify if notifications is not None else None)
+    # one change feed per process: what live pages follow (LISTEN/NOTIFY on PostgreSQL)
+    changes = Changes(engine)
+    alerts = Alerts(engine, notify=notify if notifications is not None else None, changes=changes)
     limits = Thresholds(
         disk_free_percent=cfg.disk_free_percent,
         disk_free_mb=cfg.disk_free_mb,
@@ -143,5 +149,6 @@ def build_fleet(config: Config, engine: Engine, notifications: Notifications | N
         offline_seconds=config.office.lane_offline_seconds,
         limits=limits,
         job_lock=JobLock(engine, "fleet-timer"),
+        changes=changes,
     )
     return alerts, fleet

@@ -26,6 +26,9 @@ class BackgroundJob:
     def _run(self) -> None:  # pragma: no cover - each job has its own
         raise NotImplementedError
 
+    def _on_stop(self) -> None:
+        """A job's last work at stop, while it still holds its lock (none by default)."""
+
     def start(self) -> None:
         if self._thread is not None and self._thread.is_alive():
             return
@@ -39,5 +42,6 @@ class BackgroundJob:
         if self._thread is not None:
             self._thread.join(timeout=5)
             self._thread = None
+        self._on_stop()
         if self.job_lock is not None:
             self.job_lock.release()  # another worker takes the job over at once

@@ -1,7 +1,7 @@
 """How a claim ends: the lane's report of its outcome (DESIGN section 5, step 5).
 
 Runs inside the caller's transaction; returns None or an AmbilError for the caller to raise.
-Locks: the pickup row, then the claims row (the claim path's order), then the audit head.
+Locks: the pickup row, then the claims row (the claim path's order); audit appends lock nothing.
 
 An ``abandoned`` report for a claim id the office has not seen is kept as a TOMBSTONE (a claims
 row without a pickup): the claim, should it arrive after all, is refused, because the lane that
@@ -62,8 +62,21 @@ def holds(pickup, claim_id: str) -> bool:
     return pickup.state == "claimed" or (pickup.state == "uncertain" and pickup.outcome == LEASE_EXPIRED)
 
 
-def report_claim(conn: Connection, *, claim_id: str, lane_id: str, outcome: str, detail: str, now: float):
+def report_claim(
+    conn: Connection,
+    *,
+    claim_id: str,
+    lane_id: str,
+    outcome: str,
+    detail: str,
+    now: float,
+    settled: list[tuple[int, str]] | None = None,
+):
     """Record how a claim ended; returns None, or an AmbilError for the caller to raise.
+
+    ``settled``: where this report moved its document into ``released`` or ``uncertain``, the
+    (document id, state) is appended to it (the caller's hooks: the citizen's "collected" message),
+    decided under the pickup's lock, so two reports of one claim never both append.
 
     released: pickup and document released. failed/abandoned: the pickup is ready again (claim
     cleared) for a controlled reprint. uncertain: pickup and document wait for staff. Reporting the
@@ -103,7 +116,9 @@ def report_claim(conn: Connection, *, claim_id: str, lane_id: str, outcome: str,
     detail = (detail or "")[:500]
     current = holds(pickup, claim_id)
     if current:
-        _apply(conn, pickup, outcome=outcome, detail=detail, now=now)
+        document_moved = _apply(conn, pickup, outcome=outcome, detail=detail, now=now)
+        if document_moved and settled is not None and outcome in ("released", "uncertain"):
+            settled.append((pickup.document_id, outcome))
         if outcome == "released" and claim.via:
             guessing.end_streak(conn, lane_id=lane_id)  # the typed code was right and it came out
     else:
@@ -124,7 +139,8 @@ def report_claim(conn: Connection, *, claim_id: str, lane_id: str, outcome: str,
     return None
 
 
-def _apply(conn: Connection, pickup, *, outcome: str, detail: str, now: float) -> None:
+def _apply(conn: Connection, pickup, *, outcome: str, detail: str, now: float) -> bool:
+    """Settle the pickup and its document; whether the document's state changed."""
     values = {"outcome": outcome, "detail": detail, "finished_at": now}
     if outcome in ("released", "uncertain"):
         values.update(state=outcome)
@@ -135,8 +151,10 @@ def _apply(conn: Connection, pickup, *, outcome: str, detail: str, now: float) -
     conn.execute(update(pickups).where(pickups.c.id == pickup.id).values(**values))
     if pickup.state != "claimed" or document_state != "ready":
         # while claimed the document stays ready; after a lease it is uncertain and must follow
-        conn.execute(
+        moved = conn.execute(
             update(documents)
-            .where(documents.c.id == pickup.document_id)
+            .where(documents.c.id == pickup.document_id, documents.c.state != document_state)
             .values(state=document_state, updated_at=now)
         )
+        return moved.rowcount > 0
+    return False

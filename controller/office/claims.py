@@ -3,8 +3,8 @@
 Functions here run inside the caller's transaction. Refusals are *returned* (not raised) so that the
 caller can commit the refusal's audit record and the count of a wrong short code or PIN before
 raising. Locks are always taken in the order site row -> lane row (``guessing``) -> pickup row ->
-claims row -> audit head. How claims end (reports, tombstones) is ``claim_reports.py``; claims
-that never end, ``leases.py``.
+claims row; audit appends lock nothing. How claims end (reports, tombstones) is
+``claim_reports.py``; claims that never end, ``leases.py``.
 """
 
 from __future__ import annotations
@@ -256,17 +256,6 @@ def claim_by_short_code(
         via="short",
         kinds=kinds,
     )
-
-
-def claim_outcome(conn: Connection, claim_id: str) -> tuple[int, str | None] | None:
-    """(document id, outcome so far) of a known claim, or None for an unknown claim id."""
-    row = conn.execute(
-        select(pickups.c.document_id, claims.c.outcome)
-        .select_from(claims.join(pickups, claims.c.pickup_id == pickups.c.id))
-        .where(claims.c.claim_id == claim_id)
-        .with_for_update(of=pickups)  # the pickup first, as report_claim locks it: no double "first" report
-    ).first()
-    return None if row is None else (row.document_id, row.outcome)
 
 
 def claimed_pdf_sha(conn: Connection, claim_id: str, lane_id: str) -> str:

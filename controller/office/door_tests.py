@@ -13,6 +13,7 @@ from sqlalchemy.engine import Engine
 
 from controller.kernel.errors import AmbilError
 from controller.office import audit, door_release
+from controller.office.db import reading
 from controller.office.db.tables import documents
 
 HELD_STATES_NOTE = "an item awaiting pickup (or to take back out) is behind this door"
@@ -20,7 +21,7 @@ HELD_STATES_NOTE = "an item awaiting pickup (or to take back out) is behind this
 
 def held_item(engine: Engine, bank_id: str, door: int) -> int | None:
     """The document whose item is (or may be) behind ``door`` of ``bank_id``, else None."""
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         return conn.execute(
             select(documents.c.id)
             .where(documents.c.locker_bank == bank_id, documents.c.door == door, door_release.in_door())

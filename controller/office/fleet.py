@@ -1,5 +1,9 @@
 """The office's view of its lanes: the newest heartbeat of each, online or offline, per-minute
-history for charts, and the alert rules run on every heartbeat and on a timer.
+history for charts, and the alert rules run when a lane's conditions change and on a timer.
+
+A heartbeat is a full report or a keepalive that stands for the stored one (``receive``; the
+protocol is ``controller.kernel.heartbeat``). Every change a person can see (content, alerts,
+online/offline) is announced through ``changes`` in the transaction that makes it.
 
 A lane with no heartbeat for ``offline_seconds`` is offline (and raises ``lane.offline``).
 History is kept ``keep_days`` (7) and pruned by the timer.
@@ -17,16 +21,19 @@ from collections.abc import Callable
 from sqlalchemy import case, delete, select, update
 from sqlalchemy.engine import Connection, Engine
 
+from controller.kernel import heartbeat as protocol
 from controller.kernel.errors import AmbilError
 from controller.office.alerts import LANE_OFFLINE, Alerts, Thresholds, conditions
 from controller.office.background import BackgroundJob
-from controller.office.db import insert_ignore
+from controller.office.changes import Changes
+from controller.office.db import insert_ignore, reading
 from controller.office.db.tables import (
     lane_events,
     lane_status,
     lanes,
     short_code_attempts,
 )
+from controller.office.fleet_keepalive import FleetKeepalive, StaleKeepalive
 from controller.office.fleet_reads import FleetReads
 from controller.office.fleet_selftests import FleetSelfTests
 
@@ -36,8 +43,8 @@ PRUNE_EVERY_S = 3600.0
 LOCKOUT = {"codes.lockout": "short-code lockout"}
 
 
-class Fleet(FleetReads, FleetSelfTests, BackgroundJob):
-    """Heartbeats in, fleet status out. ``version`` grows on every change (the dashboard's SSE)."""
+class Fleet(FleetKeepalive, FleetReads, FleetSelfTests, BackgroundJob):
+    """Heartbeats in, fleet status out; ``changes`` tells live pages which lanes changed."""
 
     thread_name = "fleet-timer"
 
@@ -51,23 +58,33 @@ class Fleet(FleetReads, FleetSelfTests, BackgroundJob):
         keep_days: float = 7.0,
         clock: Callable[[], float] = time.time,
         job_lock=None,
+        changes: Changes | None = None,
     ):
         self.engine = engine
         self.alerts = alerts
+        self.changes = changes or alerts.changes or Changes(engine)
+        if alerts.changes is None:
+            alerts.changes = self.changes  # one feed for the alerts' changes and the lanes'
         self.job_lock = job_lock  # several office workers: one runs the offline timer and pruning
         self.offline_seconds = offline_seconds
         self.limits = limits or Thresholds()
         self.keep_days = keep_days
         self.clock = clock
-        self.version = 0
-        self._changed = threading.Condition()
         self._sites: dict[str, str] = {}  # the site each lane last reported (to this process)
         self._online: dict[str, bool] = {}
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._pruned_at = float("-inf")
 
-    # -- life cycle: the timer that notices silent lanes --------------------------------------
+    # -- life cycle: the timer that notices silent lanes, and this process's change listener --
+    def start(self) -> None:
+        self.changes.start()
+        super().start()
+
+    def stop(self) -> None:
+        super().stop()
+        self.changes.stop()
+
     def _run(self) -> None:
         interval = max(0.2, min(2.0, self.offline_seconds / 4))
         while not self._stop.wait(interval):
@@ -81,25 +98,16 @@ class Fleet(FleetReads, FleetSelfTests, BackgroundJob):
             except Exception:  # noqa: BLE001 - a DB blip must not end the timer
                 log.exception("fleet timer failed")
 
-    def wait_change(self, seen: int, timeout: float) -> int:
-        """Block until ``version`` differs from ``seen`` or ``timeout``; returns the version."""
-        with self._changed:
-            self._changed.wait_for(lambda: self.version != seen, timeout)
-            return self.version
-
-    def _bump(self) -> None:
-        with self._changed:
-            self.version += 1
-            self._changed.notify_all()
-
     # -- heartbeats in --------------------------------------------------------------------------
-    def record(self, lane_id: str, report: dict) -> list[str]:
-        """Store one heartbeat of ``lane_id``, count its events, run the alert rules.
+    def record(self, lane_id: str, report: dict, keepalive_of: str | None = None) -> list[str]:
+        """Store one full report of ``lane_id``, count its events, run the alert rules.
 
-        No process-wide lock: the lane's status row is the lock. In the common case (counters and
-        alert conditions as before, lane online) it is one ``UPDATE``; events are written only
-        when counters moved and the alert rules run only when a condition changed, the lane came
-        back, or it is new. Returns the alert rules it raised.
+        No process-wide lock: the lane's status row is the lock. In the common case (content,
+        counters and alert conditions as before, lane online) it is one ``UPDATE``; events are
+        written only when counters moved, the alert rules run only when a condition changed, the
+        lane came back, or it is new, and live pages hear of it only when its content changed or
+        it came back. ``keepalive_of``: the report stands for a stored one of that digest
+        (``StaleKeepalive`` if another report replaced it meanwhile). Returns the rules raised.
         """
         if not isinstance(report, dict):
             raise AmbilError("a heartbeat is a JSON object", key="request.invalid")
@@ -111,21 +119,22 @@ class Fleet(FleetReads, FleetSelfTests, BackgroundJob):
             "state": str(report.get("state", ""))[:32],
             "report": json.dumps(report, default=str, sort_keys=True),
             "last_counters": json.dumps(counters, sort_keys=True),
+            "digest": keepalive_of or protocol.digest(report),
         }
         site = str(report.get("site") or "")[:200]
         with self.engine.begin() as conn:
             if self._same_as_before(conn, lane_id, now, values, found):
                 changed = None
             else:
-                changed = self._record_changed(conn, lane_id, now, values, found)
+                changed = self._record_changed(conn, lane_id, now, values, found, keepalive_of)
             if site and self._sites.get(lane_id) != site:  # rare: a lane's site is set in its config
+                # (a site that moved is a write to lanes: the change feed tells every page itself)
                 conn.execute(
                     update(lanes).where(lanes.c.id == lane_id, lanes.c.site != site).values(site=site)
                 )
                 self._sites[lane_id] = site
         raised = [] if changed is None else self._evaluate(lane_id, *changed)
         self._online[lane_id] = True
-        self._bump()
         return raised
 
     def _same_as_before(self, conn: Connection, lane_id: str, now: float, values: dict, found: dict) -> bool:
@@ -144,20 +153,30 @@ class Fleet(FleetReads, FleetSelfTests, BackgroundJob):
                 lane_status.c.last_counters == values["last_counters"],
                 lane_status.c.received_at >= now - self.offline_seconds,
                 lane_status.c.conditions == expected,
+                lane_status.c.digest == values["digest"],
             )
             .values(**values)
         )
         return result.rowcount == 1
 
-    def _record_changed(self, conn: Connection, lane_id: str, now: float, values: dict, found: dict):
-        """The slow path: the row locked, events counted; (conditions, their hash) to evaluate,
-        or None when the alert rules would see what they saw last time."""
+    def _record_changed(
+        self, conn: Connection, lane_id: str, now: float, values: dict, found: dict, keepalive_of: str | None
+    ):
+        """The slow path: the row locked, events counted, live pages told if the content changed
+        or the lane came back; (conditions, their hash) to evaluate, or None when the alert rules
+        would see what they saw last time."""
         query = select(lane_status).where(lane_status.c.lane_id == lane_id).with_for_update()
         row = conn.execute(query).first()
+        if row is None and keepalive_of is not None:
+            raise StaleKeepalive(lane_id)
         if row is None:
             # two workers may take this lane's first heartbeats at once: insert-or-nothing, then lock
-            insert_ignore(conn, lane_status, {"lane_id": lane_id, **values, "last_counters": "{}"})
+            insert_ignore(
+                conn, lane_status, {"lane_id": lane_id, **values, "last_counters": "{}", "digest": ""}
+            )
             row = conn.execute(query).first()
+        if keepalive_of is not None and row.digest != keepalive_of:
+            raise StaleKeepalive(lane_id)  # a full report replaced the one the keepalive stands for
         before = json.loads(row.last_counters or "{}")
         counters = json.loads(values["last_counters"])
         if before:
@@ -172,6 +191,8 @@ class Fleet(FleetReads, FleetSelfTests, BackgroundJob):
         conn.execute(
             update(lane_status).where(lane_status.c.lane_id == lane_id).values(**values, conditions=digest)
         )
+        if row.digest != values["digest"] or row.received_at < now - self.offline_seconds:
+            self.changes.notify(conn, [lane_id])  # delivered on commit, to every office worker
         return (found, digest) if (digest != row.conditions or was_offline) else None
 
     def _evaluate(self, lane_id: str, found: dict, digest: str) -> list[str]:
@@ -182,7 +203,7 @@ class Fleet(FleetReads, FleetSelfTests, BackgroundJob):
         except Exception:
             self._forget_conditions([lane_id])  # stored but not evaluated
             raise
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             now_stored = conn.execute(
                 select(lane_status.c.conditions).where(lane_status.c.lane_id == lane_id)
             ).scalar()
@@ -195,10 +216,9 @@ class Fleet(FleetReads, FleetSelfTests, BackgroundJob):
     def check_offline(self) -> list[str]:
         """Raise ``lane.offline`` for lanes silent longer than ``offline_seconds``; returns them."""
         now = self.clock()
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             rows = conn.execute(select(lane_status.c.lane_id, lane_status.c.received_at)).all()
-        silent, raised = [], []
-        changed = False
+        silent, raised, changed = [], [], []
         for row in rows:
             online = now - row.received_at <= self.offline_seconds
             if not online:
@@ -210,12 +230,13 @@ class Fleet(FleetReads, FleetSelfTests, BackgroundJob):
                     raised.append(row.lane_id)
             if self._online.get(row.lane_id) != online:
                 self._online[row.lane_id] = online
-                changed = True
+                changed.append(row.lane_id)
         # a heartbeat may have come (and evaluated) between the read above and the raise: its
         # successors take the fast path and would never clear lane.offline, so they evaluate again
         self._forget_conditions(raised)
         if changed:
-            self._bump()
+            with self.engine.begin() as conn:
+                self.changes.notify(conn, changed)
         return silent
 
     def _forget_conditions(self, lane_ids: list[str]) -> None:

@@ -9,7 +9,7 @@ pickup). Before a typed secret is checked, ``admit`` refuses it, unchecked, whil
 Only the successful release of a claim made through a typed secret ends the lane's run of misses
 (``end_streak``), never a correct code that could not be claimed; the windows only ever slide.
 
-Lock order (the claim path's): the site row, the lane row, then pickup -> claims -> audit head.
+Lock order (the claim path's): the site row, the lane row, then pickup -> claims.
 """
 
 from __future__ import annotations

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from controller.kernel.errors import AmbilError, DocumentError
 from controller.office import audit
+from controller.office.db import reading
 from controller.office.db.tables import DOCUMENT_KINDS, document_kinds
 
 
@@ -34,11 +35,11 @@ class DocumentKinds:
         query = select(document_kinds).order_by(document_kinds.c.name)
         if active_only:
             query = query.where(document_kinds.c.active.is_(True))
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             return [_kind(r) for r in conn.execute(query)]
 
     def get(self, kind_id: int) -> Kind:
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             row = conn.execute(select(document_kinds).where(document_kinds.c.id == kind_id)).first()
         if row is None:
             raise DocumentError(f"document kind {kind_id}", key="document.invalid")

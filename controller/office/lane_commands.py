@@ -30,6 +30,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from controller.kernel.errors import AmbilError
 from controller.office import audit
+from controller.office.db import reading
 from controller.office.db.tables import COMMAND_KINDS, lane_commands, lanes
 from controller.office.lane_control import LaneControl
 
@@ -127,7 +128,7 @@ class OfficeLaneCommands(LaneControl):
         return command_id
 
     def get(self, command_id: int) -> dict:
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             row = conn.execute(select(lane_commands).where(lane_commands.c.id == command_id)).first()
         if row is None:
             raise AmbilError(f"command {command_id}", key="request.invalid")
@@ -160,7 +161,7 @@ class OfficeLaneCommands(LaneControl):
         """``lane_id``'s queued commands still before their deadline (not taken: an answer that
         never reaches the lane takes nothing, so the lane takes each one with ``take_one``)."""
         self.expire_due()
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             rows = conn.execute(
                 select(lane_commands)
                 .where(

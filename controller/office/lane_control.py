@@ -11,6 +11,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from controller.kernel.errors import AmbilError
+from controller.office.db import reading
 from controller.office.db.tables import lane_status
 
 # How long a lane has, after the deadline, to post the result of a command it took (a door pulse
@@ -73,7 +74,7 @@ class LaneControl:
         """A lane of this process, or one whose newest heartbeat is recent."""
         if lane_id in self.local:
             return True
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             at = conn.execute(
                 select(lane_status.c.received_at).where(lane_status.c.lane_id == lane_id)
             ).scalar_one_or_none()

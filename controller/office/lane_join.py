@@ -20,7 +20,7 @@ from sqlalchemy.engine import Engine
 
 from controller.kernel.errors import AmbilError
 from controller.office import audit, locker_admin
-from controller.office.db import insert_ignore
+from controller.office.db import insert_ignore, reading
 from controller.office.db.tables import DOOR_SIZES, lane_announcements, lanes, locker_banks, locker_doors
 
 MAX_BANKS = 16
@@ -122,7 +122,7 @@ class LaneJoin:
 
     def pending(self) -> list[dict]:
         """Announcements waiting for an admin, with each bank as the office has it now."""
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             rows = conn.execute(
                 select(lane_announcements)
                 .where(lane_announcements.c.accepted_at.is_(None))

@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from controller.kernel.errors import AmbilError, DocumentError
 from controller.office import audit, door_release
-from controller.office.db import insert_ignore
+from controller.office.db import insert_ignore, reading
 from controller.office.db.tables import DOOR_SIZES, lanes, locker_banks, locker_doors
 from controller.office.db.tables import documents as documents_table
 
@@ -160,7 +160,7 @@ class LockerAdmin:
     clock = None
 
     def lanes(self) -> list[LaneRow]:
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             banks: dict[str, list[tuple[str, int]]] = {}
             for bank in conn.execute(select(locker_banks).order_by(locker_banks.c.id)):
                 banks.setdefault(bank.lane_id, []).append((bank.id, bank.doors))
@@ -170,7 +170,7 @@ class LockerAdmin:
             ]
 
     def lane_of_bank(self, bank_id: str) -> str:
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             lane_id = conn.execute(
                 select(locker_banks.c.lane_id).where(locker_banks.c.id == bank_id)
             ).scalar_one_or_none()

@@ -9,6 +9,7 @@ from sqlalchemy import or_, select, update
 
 from controller.kernel.errors import DocumentError
 from controller.office import audit, documents, door_release
+from controller.office.db import reading
 from controller.office.db.tables import documents as documents_table
 
 log = logging.getLogger(__name__)
@@ -28,7 +29,7 @@ class LockerRetrieval:
             )
             .order_by(documents_table.c.updated_at, documents_table.c.id)
         )
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             return [{**row._mapping, "reason": row.state} for row in conn.execute(query)]
 
     def mark_retrieved(self, doc_id: int, *, actor: str) -> None:

@@ -22,6 +22,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from controller.kernel.errors import DocumentError
 from controller.office import audit, documents, door_release
+from controller.office.db import reading
 from controller.office.db.tables import DOOR_SIZES, locker_banks, locker_doors
 from controller.office.db.tables import documents as documents_table
 from controller.office.locker_admin import LockerAdmin, ensure_door_rows
@@ -211,7 +212,7 @@ class Lockers(LockerAdmin, LockerRetrieval):
             .order_by(documents_table.c.id)
             .limit(limit)
         )
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             return [dict(r._mapping) for r in conn.execute(query)]
 
     def assign_door(self, doc_id: int, bank_id: str, door: int, *, actor: str) -> str:

@@ -23,7 +23,7 @@ from controller.office import (
     locker_admin,
 )
 from controller.office.blobs import BlobStore
-from controller.office.db import insert_ignore
+from controller.office.db import insert_ignore, reading
 from controller.office.db.tables import lanes
 from controller.office.documents import IssuedCode
 from controller.office.guessing import GuessLimits
@@ -109,7 +109,7 @@ class Office(OfficeClaims, OfficeDocuments):
 
     def verify_audit(self) -> audit.VerifyResult:
         """Check the whole audit chain."""
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             return audit.verify(conn)
 
     def create_api_key(
@@ -148,12 +148,12 @@ class Office(OfficeClaims, OfficeDocuments):
 
     def list_api_keys(self) -> list[dict]:
         """Every API key (never its hash or webhook secret), newest first."""
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             return apikeys.list_keys(conn)
 
     def lookup_api_key(self, key: str) -> dict | None:
         """{id, role, lane_id, label} of a live key, or None."""
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             return apikeys.lookup(conn, key)
 
     def revoke_api_key(self, key_id: int, *, actor: str = "system") -> bool:
@@ -168,7 +168,7 @@ class Office(OfficeClaims, OfficeDocuments):
 
     def ping(self) -> None:
         """Raise if the database cannot be reached (used by /readyz)."""
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             conn.execute(text("SELECT 1"))
 
     def short_code_for(self, code: str) -> str:
@@ -180,7 +180,7 @@ class Office(OfficeClaims, OfficeDocuments):
         from controller.office.db.tables import pickups
 
         code = parse_code(code)
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             row = conn.execute(select(pickups.c.state).where(pickups.c.code_hash == code_hash(code))).first()
         if row is None or row.state not in ("ready", "claimed"):
             raise CodeError("no live pickup has this code", key="code.unknown")
@@ -195,7 +195,7 @@ class Office(OfficeClaims, OfficeDocuments):
     def _check_kind(self, kind_id: int, delivery: str) -> None:
         from controller.office.db.tables import document_kinds
 
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             row = conn.execute(
                 select(document_kinds.c.delivery, document_kinds.c.active).where(
                     document_kinds.c.id == kind_id

@@ -16,10 +16,10 @@ from controller.kernel.grants import Grant
 from controller.office import (
     claim_reports,
     claims,
-    documents,
     guessing,
     leases,
 )
+from controller.office.db import reading
 
 log = logging.getLogger(__name__)
 
@@ -119,21 +119,21 @@ class OfficeClaims:
 
     def report(self, *, claim_id: str, lane_id: str, outcome: str, detail: str = "") -> None:
         """Record a claim's outcome (released | failed | uncertain | abandoned); idempotent."""
+        settled: list[tuple[int, str]] = []
         with self.engine.begin() as conn:
-            before = claims.claim_outcome(conn, claim_id)
-            state_before = documents.load(conn, before[0]).state if before is not None else None
             error = claim_reports.report_claim(
-                conn, claim_id=claim_id, lane_id=lane_id, outcome=outcome, detail=detail, now=self.clock()
+                conn,
+                claim_id=claim_id,
+                lane_id=lane_id,
+                outcome=outcome,
+                detail=detail,
+                now=self.clock(),
+                settled=settled,
             )
-            changed = None
-            first_report = error is None and before is not None and before[1] is None
-            if first_report and outcome in ("released", "uncertain"):
-                state = documents.load(conn, before[0]).state
-                changed = (before[0], state) if state == outcome != state_before else None
         if error is not None:
             raise error
-        if changed is not None:
-            self._released_hooks(*changed)
+        for doc_id, state in settled:
+            self._released_hooks(doc_id, state)
 
     def _released_hooks(self, doc_id: int, state: str) -> None:
         for hook in self.on_released:
@@ -144,6 +144,6 @@ class OfficeClaims:
 
     def claim_pdf(self, claim_id: str, lane_id: str) -> bytes:
         """The PDF of the print pickup currently claimed by ``claim_id``, for the lane holding it."""
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             sha = claims.claimed_pdf_sha(conn, claim_id, lane_id)
         return self.blobs.get(sha)

@@ -16,6 +16,7 @@ from controller.office import (
     documents,
     search,
 )
+from controller.office.db import reading
 from controller.office.db.tables import documents as documents_table
 from controller.office.documents import IssuedCode
 from controller.office.pdfcheck import check_pdf
@@ -157,7 +158,7 @@ class OfficeDocuments:
 
     def get_document(self, doc_id: int) -> dict:
         """The document, its current pickup state and its history (never a code)."""
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             return documents.describe(conn, documents.load(conn, doc_id))
 
     def list_documents(self, *, state: str | None = None, limit: int = 100, offset: int = 0) -> list[dict]:
@@ -165,7 +166,7 @@ class OfficeDocuments:
         query = select(documents_table).order_by(documents_table.c.id.desc()).limit(limit).offset(offset)
         if state is not None:
             query = query.where(documents_table.c.state == state)
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             return [dict(row._mapping) for row in conn.execute(query)]
 
     def search_documents(
@@ -179,19 +180,19 @@ class OfficeDocuments:
         offset: int = 0,
     ) -> search.SearchResult:
         """One page of documents matching text ``q`` (title, reference, phone) and the filters."""
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             return search.search_documents(
                 conn, q=q, state=state, delivery=delivery, kind_id=kind_id, limit=limit, offset=offset
             )
 
     def code_status(self, code: str) -> code_lookup.CodeStatus:
         """What the pickup code ``code`` stands for now (citizen page); code.malformed / code.unknown."""
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             return code_lookup.code_status(conn, code, short_code_key=self._short_key, now=self.clock())
 
     def slip_status(self, doc_id: int, code: str) -> code_lookup.CodeStatus:
         """The live standing of ``code`` as document ``doc_id``'s code (403 if not its, 409 if dead)."""
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             return code_lookup.slip_status(
                 conn, doc_id, code, short_code_key=self._short_key, now=self.clock()
             )

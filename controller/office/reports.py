@@ -22,6 +22,7 @@ from sqlalchemy.engine import Engine
 
 from controller.kernel.errors import AmbilError
 from controller.kernel.zone import DEFAULT_ZONE, load_zone
+from controller.office.db import reading
 from controller.office.db.tables import claims, documents, lanes, pickups, ratings
 
 log = logging.getLogger(__name__)
@@ -139,7 +140,7 @@ class Reports:
         total = Figures()
         incidents: list[Incident] = []
 
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             for row in conn.execute(self._claims_query(since, until, lane)):
                 at = row.finished_at if row.finished_at is not None else row.claimed_at
                 day = self.day_of(at)

@@ -15,6 +15,8 @@ The default cascade (measured in ``ambil bench reader``, docs/benchmarks.md):
 3. With ``costly`` (the composition root passes one): WeChat's CNNs (``costly_stage``) where a
    code is likely, and on at most one frame in ``idle_costly_every`` with no sign of a code
    (an idle lane's frames; the CNN detector looks for a code zxing-cpp did not even locate).
+   Before it, on small still images only, with ``curved``: OpenCV's curved-surface decoder
+   (``curved_stage``) for codes on cloth or crumpled paper, whose module grid bends.
 Every pass after the first counts a text only once it is confirmed (``confirm``: two passes
 agree, or ``validator`` accepts it), and no pass starts once the frame's time budget
 (``budget_ms`` for a 1280x720 frame, scaled by size, ``frame_budget``) is spent. Unchanged
@@ -37,6 +39,7 @@ import numpy as np
 from hardware.errors import ScannerError
 from hardware.scanner.confirm import Confirmation, Validator
 from hardware.scanner.costly_stage import CostlyStage
+from hardware.scanner.curved_stage import CurvedRetries
 from hardware.scanner.finder_patterns import count_finder_candidates
 from hardware.scanner.frame_budget import (
     DEFAULT_BUDGET_MS,
@@ -102,7 +105,8 @@ class QrDecoder:
     has ``blind_looks`` runs on one such frame in ``idle_costly_every`` anyway (0: never). A
     reader with ``wants_context`` is called with the frame's ``FrameContext``. ``try_inverted``
     (default cascade only) makes zxing-cpp also look for light-on-dark codes. ``costly``: the
-    WeChat stage for the default cascade (None: without it). ``validator``: the misdecode guard's
+    WeChat stage for the default cascade (None: without it); ``curved`` the curved-surface
+    decoder before it (None: without it). ``validator``: the misdecode guard's
     shortcut (``confirm``). ``budget_ms``: per frame; None for no limit. ``clock``: seconds.
     The decoder holds no device and no per-frame state, so one instance may be shared by
     several threads (the CNN readers serialise their own calls).
@@ -115,6 +119,7 @@ class QrDecoder:
         try_inverted: bool = True,
         min_finder_candidates: int = 1,
         costly: CostlyStage | None = None,
+        curved: CurvedRetries | None = None,
         validator: Validator | None = None,
         budget_ms: float | None = DEFAULT_BUDGET_MS,
         idle_costly_every: int = DEFAULT_IDLE_COSTLY_EVERY,
@@ -129,6 +134,8 @@ class QrDecoder:
         else:
             first = read_with_zxing if try_inverted else read_with_zxing_upright_polarity
             stages = [first, only_when_likely(RegionRetries(inverted=try_inverted))]
+            if curved is not None:  # small still images only; before the CNNs (curved_stage.py)
+                stages.append(only_when_likely(curved))
             if costly is not None:
                 stages.append(only_when_likely(costly))
             self.readers = tuple(stages)

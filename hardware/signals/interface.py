@@ -18,7 +18,7 @@ from hardware.status import DeviceStatus
 
 log = logging.getLogger(__name__)
 
-LIGHT_STATES = ("ready", "busy", "fault", "off")
+LIGHT_STATES = ("ready", "limited", "busy", "fault", "off")
 COLOURS = ("green", "amber", "red")
 STEADY = "steady"
 BLINK = "blink"
@@ -60,11 +60,15 @@ def light_plan(state: str, fitted: set[str] | frozenset[str]) -> dict[str, str]:
 
     Ready is green, busy amber, fault red. A two-colour traffic light (no amber) shows busy as
     steady red, because the car at the window must stay put; fault then blinks red so the driver
-    can still tell "wait" from "out of service".
+    can still tell "wait" from "out of service". Limited (prints unavailable, lockers work) is
+    green with amber blinking beside it, or a blinking green where no amber is fitted: come in,
+    but not everything works.
     """
     check_light_state(state)
     if state == "ready":
         wanted = {"green": STEADY}
+    elif state == "limited":
+        wanted = {"green": STEADY, "amber": BLINK} if "amber" in fitted else {"green": BLINK}
     elif state == "busy":
         wanted = {"amber": STEADY} if "amber" in fitted else {"red": STEADY}
     elif state == "fault":
@@ -90,7 +94,8 @@ class LaneSignals(ABC):
 
     @abstractmethod
     def show(self, state: str) -> None:
-        """Set the light: "ready" (green), "busy" (amber), "fault" (red) or "off"."""
+        """Set the light: "ready" (green), "limited" (green, amber blinking: prints unavailable,
+        lockers work), "busy" (amber), "fault" (red) or "off"."""
 
     @abstractmethod
     def beep(self, pattern: str) -> None:

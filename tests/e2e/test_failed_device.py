@@ -68,6 +68,6 @@ def test_a_gpio_bank_that_cannot_open_its_pins_leaves_the_office_and_the_other_b
         assert login(tech, "tek", PASSWORD).status_code == 303
         wait_for(lambda: system.fleet.lanes()[0]["reported"], what="first heartbeat")
         page = tech.get("/dashboard/lanes/lane-1?lang=en").text
-        row = page[page.index('data-device="locker:G"') :].split("</tr>")[0]
-        assert 'data-state="offline"' in row and "failed-at-start" in row
-        assert "cannot open GPIO pins" in row
+        row = page[page.index('data-device="locker:G"') :].split("</li>")[0]
+        assert 'data-state="offline"' in row and "failed at start" in row  # the reason, as words
+        assert "cannot open GPIO pins" in row  # the driver's own detail, kept (marked as such)

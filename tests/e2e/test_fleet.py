@@ -5,6 +5,8 @@ Screenshots of the dashboard (one healthy lane, one in trouble) are saved as art
 
 from __future__ import annotations
 
+import json
+
 import httpx
 from sqlalchemy import select
 
@@ -112,8 +114,9 @@ def test_two_lanes_paper_out_alert_and_offline(tmp_path, chromium):
             assert "kehabisan kertas" in page
             office_system.notifications.wait_idle(5)
             # more heartbeats with the same fault: still exactly one alert, notified once
-            seen = office_system.fleet.version
-            wait_for(lambda: office_system.fleet.version >= seen + 4, 10, what="more heartbeats")
+            seen = lane2_system.heartbeat.sent
+            wait_for(lambda: lane2_system.heartbeat.sent >= seen + 4, 10, what="more heartbeats")
+            assert lane2_system.heartbeat.keepalives > 0  # over HTTP: the fault unchanged, small beats
             assert len(paper_alerts(office_system)) == 1
             assert alert_notifications(office_system) == notified_before + 1
 
@@ -128,9 +131,11 @@ def test_two_lanes_paper_out_alert_and_offline(tmp_path, chromium):
             assert screenshot(shot, "dashboard-lane2-paper-out").exists()
             shot.goto(f"{office_server.url}/dashboard/lanes/lane-2?lang=en")
             assert screenshot(shot, "dashboard-lane2-detail").exists()
+            shot.goto(f"{office_server.url}/dashboard?lang=en")  # stays open: the cards change live
 
             lane2_system.lane.printer.set_paper(None)  # refilled
             wait_for(lambda: lane_row(api, "lane-2").get("health") == "ok", 10, what="paper alert cleared")
+            shot.wait_for_selector("#lane-lane-2[data-health=ok]")
             (alert,) = paper_alerts(office_system)
             assert alert.status == "cleared" and alert.cleared_at is not None
 
@@ -142,7 +147,12 @@ def test_two_lanes_paper_out_alert_and_offline(tmp_path, chromium):
                 what="one lane.offline alert",
             )
             assert lane_row(api, "lane-1")["health"] == "ok"
-            shot.goto(f"{office_server.url}/dashboard?lang=en")
-            shot.wait_for_selector("#lane-lane-2[data-health=offline]")
+            shot.wait_for_selector("#lane-lane-2[data-health=offline]")  # no reload: a diff did it
+            order = "[...document.querySelectorAll('#fleet-lanes > li')].map(li => li.dataset.lane)"
+            assert shot.evaluate(order) == ["lane-2", "lane-1"]  # the offline lane moved first
+            heard = "document.querySelector('#lane-lane-2 [data-role=heard]').textContent"
+            before = shot.evaluate(heard)  # no event for a silent lane: the page ages it itself
+            shot.wait_for_function(f"() => {heard} !== {json.dumps(before)}")
+            assert "last heard" in shot.evaluate(heard)
             assert screenshot(shot, "dashboard-lane2-offline").exists()
             context.close()

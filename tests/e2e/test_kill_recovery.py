@@ -5,14 +5,18 @@ what they did (the sim printer's jobs.json and outbox, the sim locker's fsynced 
 test can count actuations across the kill. The kill comes at an exact point the test waits for
 (the journal's INTENT row with its print job id, the job processing; the door's pulse logged),
 so there is one right outcome after the restart, not a choice of two.
+
+Each test runs twice: all-in-one (office in the lane's process, SQLite), and as a lane process
+(``role = "lane"``) of an office of two worker processes on PostgreSQL (``ambil serve
+--workers 2``, issue 13), where the lane's claim, report and recovery may each reach either worker.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -23,19 +27,24 @@ import pytest
 
 from controller.config import load_config
 from controller.office.assemble import build_office
+from controller.office.blobs import BlobStore
+from controller.office.db import make_engine
+from controller.office.office import Office
 from tests.conftest import make_pdf
+from tests.rigs.cups_rig import free_port
+from tests.rigs.office_workers import office_processes
+from tests.rigs.postgres import schema_url
 from tests.rigs.wait import wait_for
 
-CONFIG = """
-state_dir = "{state}"
-[http]
-port = {port}
+LANE_ID = "lane-1"
+DEVICES = """
 [lane]
 result_seconds = 1.0
 # a 12 s job the lane gives up on after 10 s: the kill mid-job has seconds to spare on a busy
 # machine; after the restart recovery follows the job for min(10 s, print_timeout)
 print_timeout = 10.0
 door_open_timeout = 30.0
+{lane_link}
 [lane.printer]
 type = "sim"
 seconds_per_page = 2.0
@@ -45,30 +54,53 @@ id = "A"
 doors = 4
 stuck_doors = [2]
 """
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+LANE_LINK = f"""id = "{LANE_ID}"
+office_url = "{{office}}"
+api_key = "{{key}}"
+"""
 
 
 class LaneProcess:
-    def __init__(self, tmp_path: Path):
+    """``ambil serve`` with simulated devices: all-in-one, or a lane of office workers (``office``)."""
+
+    def __init__(self, tmp_path: Path, office=None):
         self.state = tmp_path / "state"
         self.port = free_port()
         self.config_path = tmp_path / "ambil.toml"
-        self.config_path.write_text(CONFIG.format(state=self.state, port=self.port))
+        self.office = office  # OfficeProcesses, or None: all-in-one
         self.url = f"http://127.0.0.1:{self.port}"
+        self.office_url = office.base_url if office else self.url
+        self.office_config = office.config_path if office else self.config_path
         self.proc: subprocess.Popen | None = None
         self.log = tmp_path / "serve.log"
 
     def make_key(self) -> str:
-        office, engine = build_office(load_config(self.config_path))
+        """An admin key of the office (for the lane of office workers: also its lane key)."""
+        if self.office is None:
+            self._write_config("")
+            office, engine = build_office(load_config(self.config_path))
+            try:
+                return office.create_api_key("admin", label="test")
+            finally:
+                engine.dispose()
+        engine = make_engine(self.office.database_url)
         try:
-            return office.create_api_key("admin", label="test")
+            setup = Office(engine, BlobStore(self.office.state_dir / "blobs"), b"k" * 32)
+            setup.ensure_lane(LANE_ID, site="MPP")
+            setup.ensure_locker_bank("A", LANE_ID, 4)
+            lane_key = setup.create_api_key("lane", lane_id=LANE_ID)
+            admin_key = setup.create_api_key("admin", label="test")
         finally:
             engine.dispose()
+        self._write_config(LANE_LINK.format(office=self.office.base_url, key=lane_key))
+        return admin_key
+
+    def _write_config(self, lane_link: str) -> None:
+        role = 'role = "lane"\n' if self.office else ""
+        self.config_path.write_text(
+            f'{role}state_dir = "{self.state}"\n[http]\nport = {self.port}\n'
+            + DEVICES.format(lane_link=lane_link)
+        )
 
     def start(self) -> None:
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
@@ -117,25 +149,49 @@ class LaneProcess:
         path = self.state / "sim" / "printer" / "jobs.json"
         return json.loads(path.read_text())["jobs"] if path.exists() else []
 
+    def clients(self, key: str) -> tuple[httpx.Client, httpx.Client]:
+        """(the office's API, the lane's API), both with ``key``."""
+        headers = {"Authorization": f"Bearer {key}"}
+        return (
+            httpx.Client(base_url=self.office_url, headers=headers, timeout=10),
+            httpx.Client(base_url=self.url, headers=headers, timeout=10),
+        )
 
-@pytest.fixture
-def lane_process(tmp_path):
-    process = LaneProcess(tmp_path)
-    yield process
-    process.stop()
+    def audit_verify(self) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-m", "web.cli", "audit", "verify", "--config", str(self.office_config)],
+            capture_output=True,
+            text=True,
+        )
+
+
+def doc_state(api: httpx.Client, doc: dict) -> str:
+    return api.get(f"/api/v1/documents/{doc['id']}").json()["state"]
+
+
+@pytest.fixture(params=["all-in-one", "office-workers"])
+def lane_process(request, tmp_path):
+    with contextlib.ExitStack() as stack:
+        office = None
+        if request.param == "office-workers":
+            schema = request.getfixturevalue("pg_schema")
+            office = stack.enter_context(office_processes(tmp_path, schema_url(schema), workers=2))
+        process = LaneProcess(tmp_path, office)
+        stack.callback(process.stop)
+        yield process
 
 
 def test_kill_during_print_then_restart_never_prints_twice(lane_process):
     key = lane_process.make_key()
     lane_process.start()
-    api = httpx.Client(base_url=lane_process.url, headers={"Authorization": f"Bearer {key}"}, timeout=10)
+    api, lane = lane_process.clients(key)
     doc = api.post(
         "/api/v1/documents",
         data={"kind": "print", "title": "Akta"},
         files={"file": ("akta.pdf", make_pdf(6), "application/pdf")},
     ).json()
     code = api.post(f"/api/v1/documents/{doc['id']}/ready").json()["code"]
-    api.post("/api/v1/lane/scan", json={"text": code})
+    lane.post("/api/v1/lane/scan", json={"text": code})
 
     def mid_job():
         """INTENT written with the job id, the job printing, DONE not yet: the claim id, or None."""
@@ -155,39 +211,37 @@ def test_kill_during_print_then_restart_never_prints_twice(lane_process):
 
     lane_process.start()
     # recovery found the job unfinished and not moving: nobody knows whether paper came out
-    assert api.get(f"/api/v1/documents/{doc['id']}").json()["state"] == "uncertain"
+    # a lane of office workers reports its recovery as it reports releases: soon, not at once
+    wait_for(lambda: doc_state(api, doc) == "uncertain", 30, interval=0.05, what="the document uncertain")
     # the same code shown again after the restart starts no new print job
-    api.post("/api/v1/lane/scan", json={"text": code})
+    lane.post("/api/v1/lane/scan", json={"text": code})
     assert wait_for(lane_process.outcomes, 30, interval=0.05, what="the second showing handled") == {
         "refused": 1
     }
     assert len(lane_process.sim_jobs()) == 1
-    verify = subprocess.run(
-        [sys.executable, "-m", "web.cli", "audit", "verify", "--config", str(lane_process.config_path)],
-        capture_output=True,
-        text=True,
-    )
+    verify = lane_process.audit_verify()
     assert verify.returncode == 0, verify.stdout
 
 
 def test_kill_while_watching_a_door_then_restart_never_pulses_twice(lane_process):
     key = lane_process.make_key()
     lane_process.start()
-    api = httpx.Client(base_url=lane_process.url, headers={"Authorization": f"Bearer {key}"}, timeout=10)
+    api, lane = lane_process.clients(key)
     doc = api.post(
         "/api/v1/documents",
         data={"kind": "locker", "title": "KTP-el", "locker_bank": "A", "door": "2", "loaded": "true"},
     ).json()
     code = api.post(f"/api/v1/documents/{doc['id']}/ready").json()["code"]
     pulses = lane_process.state / "sim" / "locker-A-pulses.jsonl"
-    api.post("/api/v1/lane/scan", json={"text": code})
+    lane.post("/api/v1/lane/scan", json={"text": code})
     wait_for(lambda: pulses.exists() and pulses.read_text().count("\n") == 1, 60, what="one pulse")
     lane_process.kill9()  # the stuck door never opens: the lane was waiting for its sensor
     assert [stage for _, stage, _ in lane_process.releases()] == ["intent"]  # mid-release
 
     lane_process.start()
-    assert api.get(f"/api/v1/documents/{doc['id']}").json()["state"] == "uncertain"
-    api.post("/api/v1/lane/scan", json={"text": code})
+    # a lane of office workers reports its recovery as it reports releases: soon, not at once
+    wait_for(lambda: doc_state(api, doc) == "uncertain", 30, interval=0.05, what="the document uncertain")
+    lane.post("/api/v1/lane/scan", json={"text": code})
     assert wait_for(lane_process.outcomes, 30, interval=0.05, what="the second showing handled") == {
         "refused": 1
     }

@@ -32,6 +32,7 @@ def write_chain(engine, length: int) -> int:
                 subject=f"document:{rng.randint(1, 50)}",
                 detail={"n": number, "note": rng.choice(["", "ok", "ülfa ☂"])},
             )
+    audit.seal_all(engine)  # PostgreSQL: what the office's sealer does right after the commit
     return start + length
 
 

@@ -24,7 +24,7 @@ from controller.kernel.codes import code_hash
 from controller.office import audit
 from controller.office.blobs import BlobStore
 from controller.office.db import make_engine
-from controller.office.db.tables import claims, pickups
+from controller.office.db.tables import audit_log, claims, pickups
 from controller.office.office import Office
 from tests.conftest import make_pdf
 from tests.rigs.office_workers import office_processes
@@ -124,6 +124,9 @@ def test_two_office_processes_release_every_code_once(tmp_path, pg_schema, size,
         assert not twice, f"codes granted more than once: {list(twice.items())[:5]}"
         assert len(won) == codes, f"{codes - len(won)} codes never granted"
         assert 500 not in statuses, statuses
+        # the workers' sealer (whichever holds its lock, a killed one's successor included) seals
+        # every committed record, the killed workers' last ones too
+        wait_for(lambda: _unsealed(engine) == 0, timeout=60, what="every audit record sealed")
         with engine.connect() as conn:
             released = conn.execute(
                 select(func.count()).select_from(pickups).where(pickups.c.state == "released")
@@ -141,3 +144,10 @@ def test_two_office_processes_release_every_code_once(tmp_path, pg_schema, size,
             f"killed mid-run; answers {dict(statuses)}, {lost['answers lost']} lost and retried; "
             f"{released} released once each; chain of {chain.count} records intact"
         )
+
+
+def _unsealed(engine) -> int:
+    with engine.connect() as conn:
+        return conn.execute(
+            select(func.count()).select_from(audit_log).where(audit_log.c.seq.is_(None))
+        ).scalar()

@@ -29,6 +29,8 @@ class OfficeProcesses:
     state_dir: Path
     server: subprocess.Popen
     log: Path
+    config_path: Path
+    database_url: str
 
     def output(self) -> str:
         """Everything the supervisor and its workers wrote so far."""
@@ -70,7 +72,9 @@ def office_processes(
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )
-    running = OfficeProcesses(f"http://127.0.0.1:{port}", state, server, tmp_path / "office.out")
+    running = OfficeProcesses(
+        f"http://127.0.0.1:{port}", state, server, tmp_path / "office.out", config, database_url
+    )
 
     def up() -> bool:
         if server.poll() is not None:
@@ -82,7 +86,8 @@ def office_processes(
 
     try:
         wait_for(up, timeout=90, what="the office workers to serve")
-        wait_for(lambda: len(running.worker_pids()) == workers, timeout=30, what=f"{workers} workers")
+        if workers > 1:  # one worker is the supervisor's own process: no children to count
+            wait_for(lambda: len(running.worker_pids()) == workers, timeout=30, what=f"{workers} workers")
         yield running
     finally:
         with contextlib.suppress(ProcessLookupError):

@@ -13,8 +13,11 @@ from babel.messages.pofile import read_po
 from controller.kernel.errors import ERROR_KEYS
 from controller.lane.screen import LaneState
 from controller.office.alerts import SEVERITY
+from hardware.printer.reasons import ATTENTION_REASONS, BLOCKING_REASONS
+from hardware.signals.interface import LIGHT_STATES
 from web.i18n.catalog import LANGUAGES, po_path, texts
 from web.i18n.extract import used_keys
+from web.pages.dashboard_devices import PRINTER_STATES
 
 
 def _catalog(source: bytes):
@@ -70,4 +73,9 @@ def test_keys_made_at_run_time_are_in_the_catalogs():
     made = [f"error.{key}" for key in ERROR_KEYS]
     made += [f"lane.state.{s}" for s in LaneState if s not in (LaneState.REFUSED, LaneState.PROBLEM)]
     made += [f"alert.{family}" for family in SEVERITY]
+    made += [f"alert_todo.{family}" for family in SEVERITY]  # what a technician does about it
+    made += [f"device.reason.{r}" for r in sorted(BLOCKING_REASONS | ATTENTION_REASONS)]  # printer reasons
+    made += [f"dashboard.printer.{state}" for state in PRINTER_STATES]
+    made += [f"dashboard.kind.{kind}" for kind in ("locker", "printer", "scanner", "signals")]
+    made += [f"device.word.{state}" for state in LIGHT_STATES]  # the light a lane reports
     assert sorted(key for key in made if key not in texts()["id"]) == []

@@ -103,6 +103,35 @@ def test_apikey_create_and_audit_verify(tmp_path):
     assert Path(tmp_path / "state" / "office.db").exists()
 
 
+def test_audit_verify_on_postgres_seals_the_cli_s_own_records_and_names_a_dead_sealer(tmp_path, pg_schema):
+    from sqlalchemy import text
+
+    from controller.office.db import make_engine
+    from tests.rigs.postgres import schema_url
+
+    url = schema_url(pg_schema)
+    config = tmp_path / "ambil.toml"
+    config.write_text(
+        f'role = "office"\nstate_dir = "{tmp_path / "state"}"\n[office]\ndatabase_url = "{url}"\n'
+    )
+    assert ambil("apikey", "create", "--role", "staff", "--config", str(config)).returncode == 0
+    verify = ambil("audit", "verify", "--config", str(config))
+    assert (verify.returncode, verify.stdout.strip()) == (0, "ok: 1 records, chain intact"), verify
+    engine = make_engine(url)
+    with engine.begin() as conn:  # a record an office committed just before its sealer died
+        conn.execute(
+            text(
+                "INSERT INTO audit_log (at, arrived_at, actor, action, subject, detail) "
+                "VALUES (1.0, 1.0, 'lane:l', 'pickup.claimed', 'document:1', '{}')"
+            )
+        )
+    engine.dispose()
+    verify = ambil("audit", "verify", "--config", str(config))
+    assert verify.returncode == 1 and verify.stdout.startswith(
+        "PROBLEM: 1 records intact; 1 records not sealed"
+    )
+
+
 def test_safe_off_fails_for_a_bank_it_cannot_open(tmp_path, monkeypatch):
     # a bank that did not start is a stand-in (hardware/failed.py) whose all_off() does nothing:
     # safe-off must not report it switched off

@@ -39,7 +39,7 @@ def test_dashboard_shows_alerts_acks_and_runs_self_tests(build):
         with tech.stream("GET", "/dashboard/events") as events:
             for line in events.iter_lines():
                 if line.startswith("data: "):
-                    assert 'id="lane-lane-1"' in json.loads(line[6:])["html"]
+                    assert 'id="lane-lane-1"' in json.loads(line[6:])["cards"]["lane-1"]
                     break
 
         lane_page = tech.get("/dashboard/lanes/lane-1?lang=en")

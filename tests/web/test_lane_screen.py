@@ -40,3 +40,18 @@ def test_events_stream_the_current_view_then_each_change(build):
         assert "refused" in states
         refused = next(v for v in views if v["state"] == "refused")
         assert refused["reason"] == "code.malformed" and refused["text_id"] and refused["text_en"]
+
+
+def test_a_screen_that_goes_away_leaves_no_subscriber_behind(build):
+    system = build()
+    screen = system.lane.screen
+    with LiveServer(system) as server, server.client() as http:
+        before = len(screen._subscribers)  # the running system's own (the lights)
+        for _ in range(3):  # a kiosk that reloads
+            with http.stream("GET", "/lane/events") as stream:
+                assert stream.headers["content-type"].startswith("text/event-stream")
+                assert stream.headers["cache-control"] == "no-store"
+                next(line for line in stream.iter_lines() if line.startswith("data: "))
+                assert len(screen._subscribers) == before + 1
+            # the stream's generator is cancelled once the closed connection is noticed
+        wait_for(lambda: len(screen._subscribers) == before, what="every stream's unsubscribe")

@@ -1,10 +1,12 @@
 """One ``site.timezone`` reaches every time a person reads and every day a report counts (issue
 15, "Time"): with Asia/Jakarta the slip, the staff pages, the citizen's message and the reports
-all say WIB and Jakarta's clock, over real HTTP where there is a page."""
+all say WIB and Jakarta's clock, over real HTTP where there is a page (the staff page, the
+citizen's page, the technician's dashboard, the reports)."""
 
 from __future__ import annotations
 
 import io
+import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -38,6 +40,7 @@ def test_the_zone_reaches_slips_pages_messages_and_reports(tmp_path):
     config.site = SiteConfig(timezone="Asia/Jakarta")
     system = build_system(config)
     system.accounts.create_user("siti", PASSWORD, "staff")
+    system.accounts.create_user("teknisi", PASSWORD, "technician")
     office = system.office
     doc = office.create_document(kind="print", title="Akta", pdf=make_pdf(1), actor="test")
     issued = office.mark_ready(doc["id"], "test")
@@ -51,6 +54,10 @@ def test_the_zone_reaches_slips_pages_messages_and_reports(tmp_path):
         page = f"/staff/documents/{doc['id']}"
         slip = post_form(web, page, f"{page}/slip.pdf", {"code": issued.code})
         report = web.get("/staff/reports", params={"lang": "en"}).text
+        citizen = web.get(f"/p/{issued.code}", params={"lang": "id"}).text
+        with browser(server.url) as tech:
+            login(tech, "teknisi", PASSWORD)
+            lane_page = tech.get("/dashboard/lanes/lane-1").text
 
     # the staff page: the expiry and the history in Jakarta's time, with WIB
     assert f"{_clock(issued.expires_at)} WIB" in detail and "WITA" not in detail
@@ -63,6 +70,10 @@ def test_the_zone_reaches_slips_pages_messages_and_reports(tmp_path):
     assert (
         f"{_clock(issued.expires_at)} WIB" in message and f"{_clock(issued.expires_at, ':')} WIB" in message
     )
+    # the citizen's page and the technician's dashboard (the lane's recent pickup, claimed now)
+    assert f"{_clock(issued.expires_at)} WIB" in citizen and "WITA" not in citizen
+    claimed_at = system.fleet.recent_pickups("lane-1")[0]["claimed_at"]
+    assert re.search(rf"{_clock(claimed_at)}\.\d\d WIB", lane_page) and "WITA" not in lane_page
     # the reports: the days are Jakarta's, and the incident's time is shown in it
     assert system.reports.zone == "Asia/Jakarta"
     assert system.reports.today() == datetime.now(JAKARTA).date()

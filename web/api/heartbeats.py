@@ -19,7 +19,10 @@ router = APIRouter(tags=["fleet"])
 MAX_HEARTBEAT_BYTES = 256 * 1024
 
 
-@router.post("/api/v1/lanes/{lane_id}/heartbeat", summary="A lane reports its state, devices and host health")
+@router.post(
+    "/api/v1/lanes/{lane_id}/heartbeat",
+    summary="A lane reports its state, devices and host health: a full report or a keepalive",
+)
 def heartbeat(
     lane_id: str,
     request: Request,
@@ -27,12 +30,13 @@ def heartbeat(
     report: dict = Body(...),
     who: Principal = Depends(require("lane")),
 ):
-    if who.lane_id != lane_id:
+    # "-": the key's own lane (a keepalive names none); schema 1 lanes name themselves
+    if lane_id != "-" and who.lane_id != lane_id:
         raise AuthError(f"this key belongs to lane {who.lane_id!r}", key="auth.forbidden")
     if int(request.headers.get("content-length") or 0) > MAX_HEARTBEAT_BYTES:
         raise AmbilError("heartbeat too large", key="request.invalid")
-    raised = fleet.record(lane_id, report)
-    return {"ok": True, "raised": raised}
+    # {"ok", "raised", "digest"}, or {"send_full": true} for a keepalive the office cannot place
+    return fleet.receive(who.lane_id, report)
 
 
 @router.get("/api/v1/fleet", summary="Every lane's status, worst first, with open alerts")

@@ -50,8 +50,19 @@ def apikey_create(args) -> int:
             office.ensure_lane(args.lane)
         print(office.create_api_key(args.role, lane_id=args.lane, label=args.label))
     finally:
-        engine.dispose()
+        _seal_and_close(engine)
     return 0
+
+
+def _seal_and_close(engine) -> None:
+    """After a command that wrote: seal its audit records (PostgreSQL) instead of leaving them to
+    a running office's sealer, which may not exist; sealers take turns on the chain's head."""
+    from controller.office import audit
+
+    try:
+        audit.seal_all(engine)
+    finally:
+        engine.dispose()
 
 
 def audit_verify(args) -> int:
@@ -64,9 +75,13 @@ def audit_verify(args) -> int:
     finally:
         engine.dispose()
     if result.ok:
-        print(f"ok: {result.count} records, chain intact")
+        waiting = f", {result.pending} more committed and waiting for the sealer" if result.pending else ""
+        print(f"ok: {result.count} records, chain intact{waiting}")
         return 0
-    print(f"BROKEN at record {result.first_bad_seq}: {result.problem}")
+    if result.first_bad_seq is None:  # the chain is intact, but records were left unsealed
+        print(f"PROBLEM: {result.count} records intact; {result.problem}")
+    else:
+        print(f"BROKEN at record {result.first_bad_seq}: {result.problem}")
     return 1
 
 
@@ -183,7 +198,7 @@ def user_add(args) -> int:
         print(f"cannot add {args.name!r}: {error_text('en', exc)} ({exc.detail})", file=sys.stderr)
         return 1
     finally:
-        engine.dispose()
+        _seal_and_close(engine)
     print(f"user {user.username} ({user.role}) created")
     return 0
 
@@ -202,7 +217,7 @@ def user_passwd(args) -> int:
         print(f"cannot set the password: {error_text('en', exc)}", file=sys.stderr)
         return 1
     finally:
-        engine.dispose()
+        _seal_and_close(engine)
     print("password changed")
     return 0
 

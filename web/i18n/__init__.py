@@ -15,6 +15,9 @@ May import: ``controller.kernel``, ``controller.config``, Babel and FastAPI's Re
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from fastapi import Request
 
 from controller.kernel.errors import AmbilError
@@ -23,11 +26,39 @@ from web.i18n.catalog import LANGUAGES, texts
 DEFAULT = "id"
 LANG_COOKIE = "ambil_lang"
 
-__all__ = ["DEFAULT", "LANGUAGES", "LANG_COOKIE", "both", "error_text", "has", "request_lang", "t"]
+__all__ = [
+    "DEFAULT",
+    "LANGUAGES",
+    "LANG_COOKIE",
+    "both",
+    "error_text",
+    "has",
+    "request_lang",
+    "t",
+    "watch_keys",
+]
+
+
+# sets that collect every key looked up while they are watched (``watch_keys``): a browser test
+# lists the msgids a page rendered and checks each has a translation in both catalogs
+_watchers: list[set[str]] = []
+
+
+@contextmanager
+def watch_keys() -> Iterator[set[str]]:
+    """Collect the keys ``t`` looks up (from any thread) while the block runs: a test hook."""
+    seen: set[str] = set()
+    _watchers.append(seen)
+    try:
+        yield seen
+    finally:
+        _watchers.remove(seen)
 
 
 def t(lang: str, key: str, **values) -> str:
     """The text of ``key`` in ``lang`` (``en``, else Bahasa Indonesia), ``{fields}`` from ``values``."""
+    for seen in _watchers:
+        seen.add(key)
     text = texts()["en" if lang == "en" else "id"].get(key)
     if text is None:
         return f"[{key}]"

@@ -15,3 +15,11 @@ def rule_text(rule: str, lane: str, lang: str = "id") -> str:
     if not has(f"alert.{family}"):
         return rule
     return t(lang, f"alert.{family}", lane=lane, what=rest.replace(":", " "))
+
+
+def rule_todo(rule: str, lang: str = "id") -> str:
+    """What a technician does about the alert (``alert_todo.<rule family>``); "" for a rule
+    without one (every rule of ``controller/office/alerts.py`` has one: tests/web check)."""
+    family, _, rest = rule.partition(":")
+    key = f"alert_todo.{family}"
+    return t(lang, key, what=rest.replace(":", " ")) if has(key) else ""

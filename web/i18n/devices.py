@@ -9,6 +9,7 @@ word not there yet shows as itself.
 from __future__ import annotations
 
 from web.i18n import has, t
+from web.i18n.times import ago
 
 
 def info_lines(info: dict, lang: str, now: float) -> list[str]:
@@ -27,12 +28,12 @@ def word(value, lang: str) -> str:
 
 
 def _value(key: str, value, lang: str, now: float) -> str:
-    if value is None:
-        return t(lang, "dashboard.unknown")
+    if value is None:  # a time never set: it never happened (last_read_at: never read)
+        return t(lang, "device.never" if key.endswith("_at") else "dashboard.unknown")
     if isinstance(value, bool):
         return t(lang, "dashboard.yes" if value else "dashboard.no")
     if key.endswith("_at") and isinstance(value, int | float):
-        return t(lang, "device.ago", seconds=max(0, round(now - value)))
+        return ago(now - value, lang)
     if isinstance(value, dict):
         return ", ".join(f"{k} {_value(str(k), v, lang, now)}" for k, v in value.items()) or "-"
     if isinstance(value, list | tuple):

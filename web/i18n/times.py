@@ -34,3 +34,20 @@ def format_time(ts: float | None, lang: str, zone: tzinfo, style: str = "short")
     if style == "long":
         return f"{moment.day} {t(lang, f'time.month.{moment.month}')} {moment.year}, {clock} {abbreviation}"
     return f"{moment.day} {t(lang, f'time.month_short.{moment.month}')} {moment.year} {clock} {abbreviation}"
+
+
+# (below this many seconds, the catalog key and the unit in seconds) for ``ago``
+AGO_UNITS = (
+    (90, "device.ago", 1),
+    (90 * 60, "device.ago_minutes", 60),
+    (36 * 3600, "device.ago_hours", 3600),
+)
+
+
+def ago(seconds: float, lang: str) -> str:
+    """How long ago, as a person says it: ``12 dtk lalu``, ``5 mnt lalu``, ``3 jam lalu``, ``2 hari lalu``."""
+    seconds = max(0.0, seconds)
+    for limit, key, unit in AGO_UNITS:
+        if seconds < limit:
+            return t(lang, key, seconds=round(seconds / unit))
+    return t(lang, "device.ago_days", seconds=round(seconds / 86400))

@@ -3,14 +3,12 @@ lane with devices, pickups, alerts, log lines and charts; acknowledging alerts; 
 
 from __future__ import annotations
 
-import asyncio
-import json
 import time
 from datetime import tzinfo
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import RedirectResponse, StreamingResponse
+from fastapi.responses import RedirectResponse
 
 from controller.kernel.errors import AmbilError
 from controller.lane.selftest import DOOR_TEST, SELF_TESTS
@@ -19,15 +17,17 @@ from web.auth import Principal, require_page
 from web.csrf import csrf_token, verify_csrf
 from web.deps import FleetDep, SystemDep, zone_of
 from web.i18n import request_lang, t
-from web.i18n.alerts import rule_text
+from web.i18n.alerts import rule_text, rule_todo
 from web.i18n.devices import info_lines, word
 from web.i18n.documents import release_detail
-from web.i18n.times import format_time
+from web.i18n.times import ago, format_time
+from web.pages.dashboard_devices import device_views, megabytes
+from web.pages.dashboard_live import lane_events
 from web.pages.render import render
+from web.pages.sse import event_stream
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
 VIEWERS = ("technician", "admin")
-SSE_REFRESH_S = 5.0  # re-send at least this often: "last heard" ages move on
 CHART_W, CHART_H, CHART_TOP, CHART_BOTTOM, CHART_LEFT = 720, 240, 16, 36, 40
 SERIES = (("scans", "#0b4ea2"), ("releases", "#1d7a36"), ("failures", "#b3261e"))
 
@@ -35,7 +35,12 @@ SERIES = (("scans", "#0b4ea2"), ("releases", "#1d7a36"), ("failures", "#b3261e")
 def _helpers(lang: str, zone: tzinfo) -> dict:
     return {
         "when": lambda ts: format_time(ts, lang, zone, "seconds"),
-        "alert_text": lambda alert: rule_text(alert["rule"], alert["lane_id"], lang),
+        "alert_text": lambda alert: rule_text(
+            alert["rule"], alert.get("lane_name") or alert["lane_id"], lang
+        ),
+        "alert_todo": lambda alert: rule_todo(alert["rule"], lang),
+        "devices_of": lambda lane: device_views(lane, lang, time.time()),
+        "ago": lambda ts: ago(time.time() - ts, lang) if ts else "-",
         "device_info": lambda info: info_lines(info, lang, time.time()),
         "device_word": lambda text: word(text, lang) if text else "",
         "release_detail": lambda text: release_detail(text, lang) if text else "",
@@ -54,9 +59,10 @@ def dashboard(request: Request, fleet: FleetDep, who: Principal = Depends(requir
 async def dashboard_events(
     request: Request, fleet: FleetDep, who: Principal = Depends(require_page(*VIEWERS))
 ):
-    """Server-sent events: the lane cards as HTML at once, then on every change (EventSource reconnects)."""
+    """Server-sent events: every lane card at once, then only the cards that changed, at most one
+    event a second (web/pages/dashboard_live.py); EventSource reconnects and starts over."""
     lang = request_lang(request, who.language)
-    template = request.app.state.templates.get_template("dashboard/_lanes.html")
+    template = request.app.state.templates.get_template("dashboard/_lane_card.html")
     context = {
         "t": lambda key, **v: t(lang, key, **v),
         "lang": lang,
@@ -64,22 +70,7 @@ async def dashboard_events(
         "who": who,
     }
     context.update(_helpers(lang, zone_of(request)))
-
-    async def stream():
-        seen = -1
-        while True:
-            lanes = await asyncio.to_thread(fleet.lanes)
-            html = template.render(lanes=lanes, **context)
-            yield f"event: fleet\ndata: {json.dumps({'version': seen, 'html': html})}\n\n"
-            seen = await asyncio.to_thread(fleet.wait_change, max(seen, fleet.version), SSE_REFRESH_S)
-            if await request.is_disconnected():
-                break
-
-    return StreamingResponse(
-        stream(),
-        media_type="text/event-stream",
-        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
-    )
+    return event_stream(lane_events(fleet, lambda lane: template.render(lane=lane, **context)))
 
 
 @router.get("/dashboard/lanes/{lane_id}")
@@ -99,12 +90,13 @@ def lane_page(
     context = {
         "lane": lane,
         "hours": hours,
-        "chart": chart(series, zone_of(request)),
+        "chart": chart(series, zone_of(request), lang),
         "series": series,
         "pickups": fleet.recent_pickups(lane_id),
-        "recent_alerts": fleet.alerts.recent(lane_id),
+        "recent_alerts": [{**a, "lane_name": lane["name"]} for a in fleet.alerts.recent(lane_id)],
         "banks": banks,
         "button_tests": [name for name in SELF_TESTS if name != DOOR_TEST],  # the door one has a form
+        "megabytes": lambda mb: megabytes(mb, lang),
         "selftest": result if result["selftest"] else None,
         **_helpers(lang, zone_of(request)),
     }
@@ -161,9 +153,21 @@ def self_test(
     return RedirectResponse(f"/dashboard/lanes/{lane_id}?{urlencode(query)}", status_code=303)
 
 
-def chart(series: list[dict], zone: tzinfo) -> dict:
-    """Three lines (scans, releases, failures) per bucket, laid out for an inline SVG."""
-    top = max([b[name] for b in series for name, _ in SERIES] + [1])
+def nice_top(value: int) -> int:
+    """The axis top for a largest value: the next of 1, 2, 5 x 10^n at or above it (at least 2),
+    so a lane with 3 scans is not drawn against 100 and a busy one is not cut off."""
+    step = 1
+    while True:
+        for factor in (1, 2, 5):
+            if factor * step >= max(value, 2):
+                return factor * step
+        step *= 10
+
+
+def chart(series: list[dict], zone: tzinfo, lang: str = "id") -> dict:
+    """Three lines (scans, releases, failures) per bucket, laid out for an inline SVG; the
+    vertical range fits the largest bucket (``nice_top``), the time labels are in ``lang``."""
+    top = nice_top(max([b[name] for b in series for name, _ in SERIES] + [0]))
     plot_w = CHART_W - CHART_LEFT - 8
     plot_h = CHART_H - CHART_TOP - CHART_BOTTOM
     step = plot_w / max(len(series) - 1, 1)
@@ -179,7 +183,7 @@ def chart(series: list[dict], zone: tzinfo) -> dict:
         )
     label_every = max(1, len(series) // 6)
     labels = [
-        {"x": round(CHART_LEFT + i * step, 1), "text": format_time(b["start"], "en", zone, "clock")}
+        {"x": round(CHART_LEFT + i * step, 1), "text": format_time(b["start"], lang, zone, "clock")}
         for i, b in enumerate(series)
         if i % label_every == 0
     ]
@@ -190,6 +194,9 @@ def chart(series: list[dict], zone: tzinfo) -> dict:
         "left": CHART_LEFT,
         "baseline": baseline,
         "max": top,
+        "middle": {"y": round(baseline - plot_h / 2, 1), "value": top // 2} if top % 2 == 0 else None,
+        "empty": not any(line["total"] for line in lines),
+        "bucket_minutes": round((series[1]["start"] - series[0]["start"]) / 60) if len(series) > 1 else 0,
         "lines": lines,
         "labels": labels,
     }

@@ -6,12 +6,14 @@ import asyncio
 import json
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, StreamingResponse
+from fastapi.responses import HTMLResponse
+from sse_starlette import ServerSentEvent
 
 from controller.kernel.codes import PIN_DIGITS, SHORT_CODE_DIGITS
 from web.deps import LaneDep, system_of
 from web.i18n import both, t
 from web.i18n.lane_screen import with_texts
+from web.pages.sse import event_stream
 
 router = APIRouter(tags=["lane"])
 
@@ -54,21 +56,11 @@ async def lane_events(request: Request, lane: LaneDep):
         try:
             yield _event(with_texts(lane.screen.view.to_dict()))
             while True:
-                try:
-                    view = await asyncio.wait_for(updates.get(), timeout=15)
-                    yield _event(view)
-                except TimeoutError:
-                    yield ": keep-alive\n\n"
-                if await request.is_disconnected():
-                    break
-        finally:
+                yield _event(await updates.get())
+        finally:  # sse-starlette cancels the stream when the screen disconnects
             unsubscribe()
 
-    return StreamingResponse(
-        stream(),
-        media_type="text/event-stream",
-        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
-    )
+    return event_stream(stream())
 
 
 def _put_latest(queue: asyncio.Queue, item: dict) -> None:
@@ -77,5 +69,5 @@ def _put_latest(queue: asyncio.Queue, item: dict) -> None:
     queue.put_nowait(item)
 
 
-def _event(view: dict) -> str:
-    return f"event: view\ndata: {json.dumps(view)}\n\n"
+def _event(view: dict) -> ServerSentEvent:
+    return ServerSentEvent(json.dumps(view), event="view")

@@ -76,8 +76,10 @@ class HttpOfficeLink(OfficeLink):
         except httpx.HTTPError:
             return False
 
-    def heartbeat(self, payload: dict) -> None:
-        self._request("POST", f"/api/v1/lanes/{payload.get('lane_id', '')}/heartbeat", json=payload)
+    def heartbeat(self, payload: dict) -> dict:
+        # a keepalive names no lane: the key does (the path is the key's lane, "-" stands for it)
+        path = f"/api/v1/lanes/{payload.get('lane_id') or '-'}/heartbeat"
+        return self._request("POST", path, json=payload).json()
 
     # -- joining and commands from the office ------------------------------------------------
     def announce(self, payload: dict) -> dict:

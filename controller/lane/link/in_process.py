@@ -43,10 +43,10 @@ class InProcessOfficeLink(OfficeLink):
     def ping(self) -> bool:
         return True
 
-    def heartbeat(self, payload: dict) -> None:
+    def heartbeat(self, payload: dict) -> dict:
         if self._fleet is None:
             raise NotImplementedError("no fleet store in this process")
-        self._fleet.record(self._lane_id, payload)
+        return self._fleet.receive(self._lane_id, payload)
 
     # -- offline sync --------------------------------------------------------------------------
     def _office_sync(self):

@@ -45,8 +45,9 @@ class OfficeLink(ABC):
         """True when the office answers."""
 
     @abstractmethod
-    def heartbeat(self, payload: dict) -> None:
-        """Report the lane's health (controller/lane/heartbeat.py); raises when not delivered."""
+    def heartbeat(self, payload: dict) -> dict:
+        """Report the lane's health (controller/lane/heartbeat.py): a full report or a keepalive;
+        returns the office's answer (``controller.kernel.heartbeat``); raises when not delivered."""
 
     # -- offline sync (controller/lane/sync.py) ------------------------------------------------
     @abstractmethod

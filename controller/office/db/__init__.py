@@ -4,6 +4,6 @@ May import sqlalchemy, alembic and :mod:`controller.kernel`; nothing else of the
 office module can import the schema without a cycle.
 """
 
-from .engine import dialect_insert, insert_ignore, make_engine
+from .engine import dialect_insert, insert_ignore, make_engine, reading
 
-__all__ = ["dialect_insert", "insert_ignore", "make_engine"]
+__all__ = ["dialect_insert", "insert_ignore", "make_engine", "reading"]

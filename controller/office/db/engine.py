@@ -8,11 +8,21 @@ import os
 import threading
 
 from sqlalchemy import create_engine, event
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Connection, Engine, make_url
 
 log = logging.getLogger(__name__)
 
 SQLITE_BUSY_TIMEOUT_S = 30.0
+READ_ONLY = "ambil_read_only"  # the execution option ``reading`` sets
+
+# Every request thread may hold a connection at once. Sync endpoints and dependencies run in
+# anyio's threadpool, 40 tokens by default; the background jobs add one session per job lock (on
+# PostgreSQL) plus their own work. SQLAlchemy's default (5 + 10 overflow) made 25 of 40 threads
+# wait for a connection under load (issue 13), and on SQLite readers no longer queue behind the
+# writer, so they too need a connection each. Connections open lazily, so an idle worker holds
+# few; on PostgreSQL mind max_connections (100 by default) when running several workers.
+POOL_SIZE = 40
+POOL_OVERFLOW = 10
 
 
 class FairLock:
@@ -65,15 +75,18 @@ def _write_gate(database: str) -> FairLock:
 def make_engine(url: str, **kwargs) -> Engine:
     """Create an engine for ``url`` set up for the claim protocol.
 
-    SQLite: WAL, foreign keys on, a busy timeout, and every transaction opened with
+    SQLite: WAL, foreign keys on, a busy timeout, and every writing transaction opened with
     ``BEGIN IMMEDIATE`` so that concurrent claims take the write lock up front and serialise
-    (SQLAlchemy's documented pysqlite recipe). PostgreSQL: the psycopg 3 driver, pre-ping on
-    checkout. ``kwargs`` go to ``create_engine`` (e.g. ``connect_args``).
+    (SQLAlchemy's documented pysqlite recipe); a connection from ``reading`` opens a plain
+    (deferred) ``BEGIN`` instead. PostgreSQL: the psycopg 3 driver, pre-ping on checkout. Both: a
+    pool the size of the threadpool. ``kwargs`` go to ``create_engine`` (e.g. ``connect_args``).
     """
     parsed = make_url(url)
     if parsed.drivername in ("postgresql", "postgres"):
         parsed = parsed.set(drivername="postgresql+psycopg")
     if parsed.get_backend_name() == "postgresql":
+        kwargs.setdefault("pool_size", POOL_SIZE)
+        kwargs.setdefault("max_overflow", POOL_OVERFLOW)
         return create_engine(parsed, pool_pre_ping=True, **kwargs)
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(parsed, **kwargs)
@@ -84,6 +97,9 @@ def _sqlite_engine(url, **kwargs) -> Engine:
     connect_args = {"timeout": SQLITE_BUSY_TIMEOUT_S, **kwargs.pop("connect_args", {})}
     busy_ms = int(float(connect_args["timeout"]) * 1000)
     in_memory = url.database in (None, "", ":memory:")
+    if not in_memory:  # a file: a QueuePool, sized like PostgreSQL's (in memory: one shared connection)
+        kwargs.setdefault("pool_size", POOL_SIZE)
+        kwargs.setdefault("max_overflow", POOL_OVERFLOW)
     engine = create_engine(url, connect_args=connect_args, **kwargs)
 
     @event.listens_for(engine, "connect")
@@ -107,6 +123,11 @@ def _sqlite_engine(url, **kwargs) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
+        if conn.get_execution_options().get(READ_ONLY):
+            # a reader: WAL gives it a snapshot without any lock, so it neither waits for writers
+            # nor makes them wait (BEGIN IMMEDIATE would queue it behind every claim)
+            conn.exec_driver_sql("BEGIN")
+            return
         # IMMEDIATE takes the write lock at BEGIN: two claims cannot both read 'ready' and then
         # race to upgrade their locks (which SQLite would answer with SQLITE_BUSY). The gate
         # queues this process's transactions in order first; past its timeout SQLite's own busy
@@ -138,7 +159,32 @@ def _sqlite_engine(url, **kwargs) -> Engine:
             _leave(holders, dbapi)
 
     dialect.do_commit, dialect.do_rollback = _commit, _rollback
+
+    @event.listens_for(engine, "before_cursor_execute", retval=True)
+    def _reads_only(conn, cursor, statement, parameters, context, executemany):
+        # a write in a deferred transaction would upgrade its lock late and meet SQLITE_BUSY under
+        # load: refuse it at once, so a mislabelled reader fails in every test, not in production
+        if conn.get_execution_options().get(READ_ONLY) and not _is_read(statement):
+            raise RuntimeError(f"a write in a read-only transaction: {statement[:60]!r}")
+        return statement, parameters
+
     return engine
+
+
+def _is_read(statement: str) -> bool:
+    return (
+        statement.lstrip()[:6].upper() in ("SELECT", "PRAGMA", "BEGIN")
+        or statement.lstrip()[:4].upper() == "WITH"
+    )
+
+
+def reading(engine: Engine) -> Connection:
+    """A connection for work that only reads (``with reading(engine) as conn:``).
+
+    On SQLite its transactions begin deferred, so pages, reports and checks never take the write
+    lock; a statement that writes is refused. On PostgreSQL it is an ordinary connection.
+    """
+    return engine.connect().execution_options(**{READ_ONLY: True})
 
 
 def _leave(holders: dict, connection) -> None:

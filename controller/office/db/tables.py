@@ -20,6 +20,7 @@ from sqlalchemy import (
 )
 
 from controller.office.db.table_base import check_in, metadata
+from controller.office.db.tables_audit import AUDIT_GENESIS_HASH, audit_head, audit_log  # noqa: F401
 from controller.office.db.tables_fleet import (  # noqa: F401 - the fleet's tables belong to this schema too
     ALERT_STATUSES,
     alerts,
@@ -166,28 +167,6 @@ guess_sites = Table(
     Column("updated_at", Double, nullable=False),
 )
 
-audit_log = Table(
-    "audit_log",
-    metadata,
-    Column("seq", Integer, primary_key=True, autoincrement=False),
-    Column("at", Double, nullable=False),
-    Column("actor", String(200), nullable=False),
-    Column("action", String(100), nullable=False),
-    Column("subject", String(200), nullable=False, index=True),
-    Column("detail", Text, nullable=False),  # canonical JSON
-    Column("prev_hash", String(64), nullable=False),
-    Column("hash", String(64), nullable=False),
-)
-
-# One row (id=1): the newest seq and hash. Appends lock it, which serialises them on PostgreSQL.
-audit_head = Table(
-    "audit_head",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=False),
-    Column("seq", Integer, nullable=False),
-    Column("hash", String(64), nullable=False),
-)
-
 api_keys = Table(
     "api_keys",
     metadata,
@@ -293,5 +272,3 @@ ratings = Table(
     Column("at", Double, nullable=False),
     CheckConstraint("score BETWEEN 1 AND 5", name="score"),
 )
-
-AUDIT_GENESIS_HASH = "0" * 64

@@ -21,6 +21,8 @@ lane_status = Table(
     Column("last_counters", Text, nullable=False, default="{}"),  # to turn totals into per-minute counts
     # hash of the alert conditions last seen: the rules run only when it changes (migration 0008)
     Column("conditions", String(64), nullable=False, default="", server_default=""),
+    # digest of the report's content (controller.kernel.heartbeat): what a keepalive stands for (0009)
+    Column("digest", String(64), nullable=False, default="", server_default=""),
 )
 
 # Per lane and minute: what happened, for the dashboard charts (pruned after 7 days).

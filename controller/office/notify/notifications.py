@@ -26,6 +26,7 @@ from sqlalchemy.engine import Engine
 
 from controller.kernel.codes import code_hash, parse_code
 from controller.kernel.errors import CodeError
+from controller.office.db import reading
 from controller.office.db.tables import api_keys, documents, pickups
 from controller.office.notify import outbox
 from controller.office.notify.channels import Channel, Message, build_channel, mask_target
@@ -112,7 +113,7 @@ class Notifications:
         must be the document's current ready code (CodeError otherwise); the message is sealed.
         """
         hashed = code_hash(parse_code(code))
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             doc = conn.execute(
                 select(documents.c.title, documents.c.citizen_email, documents.c.citizen_phone).where(
                     documents.c.id == doc_id
@@ -147,7 +148,7 @@ class Notifications:
         Hook for ``Office.on_released``: called after a release, an uncertain release, or staff
         resolving one. Returns the notification id, or None when nobody is to be told.
         """
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             row = conn.execute(
                 select(documents.c.agency_ref, api_keys.c.webhook_url, api_keys.c.webhook_secret)
                 .select_from(documents.join(api_keys, documents.c.agency_key_id == api_keys.c.id))

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.engine import Engine
 
+from controller.office.db import reading
 from controller.office.db.tables import notifications
 
 LEASE_SECONDS = 300.0  # longer than any channel's timeout (15 s) times its connection attempts
@@ -85,7 +86,7 @@ def _free(now: float):
 
 def claim_due(engine: Engine, owner: str, now: float) -> Due | None:
     """Lease the oldest due row to ``owner``; None when nothing is due (or others won them all)."""
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         candidates = conn.execute(
             select(notifications.c.id)
             .where(
@@ -168,7 +169,7 @@ def mark_failed(engine: Engine, row_id: int, owner: str, attempts: int, error: s
 
 
 def pending_count(engine: Engine) -> int:
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         return conn.execute(
             select(func.count()).select_from(notifications).where(notifications.c.status == "pending")
         ).scalar_one()
@@ -176,7 +177,7 @@ def pending_count(engine: Engine) -> int:
 
 def next_due(engine: Engine) -> float | None:
     """When the earliest pending row is due (None: nothing pending)."""
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         return conn.execute(
             select(func.min(notifications.c.next_attempt_at)).where(notifications.c.status == "pending")
         ).scalar()
@@ -189,7 +190,7 @@ HISTORY_COLUMNS = [
 
 def history(engine: Engine, doc_id: int) -> list[dict]:
     """Every row of a document, oldest first: target masked, never a payload."""
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         found = conn.execute(
             select(*HISTORY_COLUMNS).where(notifications.c.document_id == doc_id).order_by(notifications.c.id)
         )

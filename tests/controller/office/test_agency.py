@@ -9,7 +9,7 @@ import pytest
 
 from controller.config import NotifyConfig
 from controller.kernel.codes import code_hash
-from controller.kernel.errors import AmbilError, DocumentError
+from controller.kernel.errors import AmbilError, CodeError, DocumentError
 from controller.office.agency import AgencyDocuments, Push
 from controller.office.kinds import DocumentKinds
 from controller.office.notify import Notifications, verify_signature
@@ -180,3 +180,38 @@ def test_uncertain_and_resolution_fire_hooks(office, pdf):
     office.report(claim_id="c-9", lane_id="lane-1", outcome="uncertain")
     office.resolve_uncertain(doc["id"], "user:1", released=True)
     assert changes == [(doc["id"], "uncertain"), (doc["id"], "released")]
+
+
+def test_the_release_hooks_fire_once_per_change_however_often_the_lane_reports(office, pdf, clock):
+    changes = []
+    office.on_released.append(lambda doc_id, state: changes.append((doc_id, state)))
+    docs = [office.create_document(kind="print", title=f"SKCK {n}", pdf=pdf, actor="t") for n in range(4)]
+    codes = [office.mark_ready(doc["id"], "t").code for doc in docs]
+    office.claim(code_hash=code_hash(codes[0]), claim_id="c-1", lane_id="lane-1")
+    office.report(claim_id="c-1", lane_id="lane-1", outcome="released")
+    office.report(claim_id="c-1", lane_id="lane-1", outcome="released")  # the answer was lost: again
+    office.claim(code_hash=code_hash(codes[1]), claim_id="c-2", lane_id="lane-1")
+    office.report(claim_id="c-2", lane_id="lane-1", outcome="failed")  # nothing came out: no change
+    office.claim(code_hash=code_hash(codes[1]), claim_id="c-3", lane_id="lane-1")
+    office.report(claim_id="c-3", lane_id="lane-1", outcome="uncertain")
+    office.report(claim_id="c-3", lane_id="lane-1", outcome="uncertain")
+    with pytest.raises(CodeError):
+        office.report(claim_id="c-3", lane_id="lane-1", outcome="released")  # a conflicting second word
+    # a lease that ran out made the document uncertain (its hook fired then): the lane's
+    # "uncertain" moves nothing
+    office.claim(code_hash=code_hash(codes[2]), claim_id="c-4", lane_id="lane-1")
+    clock.advance(office.print_claim_lease_seconds + 1)
+    office.expire_stale_claims()
+    office.report(claim_id="c-4", lane_id="lane-1", outcome="uncertain")
+    # ... and a late "released" after the lease settles it: the document moves, the hook fires
+    office.claim(code_hash=code_hash(codes[3]), claim_id="c-5", lane_id="lane-1")
+    clock.advance(office.print_claim_lease_seconds + 1)
+    office.expire_stale_claims()
+    office.report(claim_id="c-5", lane_id="lane-1", outcome="released")
+    assert changes == [
+        (docs[0]["id"], "released"),
+        (docs[1]["id"], "uncertain"),
+        (docs[2]["id"], "uncertain"),  # the lease, not the report
+        (docs[3]["id"], "uncertain"),
+        (docs[3]["id"], "released"),
+    ]

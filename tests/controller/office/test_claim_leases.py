@@ -66,8 +66,9 @@ def test_abandoned_report_racing_a_slow_claim_commit_leaves_no_claim_without_a_f
 
     with engine.connect() as holder:
         holder_pid = holder.execute(text("SELECT pg_backend_pid()")).scalar()  # begins its transaction
-        # another write holds the audit head: the claim's transaction cannot commit yet
-        holder.execute(text("SELECT seq FROM audit_head WHERE id = 1 FOR UPDATE"))
+        # the claim's audit record cannot be inserted yet, so its transaction cannot commit (appends
+        # no longer wait on the chain's head: a table lock stands in for a slow commit)
+        holder.execute(text("LOCK TABLE audit_log IN SHARE MODE"))
         claim = threading.Thread(
             target=run,
             args=("claim", lambda: office.claim(code_hash=hashed, claim_id="slow-claim-1", lane_id=LANE)),

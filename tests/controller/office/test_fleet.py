@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 from sqlalchemy import func, select, update
 
 from controller.office.alerts import Alerts
@@ -51,9 +49,10 @@ def test_lanes_worst_first_and_offline(build):
     assert {lane["health"] for lane in fleet.lanes()} == {"offline"}
     assert fleet.check_offline() == ["lane-1", "lane-2"]  # still one lane.offline alert each
     assert len([a for a in fleet.alerts.open_alerts("lane-1") if a["rule"] == "lane.offline"]) == 1
-    version = fleet.version
-    fleet.record("lane-1", beat())  # back: lane.offline clears
-    assert fleet.version > version
+    heard = []
+    fleet.changes.subscribe(heard.append)
+    fleet.record("lane-1", beat())  # back: lane.offline clears, live pages hear of it
+    assert {"lane-1"} in heard
     assert fleet.alerts.open_alerts("lane-1") == []
 
 
@@ -88,15 +87,18 @@ def test_short_code_lockout_raises_an_alert(build):
     assert fleet.alerts.open_alerts("lane-1") == []
 
 
-def test_wait_change_wakes_on_a_heartbeat(build):
-    import threading
-
+def test_live_pages_hear_of_changes_a_person_sees_and_of_nothing_else(build):
     system, fleet, clock = make(build)
-    seen = fleet.version
-    threading.Timer(0.1, lambda: fleet.record("lane-1", beat())).start()
-    started = time.monotonic()
-    assert fleet.wait_change(seen, 5) > seen
-    assert time.monotonic() - started < 3
+    heard = []
+    fleet.changes.subscribe(heard.append)
+    fleet.record("lane-1", beat(reads=1))
+    assert heard and set().union(*heard) == {"lane-1"}
+    heard.clear()
+    clock.now += 3
+    fleet.record("lane-1", beat(reads=2, host={"clock_synchronised": True, "uptime_s": 99}))
+    assert heard == []  # counters and the Pi's numbers moved: nothing on a card changed
+    fleet.record("lane-1", beat(reads=2, state="scanning"))
+    assert heard == [{"lane-1"}]
 
 
 def test_a_heartbeat_that_changes_nothing_runs_no_alert_rules(build, monkeypatch):

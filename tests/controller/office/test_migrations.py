@@ -125,3 +125,49 @@ def test_0008_upgrades_from_0007_with_lanes_that_already_sent_heartbeats(dialect
         if schema is not None:
             with admin.begin() as conn:
                 conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_0010_keeps_the_sealed_chain_and_new_records_continue_it(backend, tmp_path, request):
+    """Records written before 0010 (sealed as they were appended) keep their place; the sealer's
+    records follow them, and a downgrade keeps the sealed chain."""
+    from alembic import command
+    from sqlalchemy import text
+
+    from controller.office import audit
+    from controller.office.db import make_engine
+    from controller.office.db.migrations import alembic_config
+    from tests.rigs.postgres import schema_url
+
+    if backend == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    else:
+        engine = make_engine(schema_url(request.getfixturevalue("pg_schema")))
+    migrate(engine, "0009_heartbeat_digest")
+    prev = AUDIT_GENESIS_HASH
+    with engine.begin() as conn:  # three records as the append before 0010 wrote them
+        for seq in (1, 2, 3):
+            body = {"seq": seq, "at": 10.0 + seq, "actor": "s", "action": "old", "subject": "document:1"}
+            digest = audit.record_hash(prev, detail={}, **body)
+            conn.execute(
+                text(
+                    "INSERT INTO audit_log (seq, at, actor, action, subject, detail, prev_hash, hash) "
+                    "VALUES (:seq, :at, :actor, :action, :subject, '{}', :prev, :hash)"
+                ),
+                {**body, "prev": prev, "hash": digest},
+            )
+            prev = digest
+        conn.execute(text("UPDATE audit_head SET seq = 3, hash = :h WHERE id = 1"), {"h": prev})
+    migrate(engine)
+    with engine.begin() as conn:
+        audit.arrive(conn, actor="s", action="new", subject="document:1")
+    assert audit.seal_all(engine) == 1
+    with engine.connect() as conn:
+        assert audit.verify(conn) == audit.VerifyResult(ok=True, count=4)
+        assert [h["action"] for h in audit.history(conn, "document:1")] == ["old"] * 3 + ["new"]
+    with engine.begin() as conn:
+        command.downgrade(alembic_config(conn), "0009_heartbeat_digest")
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT seq, action FROM audit_log ORDER BY seq")).all()
+    assert [tuple(r) for r in rows] == [(1, "old"), (2, "old"), (3, "old"), (4, "new")]
+    engine.dispose()

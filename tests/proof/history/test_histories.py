@@ -30,6 +30,7 @@ FAULT_KINDS = {
     "rogue_retry", "rogue_pdf", "rogue_offline",
 }  # fmt: skip
 STEPS = 60
+WORKERS = "postgres-2-workers"  # two Office objects on their own engines of one schema (two_offices.py)
 
 
 def run_histories(backend, make_db, tmp_path, figures, histories: int, *, cover: bool = False) -> None:
@@ -38,9 +39,15 @@ def run_histories(backend, make_db, tmp_path, figures, histories: int, *, cover:
     not even then: which histories a seed draws also depends on hypothesis' version and on what ran
     before in the process, so a fixed size alone cannot promise that CI injects every fault."""
     numbers = iter(range(10**9))
+    worker_calls: list[list[int]] = []  # per history of two office workers: calls per worker
 
     def make_world() -> World:
         n = next(numbers)
+        if backend == WORKERS:  # two office workers on one fresh PostgreSQL schema
+            engines = make_db("postgres")
+            world = World(tmp_path / f"history-{n}", engines(), second_engine=engines(), seed=n)
+            worker_calls.append(world.office.calls)
+            return world
         engine = make_db(backend)()  # a fresh, migrated database per history
         return World(tmp_path / f"history-{n}", engine)
 
@@ -79,6 +86,8 @@ def run_histories(backend, make_db, tmp_path, figures, histories: int, *, cover:
         if cover:
             missing = _uncovered(History.totals)
             assert not missing, f"seeds {used}: the CI histories never struck {missing}"
+        if backend == WORKERS:  # each history's calls went to both workers, or it proved nothing new
+            assert worker_calls and all(min(calls) > 0 for calls in worker_calls), worker_calls[:5]
     finally:
         totals = History.totals
         if os.environ.get("AMBIL_HISTORY_ANSWERS"):
@@ -91,8 +100,13 @@ def run_histories(backend, make_db, tmp_path, figures, histories: int, *, cover:
             f"{totals['offline_grants']} granted offline), "
             f"{totals['kills']} lane kills ({totals['restarts']} restarts), "
             f"faults {faults}; {time.monotonic() - started:.1f} s"
+            + (f"; office calls per worker {_per_worker(worker_calls)}" if worker_calls else "")
             + (f"; FIRST FAILING HISTORY: {History.first_failure}" if History.first_failure else "")
         )
+
+
+def _per_worker(worker_calls: list[list[int]]) -> list[int]:
+    return [sum(calls) for calls in zip(*worker_calls, strict=True)]
 
 
 def _uncovered(totals) -> list[str]:
@@ -103,13 +117,13 @@ def _uncovered(totals) -> list[str]:
 
 # a failing history is shrunk before it is reported: give hypothesis the time to finish that
 @pytest.mark.timeout(1200)
-@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+@pytest.mark.parametrize("backend", ["sqlite", "postgres", WORKERS])
 def test_histories(backend, make_db, tmp_path, figures):
     run_histories(backend, make_db, tmp_path, figures, CI_HISTORIES, cover=True)
 
 
 @pytest.mark.slow
 @pytest.mark.timeout(0)
-@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+@pytest.mark.parametrize("backend", ["sqlite", "postgres", WORKERS])
 def test_histories_slow(backend, make_db, tmp_path, figures):
     run_histories(backend, make_db, tmp_path, figures, CI_HISTORIES * 100)

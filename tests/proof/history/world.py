@@ -26,6 +26,7 @@ from tests.proof.conftest import SHORT_KEY
 from tests.proof.history.faults import FaultyOffice, JournalKiller, LaneKilled, Link, OneShots
 from tests.proof.history.physical import Doors, HookedBank, RecordingPrinter
 from tests.proof.history.rogue import ROGUE_ID, Rogue
+from tests.proof.history.two_offices import OfficeWorkers
 from web.app import build_system
 
 SITE = "MPP Riwayat"
@@ -168,11 +169,16 @@ class LaneRig:
 class World:
     """The office, its clock, the lanes, the documents and the physical record of one history."""
 
-    def __init__(self, root: Path, engine):
+    def __init__(self, root: Path, engine, *, second_engine=None, seed: int = 0):
+        """``second_engine``: a second office worker on the same database (``OfficeWorkers``)."""
         self.root = root
         self.engine = engine
+        self.second_engine = second_engine
         self.clock = FakeClock()
         self.office = make_office(engine, BlobStore(root / "blobs"), self.clock)
+        if second_engine is not None:
+            second = make_office(second_engine, BlobStore(root / "blobs"), self.clock)
+            self.office = OfficeWorkers([self.office, second], seed)
         self.struck: Counter = Counter()  # faults that struck, by kind
         self.pending: list = []  # slow commits not landed yet
         self.docs: list[Doc] = []
@@ -209,3 +215,5 @@ class World:
         for rig in self.lanes.values():
             rig.close()
         self.engine.dispose()
+        if self.second_engine is not None:
+            self.second_engine.dispose()
