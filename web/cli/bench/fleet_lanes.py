@@ -2,9 +2,10 @@
 
 Each lane has its own API key and its own ``httpx.AsyncClient`` and sends what a real lane sends:
 
-- its heartbeat every ``lane.heartbeat_seconds`` (the config's default, 3 s): the body is
+- its heartbeat every ``lane.heartbeat_seconds`` (the config's default, 3 s): the report is
   ``controller.lane.heartbeat.build_heartbeat`` of a real lane with simulated hardware started in
-  this process (devices, doors, host health), with the lane's own id, name, time and counters;
+  this process (devices, doors, host health), with the lane's own id, name, time and counters,
+  sent in full or as a keepalive as the lane's ``HeartbeatSender`` decides;
 - claims of its share of the ready pickups, each followed by its ``released`` report, the
   request bodies built by the lane's own HTTP link (``HttpOfficeLink.claim`` / ``.report``),
   captured before they leave, then sent with the lane's key. ``pace`` seconds between claims
@@ -27,6 +28,8 @@ import sys
 import time
 from dataclasses import dataclass, field
 
+from controller.kernel import heartbeat as protocol
+from controller.lane.heartbeat import FULL_EVERY_S
 from web.cli.bench.fleet_bodies import HeartbeatSource, LaneBodies
 
 REPORT_TRIES = 5
@@ -160,8 +163,8 @@ async def _run(plan: Plan, source: HeartbeatSource, clients: list) -> ClientFigu
     def count(what: str) -> None:
         figures.status[what] = figures.status.get(what, 0) + 1
 
-    async def send(client, built, kind: list[float], name: str) -> int | None:
-        """The answer's status, None when no answer came (counted either way unless 2xx)."""
+    async def send(client, built, kind: list[float], name: str):
+        """The answer (None when none came); counted unless 2xx."""
         method, path, content = built
         began = time.time()
         t0 = time.perf_counter()
@@ -175,18 +178,18 @@ async def _run(plan: Plan, source: HeartbeatSource, clients: list) -> ClientFigu
             count(f"{name} {reply.status_code}")
         elif kind is figures.claims and plan.window[0] <= began < plan.window[1]:
             figures.granted_in_window += 1
-        return reply.status_code
+        return reply
 
-    def unreachable(status: int | None) -> bool:
+    def unreachable(reply) -> bool:
         # no answer, or a 5xx: the office unwell, as the lane's link maps it (link/errors.refusal)
-        return status is None or status >= 500
+        return reply is None or reply.status_code >= 500
 
     async def report(client, built) -> bool:
         # the lane's reporter retries an outcome until the office answers (controller/lane/reporter.py)
         for _ in range(REPORT_TRIES):
-            status = await send(client, built, figures.reports, "report")
-            if not unreachable(status):
-                return status < 300
+            reply = await send(client, built, figures.reports, "report")
+            if not unreachable(reply):
+                return reply.status_code < 300
             await asyncio.sleep(1.0)
         return False
 
@@ -196,14 +199,36 @@ async def _run(plan: Plan, source: HeartbeatSource, clients: list) -> ClientFigu
         await asyncio.sleep(max(0.0, plan.window[1] - time.time()))
         figures.cpu_seconds = _cpu_now() - at_start
 
+    async def beat(index: int, acked: list) -> bool:
+        """One heartbeat as ``HeartbeatSender._send`` decides it (controller/lane/heartbeat.py):
+        a keepalive while the office holds this content's digest and a full report is not due,
+        else (or when the office answers ``send_full``) the full report. ``acked``: [digest, at]."""
+        lane, client = plan.lanes[index], clients[index]
+        report, now = source.body(lane.lane_id, released[index]), time.monotonic()
+        mine = protocol.digest(report)
+        if mine == acked[0] and now - acked[1] < FULL_EVERY_S:
+            reply = await send(
+                client, bodies.heartbeat(protocol.keepalive(report, mine)), figures.heartbeats, "heartbeat"
+            )
+            if reply is None or reply.status_code >= 300:
+                acked[0] = None
+                return False
+            if not reply.json().get(protocol.SEND_FULL):
+                return True
+        reply = await send(client, bodies.heartbeat(report), figures.heartbeats, "heartbeat")
+        if reply is None or reply.status_code >= 300:
+            acked[0] = None  # the office may have lost it meanwhile: full next time
+            return False
+        held = reply.json().get("digest")
+        acked[0], acked[1] = (held if held == mine else None), now
+        return True
+
     async def heartbeats(index: int) -> None:
-        lane = plan.lanes[index]
         await asyncio.sleep(max(0.0, plan.start_at - time.time()) + rng.uniform(0, source.heartbeat_seconds))
+        acked = [None, float("-inf")]
         while time.time() < end:
             next_at = time.monotonic() + source.heartbeat_seconds
-            built = bodies.heartbeat(source.body(lane.lane_id, released[index]))
-            if await send(clients[index], built, figures.heartbeats, "heartbeat"):
-                figures.heartbeats_sent += 1
+            figures.heartbeats_sent += await beat(index, acked)
             await asyncio.sleep(max(0.0, next_at - time.monotonic()))
 
     async def claims(index: int) -> None:
@@ -215,14 +240,14 @@ async def _run(plan: Plan, source: HeartbeatSource, clients: list) -> ClientFigu
                 return
             next_at = time.monotonic() + plan.pace
             claim_id = f"{lane.lane_id}-{number}-{os.getpid()}"
-            status = await send(clients[index], bodies.claim(code_hash, claim_id), figures.claims, "claim")
-            if status == 200:
+            reply = await send(clients[index], bodies.claim(code_hash, claim_id), figures.claims, "claim")
+            if reply is not None and reply.status_code == 200:
                 figures.granted += 1
                 built = bodies.report(claim_id, "released", f"job {number + 1} completed")  # a print's detail
                 if await report(clients[index], built):
                     figures.reported += 1
                     released[index] += 1
-            elif unreachable(status):  # the grant may be lost on the way: the lane says it walked away
+            elif unreachable(reply):  # the grant may be lost on the way: the lane says it walked away
                 figures.unanswered += 1
                 built = bodies.report(claim_id, "abandoned", "office.unreachable")
                 figures.abandoned += await report(clients[index], built)

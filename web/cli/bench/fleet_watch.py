@@ -160,7 +160,9 @@ class Watch:
                         async for chunk in stream.aiter_bytes():
                             if self._in_window():
                                 self.figures.dashboard_bytes += len(chunk)
-                                self.figures.dashboard_events += chunk.count(b"event: fleet")
+                                self.figures.dashboard_events += chunk.count(
+                                    b"event:"
+                                )  # the SSE events, not its pings
                     finally:
                         self._holders.pop(worker, None)
             except httpx.HTTPError:
