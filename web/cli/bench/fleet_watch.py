@@ -81,7 +81,7 @@ class Watch:
         self._tasks: list[asyncio.Future] = []
 
     # -- driven from the bench's main thread ----------------------------------------------------
-    def start(self, dashboards: bool = True, timeout: float = 60.0) -> None:
+    def start(self, dashboards: bool = True, timeout: float = 150.0) -> None:
         """Log in, then hold a dashboard on each worker (waits until each has one)."""
         self._thread.start()
         asyncio.run_coroutine_threadsafe(self._begin(dashboards), self._loop).result(timeout)
