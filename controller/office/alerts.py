@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.engine import Engine
 
 from controller.kernel.errors import AmbilError
@@ -251,7 +251,9 @@ def _insert_open(conn, **values) -> int | None:
     statement = (
         dialect_insert(conn, alerts)
         .values(**values)
-        .on_conflict_do_nothing(index_elements=["lane_id", "rule"], index_where=alerts.c.status == "open")
+        # the predicate as SQL text, not a bound parameter: a prepared (generic) plan cannot match
+        # a parameter to the partial index, and PostgreSQL then refuses the ON CONFLICT target
+        .on_conflict_do_nothing(index_elements=["lane_id", "rule"], index_where=text("status = 'open'"))
         .returning(alerts.c.id)
     )
     return conn.execute(statement).scalar()

@@ -14,6 +14,7 @@ from web.cli import commands
 from web.cli import serve as serve_command
 from web.cli import speech as speech_command
 from web.cli.bench import commands as bench_commands
+from web.cli.bench import fleet_command as bench_fleet
 from web.cli.bench import load_command as bench_load
 
 
@@ -76,6 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
     idle.set_defaults(func=commands.bench_idle_camera)
     bench_commands.register(bench_sub)
     bench_load.register(bench_sub)
+    bench_fleet.register(bench_sub)
 
     apikey = sub.add_parser("apikey", help="API keys for lanes, agencies and people")
     key_sub = apikey.add_subparsers(dest="apikey_command", required=True)

@@ -92,3 +92,18 @@ def test_scope_keeps_other_rules(build):
     store.evaluate("lane-1", {LANE_OFFLINE: "20 s"}, scope=lambda rule: rule == LANE_OFFLINE)
     assert {a["rule"] for a in store.open_alerts("lane-1")} == {"disk.low", LANE_OFFLINE}
     assert store.open_alerts("lane-1")[0]["rule"] == LANE_OFFLINE  # errors before warnings
+
+
+def test_many_alerts_raised_through_one_connection(engine):
+    """psycopg prepares a statement after 5 runs and PostgreSQL then plans it generically: an
+    ON CONFLICT whose partial-index predicate is a bound parameter stops matching uq_alerts_open
+    ("no unique or exclusion constraint matching the ON CONFLICT specification") from about the
+    11th alert on a pooled connection, e.g. a timer's lane.offline for many silent lanes."""
+    store = Alerts(engine)
+    for number in range(25):  # sequential: every insert goes through the pool's one connection
+        assert store.evaluate(f"lane-{number}", {LANE_OFFLINE: "20 s"}, scope=lambda rule: True) == [
+            LANE_OFFLINE
+        ]
+    # and raised once still holds on the prepared statement
+    assert store.evaluate("lane-3", {LANE_OFFLINE: "30 s"}, scope=lambda rule: True) == []
+    assert store.counts()["open"] == 25
