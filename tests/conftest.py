@@ -32,11 +32,23 @@ def pytest_collection_modifyitems(config, items):
 def make_pdf(pages: int = 1, text: str = "ambil test document") -> bytes:
     """A real PDF with ``pages`` pages, each with a line of text."""
     from pypdf import PdfWriter
-    from pypdf.generic import DecodedStreamObject, NameObject
+    from pypdf.generic import DecodedStreamObject, DictionaryObject, NameObject
 
     writer = PdfWriter()
+    # the font the text names, so that renderers (poppler's previews, CUPS filters) draw it
+    font = writer._add_object(
+        DictionaryObject(
+            {
+                NameObject("/Type"): NameObject("/Font"),
+                NameObject("/Subtype"): NameObject("/Type1"),
+                NameObject("/BaseFont"): NameObject("/Helvetica"),
+            }
+        )
+    )
+    resources = DictionaryObject({NameObject("/Font"): DictionaryObject({NameObject("/F1"): font})})
     for number in range(1, pages + 1):
         page = writer.add_blank_page(width=595, height=842)
+        page[NameObject("/Resources")] = resources
         stream = DecodedStreamObject()
         stream.set_data(f"BT /F1 24 Tf 72 760 Td ({text} - page {number}) Tj ET".encode())
         page[NameObject("/Contents")] = writer._add_object(stream)

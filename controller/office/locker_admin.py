@@ -169,6 +169,11 @@ class LockerAdmin:
                 for row in conn.execute(select(lanes).order_by(lanes.c.id))
             ]
 
+    def lane_names(self) -> dict[str, str]:
+        """Each lane's name as people read it ("Lajur 1"; its id where it has no name)."""
+        with reading(self.engine) as conn:
+            return {row.id: row.name or row.id for row in conn.execute(select(lanes.c.id, lanes.c.name))}
+
     def lane_of_bank(self, bank_id: str) -> str:
         with reading(self.engine) as conn:
             lane_id = conn.execute(

@@ -42,14 +42,16 @@ def _known(lang: str, *keys: str) -> str | None:
     return None
 
 
-def _actor(actor: str, lang: str, username: Callable[[int], str | None]) -> str:
+def _actor(
+    actor: str, lang: str, username: Callable[[int], str | None], lane_name: Callable[[str], str | None]
+) -> str:
     kind, _, rest = actor.partition(":")
     if kind == "user" and rest.isdigit():
         return username(int(rest)) or actor
     if actor == "system":
         return _known(lang, "documents.actor.system") or actor
-    if kind == "lane":
-        return (_known(lang, "documents.actor.lane") or "{lane}").format(lane=rest)
+    if kind == "lane":  # the name an admin gave it ("Lajur 1"), else "Lane lane-1"
+        return lane_name(rest) or (_known(lang, "documents.actor.lane") or "{lane}").format(lane=rest)
     return actor
 
 
@@ -67,7 +69,11 @@ def _note(detail: dict, lang: str) -> str:
 
 
 def history_rows(
-    entries: list[dict], lang: str, username: Callable[[int], str | None], zone: tzinfo
+    entries: list[dict],
+    lang: str,
+    username: Callable[[int], str | None],
+    zone: tzinfo,
+    lane_name: Callable[[str], str | None] = lambda lane_id: None,
 ) -> list[dict]:
     """Audit records of a document as rows {when, who, what, note} in ``lang``.
 
@@ -79,7 +85,7 @@ def history_rows(
     for entry in entries:
         actor = entry["actor"]
         if actor not in names:
-            names[actor] = _actor(actor, lang, username)
+            names[actor] = _actor(actor, lang, username, lane_name)
         rows.append(
             {
                 "when": format_time(entry["at"], lang, zone),

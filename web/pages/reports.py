@@ -11,7 +11,7 @@ from controller.kernel.errors import AmbilError
 from controller.office.reports import Report, to_csv
 from web.auth import Principal, require_page
 from web.csrf import verify_csrf
-from web.deps import ReportsDep
+from web.deps import LockersDep, ReportsDep
 from web.pages.render import render
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
@@ -72,6 +72,7 @@ def chart(report: Report) -> dict:
 def reports_page(
     request: Request,
     reports: ReportsDep,
+    lockers: LockersDep,
     start: str | None = None,
     end: str | None = None,
     lane: str | None = None,
@@ -84,7 +85,13 @@ def reports_page(
     return render(
         request,
         "reports/index.html",
-        {"report": report, "chart": chart(report), "csv_query": query, "rows": report.rows()},
+        {
+            "report": report,
+            "chart": chart(report),
+            "csv_query": query,
+            "rows": report.rows(),
+            "lane_names": lockers.lane_names(),  # "Lajur 1", not lane-1
+        },
         who=who,
     )
 

@@ -172,7 +172,11 @@ def _detail(request: Request, who: Principal, doc_id: int, *, error: str = "", s
         "doc": doc,
         "kind": _kind_of(system, doc),
         "history": history_rows(
-            doc["history"], lang, lambda user_id: _username(system, user_id), zone_of(request)
+            doc["history"],
+            lang,
+            lambda user_id: _username(system, user_id),
+            zone_of(request),
+            lane_name=system.lockers.lane_names().get,
         ),
         "needs_loading": documents.needs_loading(doc),
         "to_retrieve": door_release.needs_retrieval(doc),

@@ -82,7 +82,7 @@ def lockers_page(
     lockers = system.lockers
     context = {
         "banks": lockers.banks(),
-        "lane_names": {lane.id: lane.name or lane.id for lane in lockers.lanes()},  # "Lajur 1", not lane-1
+        "lane_names": lockers.lane_names(),  # "Lajur 1", not lane-1
         "awaiting": lockers.awaiting_load(),
         "to_retrieve": lockers.items_to_retrieve(),
         "doc": None,
