@@ -3,25 +3,23 @@ headless Chromium, in both languages, at 1280x800 and at a phone's 360x740, with
 documents in several states, a locker bank of 4 columns x 2 rows with loaded doors and an open
 one, a lane whose printer is out of paper with its alert open, a lane that never reported.
 
-Screenshots go under the test's tmp dir (and ``$AMBIL_SCREENSHOTS`` when set) for a person to
-look at. Asserted on each page: no raw catalog key, no dict or timestamp repr, no overflow
-sideways at 360 px, every msgid the page rendered (``web.i18n.watch_keys``) translated in both
-catalogs (the list is printed); and English chosen once stays for the next pages and the next
-login.
+Screenshots go to artifacts/screenshots/ (``tests.rigs.browser``), beside the lane screen's, for a
+person to look at. Asserted on each page: no raw catalog key, no dict or timestamp repr, no
+overflow sideways at 360 px, every msgid the page rendered (``web.i18n.watch_keys``) translated in
+both catalogs (the list is printed); and English chosen once stays for the next pages and the
+next login.
 """
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-from pathlib import Path
 
 import pytest
 
 from controller.kernel.codes import code_hash
 from hardware.printer.reasons import ATTENTION_REASONS, BLOCKING_REASONS, describe
 from tests.conftest import lane_config, make_pdf
+from tests.rigs.browser import screenshot
 from tests.rigs.server import LiveServer
 from tests.rigs.wait import wait_for
 from web.i18n import texts, watch_keys
@@ -38,7 +36,6 @@ PY_WORDS = re.compile(r"\b(?:None|True|False)\b")  # on an Indonesian page only:
 DEVICE_ENGLISH = sorted({describe(r) for r in BLOCKING_REASONS | ATTENTION_REASONS} - {"offline"})
 VISIBLE_TEXT = "document.body.innerText"
 FITS_WIDTH = "document.documentElement.scrollWidth <= window.innerWidth + 1"
-OUT_DIRS = [Path(os.environ["AMBIL_SCREENSHOTS"])] if os.environ.get("AMBIL_SCREENSHOTS") else []
 
 
 @pytest.fixture(scope="module")
@@ -118,13 +115,8 @@ def log_in(page, url: str, username: str) -> None:
     page.wait_for_load_state()
 
 
-def save(page, tmp_path: Path, name: str) -> None:
-    path = tmp_path / "screens" / f"{name}.png"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(path), full_page=True)
-    for out in OUT_DIRS:
-        out.mkdir(parents=True, exist_ok=True)
-        shutil.copy(path, out / path.name)
+def save(page, name: str) -> None:
+    screenshot(page, f"office-{name}")
 
 
 def slug(path: str) -> str:
@@ -185,7 +177,7 @@ def test_every_back_office_page_as_its_user_sees_it(chromium, site, tmp_path, la
                 page.wait_for_load_state("networkidle" if path != "/dashboard" else "load")
                 if path == "/dashboard":
                     page.wait_for_function("document.getElementById('live-state').textContent.length > 0")
-                save(page, tmp_path, f"{user}-{slug(path)}-{lang}-{size}")
+                save(page, f"{user}-{slug(path)}-{lang}-{size}")
                 problems += check_page(page, path, lang, size, seen)
             seen_all |= seen
         if user == "teknisi":  # a self-test's result on the lane page: the print test, out of paper
@@ -193,7 +185,7 @@ def test_every_back_office_page_as_its_user_sees_it(chromium, site, tmp_path, la
             with watch_keys() as seen:
                 page.click("#selftest-print")
                 page.wait_for_selector("#selftest-result")
-                save(page, tmp_path, f"{user}-selftest-result-{lang}-{size}")
+                save(page, f"{user}-selftest-result-{lang}-{size}")
                 problems += check_page(page, "selftest result", lang, size, seen)
             seen_all |= seen
         context.close()

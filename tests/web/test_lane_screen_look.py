@@ -1,22 +1,20 @@
 """The lane screen as a driver 2 m away sees it: every state the issue-15 walk-through found wanting
 (door open with the bank picture, user error vs lane fault, wrong lane, office offline, prints
 unavailable, the PIN keypad, the rating), at the kiosk's 1280x800 and a phone's 360x740, in both
-languages. Screenshots go to $AMBIL_SCREENS (default /tmp/screens) for a person to look at; the
-checks a screenshot can't be trusted to catch are asserted: the door number is the largest text,
+languages. Screenshots go to artifacts/screenshots/ (``tests.rigs.browser``) for a person to look
+at; the checks a screenshot can't be trusted to catch are asserted: the door number is the largest text,
 a lane fault and a user error differ in colour, no raw message key is visible, nothing spills."""
 
 from __future__ import annotations
 
-import os
 import re
-from pathlib import Path
 
 import pytest
 
 from controller.lane.screen import LaneState, make_view
+from tests.rigs.browser import screenshot
 
 SIZES = {"kiosk": {"width": 1280, "height": 800}, "phone": {"width": 360, "height": 740}}
-OUT = Path(os.environ.get("AMBIL_SCREENS", "/tmp/screens"))
 DOOR = dict(
     door=7,
     bank="A",
@@ -80,7 +78,6 @@ def _show(page, system, view):
 @pytest.mark.parametrize("lang", ["id", "en"])
 def test_every_lane_state_as_a_driver_sees_it(chromium, lane_site, lang, size):
     system, server = lane_site
-    OUT.mkdir(parents=True, exist_ok=True)
     page = chromium.new_page(viewport=SIZES[size])
     page.goto(f"{server.url}/lane?lang={lang}")
     colours = {}
@@ -90,7 +87,7 @@ def test_every_lane_state_as_a_driver_sees_it(chromium, lane_site, lang, size):
             page.click(".key[data-key='1']")
             page.click(".key[data-key='2']")
         page.wait_for_timeout(400)  # the background fades in 0.3 s (lane.css)
-        page.screenshot(path=str(OUT / f"lane-{name}-{lang}-{size}.png"))
+        screenshot(page, f"lane-{name}-{lang}-{size}")
         text = page.evaluate(VISIBLE_TEXT)
         assert not RAW_KEY.search(text), (name, RAW_KEY.search(text).group(0))
         assert page.evaluate(FITS), (name, page.evaluate("document.documentElement.scrollHeight"))
