@@ -26,6 +26,7 @@ def _page(request: Request, who: Principal, lockers, *, error: str = "", status:
     context = {
         "lanes": lockers.lanes(),
         "banks": lockers.banks(),
+        "lane_names": lockers.lane_names(),
         "sizes": DOOR_SIZES,
         "error": error,
         "announced": join.pending() if join is not None else [],
