@@ -37,7 +37,7 @@ def test_dashboard_shows_alerts_acks_and_runs_self_tests(build):
         ]
         done = post_form(tech, "/dashboard", f"/dashboard/alerts/{alert['id']}/ack")
         assert done.status_code == 303 and "ok=dashboard.acked" in done.headers["location"]
-        assert "dilihat oleh user:" in tech.get("/dashboard").text
+        assert "dilihat oleh tek" in tech.get("/dashboard").text  # the name, not user:<id>
 
         with tech.stream("GET", "/dashboard/events") as events:
             for line in events.iter_lines():
@@ -127,4 +127,4 @@ def test_a_lane_that_never_reported_shows_its_alert_with_what_to_do_on_the_card_
         page = "/dashboard/lanes/lane-7"
         done = post_form(tech, page, f"/dashboard/alerts/{alert_id}/ack", {"next": page})
         assert done.headers["location"] == f"{page}?ok=dashboard.acked"
-        assert "dilihat oleh user:" in tech.get(f"{page}?lang=id").text
+        assert "dilihat oleh tek" in tech.get(f"{page}?lang=id").text

@@ -42,7 +42,9 @@ def _known(lang: str, *keys: str) -> str | None:
     return None
 
 
-def _actor(actor: str, lang: str, username: Callable[[int], str | None]) -> str:
+def actor_text(actor: str, lang: str, username: Callable[[int], str | None]) -> str:
+    """Who did it, as a person reads it: a user's name (``user:7`` -> ``siti``), "system", the
+    lane; another actor (an API key's ``technician:ops``) as it is written."""
     kind, _, rest = actor.partition(":")
     if kind == "user" and rest.isdigit():
         return username(int(rest)) or actor
@@ -79,7 +81,7 @@ def history_rows(
     for entry in entries:
         actor = entry["actor"]
         if actor not in names:
-            names[actor] = _actor(actor, lang, username)
+            names[actor] = actor_text(actor, lang, username)
         rows.append(
             {
                 "when": format_time(entry["at"], lang, zone),
