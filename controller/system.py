@@ -108,9 +108,11 @@ class System:
 
         With an office in the process (all-in-one) it goes through the fleet, which audits it and
         refuses a door holding an item unless ``confirm_held`` with a ``reason``; a lane alone has
-        no audit log and no documents, so the test runs on the lane directly and is only logged;
-        a door that the lane's last sync says holds an item is refused the same way there
-        (``controller/lane/held_doors.py``) and the opening's journal record names the document.
+        no audit log and no documents, so the test runs on the lane directly (it must work with
+        the office unreachable): a door that the lane's last sync says holds an item is refused
+        the same way there (``controller/lane/held_doors.py``), the opening's journal record
+        names the document, and the result is then reported to the office, which audits it and
+        records a held door's opening on its document (``office_audit``: recorded or not_reported).
         Raises ``device.failed`` where this process runs no lane.
         """
         if self.lane is None:
@@ -126,7 +128,7 @@ class System:
                 reason=reason,
                 **args,
             )
-        log.info("self-test %s by %s (lane only: no office audit here)", test, actor)
+        log.info("self-test %s by %s on the lane (then reported to the office for its audit)", test, actor)
         if args.get("bank") and args.get("door") is not None:  # a door test: the lane's own check
             held = check_held_door(
                 self.lane.opener.offline,
@@ -137,7 +139,14 @@ class System:
             )
             if held is not None:  # the lane's journal names the document and the reason
                 args["reason"] = f"document {held}: {reason.strip()[:300]}"
-        return self.lane.self_test(test, actor=actor, **args)
+        result = self.lane.self_test(test, actor=actor, **args)
+        # audited in the office all the same: the lane reports what it ran (selftest_report.py)
+        from controller.lane.selftest_report import report_to_office
+
+        return {
+            **result,
+            "office_audit": report_to_office(self.lane.office, result, actor=actor, reason=reason),
+        }
 
     def readiness(self) -> dict:
         """``{ready, problems, checks}``: can this process serve a pickup (controller/ops/readiness.py)."""

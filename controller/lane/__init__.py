@@ -6,7 +6,8 @@ By job:
 - ``intake.py`` the read queue, repeats dropped (``dedupe.py``), the PIN, the rating;
 - ``release.py`` the release protocol (DESIGN 5), with ``print_outcome.py``;
 - ``actuation.py`` the one door pulse and the one print follow-up, used by releases,
-  ``staff_doors.py`` (staff door openings) and ``selftest.py`` (a technician's self-tests);
+  ``staff_doors.py`` (staff door openings) and ``selftest.py`` (a technician's self-tests;
+  ``selftest_report.py`` reports one the lane ran on its own to the office's audit);
 - ``journal.py``, ``recovery.py``, ``reporter.py``: INTENT/DONE, recovery at start, outcomes to
   the office; ``offline.py``, ``sync.py``, ``reconcile.py``: releases while the office is away;
 - ``screen.py`` what the screen shows, ``screen_timing.py`` for how long, ``outputs.py`` the lights,

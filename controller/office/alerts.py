@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 LANE_OFFLINE = "lane.offline"
+LANE_NEVER_REPORTED = "lane.never_reported"  # registered, not one heartbeat yet (fleet_offline.py)
 # rule family -> severity; what each says to a person is in web/i18n (``alert.<family>``)
 SEVERITY: dict[str, str] = {
     "printer.media_empty": "error",
@@ -42,12 +43,16 @@ SEVERITY: dict[str, str] = {
     "door.left_open": "warning",
     "door.forced": "error",
     "lane.offline": "error",
+    "lane.never_reported": "warning",
     "disk.low": "warning",
     "clock.unsynced": "warning",
     "temperature.high": "warning",
     "codes.lockout": "warning",
 }
 SEVERITY_RANK = {"error": 2, "warning": 1}
+# the door alarms of a lane's heartbeat a person must see (a ``door.<kind>`` alert, the marks on
+# the dashboard's and the staff's door grids), worst first
+DOOR_ALARMS = ("forced", "left_open")
 
 
 @dataclass(frozen=True)
@@ -82,7 +87,7 @@ def conditions(report: dict, limits: Thresholds) -> dict[str, str]:
         elif kind == "locker" and state in ("offline", "error"):
             found[f"locker.offline:{key.split(':', 1)[-1]}"] = device.get("detail", "") or state
     for alarm in (report.get("doors") or {}).get("active_alarms") or []:
-        if alarm.get("kind") in ("left_open", "forced"):
+        if alarm.get("kind") in DOOR_ALARMS:
             found[f"door.{alarm['kind']}:{alarm.get('bank')}:{alarm.get('door')}"] = alarm.get("detail", "")
     host = report.get("host") or {}
     pct, mb = host.get("disk_free_percent"), host.get("disk_free_mb")

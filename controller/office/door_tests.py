@@ -17,6 +17,8 @@ from controller.office.db import reading
 from controller.office.db.tables import documents
 
 HELD_STATES_NOTE = "an item awaiting pickup (or to take back out) is behind this door"
+# a lane's own door test of a door the office knows is loaded, which the lane did not know of
+LANE_UNAWARE_NOTE = "opened by the lane's own self-test; its last sync knew of no item here"
 
 
 def held_item(engine: Engine, bank_id: str, door: int) -> int | None:

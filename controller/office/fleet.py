@@ -5,7 +5,8 @@ A heartbeat is a full report or a keepalive that stands for the stored one (``re
 protocol is ``controller.kernel.heartbeat``). Every change a person can see (content, alerts,
 online/offline) is announced through ``changes`` in the transaction that makes it.
 
-A lane with no heartbeat for ``offline_seconds`` is offline (and raises ``lane.offline``).
+A lane with no heartbeat for ``offline_seconds`` is offline (and raises ``lane.offline``); a lane
+registered that long ago that never sent one raises ``lane.never_reported`` (fleet_offline.py).
 History is kept ``keep_days`` (7) and pruned by the timer.
 """
 
@@ -23,7 +24,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from controller.kernel import heartbeat as protocol
 from controller.kernel.errors import AmbilError
-from controller.office.alerts import LANE_OFFLINE, Alerts, Thresholds, conditions
+from controller.office.alerts import Alerts, Thresholds, conditions
 from controller.office.background import BackgroundJob
 from controller.office.changes import Changes
 from controller.office.db import insert_ignore, reading
@@ -34,6 +35,7 @@ from controller.office.db.tables import (
     short_code_attempts,
 )
 from controller.office.fleet_keepalive import FleetKeepalive, StaleKeepalive
+from controller.office.fleet_offline import FleetOffline
 from controller.office.fleet_reads import FleetReads
 from controller.office.fleet_selftests import FleetSelfTests
 
@@ -43,7 +45,7 @@ PRUNE_EVERY_S = 3600.0
 LOCKOUT = {"codes.lockout": "short-code lockout"}
 
 
-class Fleet(FleetKeepalive, FleetReads, FleetSelfTests, BackgroundJob):
+class Fleet(FleetKeepalive, FleetOffline, FleetReads, FleetSelfTests, BackgroundJob):
     """Heartbeats in, fleet status out; ``changes`` tells live pages which lanes changed."""
 
     thread_name = "fleet-timer"
@@ -92,6 +94,7 @@ class Fleet(FleetKeepalive, FleetReads, FleetSelfTests, BackgroundJob):
                 if not self._mine():
                     continue
                 self.check_offline()
+                self.check_never_reported()
                 if time.monotonic() - self._pruned_at > PRUNE_EVERY_S:
                     self.prune()
                     self._pruned_at = time.monotonic()
@@ -212,32 +215,6 @@ class Fleet(FleetKeepalive, FleetReads, FleetSelfTests, BackgroundJob):
             # them before this one did: the alerts may show the older; the next heartbeat decides
             self._forget_conditions([lane_id])
         return raised
-
-    def check_offline(self) -> list[str]:
-        """Raise ``lane.offline`` for lanes silent longer than ``offline_seconds``; returns them."""
-        now = self.clock()
-        with reading(self.engine) as conn:
-            rows = conn.execute(select(lane_status.c.lane_id, lane_status.c.received_at)).all()
-        silent, raised, changed = [], [], []
-        for row in rows:
-            online = now - row.received_at <= self.offline_seconds
-            if not online:
-                silent.append(row.lane_id)
-                age = f"{now - row.received_at:.0f} s"
-                if self.alerts.evaluate(
-                    row.lane_id, {LANE_OFFLINE: age}, scope=lambda rule: rule == LANE_OFFLINE
-                ):
-                    raised.append(row.lane_id)
-            if self._online.get(row.lane_id) != online:
-                self._online[row.lane_id] = online
-                changed.append(row.lane_id)
-        # a heartbeat may have come (and evaluated) between the read above and the raise: its
-        # successors take the fast path and would never clear lane.offline, so they evaluate again
-        self._forget_conditions(raised)
-        if changed:
-            with self.engine.begin() as conn:
-                self.changes.notify(conn, changed)
-        return silent
 
     def _forget_conditions(self, lane_ids: list[str]) -> None:
         """Make the next heartbeat of each lane run the alert rules (the slow path)."""

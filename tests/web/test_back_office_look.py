@@ -1,22 +1,26 @@
 """Every staff, admin and dashboard page as its user sees it (issue 15, acceptance), in real
 headless Chromium, in both languages, at 1280x800 and at a phone's 360x740, with data filled in:
-documents in several states, a locker bank of 4 columns x 2 rows with loaded doors and an open
-one, a lane whose printer is out of paper with its alert open, a lane that never reported.
+documents in several states, a locker bank of 4 columns x 2 rows with loaded doors and one forced
+open, a lane whose printer is out of paper with its alert open, a lane registered an hour ago that
+never reported, a lane that went silent.
 
 Screenshots go to artifacts/screenshots/ (``tests.rigs.browser``), beside the lane screen's, for a
-person to look at. Asserted on each page: no raw catalog key, no dict or timestamp repr, no
-overflow sideways at 360 px, every msgid the page rendered (``web.i18n.watch_keys``) translated in
-both catalogs (the list is printed); and English chosen once stays for the next pages and the
-next login.
+person to look at. Asserted on each page: it is no error page, no raw catalog key, no dict or
+timestamp repr, no overflow sideways at 360 px, a lane id never broken at its hyphen, every msgid
+the page rendered (``web.i18n.watch_keys``) translated in both catalogs (the list is printed); and
+English chosen once stays for the next pages and the next login.
 """
 
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
+from sqlalchemy import update
 
 from controller.kernel.codes import code_hash
+from controller.office.db.tables import lane_status, lanes
 from hardware.printer.reasons import ATTENTION_REASONS, BLOCKING_REASONS, describe
 from tests.conftest import lane_config, make_pdf
 from tests.rigs.browser import screenshot
@@ -82,6 +86,13 @@ def site(tmp_path_factory):
         kind="locker", title="KTP-el Eko", actor="test", locker_bank="A", door=7, loaded_at=1.0
     )
     system.lockers.create_lane("lane-2", "Lajur 2", actor="test")  # known, never heard: offline
+    system.lockers.create_lane("lane-3", "Lajur 3", actor="test")
+    system.fleet.record("lane-3", {"state": "ready", "devices": {}, "host": {}})  # heard once
+    with system.engine.begin() as conn:  # lane-2 registered an hour ago; lane-3 silent for 10 min
+        conn.execute(update(lanes).where(lanes.c.id == "lane-2").values(created_at=time.time() - 3600))
+        conn.execute(
+            update(lane_status).where(lane_status.c.lane_id == "lane-3").values(received_at=time.time() - 600)
+        )
     with LiveServer(system) as server:
         wait_for(lambda: system.fleet.lanes() and _lane(system, lane)["reported"], what="first heartbeat")
         system.lane.lockers["A"].open_door(3)  # someone left door 3 open
@@ -92,13 +103,21 @@ def site(tmp_path_factory):
             ),
             what="the paper alert and the open door reported",
         )
+        wait_for(
+            lambda: (
+                [a["rule"] for a in system.fleet.alerts.open_alerts("lane-2")] == ["lane.never_reported"]
+                and [a["rule"] for a in system.fleet.alerts.open_alerts("lane-3")] == ["lane.offline"]
+                and _lane(system, lane)["doors"].get("active_alarms")
+            ),
+            what="the silent lanes' alerts (the fleet's timer) and door 3's alarm",
+        )
         ids = {name: doc["id"] for name, doc in docs.items()}
         pages = {
             "siti": ["/staff/documents", "/staff/documents/new"]
             + [f"/staff/documents/{ids[n]}" for n in ("draft", "ready", "released", "uncertain", "locker")]
             + ["/staff/lockers", "/staff/reports", "/account"],
             "admin": ["/admin", "/admin/users", "/admin/lanes", "/admin/kinds", "/admin/keys"],
-            "teknisi": ["/dashboard", f"/dashboard/lanes/{lane}", "/dashboard/lanes/lane-2"],
+            "teknisi": ["/dashboard"] + [f"/dashboard/lanes/{n}" for n in (lane, "lane-2", "lane-3")],
         }
         yield server, pages
 
@@ -123,20 +142,49 @@ def slug(path: str) -> str:
     return path.strip("/").replace("/", "-") or "home"
 
 
+# the silent lanes: the alert each shows (on its card and its page), with what to do
+SILENT = {"lane-2": "lane.never_reported", "lane-3": "lane.offline"}
+
+
+def _silent_lane_problems(page, path: str) -> list[str]:
+    problems = []
+    for lane_id, rule in SILENT.items():
+        if path not in ("/dashboard", f"/dashboard/lanes/{lane_id}"):
+            continue
+        scope = f"#lane-{lane_id}" if path == "/dashboard" else "#lane-alerts"
+        todo = page.locator(f'{scope} .alerts > li[data-rule="{rule}"] .todo')
+        if todo.count() != 1 or len(todo.inner_text()) < 40:
+            problems.append(f"{path}: {lane_id} shows no {rule} alert with what to do")
+    return problems
+
+
 def _dashboard_problems(page, path: str) -> list[str]:
     """The technician's reading of the lane with devices: the bank as built (4 x 2, the loaded
-    doors and the open one), paper as an empty level, each open alert with what to do."""
+    doors and the forced one), paper as an empty level, each open alert with what to do; and
+    each silent lane's alert with what to do."""
+    problems = _silent_lane_problems(page, path)
     if not page.locator("#grid-lane-1-A").count():
-        return [] if path.endswith("lane-2") else [f"{path}: no door grid"]
+        return problems if path.split("/")[-1] in SILENT else [*problems, f"{path}: no door grid"]
     grid = page.locator("#grid-lane-1-A")
     found = (grid.get_attribute("data-columns"), grid.get_attribute("data-rows"))
     held = sorted(int(d.get_attribute("data-door")) for d in grid.locator("[data-held=yes]").all())
     open_ = [int(d.get_attribute("data-door")) for d in grid.locator("[data-sensor=open]").all()]
+    forced = [int(d.get_attribute("data-door")) for d in grid.locator("[data-alarm=forced]").all()]
     paper = page.locator("[data-level=paper]").first.get_attribute("data-percent")
     alerts = page.locator("#lane-lane-1 .alerts > li, #lane-alerts .alerts > li")
     todo = page.locator("#lane-lane-1 .alerts .todo, #lane-alerts .alerts .todo")
-    seen = (found, held, open_, paper, alerts.count() == todo.count() > 0)
-    return [] if seen == (("4", "2"), [2, 7], [3], "0", True) else [f"{path}: reads {seen}"]
+    seen = (found, held, open_, forced, paper, alerts.count() == todo.count() > 0)
+    expected = (("4", "2"), [2, 7], [3], [3], "0", True)
+    return problems if seen == expected else [*problems, f"{path}: reads {seen}"]
+
+
+# each lane id on the page (marked .id; the admin's lane table's first column by its place), as
+# lines of text: more than one is an id broken at its hyphen
+ID_LINES = """Array.from(document.querySelectorAll('.id, #lanes-table tbody td:first-child')).map(el => {
+  const range = document.createRange(); range.selectNodeContents(el);
+  const tops = new Set(Array.from(range.getClientRects()).map(r => Math.round(r.top)));
+  return [el.textContent.trim(), tops.size];
+})"""
 
 
 def check_page(page, path: str, lang: str, size: str, seen: set[str]) -> list[str]:
@@ -154,6 +202,11 @@ def check_page(page, path: str, lang: str, size: str, seen: set[str]) -> list[st
     # a lane reads as its name, "Lajur 1" (its id only where ids are listed: admin, dashboard)
     if (path.startswith("/staff/") and "lane-1" in text) or "di lane-1" in text or "at lane-1" in text:
         problems.append(f"{path}: lane id lane-1 shown where its name belongs")
+    if path == "/staff/lockers" and page.get_attribute("#door-A-3", "data-mark") != "forced":
+        problems.append(f"{path}: door A 3, forced open, is not marked")
+    problems += [f"{path}: id {text!r} on {n} lines" for text, n in page.evaluate(ID_LINES) if n > 1]
+    if path in ("/admin/lanes", "/dashboard") and not page.locator(".id").count():
+        problems.append(f"{path}: no lane id marked as one")
     if page.get_attribute("html", "lang") != lang:
         problems.append(f"{path}: html lang {page.get_attribute('html', 'lang')} after choosing {lang}")
     if size == "phone" and not page.evaluate(FITS_WIDTH):
@@ -174,7 +227,9 @@ def test_every_back_office_page_as_its_user_sees_it(chromium, site, tmp_path, la
         page.goto(f"{server.url}{paths[0]}?lang={lang}")  # chosen once: the next pages keep it
         for path in paths:
             with watch_keys() as seen:
-                page.goto(server.url + path)
+                response = page.goto(server.url + path)
+                if response.status != 200:
+                    problems.append(f"{path}: HTTP {response.status}")
                 page.wait_for_load_state("networkidle" if path != "/dashboard" else "load")
                 if path == "/dashboard":
                     page.wait_for_function("document.getElementById('live-state').textContent.length > 0")

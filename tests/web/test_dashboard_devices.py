@@ -14,14 +14,24 @@ from controller.office.alerts import SEVERITY
 from web.i18n.alerts import rule_todo
 from web.i18n.times import ago
 from web.pages.dashboard import chart, nice_top
-from web.pages.dashboard_devices import device_view, door_grid, levels
+from web.pages.dashboard_devices import device_view, door_grid, door_marks, door_states, levels
 
 NOW = 1_800_000_000.0
 
 
+def lane_with(doors: dict, alarms: list | None = None, bank: str = "A") -> dict:
+    """A lane summary (``Fleet.lanes()``) whose bank reports ``doors`` and ``alarms``."""
+    device = {"kind": "locker", "name": bank, "state": "ok", "info": {"doors": doors}}
+    return {"devices": {f"locker:{bank}": device}, "doors": {"active_alarms": alarms or []}}
+
+
+def states(doors: dict, bank: str = "A") -> dict:
+    return door_states(lane_with(doors, bank=bank))[bank]
+
+
 def test_the_door_grid_is_the_bank_as_built_in_the_lane_screens_geometry():
     sensors = {str(n): "closed" for n in range(1, 9)} | {"3": "open"}
-    grid = door_grid("A", sensors, {"columns": 4, "doors": 8, "held": [2, 7]}, "id")
+    grid = door_grid("A", states(sensors), {"columns": 4, "doors": 8, "held": [2, 7]}, "id")
     assert (grid["columns"], grid["rows"], grid["as_built"]) == (4, 2, True)
     placement = BankPlacement(columns=4, doors=8)
     for cell in grid["cells"]:  # where the lane screen would light the door
@@ -29,12 +39,43 @@ def test_the_door_grid_is_the_bank_as_built_in_the_lane_screens_geometry():
         assert (cell["row"], cell["column"]) == (where["row"], where["column"])
     assert [c["door"] for c in grid["cells"] if c["held"]] == [2, 7]
     assert grid["cells"][2]["word"] == "terbuka" and grid["cells"][0]["word"] == "tertutup"
-    two = door_grid("B", {str(n): "closed" for n in range(1, 5)}, {"columns": 2, "doors": 4}, "en")
+    four = states({str(n): "closed" for n in range(1, 5)}, "B")
+    two = door_grid("B", four, {"columns": 2, "doors": 4}, "en")
     assert (two["columns"], two["rows"]) == (2, 2)
     assert [(c["row"], c["column"]) for c in two["cells"]] == [(1, 1), (1, 2), (2, 1), (2, 2)]
     # a bank whose lane never said its columns: drawn with the lane screen's default, and said so
-    unknown = door_grid("C", {"1": "unknown", "2": "closed"}, None, "id")
+    unknown = door_grid("C", states({"1": "unknown", "2": "closed"}, "C"), None, "id")
     assert (unknown["columns"], unknown["as_built"]) == (BankPlacement.columns, False)
+
+
+def test_door_alarms_are_read_once_for_the_dashboards_grid_and_the_staff_grid():
+    doors = {str(n): "closed" for n in range(1, 9)} | {"3": "open", "5": "open"}
+    alarms = [
+        {"bank": "A", "door": 3, "kind": "left_open"},
+        {"bank": "A", "door": 3, "kind": "forced"},  # both active: the worse one is shown
+        {"bank": "A", "door": 9, "kind": "forced"},  # a door the bank's report did not list
+        {"bank": "A", "door": None, "kind": "sensor_error"},  # the bank's, not a door's
+        {"bank": "A", "door": 8, "kind": "out_of_service"},  # not a door a person must look at
+    ]
+    lane = lane_with(doors, alarms)
+    read = door_states(lane)["A"]
+    assert {d: s["alarm"] for d, s in read.items() if s["alarm"]} == {3: "forced", 9: "forced"}
+    assert (read[5], read[9]["sensor"]) == ({"sensor": "open", "alarm": None}, "unknown")
+    # the dashboard's grid draws that reading
+    view = device_view("locker:A", lane["devices"]["locker:A"], {}, "id", NOW, doors={"A": read})
+    cells = {c["door"]: c for c in view["grid"]["cells"]}
+    assert (cells[3]["alarm"], cells[3]["alarm_word"], cells[5]["alarm"]) == ("forced", "dibuka paksa", None)
+    # and the staff's: the alarms and an open door, in the page's language
+    assert door_marks([lane], "en") == {
+        "A": {
+            3: {"kind": "forced", "words": "forced open"},
+            5: {"kind": "open", "words": "open"},
+            9: {"kind": "forced", "words": "forced open"},
+        }
+    }
+    left = lane_with({"2": "open"}, [{"bank": "A", "door": 2, "kind": "left_open"}])
+    assert door_marks([left], "id") == {"A": {2: {"kind": "left_open", "words": "dibiarkan terbuka"}}}
+    assert door_marks([lane_with({"1": "closed"})], "id") == {}
 
 
 @pytest.mark.parametrize(

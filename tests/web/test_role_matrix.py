@@ -122,6 +122,7 @@ def body_for(method: str, path: str, values: dict, csrf: str) -> dict:
         "/api/v1/lanes/{lane_id}/heartbeat": {"lane_id": "lane-1", "state": "ready", "devices": {}},
         "/api/v1/lane-announcements": {"name": "Lajur 1", "banks": [{"id": "A", "doors": 4}]},
         "/api/v1/lane-commands/{command_id}/result": {"outcome": "ok"},
+        "/api/v1/lane-selftests": {"test": "frame", "outcome": "ok"},
     }
     if path in json_bodies:
         return {"json": json_bodies[path]}

@@ -58,6 +58,7 @@ def test_a_lane_alone_refuses_a_held_door_without_confirmation_and_reason(build)
         for door in (3, 4):  # an empty door, and one whose item is gone: no confirmation needed
             answer = local.post("/api/v1/lane/selftest", json={"test": "door", "bank": "A", "door": door})
             assert answer.status_code == 200 and answer.json()["outcome"] == "ok", answer.text
+            assert answer.json()["office_audit"] == "not_reported"  # run all the same, and said so
         cli = build_parser().parse_args(
             ["selftest", "door", "--bank", "A", "--door", "2", "--url", server.url]
             + ["--confirm-held", "--reason", "hinge"]

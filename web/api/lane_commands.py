@@ -1,6 +1,6 @@
 """Lane API for lanes on their own Pis, which only call out (NAT, a firewall): the lane announces
-its banks, holds a long-poll for the office's commands and posts each result. Lane keys only; the
-lane id comes from the key, never from the request."""
+its banks, holds a long-poll for the office's commands and posts each result, and reports the
+self-tests it ran on its own. Lane keys only; the lane id comes from the key, never from the request."""
 
 from __future__ import annotations
 
@@ -8,10 +8,13 @@ import asyncio
 import time
 
 from fastapi import APIRouter, Body, Depends, Path, Query, Request
+from pydantic import Field
 from starlette.concurrency import run_in_threadpool
 
+from controller.lane.selftest import SELF_TESTS
+from web.api.strict import StrictBody
 from web.auth import Principal, require
-from web.deps import LaneCommandsDep, LaneJoinDep
+from web.deps import FleetDep, LaneCommandsDep, LaneJoinDep
 
 router = APIRouter(tags=["lane protocol"])
 CommandId = Path(ge=1, le=2**31 - 1)
@@ -66,3 +69,20 @@ def result(
     who: Principal = Depends(require("lane")),
 ):
     return {"state": commands.finish(who.lane_id or "", command_id, body)}
+
+
+class LaneSelfTestReport(StrictBody):
+    """A self-test the lane ran on its own (``controller/lane/selftest_report.py`` sends it)."""
+
+    test: str = Field(pattern="^(" + "|".join(SELF_TESTS) + ")$")
+    outcome: str = Field(max_length=32)
+    detail: str = Field("", max_length=500)
+    bank: str | None = Field(None, max_length=64)
+    door: int | None = Field(None, ge=1, le=128)
+    run_by: str = Field("", max_length=100)  # who asked on the lane (its local API's principal)
+    reason: str = Field("", max_length=300)  # why a door holding an item was opened
+
+
+@router.post("/api/v1/lane-selftests", summary="A self-test this lane ran on its own, to be audited")
+def self_test_report(fleet: FleetDep, body: LaneSelfTestReport, who: Principal = Depends(require("lane"))):
+    return fleet.record_lane_self_test(who.lane_id or "", body.model_dump())

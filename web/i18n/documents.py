@@ -42,9 +42,15 @@ def _known(lang: str, *keys: str) -> str | None:
     return None
 
 
-def _actor(
-    actor: str, lang: str, username: Callable[[int], str | None], lane_name: Callable[[str], str | None]
+def actor_text(
+    actor: str,
+    lang: str,
+    username: Callable[[int], str | None],
+    lane_name: Callable[[str], str | None] = lambda lane_id: None,
 ) -> str:
+    """Who did it, as a person reads it: a user's name (``user:7`` -> ``siti``), "system", the
+    lane by its name (``lane_name``); another actor (an API key's ``technician:ops``) as it is
+    written."""
     kind, _, rest = actor.partition(":")
     if kind == "user" and rest.isdigit():
         return username(int(rest)) or actor
@@ -85,7 +91,7 @@ def history_rows(
     for entry in entries:
         actor = entry["actor"]
         if actor not in names:
-            names[actor] = _actor(actor, lang, username, lane_name)
+            names[actor] = actor_text(actor, lang, username, lane_name)
         rows.append(
             {
                 "when": format_time(entry["at"], lang, zone),

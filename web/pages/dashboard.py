@@ -19,12 +19,13 @@ from web.deps import FleetDep, SystemDep, zone_of
 from web.i18n import request_lang, t
 from web.i18n.alerts import rule_text, rule_todo
 from web.i18n.devices import info_lines, word
-from web.i18n.documents import release_detail
+from web.i18n.documents import actor_text, release_detail
 from web.i18n.times import ago, format_time
 from web.pages.dashboard_devices import device_views, megabytes
 from web.pages.dashboard_live import lane_events
 from web.pages.render import render
 from web.pages.sse import event_stream
+from web.pages.staff_documents import username_of
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
 VIEWERS = ("technician", "admin")
@@ -32,8 +33,9 @@ CHART_W, CHART_H, CHART_TOP, CHART_BOTTOM, CHART_LEFT = 720, 240, 16, 36, 40
 SERIES = (("scans", "#0b4ea2"), ("releases", "#1d7a36"), ("failures", "#b3261e"))
 
 
-def _helpers(lang: str, zone: tzinfo) -> dict:
+def _helpers(lang: str, zone: tzinfo, system) -> dict:
     return {
+        "actor": lambda actor: actor_text(actor, lang, lambda user_id: username_of(system, user_id)),
         "when": lambda ts: format_time(ts, lang, zone, "seconds"),
         "alert_text": lambda alert: rule_text(
             alert["rule"], alert.get("lane_name") or alert["lane_id"], lang
@@ -48,16 +50,18 @@ def _helpers(lang: str, zone: tzinfo) -> dict:
 
 
 @router.get("/dashboard")
-def dashboard(request: Request, fleet: FleetDep, who: Principal = Depends(require_page(*VIEWERS))):
+def dashboard(
+    request: Request, fleet: FleetDep, system: SystemDep, who: Principal = Depends(require_page(*VIEWERS))
+):
     lang = request_lang(request, who.language)
     lanes = fleet.lanes()
-    context = {"lanes": lanes, **_helpers(lang, zone_of(request))}
+    context = {"lanes": lanes, **_helpers(lang, zone_of(request), system)}
     return render(request, "dashboard/index.html", context, who=who)
 
 
 @router.get("/dashboard/events")
 async def dashboard_events(
-    request: Request, fleet: FleetDep, who: Principal = Depends(require_page(*VIEWERS))
+    request: Request, fleet: FleetDep, system: SystemDep, who: Principal = Depends(require_page(*VIEWERS))
 ):
     """Server-sent events: every lane card at once, then only the cards that changed, at most one
     event a second (web/pages/dashboard_live.py); EventSource reconnects and starts over."""
@@ -69,7 +73,7 @@ async def dashboard_events(
         "csrf_token": csrf_token(request),
         "who": who,
     }
-    context.update(_helpers(lang, zone_of(request)))
+    context.update(_helpers(lang, zone_of(request), system))
     return event_stream(lane_events(fleet, lambda lane: template.render(lane=lane, **context)))
 
 
@@ -77,6 +81,7 @@ async def dashboard_events(
 def lane_page(
     request: Request,
     fleet: FleetDep,
+    system: SystemDep,
     lane_id: str,
     hours: float = 6.0,
     who: Principal = Depends(require_page(*VIEWERS)),
@@ -98,7 +103,7 @@ def lane_page(
         "button_tests": [name for name in SELF_TESTS if name != DOOR_TEST],  # the door one has a form
         "megabytes": lambda mb: megabytes(mb, lang),
         "selftest": result if result["selftest"] else None,
-        **_helpers(lang, zone_of(request)),
+        **_helpers(lang, zone_of(request), system),
     }
     return render(request, "dashboard/lane.html", context, who=who)
 

@@ -5,11 +5,14 @@ the catalogs do not know yet is kept and marked as the device's own text.
 
 ``device_views(lane, lang, now)`` turns one lane summary of ``Fleet.lanes()`` into what the
 partials ``dashboard/_devices.html``, ``_door_grid.html`` and ``_levels.html`` draw.
+``door_states(lane)`` is the one reading of a lane's doors (sensor and active alarm, from its
+heartbeat) that this grid and the staff's locker grid (``door_marks``) both draw.
 """
 
 from __future__ import annotations
 
 from controller.lane.screen import BankPlacement
+from controller.office.alerts import DOOR_ALARMS
 from web.i18n import has, t
 from web.i18n.devices import info_lines, word
 
@@ -24,13 +27,57 @@ PRINTER_STATES = ("idle", "processing", "stopped")
 def device_views(lane: dict, lang: str, now: float) -> list[dict]:
     """Each device of ``lane`` (``Fleet.lanes()`` summary) ready for the partials, by key."""
     banks = lane.get("banks") or {}
+    doors = door_states(lane)
     return [
-        device_view(key, dev, banks, lang, now) for key, dev in sorted((lane.get("devices") or {}).items())
+        device_view(key, dev, banks, lang, now, doors=doors)
+        for key, dev in sorted((lane.get("devices") or {}).items())
     ]
 
 
-def device_view(key: str, dev: dict, banks: dict, lang: str, now: float) -> dict:
-    """One device: title, state word, reasons and detail as words, and its kind's drawing."""
+def door_states(lane: dict) -> dict[str, dict[int, dict]]:
+    """Each bank's doors as the lane's last heartbeat says them: bank -> door -> ``{sensor,
+    alarm}``; ``sensor`` is what the lane read (``open``, ``closed``, ``unknown``), ``alarm`` the
+    worst of ``DOOR_ALARMS`` active on the door (its lane's door watch), or None."""
+    states: dict[str, dict[int, dict]] = {}
+    for key, dev in (lane.get("devices") or {}).items():
+        if (dev.get("kind") or key.partition(":")[0]) != "locker":
+            continue
+        doors = (dev.get("info") or {}).get("doors") or {}
+        bank = key.partition(":")[2] or dev.get("name") or key
+        read = {int(n): str(s) for n, s in doors.items() if str(n).isdigit()}
+        states[bank] = {door: {"sensor": sensor, "alarm": None} for door, sensor in read.items()}
+    for alarm in (lane.get("doors") or {}).get("active_alarms") or []:
+        kind, door = alarm.get("kind"), alarm.get("door")
+        if kind not in DOOR_ALARMS or not isinstance(door, int):
+            continue  # a bank-wide alarm (door None) is the lock board's device state
+        doors = states.setdefault(str(alarm.get("bank")), {})
+        cell = doors.setdefault(door, {"sensor": "unknown", "alarm": None})
+        if cell["alarm"] is None or DOOR_ALARMS.index(kind) < DOOR_ALARMS.index(cell["alarm"]):
+            cell["alarm"] = kind
+    return states
+
+
+def door_marks(lanes: list[dict], lang: str) -> dict[str, dict[int, dict]]:
+    """The doors a person must look at, for the staff's locker grid: bank -> door -> ``{kind,
+    words}``, ``kind`` an alarm of ``DOOR_ALARMS`` or ``open`` (a sensor reading open, no alarm:
+    a door being loaded or emptied), from ``door_states`` of each lane (``Fleet.lanes()``)."""
+    marks: dict[str, dict[int, dict]] = {}
+    for lane in lanes:
+        for bank, doors in door_states(lane).items():
+            for door, state in doors.items():
+                if state["alarm"]:
+                    mark = {"kind": state["alarm"], "words": t(lang, f"dashboard.alarm.{state['alarm']}")}
+                elif state["sensor"] == "open":
+                    mark = {"kind": "open", "words": word("open", lang)}
+                else:
+                    continue
+                marks.setdefault(bank, {})[door] = mark
+    return marks
+
+
+def device_view(key: str, dev: dict, banks: dict, lang: str, now: float, doors: dict | None = None) -> dict:
+    """One device: title, state word, reasons and detail as words, and its kind's drawing
+    (``doors``: the lane's ``door_states``, for a locker bank's grid)."""
     kind = dev.get("kind") or key.partition(":")[0]
     info = dict(dev.get("info") or {})
     state = dev.get("state") or "unknown"
@@ -53,7 +100,8 @@ def device_view(key: str, dev: dict, banks: dict, lang: str, now: float) -> dict
     }
     if kind == "locker":
         bank = key.partition(":")[2] or view["name"]
-        view["grid"] = door_grid(bank, info.get("doors") or {}, banks.get(bank), lang)
+        states = doors if doors is not None else door_states({"devices": {key: dev}})
+        view["grid"] = door_grid(bank, states.get(bank) or {}, banks.get(bank), lang)
     elif kind == "printer":
         printer_state = info.get("printer_state")
         if state == "error":  # "idle" while out of paper is no "ready": say what it means
@@ -80,25 +128,28 @@ def detail_text(detail: str, lang: str) -> dict:
     return {"text": detail, "known": False}
 
 
-def door_grid(bank: str, sensors: dict, built: dict | None, lang: str) -> dict:
+def door_grid(bank: str, states: dict[int, dict], built: dict | None, lang: str) -> dict:
     """The bank's doors where they are (``BankPlacement``: door 1 top left, ``columns`` per row,
-    as the lane screen draws it), each with its sensor's word and whether an item is behind it."""
+    as the lane screen draws it), each with its sensor's word, its alarm (``states``: the bank's
+    ``door_states``) and whether an item is behind it."""
     built = built or {}
-    numbers = [int(n) for n in sensors if str(n).isdigit()]
-    doors = max([built.get("doors") or 0, *numbers])
+    doors = max([built.get("doors") or 0, *states])
     placement = BankPlacement(columns=built.get("columns") or BankPlacement.columns, doors=doors)
     held = set(built.get("held") or [])
     cells = []
     for door in range(1, doors + 1):
         where = placement.describe(bank, door)
-        sensor = str(sensors.get(str(door), sensors.get(door, "unknown")))
+        state = states.get(door) or {"sensor": "unknown", "alarm": None}
+        alarm = state["alarm"]
         cells.append(
             {
                 "door": door,
                 "row": where["row"],
                 "column": where["column"],
-                "sensor": sensor,
-                "word": word(sensor, lang),
+                "sensor": state["sensor"],
+                "word": word(state["sensor"], lang),
+                "alarm": alarm,
+                "alarm_word": t(lang, f"dashboard.alarm.{alarm}") if alarm else "",
                 "held": door in held,
             }
         )

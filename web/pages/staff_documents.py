@@ -157,7 +157,8 @@ def _kind_of(system, doc: dict):
     return next((k for k in system.kinds.list() if k.id == doc.get("kind_id")), None)
 
 
-def _username(system, user_id: int) -> str | None:
+def username_of(system, user_id: int) -> str | None:
+    """The user's login name, or None for a user id no longer known."""
     try:
         return system.accounts.get_user(user_id).username
     except AmbilError:
@@ -174,7 +175,7 @@ def _detail(request: Request, who: Principal, doc_id: int, *, error: str = "", s
         "history": history_rows(
             doc["history"],
             lang,
-            lambda user_id: _username(system, user_id),
+            lambda user_id: username_of(system, user_id),
             zone_of(request),
             lane_name=system.lockers.lane_names().get,
         ),

@@ -21,6 +21,8 @@ from controller.office.lane_control import LaneCommandError
 from web.auth import Principal, require_page
 from web.csrf import verify_csrf
 from web.deps import LockersDep, SystemDep
+from web.i18n import request_lang
+from web.pages.dashboard_devices import door_marks
 from web.pages.render import render
 
 log = logging.getLogger(__name__)
@@ -80,8 +82,12 @@ def lockers_page(
     request: Request, system: SystemDep, doc: int | None = None, who: Principal = Depends(STAFF)
 ):
     lockers = system.lockers
+    banks = lockers.banks()
+    # a door forced or left open, as the banks' lanes last reported (the dashboard's reading)
+    lanes = system.fleet.lanes(sorted({bank.lane_id for bank in banks})) if system.fleet and banks else []
     context = {
-        "banks": lockers.banks(),
+        "banks": banks,
+        "door_marks": door_marks(lanes, request_lang(request, who.language)),
         "lane_names": lockers.lane_names(),  # "Lajur 1", not lane-1
         "awaiting": lockers.awaiting_load(),
         "to_retrieve": lockers.items_to_retrieve(),

@@ -96,6 +96,9 @@ class HttpOfficeLink(OfficeLink):
     def post_command_result(self, command_id: int, result: dict) -> None:
         self._request("POST", f"/api/v1/lane-commands/{command_id}/result", json=result)
 
+    def report_self_test(self, report: dict) -> dict:
+        return self._request("POST", "/api/v1/lane-selftests", json=report).json()
+
     # -- offline sync --------------------------------------------------------------------------
     def fetch_snapshot(self) -> dict:
         return self._request("GET", "/api/v1/sync/pickups", timeout=self._sync_timeout).json()

@@ -80,5 +80,9 @@ class OfficeLink(ABC):
         """The result of a command the lane took; idempotent on the office side."""
         raise NotImplementedError("this link carries no office commands")
 
+    def report_self_test(self, report: dict) -> dict:
+        """A self-test the lane ran on its own, for the office's audit log (``selftest_report.py``)."""
+        raise NotImplementedError("this link reports no self-tests")
+
     def close(self) -> None:
         """Release the connection (the composition root calls it once, at shutdown)."""

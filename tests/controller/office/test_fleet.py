@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select, update
 
 from controller.office.alerts import Alerts
-from controller.office.db.tables import lane_events, short_code_attempts
+from controller.office.db.tables import lane_events, lanes, short_code_attempts
 from controller.office.fleet import Fleet
 
 
@@ -54,6 +54,26 @@ def test_lanes_worst_first_and_offline(build):
     fleet.record("lane-1", beat())  # back: lane.offline clears, live pages hear of it
     assert {"lane-1"} in heard
     assert fleet.alerts.open_alerts("lane-1") == []
+
+
+def test_a_lane_registered_that_never_reported_raises_an_alert_its_first_heartbeat_clears(build):
+    system, fleet, clock = make(build)
+    system.office.ensure_lane("lane-9", "Lajur 9")
+    with system.engine.begin() as conn:  # registered 5 s ago (on the fleet's clock)
+        conn.execute(update(lanes).where(lanes.c.id == "lane-9").values(created_at=clock.now - 5))
+    assert "lane-9" not in fleet.check_never_reported()  # a lane just registered gets its time
+    clock.now += 8  # 13 s since it was registered, no heartbeat
+    assert "lane-9" in fleet.check_never_reported()
+    assert "lane-9" not in fleet.check_never_reported()  # still one alert
+    (alert,) = fleet.alerts.open_alerts("lane-9")
+    assert (alert["rule"], alert["severity"]) == ("lane.never_reported", "warning")
+    assert fleet.lane("lane-9")["alerts"][0]["rule"] == "lane.never_reported"  # the dashboard's card
+    fleet.record("lane-9", beat())  # its first heartbeat: it has reported now
+    assert fleet.alerts.open_alerts("lane-9") == []
+    clock.now += 60
+    assert "lane-9" not in fleet.check_never_reported()  # heard once: offline from now on, not "never"
+    assert fleet.check_offline() == ["lane-9"]
+    assert [a["rule"] for a in fleet.alerts.open_alerts("lane-9")] == ["lane.offline"]
 
 
 def test_counters_become_per_minute_history(build):
