@@ -187,6 +187,9 @@ ID_LINES = """Array.from(document.querySelectorAll('.id, #lanes-table tbody td:f
 })"""
 
 
+SECONDS_AGO = re.compile(r"(\d+) (?:dtk lalu|s ago)")
+
+
 def check_page(page, path: str, lang: str, size: str, seen: set[str]) -> list[str]:
     """What is wrong on the page now: raw keys, reprs, sideways overflow, the wrong language."""
     problems = []
@@ -205,6 +208,8 @@ def check_page(page, path: str, lang: str, size: str, seen: set[str]) -> list[st
     if path == "/staff/lockers" and page.get_attribute("#door-A-3", "data-mark") != "forced":
         problems.append(f"{path}: door A 3, forced open, is not marked")
     problems += [f"{path}: id {text!r} on {n} lines" for text, n in page.evaluate(ID_LINES) if n > 1]
+    # "676 dtk lalu" is counted, not read: past 90 s an age is in minutes (lane-3 is 10 min silent)
+    problems += [f"{path}: age {m.group(0)!r}" for m in SECONDS_AGO.finditer(text) if int(m.group(1)) >= 90]
     if path in ("/admin/lanes", "/dashboard") and not page.locator(".id").count():
         problems.append(f"{path}: no lane id marked as one")
     if page.get_attribute("html", "lang") != lang:

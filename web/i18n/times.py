@@ -51,3 +51,10 @@ def ago(seconds: float, lang: str) -> str:
         if seconds < limit:
             return t(lang, key, seconds=round(seconds / unit))
     return t(lang, "device.ago_days", seconds=round(seconds / 86400))
+
+
+def ago_units(lang: str) -> list[list]:
+    """``ago``'s table for a page's own clock (the dashboard ticks between updates): rows of
+    [below this many seconds or None, the text with ``{n}``, the unit in seconds]."""
+    rows = [[limit, t(lang, key, seconds="{n}"), unit] for limit, key, unit in AGO_UNITS]
+    return rows + [[None, t(lang, "device.ago_days", seconds="{n}"), 86400]]

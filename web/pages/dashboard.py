@@ -20,7 +20,7 @@ from web.i18n import request_lang, t
 from web.i18n.alerts import rule_text, rule_todo
 from web.i18n.devices import info_lines, word
 from web.i18n.documents import actor_text, release_detail
-from web.i18n.times import ago, format_time
+from web.i18n.times import ago, ago_units, format_time
 from web.pages.dashboard_devices import device_views, megabytes
 from web.pages.dashboard_live import lane_events
 from web.pages.render import render
@@ -43,6 +43,8 @@ def _helpers(lang: str, zone: tzinfo, system) -> dict:
         "alert_todo": lambda alert: rule_todo(alert["rule"], lang),
         "devices_of": lambda lane: device_views(lane, lang, time.time()),
         "ago": lambda ts: ago(time.time() - ts, lang) if ts else "-",
+        "ago_s": lambda seconds: ago(seconds, lang),
+        "ago_units": ago_units(lang),
         "device_info": lambda info: info_lines(info, lang, time.time()),
         "device_word": lambda text: word(text, lang) if text else "",
         "release_detail": lambda text: release_detail(text, lang) if text else "",
