@@ -187,6 +187,17 @@ ID_LINES = """Array.from(document.querySelectorAll('.id, #lanes-table tbody td:f
 })"""
 
 
+# what sticks out of its box on the locker grids: a tile's text beyond the tile, a state's word
+# beyond its badge (on a 360 px phone "Menunggu diambil" overflowed a 4-column tile's badge)
+SPILLS = """Array.from(document.querySelectorAll('.door, .door .badge')).flatMap(box => {
+  const edge = box.getBoundingClientRect();
+  const range = document.createRange(); range.selectNodeContents(box);
+  return Array.from(range.getClientRects())
+    .filter(r => r.width && (r.right > edge.right + 1 || r.left < edge.left - 1))
+    .map(r => (box.closest('.door').id || '?') + ': ' + box.textContent.trim());
+})"""
+
+
 SECONDS_AGO = re.compile(r"(\d+) (?:dtk lalu|s ago)")
 
 
@@ -208,6 +219,7 @@ def check_page(page, path: str, lang: str, size: str, seen: set[str]) -> list[st
     if path == "/staff/lockers" and page.get_attribute("#door-A-3", "data-mark") != "forced":
         problems.append(f"{path}: door A 3, forced open, is not marked")
     problems += [f"{path}: id {text!r} on {n} lines" for text, n in page.evaluate(ID_LINES) if n > 1]
+    problems += [f"{path}: sticks out of its box: {what}" for what in page.evaluate(SPILLS)]
     # "676 dtk lalu" is counted, not read: past 90 s an age is in minutes (lane-3 is 10 min silent)
     problems += [f"{path}: age {m.group(0)!r}" for m in SECONDS_AGO.finditer(text) if int(m.group(1)) >= 90]
     if path in ("/admin/lanes", "/dashboard") and not page.locator(".id").count():
