@@ -14,21 +14,25 @@ from sqlalchemy.engine import Engine
 from controller.kernel.errors import AmbilError
 from controller.office import audit, door_release
 from controller.office.db import reading
-from controller.office.db.tables import documents
+from controller.office.db.tables import documents, locker_banks
 
 HELD_STATES_NOTE = "an item awaiting pickup (or to take back out) is behind this door"
 # a lane's own door test of a door the office knows is loaded, which the lane did not know of
 LANE_UNAWARE_NOTE = "opened by the lane's own self-test; its last sync knew of no item here"
 
 
-def held_item(engine: Engine, bank_id: str, door: int) -> int | None:
-    """The document whose item is (or may be) behind ``door`` of ``bank_id``, else None."""
+def held_item(engine: Engine, bank_id: str, door: int, *, lane_id: str | None = None) -> int | None:
+    """The document whose item is (or may be) behind ``door`` of ``bank_id``, else None; with
+    ``lane_id``, only in a bank of that lane (a lane's own report never reaches another's items)."""
+    query = select(documents.c.id).where(
+        documents.c.locker_bank == bank_id, documents.c.door == door, door_release.in_door()
+    )
+    if lane_id is not None:
+        query = query.where(
+            documents.c.locker_bank.in_(select(locker_banks.c.id).where(locker_banks.c.lane_id == lane_id))
+        )
     with reading(engine) as conn:
-        return conn.execute(
-            select(documents.c.id)
-            .where(documents.c.locker_bank == bank_id, documents.c.door == door, door_release.in_door())
-            .limit(1)
-        ).scalar_one_or_none()
+        return conn.execute(query.limit(1)).scalar_one_or_none()
 
 
 def check_and_record(

@@ -63,7 +63,7 @@ class FleetSelfTests:
         self._audit_test(actor, lane_id, str(report.get("test")), args, report, extra)
         doc_id = None
         if args.get("bank") and args.get("door") is not None:
-            doc_id = door_tests.held_item(self.engine, str(args["bank"]), int(args["door"]))
+            doc_id = door_tests.held_item(self.engine, str(args["bank"]), int(args["door"]), lane_id=lane_id)
         if doc_id is not None:
             reason = str(report.get("reason") or "").strip()[:300] or door_tests.LANE_UNAWARE_NOTE
             with self.engine.begin() as conn:

@@ -79,6 +79,12 @@ def test_the_office_refuses_a_report_from_anything_but_a_lane_key(tmp_path):
     office.office.ensure_lane("lane-2", "Lajur 2")
     lane_key = office.office.create_api_key("lane", lane_id="lane-2")
     staff_key = office.office.create_api_key("staff")
+    office.office.ensure_lane("lane-3", "Lajur 3")
+    office.lockers.save_bank("C", "lane-3", 4, actor="test")
+    theirs = office.office.create_document(
+        kind="locker", title="Paspor Eka", actor="test", locker_bank="C", door=1, loaded_at=1.0
+    )
+    office.office.mark_ready(theirs["id"], "test")
     report = {"test": "lights", "outcome": "ok", "detail": "", "run_by": "technician:local"}
     with LiveServer(office) as server, server.client() as http:
         url = "/api/v1/lane-selftests"
@@ -91,5 +97,11 @@ def test_the_office_refuses_a_report_from_anything_but_a_lane_key(tmp_path):
         assert bad.status_code == 422  # the lane comes from its key, never from the body
         ok = http.post(url, json=report, headers={"Authorization": f"Bearer {lane_key}"})
         assert ok.status_code == 200 and ok.json() == {"recorded": True, "document": None}
+        # a door of another lane's bank holding an item: lane-2's report writes nothing on it
+        other = {**report, "test": "door", "bank": "C", "door": 1, "reason": "bukan loker saya"}
+        ok = http.post(url, json=other, headers={"Authorization": f"Bearer {lane_key}"})
+        assert ok.status_code == 200 and ok.json() == {"recorded": True, "document": None}
+    history = [h["action"] for h in office.office.get_document(theirs["id"])["history"]]
+    assert "locker.door_opened_for_test" not in history
     wait_for(lambda: audit_rows(office, "lane.selftest"), what="the audit row")
     assert audit_rows(office, "lane.selftest")[0]["actor"] == "lane:lane-2"
