@@ -82,9 +82,14 @@ def list_keys(conn: Connection) -> list[dict]:
     return [dict(r._mapping) for r in conn.execute(select(*columns).order_by(api_keys.c.id.desc()))]
 
 
+def well_formed(key: object) -> bool:
+    """Could ``key`` be one of ours at all (checked before anything is hashed or looked up)."""
+    return isinstance(key, str) and key.startswith(KEY_PREFIX) and len(key) <= 200
+
+
 def lookup(conn: Connection, key: str) -> dict | None:
     """The live key's {id, role, lane_id, label}, or None for an unknown or revoked key."""
-    if not isinstance(key, str) or not key.startswith(KEY_PREFIX) or len(key) > 200:
+    if not well_formed(key):
         return None
     row = conn.execute(
         select(api_keys.c.id, api_keys.c.role, api_keys.c.lane_id, api_keys.c.label).where(
