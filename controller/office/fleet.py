@@ -18,12 +18,13 @@ import threading
 import time
 from collections.abc import Callable
 
-from sqlalchemy import case, delete, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.engine import Connection, Engine
 
 from controller.kernel import heartbeat as protocol
 from controller.kernel.errors import AmbilError
-from controller.office.alerts import LANE_OFFLINE, Alerts, Thresholds, conditions
+from controller.office import fleet_statements as statements
+from controller.office.alerts import LANE_OFFLINE, Alerts, Thresholds, conditions, host_conditions
 from controller.office.background import BackgroundJob
 from controller.office.changes import Changes
 from controller.office.db import insert_ignore, reading
@@ -31,9 +32,8 @@ from controller.office.db.tables import (
     lane_events,
     lane_status,
     lanes,
-    short_code_attempts,
 )
-from controller.office.fleet_keepalive import FleetKeepalive, StaleKeepalive
+from controller.office.fleet_keepalive import ContentConditions, FleetKeepalive, StaleKeepalive
 from controller.office.fleet_reads import FleetReads
 from controller.office.fleet_selftests import FleetSelfTests
 
@@ -41,6 +41,7 @@ log = logging.getLogger(__name__)
 
 PRUNE_EVERY_S = 3600.0
 LOCKOUT = {"codes.lockout": "short-code lockout"}
+OFFLINE_ONLY = object()  # a late beat with the conditions as before: lane.offline alone has news
 
 
 class Fleet(FleetKeepalive, FleetReads, FleetSelfTests, BackgroundJob):
@@ -75,6 +76,7 @@ class Fleet(FleetKeepalive, FleetReads, FleetSelfTests, BackgroundJob):
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._pruned_at = float("-inf")
+        self._content_found = ContentConditions()  # digest -> the alert conditions of its content
 
     # -- life cycle: the timer that notices silent lanes, and this process's change listener --
     def start(self) -> None:
@@ -100,28 +102,35 @@ class Fleet(FleetKeepalive, FleetReads, FleetSelfTests, BackgroundJob):
 
     # -- heartbeats in --------------------------------------------------------------------------
     def record(self, lane_id: str, report: dict, keepalive_of: str | None = None) -> list[str]:
-        """Store one full report of ``lane_id``, count its events, run the alert rules.
+        """Store one heartbeat of ``lane_id``, count its events, run the alert rules.
 
-        No process-wide lock: the lane's status row is the lock. In the common case (content,
-        counters and alert conditions as before, lane online) it is one ``UPDATE``; events are
-        written only when counters moved, the alert rules run only when a condition changed, the
-        lane came back, or it is new, and live pages hear of it only when its content changed or
-        it came back. ``keepalive_of``: the report stands for a stored one of that digest
-        (``StaleKeepalive`` if another report replaced it meanwhile). Returns the rules raised.
+        ``report`` is a full report, or with ``keepalive_of`` a keepalive body standing for the
+        stored report of that digest: then only its moving parts are written (``moving``), and
+        the conditions are the stored content's (``content_conditions``) plus the keepalive's
+        host; ``StaleKeepalive`` if another report replaced the stored one meanwhile.
+        No process-wide lock: the lane's status row is the lock. In the common case (counters and
+        alert conditions as before, lane online) it is one ``UPDATE``; events are written only
+        when counters moved, the alert rules run only when a condition changed, the lane came
+        back, or it is new, and live pages hear of it only when its content changed or it came
+        back. Returns the rules raised.
         """
         if not isinstance(report, dict):
             raise AmbilError("a heartbeat is a JSON object", key="request.invalid")
         now = self.clock()
         counters = _totals(report.get("counters") or {})
-        found = conditions(report, self.limits)
-        values = {
-            "received_at": now,
-            "state": str(report.get("state", ""))[:32],
-            "report": json.dumps(report, default=str, sort_keys=True),
-            "last_counters": json.dumps(counters, sort_keys=True),
-            "digest": keepalive_of or protocol.digest(report),
-        }
-        site = str(report.get("site") or "")[:200]
+        values = {"received_at": now, "last_counters": json.dumps(counters, sort_keys=True)}
+        if keepalive_of is None:
+            found = conditions(report, self.limits)
+            values["state"] = str(report.get("state", ""))[:32]
+            values["report"] = json.dumps(report, default=str, sort_keys=True)
+            values["moving"] = ""
+            values["digest"] = protocol.digest(report)
+            self._content_found.put(values["digest"], conditions({**report, "host": {}}, self.limits))
+        else:
+            found = {**self.content_conditions(lane_id, keepalive_of), **host_conditions(report, self.limits)}
+            values["moving"] = json.dumps({k: report[k] for k in protocol.MOVING if k in report}, default=str)
+            values["digest"] = keepalive_of
+        site = str(report.get("site") or "")[:200] if keepalive_of is None else ""
         with self.engine.begin() as conn:
             if self._same_as_before(conn, lane_id, now, values, found):
                 changed = None
@@ -138,35 +147,28 @@ class Fleet(FleetKeepalive, FleetReads, FleetSelfTests, BackgroundJob):
         return raised
 
     def _same_as_before(self, conn: Connection, lane_id: str, now: float, values: dict, found: dict) -> bool:
-        """The fast path: one ``UPDATE`` that matches only if nothing an alert or a chart needs
-        changed (same counters, same conditions with or without a short-code lockout, online)."""
-        locked = (
-            select(short_code_attempts.c.lane_id)
-            .where(short_code_attempts.c.lane_id == lane_id, short_code_attempts.c.locked_until > now)
-            .exists()
-        )
-        expected = case((locked, _conditions_hash({**found, **LOCKOUT})), else_=_conditions_hash(found))
-        result = conn.execute(
-            update(lane_status)
-            .where(
-                lane_status.c.lane_id == lane_id,
-                lane_status.c.last_counters == values["last_counters"],
-                lane_status.c.received_at >= now - self.offline_seconds,
-                lane_status.c.conditions == expected,
-                lane_status.c.digest == values["digest"],
-            )
-            .values(**values)
-        )
-        return result.rowcount == 1
+        """The fast path: one ``UPDATE`` (built once, ``fleet_statements``) that matches only if
+        nothing an alert or a chart needs changed (same counters, same conditions with or without
+        a short-code lockout, same digest, online)."""
+        params = {
+            **{f"v_{name}": value for name, value in values.items()},
+            "k_lane": lane_id,
+            "k_now": now,
+            "k_counters": values["last_counters"],
+            "k_since": now - self.offline_seconds,
+            "k_locked_hash": _conditions_hash({**found, **LOCKOUT}),
+            "k_hash": _conditions_hash(found),
+            "k_digest": values["digest"],
+        }
+        return conn.execute(statements.same_as_before(tuple(values)), params).rowcount == 1
 
     def _record_changed(
         self, conn: Connection, lane_id: str, now: float, values: dict, found: dict, keepalive_of: str | None
     ):
         """The slow path: the row locked, events counted, live pages told if the content changed
-        or the lane came back; (conditions, their hash) to evaluate, or None when the alert rules
-        would see what they saw last time."""
-        query = select(lane_status).where(lane_status.c.lane_id == lane_id).with_for_update()
-        row = conn.execute(query).first()
+        or the lane came back; what to evaluate: (conditions, their hash), ``OFFLINE_ONLY`` when
+        only the lane's lateness is news (conditions as before), or None."""
+        row = conn.execute(statements.LOCK_ROW, {"k_lane": lane_id}).first()
         if row is None and keepalive_of is not None:
             raise StaleKeepalive(lane_id)
         if row is None:
@@ -174,30 +176,35 @@ class Fleet(FleetKeepalive, FleetReads, FleetSelfTests, BackgroundJob):
             insert_ignore(
                 conn, lane_status, {"lane_id": lane_id, **values, "last_counters": "{}", "digest": ""}
             )
-            row = conn.execute(query).first()
+            row = conn.execute(statements.LOCK_ROW, {"k_lane": lane_id}).first()
         if keepalive_of is not None and row.digest != keepalive_of:
             raise StaleKeepalive(lane_id)  # a full report replaced the one the keepalive stands for
         before = json.loads(row.last_counters or "{}")
         counters = json.loads(values["last_counters"])
         if before:
             _add_events(conn, lane_id, int(now // 60), _delta(before, counters))
-        locked = conn.execute(
-            select(short_code_attempts.c.locked_until).where(short_code_attempts.c.lane_id == lane_id)
-        ).scalar()
+        locked = conn.execute(statements.LOCKED_UNTIL, {"k_lane": lane_id}).scalar()
         if locked is not None and locked > now:
             found = {**found, **LOCKOUT}
         digest = _conditions_hash(found)
-        was_offline = row.received_at < now - self.offline_seconds or not row.conditions
+        late = row.received_at < now - self.offline_seconds
         conn.execute(
             update(lane_status).where(lane_status.c.lane_id == lane_id).values(**values, conditions=digest)
         )
-        if row.digest != values["digest"] or row.received_at < now - self.offline_seconds:
+        if row.digest != values["digest"] or late:
             self.changes.notify(conn, [lane_id])  # delivered on commit, to every office worker
-        return (found, digest) if (digest != row.conditions or was_offline) else None
+        if digest != row.conditions or not row.conditions:
+            return found, digest
+        # the conditions the rules last saw ("" is "not yet seen": the timer's raise resets it),
+        # only later than offline_seconds: the lane.offline rule alone has news
+        return (OFFLINE_ONLY, digest) if late else None
 
     def _evaluate(self, lane_id: str, found: dict, digest: str) -> list[str]:
         """Run the alert rules on conditions already stored (after the commit, so the row is
-        not locked meanwhile); if they cannot be trusted, the next heartbeat runs them again."""
+        not locked meanwhile); if they cannot be trusted, the next heartbeat runs them again.
+        ``OFFLINE_ONLY``: a late beat that changed nothing: only ``lane.offline`` may clear."""
+        if found is OFFLINE_ONLY:
+            return self.alerts.evaluate(lane_id, {}, scope=lambda rule: rule == LANE_OFFLINE)
         try:
             raised = self.alerts.evaluate(lane_id, found, scope=lambda rule: True)  # clears lane.offline
         except Exception:
