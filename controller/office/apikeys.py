@@ -99,6 +99,14 @@ def lookup(conn: Connection, key: str) -> dict | None:
     return dict(row._mapping) if row else None
 
 
+def live_ids(conn: Connection, key_ids: list[int]) -> list[int]:
+    """Which of ``key_ids`` are keys not revoked."""
+    if not key_ids:
+        return []
+    query = select(api_keys.c.id).where(api_keys.c.id.in_(key_ids), api_keys.c.revoked_at.is_(None))
+    return list(conn.execute(query).scalars())
+
+
 def revoke(conn: Connection, key_id: int, *, actor: str, now: float) -> bool:
     """Revoke a key; False if it was unknown or already revoked."""
     done = conn.execute(

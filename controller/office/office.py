@@ -22,7 +22,7 @@ from controller.office import (
     audit,
     locker_admin,
 )
-from controller.office.apikey_cache import KeyCache
+from controller.office.apikey_cache import FRESH_SECONDS, KeyCache
 from controller.office.blobs import BlobStore
 from controller.office.db import insert_ignore, reading
 from controller.office.db.tables import lanes
@@ -157,7 +157,10 @@ class Office(OfficeClaims, OfficeDocuments):
     def lookup_api_key(self, key: str) -> dict | None:
         """{id, role, lane_id, label} of a live key, or None: from ``key_cache`` when it was
         confirmed live moments ago (``apikey_cache``: revoked keys stop within 5 s everywhere)."""
-        found = self.cached_api_key(key)
+        if not apikeys.well_formed(key):
+            return None
+        self._sweep_keys()
+        found = self.key_cache.get(apikeys.key_hash(key))
         if found is not None:
             return found
         stamp = self.key_cache.stamp()
@@ -171,7 +174,21 @@ class Office(OfficeClaims, OfficeDocuments):
         """The live key's record from memory only (no database: safe on the event loop), or None."""
         if not apikeys.well_formed(key):
             return None
-        return self.key_cache.get(apikeys.key_hash(key))
+        return self.key_cache.get(apikeys.key_hash(key), within=FRESH_SECONDS)
+
+    def _sweep_keys(self) -> None:
+        """Re-check every remembered key in one statement when a sweep is due (apikey_cache)."""
+        stamp = self.key_cache.sweep_due()
+        if stamp is None:
+            return
+        try:
+            checked = self.key_cache.ids()
+            with reading(self.engine) as conn:
+                live = apikeys.live_ids(conn, checked)
+        except Exception:
+            self.key_cache.release()
+            raise
+        self.key_cache.confirm(checked, live, stamp)
 
     def revoke_api_key(self, key_id: int, *, actor: str = "system") -> bool:
         """Revoke an API key; False if unknown or already revoked. This worker forgets it at once."""
