@@ -8,7 +8,8 @@ from functools import lru_cache
 
 from sqlalchemy import String, bindparam, case, select, update
 
-from controller.office.db.tables import lane_status, short_code_attempts
+from controller.office.alerts import LANE_OFFLINE
+from controller.office.db.tables import alerts, lane_status, short_code_attempts
 
 _LANE = bindparam("k_lane", type_=String)
 
@@ -20,6 +21,9 @@ LOCK_ROW = (
     .where(lane_status.c.lane_id == _LANE)
     .with_for_update()
 )
+
+# the lanes whose lane.offline alert is open (the offline timer raises it once)
+OFFLINE_OPEN = select(alerts.c.lane_id).where(alerts.c.rule == LANE_OFFLINE, alerts.c.status == "open")
 
 LOCKED_UNTIL = select(short_code_attempts.c.locked_until).where(short_code_attempts.c.lane_id == _LANE)
 

@@ -106,3 +106,20 @@ def test_a_late_unchanged_beat_runs_only_the_offline_rule_and_clears_it(engine, 
     clock.advance(3)
     calls.clear()
     assert fleet.receive("lane-1", keepalive(digest))["ok"] and calls == []  # on time again: fast
+
+
+def test_the_timer_raises_lane_offline_once_and_then_leaves_the_lane_alone(engine, clock, monkeypatch):
+    fleet = fleet_on(engine, clock)
+    fleet.receive("lane-1", full())
+    clock.advance(13)
+    calls = []
+    evaluate = fleet.alerts.evaluate
+    monkeypatch.setattr(fleet.alerts, "evaluate", lambda *a, **k: calls.append(a[0]) or evaluate(*a, **k))
+    assert fleet.check_offline() == ["lane-1"] and calls == ["lane-1"]
+    clock.advance(2)
+    assert fleet.check_offline() == ["lane-1"] and calls == ["lane-1"]  # open already: not again
+    assert [a["rule"] for a in fleet.alerts.open_alerts("lane-1")] == ["lane.offline"]
+    fleet.receive("lane-1", full())  # back: cleared; silent again later: raised again
+    clock.advance(13)
+    assert fleet.check_offline() == ["lane-1"] and calls == ["lane-1", "lane-1", "lane-1"]
+    assert [a["rule"] for a in fleet.alerts.open_alerts("lane-1")] == ["lane.offline"]
