@@ -33,6 +33,7 @@ from controller.office.db.tables import (
     lane_status,
     lanes,
 )
+from controller.office.fleet_events import add_events, delta, totals
 from controller.office.fleet_keepalive import ContentConditions, FleetKeepalive, StaleKeepalive
 from controller.office.fleet_reads import FleetReads
 from controller.office.fleet_selftests import FleetSelfTests
@@ -77,6 +78,11 @@ class Fleet(FleetKeepalive, FleetReads, FleetSelfTests, BackgroundJob):
         self._thread: threading.Thread | None = None
         self._pruned_at = float("-inf")
         self._content_found = ContentConditions()  # digest -> the alert conditions of its content
+        self._single = (  # one statement on its own (autocommit): PostgreSQL; SQLite has no round trips
+            engine.execution_options(isolation_level="AUTOCOMMIT")
+            if engine.dialect.name == "postgresql"
+            else None
+        )
 
     # -- life cycle: the timer that notices silent lanes, and this process's change listener --
     def start(self) -> None:
@@ -117,7 +123,7 @@ class Fleet(FleetKeepalive, FleetReads, FleetSelfTests, BackgroundJob):
         if not isinstance(report, dict):
             raise AmbilError("a heartbeat is a JSON object", key="request.invalid")
         now = self.clock()
-        counters = _totals(report.get("counters") or {})
+        counters = totals(report.get("counters") or {})
         values = {"received_at": now, "last_counters": json.dumps(counters, sort_keys=True)}
         if keepalive_of is None:
             found = conditions(report, self.limits)
@@ -131,12 +137,19 @@ class Fleet(FleetKeepalive, FleetReads, FleetSelfTests, BackgroundJob):
             values["moving"] = json.dumps({k: report[k] for k in protocol.MOVING if k in report}, default=str)
             values["digest"] = keepalive_of
         site = str(report.get("site") or "")[:200] if keepalive_of is None else ""
+        moved = bool(site) and self._sites.get(lane_id) != site
+        if self._single is not None and not moved:
+            # PostgreSQL: the fast path alone is one statement, so no BEGIN and COMMIT round trips
+            with self._single.connect() as conn:
+                if self._same_as_before(conn, lane_id, now, values, found):
+                    self._online[lane_id] = True
+                    return []
         with self.engine.begin() as conn:
-            if self._same_as_before(conn, lane_id, now, values, found):
+            if self._single is None and self._same_as_before(conn, lane_id, now, values, found):
                 changed = None
             else:
                 changed = self._record_changed(conn, lane_id, now, values, found, keepalive_of)
-            if site and self._sites.get(lane_id) != site:  # rare: a lane's site is set in its config
+            if moved:  # rare: a lane's site is set in its config
                 # (a site that moved is a write to lanes: the change feed tells every page itself)
                 conn.execute(
                     update(lanes).where(lanes.c.id == lane_id, lanes.c.site != site).values(site=site)
@@ -182,7 +195,7 @@ class Fleet(FleetKeepalive, FleetReads, FleetSelfTests, BackgroundJob):
         before = json.loads(row.last_counters or "{}")
         counters = json.loads(values["last_counters"])
         if before:
-            _add_events(conn, lane_id, int(now // 60), _delta(before, counters))
+            add_events(conn, lane_id, int(now // 60), delta(before, counters))
         locked = conn.execute(statements.LOCKED_UNTIL, {"k_lane": lane_id}).scalar()
         if locked is not None and locked > now:
             found = {**found, **LOCKOUT}
@@ -267,30 +280,3 @@ class Fleet(FleetKeepalive, FleetReads, FleetSelfTests, BackgroundJob):
 def _conditions_hash(found: dict[str, str]) -> str:
     """What the alert rules saw, in 64 characters (never empty: empty means "not yet seen")."""
     return hashlib.sha256(json.dumps(found, sort_keys=True).encode()).hexdigest()
-
-
-def _totals(counters: dict) -> dict:
-    outcomes = counters.get("outcomes") or {}
-    return {
-        "scans": int(counters.get("reads") or 0),
-        "releases": int(outcomes.get("released") or 0),
-        "failures": sum(int(outcomes.get(k) or 0) for k in ("failed", "uncertain")),
-    }
-
-
-def _delta(before: dict, now: dict) -> dict:
-    # a lane restart sets its counters back to zero: then the new total is the delta
-    return {k: (now[k] - before.get(k, 0)) if now[k] >= before.get(k, 0) else now[k] for k in now}
-
-
-def _add_events(conn: Connection, lane_id: str, minute: int, delta: dict) -> None:
-    if not any(delta.values()):
-        return
-    key = (lane_events.c.lane_id == lane_id) & (lane_events.c.minute == minute)
-    row = conn.execute(select(lane_events).where(key)).first()
-    if row is None:
-        conn.execute(lane_events.insert().values(lane_id=lane_id, minute=minute, **delta))
-    else:
-        conn.execute(
-            update(lane_events).where(key).values(**{k: getattr(row, k) + v for k, v in delta.items()})
-        )
