@@ -75,11 +75,13 @@ def create_app(system: System, *, manage_lifecycle: bool = True) -> FastAPI:
         warn_if_missing()  # one clear line at start; the lane screen stays silent without clips
     install_error_handlers(app)
     app.openapi = lambda: _openapi_with_our_errors(app)
+    # the lanes' hot paths first: the router tries routes in this order (heartbeats are most requests)
     routers = (
+        heartbeats,
+        claims,
         health,
         documents,
         agency,
-        claims,
         qr,
         lane,
         lane_screen,
@@ -90,7 +92,6 @@ def create_app(system: System, *, manage_lifecycle: bool = True) -> FastAPI:
         reports,
         admin,
         citizen,
-        heartbeats,
         dashboard,
         sync,
         lane_commands,

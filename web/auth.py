@@ -49,14 +49,19 @@ class LoginRequired(Exception):
         self.next_path = next_path
 
 
-def key_principal(request: Request) -> Principal | None:
+def _bearer(request: Request) -> str | None:
     header = request.headers.get("authorization", "")
-    if not header.lower().startswith("bearer "):
-        return None
+    return header[7:].strip() if header.lower().startswith("bearer ") else None
+
+
+def key_principal(request: Request, *, cached_only: bool = False) -> Principal | None:
+    """The API key's principal; ``cached_only``: from the office's memory of live keys only
+    (``controller.office.apikey_cache``: no database, so callable on the event loop)."""
+    key = _bearer(request)
     office = system_of(request).office
-    if office is None:
+    if key is None or office is None:
         return None
-    found = office.lookup_api_key(header[7:].strip())
+    found = office.cached_api_key(key) if cached_only else office.lookup_api_key(key)
     if not found:
         return None
     return Principal(
@@ -106,9 +111,14 @@ def loopback_trusted(request: Request) -> bool:
 
 async def identify(request: Request) -> Principal | None:
     """``principal`` from async code: at once when web.body_guard has looked it up already (an API
-    request with a body), else in one worker thread (a database lookup)."""
+    request with a body) or its key is one the office confirmed live seconds ago, else in one
+    worker thread (a database lookup)."""
     found = getattr(request.state, "principal", _UNSET)
     if found is not _UNSET:
+        return found
+    found = key_principal(request, cached_only=True)  # a key confirmed moments ago: no thread hop
+    if found is not None:
+        request.state.principal = found
         return found
     return await run_in_threadpool(principal, request)
 

@@ -89,6 +89,12 @@ def conditions(report: dict, limits: Thresholds) -> dict[str, str]:
     for alarm in (report.get("doors") or {}).get("active_alarms") or []:
         if alarm.get("kind") in DOOR_ALARMS:
             found[f"door.{alarm['kind']}:{alarm.get('bank')}:{alarm.get('door')}"] = alarm.get("detail", "")
+    return {**found, **host_conditions(report, limits)}
+
+
+def host_conditions(report: dict, limits: Thresholds) -> dict[str, str]:
+    """The part of ``conditions`` the Pi's health (``host``) shows: what a keepalive may change."""
+    found: dict[str, str] = {}
     host = report.get("host") or {}
     pct, mb = host.get("disk_free_percent"), host.get("disk_free_mb")
     if (pct is not None and pct < limits.disk_free_percent) or (mb is not None and mb < limits.disk_free_mb):

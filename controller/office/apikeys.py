@@ -82,9 +82,14 @@ def list_keys(conn: Connection) -> list[dict]:
     return [dict(r._mapping) for r in conn.execute(select(*columns).order_by(api_keys.c.id.desc()))]
 
 
+def well_formed(key: object) -> bool:
+    """Could ``key`` be one of ours at all (checked before anything is hashed or looked up)."""
+    return isinstance(key, str) and key.startswith(KEY_PREFIX) and len(key) <= 200
+
+
 def lookup(conn: Connection, key: str) -> dict | None:
     """The live key's {id, role, lane_id, label}, or None for an unknown or revoked key."""
-    if not isinstance(key, str) or not key.startswith(KEY_PREFIX) or len(key) > 200:
+    if not well_formed(key):
         return None
     row = conn.execute(
         select(api_keys.c.id, api_keys.c.role, api_keys.c.lane_id, api_keys.c.label).where(
@@ -92,6 +97,14 @@ def lookup(conn: Connection, key: str) -> dict | None:
         )
     ).first()
     return dict(row._mapping) if row else None
+
+
+def live_ids(conn: Connection, key_ids: list[int]) -> list[int]:
+    """Which of ``key_ids`` are keys not revoked."""
+    if not key_ids:
+        return []
+    query = select(api_keys.c.id).where(api_keys.c.id.in_(key_ids), api_keys.c.revoked_at.is_(None))
+    return list(conn.execute(query).scalars())
 
 
 def revoke(conn: Connection, key_id: int, *, actor: str, now: float) -> bool:

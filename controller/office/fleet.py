@@ -19,12 +19,13 @@ import threading
 import time
 from collections.abc import Callable
 
-from sqlalchemy import case, delete, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.engine import Connection, Engine
 
 from controller.kernel import heartbeat as protocol
 from controller.kernel.errors import AmbilError
-from controller.office.alerts import Alerts, Thresholds, conditions
+from controller.office import fleet_statements as statements
+from controller.office.alerts import LANE_OFFLINE, Alerts, Thresholds, conditions, host_conditions
 from controller.office.background import BackgroundJob
 from controller.office.changes import Changes
 from controller.office.db import insert_ignore, reading
@@ -32,9 +33,9 @@ from controller.office.db.tables import (
     lane_events,
     lane_status,
     lanes,
-    short_code_attempts,
 )
-from controller.office.fleet_keepalive import FleetKeepalive, StaleKeepalive
+from controller.office.fleet_events import add_events, delta, totals
+from controller.office.fleet_keepalive import ContentConditions, FleetKeepalive, StaleKeepalive
 from controller.office.fleet_offline import FleetOffline
 from controller.office.fleet_reads import FleetReads
 from controller.office.fleet_selftests import FleetSelfTests
@@ -43,6 +44,7 @@ log = logging.getLogger(__name__)
 
 PRUNE_EVERY_S = 3600.0
 LOCKOUT = {"codes.lockout": "short-code lockout"}
+OFFLINE_ONLY = object()  # a late beat with the conditions as before: lane.offline alone has news
 
 
 class Fleet(FleetKeepalive, FleetOffline, FleetReads, FleetSelfTests, BackgroundJob):
@@ -77,6 +79,12 @@ class Fleet(FleetKeepalive, FleetOffline, FleetReads, FleetSelfTests, Background
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._pruned_at = float("-inf")
+        self._content_found = ContentConditions()  # digest -> the alert conditions of its content
+        self._single = (  # one statement on its own (autocommit): PostgreSQL; SQLite has no round trips
+            engine.execution_options(isolation_level="AUTOCOMMIT")
+            if engine.dialect.name == "postgresql"
+            else None
+        )
 
     # -- life cycle: the timer that notices silent lanes, and this process's change listener --
     def start(self) -> None:
@@ -103,34 +111,48 @@ class Fleet(FleetKeepalive, FleetOffline, FleetReads, FleetSelfTests, Background
 
     # -- heartbeats in --------------------------------------------------------------------------
     def record(self, lane_id: str, report: dict, keepalive_of: str | None = None) -> list[str]:
-        """Store one full report of ``lane_id``, count its events, run the alert rules.
+        """Store one heartbeat of ``lane_id``, count its events, run the alert rules.
 
-        No process-wide lock: the lane's status row is the lock. In the common case (content,
-        counters and alert conditions as before, lane online) it is one ``UPDATE``; events are
-        written only when counters moved, the alert rules run only when a condition changed, the
-        lane came back, or it is new, and live pages hear of it only when its content changed or
-        it came back. ``keepalive_of``: the report stands for a stored one of that digest
-        (``StaleKeepalive`` if another report replaced it meanwhile). Returns the rules raised.
+        ``report`` is a full report, or with ``keepalive_of`` a keepalive body standing for the
+        stored report of that digest: then only its moving parts are written (``moving``), and
+        the conditions are the stored content's (``content_conditions``) plus the keepalive's
+        host; ``StaleKeepalive`` if another report replaced the stored one meanwhile.
+        No process-wide lock: the lane's status row is the lock. In the common case (counters and
+        alert conditions as before, lane online) it is one ``UPDATE``; events are written only
+        when counters moved, the alert rules run only when a condition changed, the lane came
+        back, or it is new, and live pages hear of it only when its content changed or it came
+        back. Returns the rules raised.
         """
         if not isinstance(report, dict):
             raise AmbilError("a heartbeat is a JSON object", key="request.invalid")
         now = self.clock()
-        counters = _totals(report.get("counters") or {})
-        found = conditions(report, self.limits)
-        values = {
-            "received_at": now,
-            "state": str(report.get("state", ""))[:32],
-            "report": json.dumps(report, default=str, sort_keys=True),
-            "last_counters": json.dumps(counters, sort_keys=True),
-            "digest": keepalive_of or protocol.digest(report),
-        }
-        site = str(report.get("site") or "")[:200]
+        counters = totals(report.get("counters") or {})
+        values = {"received_at": now, "last_counters": json.dumps(counters, sort_keys=True)}
+        if keepalive_of is None:
+            found = conditions(report, self.limits)
+            values["state"] = str(report.get("state", ""))[:32]
+            values["report"] = json.dumps(report, default=str, sort_keys=True)
+            values["moving"] = ""
+            values["digest"] = protocol.digest(report)
+            self._content_found.put(values["digest"], conditions({**report, "host": {}}, self.limits))
+        else:
+            found = {**self.content_conditions(lane_id, keepalive_of), **host_conditions(report, self.limits)}
+            values["moving"] = json.dumps({k: report[k] for k in protocol.MOVING if k in report}, default=str)
+            values["digest"] = keepalive_of
+        site = str(report.get("site") or "")[:200] if keepalive_of is None else ""
+        moved = bool(site) and self._sites.get(lane_id) != site
+        if self._single is not None and not moved:
+            # PostgreSQL: the fast path alone is one statement, so no BEGIN and COMMIT round trips
+            with self._single.connect() as conn:
+                if self._same_as_before(conn, lane_id, now, values, found):
+                    self._online[lane_id] = True
+                    return []
         with self.engine.begin() as conn:
-            if self._same_as_before(conn, lane_id, now, values, found):
+            if self._single is None and self._same_as_before(conn, lane_id, now, values, found):
                 changed = None
             else:
                 changed = self._record_changed(conn, lane_id, now, values, found, keepalive_of)
-            if site and self._sites.get(lane_id) != site:  # rare: a lane's site is set in its config
+            if moved:  # rare: a lane's site is set in its config
                 # (a site that moved is a write to lanes: the change feed tells every page itself)
                 conn.execute(
                     update(lanes).where(lanes.c.id == lane_id, lanes.c.site != site).values(site=site)
@@ -141,35 +163,28 @@ class Fleet(FleetKeepalive, FleetOffline, FleetReads, FleetSelfTests, Background
         return raised
 
     def _same_as_before(self, conn: Connection, lane_id: str, now: float, values: dict, found: dict) -> bool:
-        """The fast path: one ``UPDATE`` that matches only if nothing an alert or a chart needs
-        changed (same counters, same conditions with or without a short-code lockout, online)."""
-        locked = (
-            select(short_code_attempts.c.lane_id)
-            .where(short_code_attempts.c.lane_id == lane_id, short_code_attempts.c.locked_until > now)
-            .exists()
-        )
-        expected = case((locked, _conditions_hash({**found, **LOCKOUT})), else_=_conditions_hash(found))
-        result = conn.execute(
-            update(lane_status)
-            .where(
-                lane_status.c.lane_id == lane_id,
-                lane_status.c.last_counters == values["last_counters"],
-                lane_status.c.received_at >= now - self.offline_seconds,
-                lane_status.c.conditions == expected,
-                lane_status.c.digest == values["digest"],
-            )
-            .values(**values)
-        )
-        return result.rowcount == 1
+        """The fast path: one ``UPDATE`` (built once, ``fleet_statements``) that matches only if
+        nothing an alert or a chart needs changed (same counters, same conditions with or without
+        a short-code lockout, same digest, online)."""
+        params = {
+            **{f"v_{name}": value for name, value in values.items()},
+            "k_lane": lane_id,
+            "k_now": now,
+            "k_counters": values["last_counters"],
+            "k_since": now - self.offline_seconds,
+            "k_locked_hash": _conditions_hash({**found, **LOCKOUT}),
+            "k_hash": _conditions_hash(found),
+            "k_digest": values["digest"],
+        }
+        return conn.execute(statements.same_as_before(tuple(values)), params).rowcount == 1
 
     def _record_changed(
         self, conn: Connection, lane_id: str, now: float, values: dict, found: dict, keepalive_of: str | None
     ):
         """The slow path: the row locked, events counted, live pages told if the content changed
-        or the lane came back; (conditions, their hash) to evaluate, or None when the alert rules
-        would see what they saw last time."""
-        query = select(lane_status).where(lane_status.c.lane_id == lane_id).with_for_update()
-        row = conn.execute(query).first()
+        or the lane came back; what to evaluate: (conditions, their hash), ``OFFLINE_ONLY`` when
+        only the lane's lateness is news (conditions as before), or None."""
+        row = conn.execute(statements.LOCK_ROW, {"k_lane": lane_id}).first()
         if row is None and keepalive_of is not None:
             raise StaleKeepalive(lane_id)
         if row is None:
@@ -177,30 +192,35 @@ class Fleet(FleetKeepalive, FleetOffline, FleetReads, FleetSelfTests, Background
             insert_ignore(
                 conn, lane_status, {"lane_id": lane_id, **values, "last_counters": "{}", "digest": ""}
             )
-            row = conn.execute(query).first()
+            row = conn.execute(statements.LOCK_ROW, {"k_lane": lane_id}).first()
         if keepalive_of is not None and row.digest != keepalive_of:
             raise StaleKeepalive(lane_id)  # a full report replaced the one the keepalive stands for
         before = json.loads(row.last_counters or "{}")
         counters = json.loads(values["last_counters"])
         if before:
-            _add_events(conn, lane_id, int(now // 60), _delta(before, counters))
-        locked = conn.execute(
-            select(short_code_attempts.c.locked_until).where(short_code_attempts.c.lane_id == lane_id)
-        ).scalar()
+            add_events(conn, lane_id, int(now // 60), delta(before, counters))
+        locked = conn.execute(statements.LOCKED_UNTIL, {"k_lane": lane_id}).scalar()
         if locked is not None and locked > now:
             found = {**found, **LOCKOUT}
         digest = _conditions_hash(found)
-        was_offline = row.received_at < now - self.offline_seconds or not row.conditions
+        late = row.received_at < now - self.offline_seconds
         conn.execute(
             update(lane_status).where(lane_status.c.lane_id == lane_id).values(**values, conditions=digest)
         )
-        if row.digest != values["digest"] or row.received_at < now - self.offline_seconds:
+        if row.digest != values["digest"] or late:
             self.changes.notify(conn, [lane_id])  # delivered on commit, to every office worker
-        return (found, digest) if (digest != row.conditions or was_offline) else None
+        if digest != row.conditions or not row.conditions:
+            return found, digest
+        # the conditions the rules last saw ("" is "not yet seen": the timer's raise resets it),
+        # only later than offline_seconds: the lane.offline rule alone has news
+        return (OFFLINE_ONLY, digest) if late else None
 
     def _evaluate(self, lane_id: str, found: dict, digest: str) -> list[str]:
         """Run the alert rules on conditions already stored (after the commit, so the row is
-        not locked meanwhile); if they cannot be trusted, the next heartbeat runs them again."""
+        not locked meanwhile); if they cannot be trusted, the next heartbeat runs them again.
+        ``OFFLINE_ONLY``: a late beat that changed nothing: only ``lane.offline`` may clear."""
+        if found is OFFLINE_ONLY:
+            return self.alerts.evaluate(lane_id, {}, scope=lambda rule: rule == LANE_OFFLINE)
         try:
             raised = self.alerts.evaluate(lane_id, found, scope=lambda rule: True)  # clears lane.offline
         except Exception:
@@ -234,30 +254,3 @@ class Fleet(FleetKeepalive, FleetOffline, FleetReads, FleetSelfTests, Background
 def _conditions_hash(found: dict[str, str]) -> str:
     """What the alert rules saw, in 64 characters (never empty: empty means "not yet seen")."""
     return hashlib.sha256(json.dumps(found, sort_keys=True).encode()).hexdigest()
-
-
-def _totals(counters: dict) -> dict:
-    outcomes = counters.get("outcomes") or {}
-    return {
-        "scans": int(counters.get("reads") or 0),
-        "releases": int(outcomes.get("released") or 0),
-        "failures": sum(int(outcomes.get(k) or 0) for k in ("failed", "uncertain")),
-    }
-
-
-def _delta(before: dict, now: dict) -> dict:
-    # a lane restart sets its counters back to zero: then the new total is the delta
-    return {k: (now[k] - before.get(k, 0)) if now[k] >= before.get(k, 0) else now[k] for k in now}
-
-
-def _add_events(conn: Connection, lane_id: str, minute: int, delta: dict) -> None:
-    if not any(delta.values()):
-        return
-    key = (lane_events.c.lane_id == lane_id) & (lane_events.c.minute == minute)
-    row = conn.execute(select(lane_events).where(key)).first()
-    if row is None:
-        conn.execute(lane_events.insert().values(lane_id=lane_id, minute=minute, **delta))
-    else:
-        conn.execute(
-            update(lane_events).where(key).values(**{k: getattr(row, k) + v for k, v in delta.items()})
-        )

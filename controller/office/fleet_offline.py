@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from controller.office import fleet_statements as statements
 from controller.office.alerts import LANE_NEVER_REPORTED, LANE_OFFLINE
 from controller.office.db import reading
 from controller.office.db.tables import alerts, lane_status, lanes
@@ -20,11 +21,14 @@ class FleetOffline:
         now = self.clock()
         with reading(self.engine) as conn:
             rows = conn.execute(select(lane_status.c.lane_id, lane_status.c.received_at)).all()
+            # raised already (by this timer or another worker's): not evaluated again every tick
+            raised_before = set(conn.execute(statements.OFFLINE_OPEN).scalars())
         silent, raised, changed = [], [], []
         for row in rows:
             online = now - row.received_at <= self.offline_seconds
             if not online:
                 silent.append(row.lane_id)
+            if not online and row.lane_id not in raised_before:
                 age = f"{now - row.received_at:.0f} s"
                 if self.alerts.evaluate(
                     row.lane_id, {LANE_OFFLINE: age}, scope=lambda rule: rule == LANE_OFFLINE

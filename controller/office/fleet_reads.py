@@ -129,6 +129,8 @@ def _banks(conn) -> dict[str, dict]:
 
 def _summary(lane_id: str, known, status, open_alerts: dict, now: float, fleet: FleetReads) -> dict:
     report = json.loads(status.report) if status is not None else {}
+    if status is not None and status.moving:  # the last keepalive's counters and host health
+        report.update(json.loads(status.moving))
     age = now - status.received_at if status is not None else None
     online = age is not None and age <= fleet.offline_seconds
     name = (known.name if known is not None else "") or report.get("name") or lane_id

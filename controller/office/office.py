@@ -22,6 +22,7 @@ from controller.office import (
     audit,
     locker_admin,
 )
+from controller.office.apikey_cache import FRESH_SECONDS, KeyCache
 from controller.office.blobs import BlobStore
 from controller.office.db import insert_ignore, reading
 from controller.office.db.tables import lanes
@@ -75,6 +76,8 @@ class Office(OfficeClaims, OfficeDocuments):
         # or a staff resolution changes a document (agency webhooks). A failing hook is logged,
         # never raised: the lane's report is already recorded.
         self.on_released: list[Callable[[int, str], None]] = list(on_released)
+        # live keys for a few seconds (apikey_cache.py says how soon a revocation takes hold)
+        self.key_cache = KeyCache()
 
     # -- lanes and lockers (from config at start) -------------------------------------------
 
@@ -152,14 +155,47 @@ class Office(OfficeClaims, OfficeDocuments):
             return apikeys.list_keys(conn)
 
     def lookup_api_key(self, key: str) -> dict | None:
-        """{id, role, lane_id, label} of a live key, or None."""
+        """{id, role, lane_id, label} of a live key, or None: from ``key_cache`` when it was
+        confirmed live moments ago (``apikey_cache``: revoked keys stop within 5 s everywhere)."""
+        if not apikeys.well_formed(key):
+            return None
+        self._sweep_keys()
+        found = self.key_cache.get(apikeys.key_hash(key))
+        if found is not None:
+            return found
+        stamp = self.key_cache.stamp()
         with reading(self.engine) as conn:
-            return apikeys.lookup(conn, key)
+            found = apikeys.lookup(conn, key)
+        if found is not None:
+            self.key_cache.put(apikeys.key_hash(key), found, stamp)
+        return found
+
+    def cached_api_key(self, key: str) -> dict | None:
+        """The live key's record from memory only (no database: safe on the event loop), or None."""
+        if not apikeys.well_formed(key):
+            return None
+        return self.key_cache.get(apikeys.key_hash(key), within=FRESH_SECONDS)
+
+    def _sweep_keys(self) -> None:
+        """Re-check every remembered key in one statement when a sweep is due (apikey_cache)."""
+        stamp = self.key_cache.sweep_due()
+        if stamp is None:
+            return
+        try:
+            checked = self.key_cache.ids()
+            with reading(self.engine) as conn:
+                live = apikeys.live_ids(conn, checked)
+        except Exception:
+            self.key_cache.release()
+            raise
+        self.key_cache.confirm(checked, live, stamp)
 
     def revoke_api_key(self, key_id: int, *, actor: str = "system") -> bool:
-        """Revoke an API key; False if unknown or already revoked."""
+        """Revoke an API key; False if unknown or already revoked. This worker forgets it at once."""
         with self.engine.begin() as conn:
-            return apikeys.revoke(conn, key_id, actor=actor, now=self.clock())
+            done = apikeys.revoke(conn, key_id, actor=actor, now=self.clock())
+        self.key_cache.forget(key_id)
+        return done
 
     def count_api_keys(self) -> int:
         """How many keys are not revoked (0 on a brand-new office)."""

@@ -152,3 +152,31 @@ def test_a_lane_that_is_gone_is_removed(fleet):
 
     diff = run(main)
     assert diff["cards"] == {} and diff["gone"] == ["lane-404"]
+
+
+def test_after_a_slow_event_the_next_waits_longer_than_the_window(fleet):
+    """Rendering a big diff takes T: the next event comes no sooner than BUSY_SHARE x T later, so
+    a fleet changing all at once cannot keep a dashboard rendering all the time."""
+    import time
+
+    from web.pages.dashboard_live import BUSY_SHARE
+
+    fleet.receive("lane-1", report("lane-1"))
+
+    def slow(lane: dict) -> str:
+        time.sleep(0.3)  # a big event's rendering
+        return f'<li id="lane-{lane["lane_id"]}"></li>'
+
+    async def main():
+        events = stream(fleet, slow, window=lambda: asyncio.sleep(0))
+        await anext(events)  # 0.3 s of rendering
+        await asyncio.to_thread(fleet.receive, "lane-1", report("lane-1", state="scanning"))
+        started = time.monotonic()
+        diff = parse(await anext(events))
+        waited = time.monotonic() - started
+        await events.aclose()
+        return diff, waited
+
+    diff, waited = run(main)
+    assert list(diff["cards"]) == ["lane-1"]
+    assert waited >= BUSY_SHARE * 0.3 + 0.3 - 0.05  # the pause, then its own rendering

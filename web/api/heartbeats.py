@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 
 from fastapi import APIRouter, Body, Depends, Request
+from fastapi.responses import JSONResponse
 from pydantic import Field
 
 from controller.kernel.errors import AmbilError, AuthError
@@ -41,7 +42,8 @@ def heartbeat(
 
 @router.get("/api/v1/fleet", summary="Every lane's status, worst first, with open alerts")
 def fleet_status(fleet: FleetDep, who: Principal = Depends(require("technician", "admin", "staff"))):
-    return {"lanes": fleet.lanes(), "alerts": fleet.alerts.counts()}
+    # already plain JSON values (the stored reports, rows): no jsonable_encoder walk over every lane
+    return JSONResponse({"lanes": fleet.lanes(), "alerts": fleet.alerts.counts()})
 
 
 class SelfTest(StrictBody):

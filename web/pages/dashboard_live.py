@@ -3,9 +3,10 @@
 The stream subscribes to ``fleet.changes`` (``controller.office.changes``: LISTEN/NOTIFY on
 PostgreSQL, so a heartbeat taken by any office worker reaches a dashboard held at any other).
 The first event holds every card; after that, the lane ids heard within one ``window`` (about a
-second) make one event with only their cards, read and rendered in a worker thread: neither the
-database read nor Jinja runs on the event loop. A keepalive that changes nothing a person sees
-sends nothing; the page ages "last heard" itself from each card's ``data-received``.
+second, longer after a big one: ``BUSY_SHARE``) make one event with only their cards, read and
+rendered in a worker thread: neither the database read nor Jinja runs on the event loop. A
+keepalive that changes nothing a person sees sends nothing; the page ages "last heard" itself
+from each card's ``data-received``.
 
 An event is ``{"now", "full", "cards": {lane_id: html}, "gone": [lane_id]}``; the page replaces,
 inserts and removes cards by id and sorts them worst first by their ``data-rank``, ``data-site``
@@ -23,6 +24,10 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from sse_starlette import ServerSentEvent
 
 COALESCE_S = 1.0  # at most one event per stream this often: changes in between are collected
+# and after an event that took T to read and render, the next waits at least BUSY_SHARE x T more: a
+# stream never spends more than about a third of the office's time on cards (1,000 lanes changing
+# at once, as when a fleet starts, is a second or more of rendering per dashboard)
+BUSY_SHARE = 2.0
 
 
 class LaneFeed:
@@ -73,15 +78,20 @@ async def lane_events(
     feed = LaneFeed(asyncio.get_running_loop())
     unsubscribe = fleet.changes.subscribe(feed.heard)
     try:
-        first = True
+        first, busy = True, 0.0
         while True:
             await feed.wake.wait()
             if not first:
                 await window()  # what else changes meanwhile goes into the same event
+                if busy > 0.05:
+                    await asyncio.sleep(BUSY_SHARE * busy)  # the last event was a big one
             first = False
             lane_ids = feed.take()
             if lane_ids is not None and not lane_ids:
                 continue
-            yield await asyncio.to_thread(lane_event, fleet, render_card, lane_ids)
+            started = time.monotonic()
+            event = await asyncio.to_thread(lane_event, fleet, render_card, lane_ids)
+            busy = time.monotonic() - started
+            yield event
     finally:
         unsubscribe()

@@ -23,6 +23,8 @@ lane_status = Table(
     Column("conditions", String(64), nullable=False, default="", server_default=""),
     # digest of the report's content (controller.kernel.heartbeat): what a keepalive stands for (0009)
     Column("digest", String(64), nullable=False, default="", server_default=""),
+    # a keepalive's moving parts (sent_at, counters, host) as JSON over ``report``; "" = none (0011)
+    Column("moving", Text, nullable=False, default="", server_default=""),
 )
 
 # Per lane and minute: what happened, for the dashboard charts (pruned after 7 days).

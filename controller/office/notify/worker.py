@@ -1,11 +1,12 @@
 """The outbox worker: one background thread per process sending the due rows of ``outbox.py``.
 
-It leases one due row at a time (``outbox.claim_due``: a conditional UPDATE, so two workers on one
-database never send the same row), opens its payload (a sealed one with the outbox key), sends it
+It leases due rows a batch at a time (``outbox.claim_due``: one conditional UPDATE, so two workers
+on one database never send the same row) and tries them in order while the batch's lease is young
+(the rest go back). For each it opens the payload (a sealed one with the outbox key), sends it
 through the channel (or, for an agency webhook, POSTs the signed body), and records the outcome:
-sent, a retry after ``retry_seconds`` doubling each time (at most ``MAX_DELAY_SECONDS``), or
-failed after ``max_attempts``. It wakes when this process queues a row and every
-``poll_seconds`` for rows other processes queued or that came due.
+sent (the batch's in one statement at its end), a retry after ``retry_seconds`` doubling each
+time (at most ``MAX_DELAY_SECONDS``), or failed after ``max_attempts``. It wakes when this
+process queues a row and every ``poll_seconds`` for rows other processes queued or that came due.
 """
 
 from __future__ import annotations
@@ -84,9 +85,9 @@ class OutboxWorker:
                 if self._stopping:
                     return
             try:
-                due = outbox.claim_due(self.engine, self.owner, self.clock())
-                if due is not None:
-                    self._attempt(due)
+                batch = outbox.claim_due(self.engine, self.owner, self.clock())
+                if batch:
+                    self._send_batch(batch)
                     continue
                 wait = self.poll_seconds
                 upcoming = outbox.next_due(self.engine)
@@ -99,14 +100,33 @@ class OutboxWorker:
                 if not self._stopping:
                     self._wake.wait(max(wait, 0.01))
 
-    def _attempt(self, due: outbox.Due) -> None:
+    def _send_batch(self, batch: list[outbox.Due]) -> None:
+        """Each row of ``batch`` (leased now) tried once, while less than half its lease has gone
+        (so no send starts that could outlast it); the rest released; the sent ones marked."""
+        leased_at, sent = self.clock(), []
+        try:
+            for number, due in enumerate(batch):
+                with self._wake:
+                    stopping = self._stopping
+                if stopping or self.clock() - leased_at > outbox.LEASE_SECONDS / 2:
+                    outbox.release(self.engine, [d.id for d in batch[number:]], self.owner)
+                    return
+                if self._attempt(due):
+                    sent.append(due.id)
+        finally:
+            if sent:
+                self.sent += outbox.mark_sent_many(self.engine, sent, self.owner, self.clock())
+                log.info("notifications sent: %s", ", ".join(map(str, sent)))
+
+    def _attempt(self, due: outbox.Due) -> bool:
+        """Send ``due`` once; True when delivered (the caller marks it sent), else recorded here."""
         attempts = due.attempts + 1
         try:
             deliver = self._delivery(due)
         except _Undeliverable as exc:
             outbox.mark_failed(self.engine, due.id, self.owner, due.attempts, str(exc), self.clock())
             log.warning("notification %d cannot be sent: %s", due.id, exc)
-            return
+            return False
         try:
             deliver()
         except Exception as exc:  # noqa: BLE001 - a channel signals any failure by raising
@@ -115,14 +135,12 @@ class OutboxWorker:
             if attempts >= self.config.max_attempts:
                 outbox.mark_failed(self.engine, due.id, self.owner, attempts, error, now)
                 log.warning("notification %d failed after %d attempts: %s", due.id, attempts, error)
-                return
+                return False
             delay = min(self.config.retry_seconds * 2 ** (attempts - 1), MAX_DELAY_SECONDS)
             outbox.mark_retry(self.engine, due.id, self.owner, attempts, error, now + delay, now)
             log.info("notification %d attempt %d failed (%s); retry in %.1fs", due.id, attempts, error, delay)
-            return
-        outbox.mark_sent(self.engine, due.id, self.owner, attempts, self.clock())
-        self.sent += 1
-        log.info("notification %d sent (attempt %d)", due.id, attempts)
+            return False
+        return True
 
     def _delivery(self, due: outbox.Due) -> Callable[[], None]:
         """What sending ``due`` means; raises _Undeliverable when it cannot be sent at all."""

@@ -117,7 +117,7 @@ def test_a_pending_code_message_is_delivered_after_a_restart_exactly_once(tmp_pa
 def test_two_workers_on_one_database_never_send_a_row_twice(tmp_path, database_url):
     """Two office processes (one state dir, one database) each run a worker: every row is sent
     exactly once, by one of them."""
-    count = 80
+    count = 300  # enough that the second worker starts while the first still sends (batches of 20)
     state = tmp_path / "state"
     with WebhookReceiver() as gateway:
         config = office_config(state, database_url, gateway.url)
