@@ -14,7 +14,7 @@ from controller.config import parse_config
 from controller.lane.heartbeat import CachedHost, build_heartbeat
 from controller.office.db.tables import alerts, notifications
 from controller.ops.host import HostProbes, host_health
-from tests.rigs.browser import screenshot
+from tests.rigs.browser import log_in, screenshot
 from tests.rigs.server import LiveServer
 from tests.rigs.wait import wait_for
 from tests.web.helpers import browser, login
@@ -124,10 +124,7 @@ def test_two_lanes_paper_out_alert_and_offline(tmp_path, chromium):
 
             context = chromium.new_context(viewport={"width": 1280, "height": 900})
             shot = context.new_page()
-            shot.goto(f"{office_server.url}/login")
-            shot.fill("input[name=username]", "teknisi")
-            shot.fill("input[name=password]", PASSWORD)
-            shot.click("button[type=submit].primary")
+            log_in(shot, office_server.url, "teknisi", PASSWORD)
             shot.goto(f"{office_server.url}/dashboard?lang=en")
             shot.wait_for_selector("#lane-lane-2[data-health=error]")
             assert screenshot(shot, "dashboard-lane2-paper-out").exists()

@@ -25,6 +25,7 @@ import pytest
 
 from controller.config import parse_config
 from controller.office import audit
+from tests.rigs.browser import log_in as sign_in
 from tests.rigs.browser import screenshot
 from tests.rigs.server import LiveServer
 from tests.rigs.wait import wait_for
@@ -155,11 +156,7 @@ def lanes(tmp_path, office):
 
 def log_in(browser, url: str, username: str):
     page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()  # own cookies
-    page.goto(f"{url}/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit].primary")
-    page.wait_for_load_state()
+    sign_in(page, url, username, PASSWORD)
     return page
 
 

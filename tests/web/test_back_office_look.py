@@ -23,7 +23,7 @@ from controller.kernel.codes import code_hash
 from controller.office.db.tables import lane_status, lanes
 from hardware.printer.reasons import ATTENTION_REASONS, BLOCKING_REASONS, describe
 from tests.conftest import lane_config, make_pdf
-from tests.rigs.browser import screenshot
+from tests.rigs.browser import log_in, screenshot
 from tests.rigs.server import LiveServer
 from tests.rigs.wait import wait_for
 from web.i18n import texts, watch_keys
@@ -124,14 +124,6 @@ def site(tmp_path_factory):
 
 def _lane(system, lane_id: str) -> dict:
     return next(lane for lane in system.fleet.lanes() if lane["lane_id"] == lane_id)
-
-
-def log_in(page, url: str, username: str) -> None:
-    page.goto(f"{url}/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit].primary")
-    page.wait_for_load_state()
 
 
 def save(page, name: str) -> None:
@@ -240,7 +232,7 @@ def test_every_back_office_page_as_its_user_sees_it(chromium, site, tmp_path, la
     for user, paths in pages.items():
         context = chromium.new_context(viewport=SIZES[size])
         page = context.new_page()
-        log_in(page, server.url, user)
+        log_in(page, server.url, user, PASSWORD)
         page.goto(f"{server.url}{paths[0]}?lang={lang}")  # chosen once: the next pages keep it
         for path in paths:
             with watch_keys() as seen:
@@ -273,7 +265,7 @@ def test_english_chosen_once_stays_for_the_next_page_and_the_next_login(chromium
     server, pages = site
     context = chromium.new_context(viewport=SIZES["desktop"])
     page = context.new_page()
-    log_in(page, server.url, "ani")  # her own account: the other tests chose languages for theirs
+    log_in(page, server.url, "ani", PASSWORD)  # her own account: the other tests chose languages for theirs
     assert page.get_attribute("html", "lang") == "id"  # the default
     page.goto(f"{server.url}/staff/documents?lang=en")
     for path in ("/staff/lockers", "/staff/reports", "/account"):
@@ -282,7 +274,7 @@ def test_english_chosen_once_stays_for_the_next_page_and_the_next_login(chromium
     context.close()
     again = chromium.new_context(viewport=SIZES["desktop"])  # another browser: only the account knows
     page = again.new_page()
-    log_in(page, server.url, "ani")
+    log_in(page, server.url, "ani", PASSWORD)
     assert page.get_attribute("html", "lang") == "en"
     page.goto(f"{server.url}/staff/documents?lang=id")  # and back
     page.goto(f"{server.url}/staff/lockers")

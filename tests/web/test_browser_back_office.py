@@ -11,6 +11,7 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import make_pdf
+from tests.rigs.browser import log_in as sign_in
 from tests.rigs.browser import screenshot
 from tests.rigs.screen_log import ScreenLog
 from tests.rigs.server import LiveServer
@@ -32,10 +33,7 @@ def office_site(build, tmp_path):
 
 
 def log_in(page, url: str, username: str = "siti") -> None:
-    page.goto(f"{url}/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit].primary")
+    sign_in(page, url, username, PASSWORD)
     page.wait_for_url("**/staff/documents")
 
 
@@ -168,11 +166,7 @@ def test_staff_run_the_drive_thru_from_the_pages(chromium, office_site):
 
 
 def log_in_admin(page, url: str) -> None:
-    page.goto(f"{url}/login")
-    page.fill("input[name=username]", "admin")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit].primary")
-    page.wait_for_load_state()
+    sign_in(page, url, "admin", PASSWORD)
 
 
 CONTRAST_JS = """

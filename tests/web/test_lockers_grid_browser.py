@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.rigs.browser import screenshot
+from tests.rigs.browser import log_in, screenshot
 from tests.rigs.server import LiveServer
 from tests.rigs.wait import wait_for
 from web.pages.dashboard_devices import door_states
@@ -47,10 +47,7 @@ def test_the_grid_has_the_banks_columns(chromium, site, width, height):
     assert [(b.id, b.columns) for b in system.lockers.banks()] == [("A", 4), ("B", 1)]
     context = chromium.new_context(viewport={"width": width, "height": height})
     page = context.new_page()
-    page.goto(f"{server.url}/login")
-    page.fill("input[name=username]", "siti")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit].primary")
+    log_in(page, server.url, "siti", PASSWORD)
     page.wait_for_url("**/staff/documents")
     page.goto(f"{server.url}/staff/lockers")
     assert _rows_and_columns(_boxes(page, "A", 8)) == [[1, 2, 3, 4], [5, 6, 7, 8]]
@@ -76,10 +73,7 @@ def test_a_door_forced_open_shows_on_the_staff_grid_in_both_languages(chromium, 
     with LiveServer(system) as server:
         context = chromium.new_context(viewport={"width": width, "height": height})
         page = context.new_page()
-        page.goto(f"{server.url}/login")
-        page.fill("input[name=username]", "siti")
-        page.fill("input[name=password]", PASSWORD)
-        page.click("button[type=submit].primary")
+        log_in(page, server.url, "siti", PASSWORD)
         page.wait_for_url("**/staff/documents")
         system.lane.lockers["A"].open_door(3)  # a crowbar, not a pickup
         wait_for(lambda: state_of(3).get("alarm") == "forced", what="the forced door in the lane's heartbeat")
