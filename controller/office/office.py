@@ -160,14 +160,15 @@ class Office(OfficeClaims, OfficeDocuments):
         if not apikeys.well_formed(key):
             return None
         self._sweep_keys()
-        found = self.key_cache.get(apikeys.key_hash(key))
+        hashed = apikeys.key_hash(key)
+        found = self.key_cache.get(hashed)
         if found is not None:
             return found
         stamp = self.key_cache.stamp()
         with reading(self.engine) as conn:
             found = apikeys.lookup(conn, key)
         if found is not None:
-            self.key_cache.put(apikeys.key_hash(key), found, stamp)
+            self.key_cache.put(hashed, found, stamp)
         return found
 
     def cached_api_key(self, key: str) -> dict | None:
